@@ -1,0 +1,42 @@
+// Bundles the extension and the CLI. The DuckDB native binding cannot be bundled:
+// it stays external and ships in the VSIX under node_modules/@duckdb.
+import * as esbuild from 'esbuild';
+import { existsSync } from 'node:fs';
+
+const watch = process.argv.includes('--watch');
+const production = process.argv.includes('--production');
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: production ? false : 'linked',
+  minify: production,
+  external: ['vscode', '@duckdb/node-api', '@duckdb/node-bindings', '@duckdb/node-bindings-*'],
+  logLevel: 'info',
+  // Some dependencies ship ESM that reads import.meta.url; give the CJS bundle a real one.
+  define: { 'import.meta.url': '__lakehouseImportMetaUrl' },
+  banner: { js: "const __lakehouseImportMetaUrl = require('url').pathToFileURL(__filename).href;" },
+};
+const builds = [
+  { ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js' },
+  { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: `#!/usr/bin/env node\n${common.banner.js}` } },
+  {
+    ...common,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    external: [],
+    define: {},
+    banner: {},
+    entryPoints: ['media/results/main.ts'],
+    outfile: 'dist/media/results.js',
+  },
+];
+// The results webview lands with its own issue; build whatever entry points exist.
+const existing = builds.filter((b) => b.entryPoints.every((p) => existsSync(p)));
+if (watch) {
+  for (const b of existing) await (await esbuild.context(b)).watch();
+} else {
+  await Promise.all(existing.map((b) => esbuild.build(b)));
+}

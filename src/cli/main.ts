@@ -1,0 +1,62 @@
+import { Command, CommanderError } from 'commander';
+import { LakehouseError } from '../core/errors';
+import { TOOL_VERSION } from '../core/identity';
+import { registerDemoCommand } from './demoCommand';
+import { EXIT, exitCodeFor } from './exitCodes';
+import { registerLeaseCommands } from './leaseCommands';
+import { createOutput, type Output } from './output';
+import type { CliEnv } from './context';
+
+async function main(argv: string[]): Promise<number> {
+  const cli: CliEnv = { cwd: process.cwd(), env: process.env };
+  let exitCode: number = EXIT.ok;
+  const run = async (work: (out: Output) => Promise<void>, json: boolean | undefined) => {
+    const out = createOutput(Boolean(json));
+    try {
+      await work(out);
+    } catch (error) {
+      out.error(error);
+      exitCode = exitCodeFor(error);
+    }
+  };
+
+  const program = new Command('lakehouse')
+    .description('Lakehouse Dev: a lease-guarded DuckLake catalog on OneLake, models run locally, Delta Lake export.')
+    .version(TOOL_VERSION, '-v, --version')
+    .exitOverride()
+    .showHelpAfterError();
+  registerLeaseCommands(program, cli, run);
+  registerDemoCommand(program, cli, run);
+  for (const [verb, what, issue] of [
+    ['run', 'run the project’s models against the pulled catalog', 'Run models'],
+    ['publish', 'lease, upload data and catalog, export Delta, release', 'Publish'],
+    ['query', 'run SQL against the local catalog', 'Query'],
+    ['export-delta', 'write Delta Lake logs for the remote catalog', 'Publish'],
+  ] as const) {
+    program
+      .command(verb)
+      .description(`${what} (not built yet)`)
+      .allowUnknownOption()
+      .action(() =>
+        run(async () => {
+          throw new LakehouseError('not-built', `'lakehouse ${verb}' is not built yet; it lands with the ${issue} work.`);
+        }, false),
+      );
+  }
+
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    throw error;
+  }
+  return exitCode;
+}
+
+main(process.argv).then(
+  (code) => process.exit(code),
+  (error) => {
+    process.stderr.write(`lakehouse: unexpected error: ${error instanceof Error ? error.stack : String(error)}\n`);
+    process.exit(EXIT.error);
+  },
+);

@@ -1,0 +1,37 @@
+import { describeError, LakehouseError } from '../core/errors';
+
+export interface Output {
+  json: boolean;
+  /** Result: human text or one JSON document on stdout. */
+  result(text: string, data: unknown): void;
+  /** Progress and notes go to stderr so stdout stays parseable. */
+  info(text: string): void;
+  error(error: unknown): void;
+}
+
+export function createOutput(json: boolean, stdout = process.stdout, stderr = process.stderr): Output {
+  return {
+    json,
+    result(text, data) {
+      stdout.write(json ? `${JSON.stringify(data, jsonReplacer, 2)}\n` : `${text}\n`);
+    },
+    info(text) {
+      stderr.write(`${text}\n`);
+    },
+    error(error) {
+      if (json) {
+        const code = error instanceof LakehouseError ? error.code : 'error';
+        const hint = error instanceof LakehouseError ? error.hint : undefined;
+        stdout.write(`${JSON.stringify({ ok: false, error: { code, message: (error as Error).message ?? String(error), hint } }, jsonReplacer, 2)}\n`);
+      } else {
+        stderr.write(`lakehouse: ${describeError(error)}\n`);
+      }
+    },
+  };
+}
+
+/** Dates as ISO strings, bigints as numbers when safe. */
+export function jsonReplacer(_key: string, value: unknown): unknown {
+  if (typeof value === 'bigint') return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
+  return value;
+}

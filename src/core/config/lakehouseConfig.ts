@@ -1,0 +1,72 @@
+import { parse as parseYaml } from 'yaml';
+import { ConfigError } from '../errors';
+import { parseDuration } from '../util/duration';
+import { normalizeItemPath, parseLocation, type LakehouseLocation } from '../storage/location';
+
+export const CONFIG_FILE = 'lakehouse.yml';
+export const DEFAULT_CATALOG_PATH = 'Files/metadata.db';
+export const DEFAULT_STALE_AFTER = '12h';
+
+/** One lakehouse the user works with, fully resolved. */
+export interface LakehouseEntry {
+  name: string;
+  location: LakehouseLocation;
+  /** Path of the catalog inside the item. */
+  catalogPath: string;
+  staleAfterMs: number;
+  /** Where the entry came from, for error messages. */
+  source: string;
+}
+
+export interface RawLakehouseEntry {
+  name?: unknown;
+  location?: unknown;
+  catalog?: unknown;
+  staleAfter?: unknown;
+}
+
+/** Parses the text of a lakehouse.yml: `lakehouses: [{ name, location, catalog?, staleAfter? }]`. */
+export function parseLakehouseFile(text: string, source: string, defaultStaleAfter = DEFAULT_STALE_AFTER): LakehouseEntry[] {
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (error) {
+    throw new ConfigError(`${source} is not valid YAML: ${(error as Error).message.split('\n')[0]}`);
+  }
+  if (doc === null || doc === undefined) return [];
+  const list = (doc as { lakehouses?: unknown }).lakehouses;
+  if (list === undefined) return [];
+  if (!Array.isArray(list)) throw new ConfigError(`${source}: 'lakehouses' must be a list.`);
+  return resolveEntries(list as RawLakehouseEntry[], source, defaultStaleAfter);
+}
+
+/** Validates raw entries (from YAML or VS Code settings); names must be unique. */
+export function resolveEntries(raw: RawLakehouseEntry[], source: string, defaultStaleAfter = DEFAULT_STALE_AFTER): LakehouseEntry[] {
+  const seen = new Set<string>();
+  return raw.map((entry, index) => {
+    const where = `${source} lakehouses[${index}]`;
+    if (typeof entry !== 'object' || entry === null) throw new ConfigError(`${where} must be a mapping.`);
+    if (typeof entry.name !== 'string' || !/^[\w.-]{1,64}$/.test(entry.name)) {
+      throw new ConfigError(`${where}: 'name' must be 1–64 letters, digits, '.', '_' or '-'.`);
+    }
+    if (seen.has(entry.name)) throw new ConfigError(`${where}: the name '${entry.name}' is used twice.`);
+    seen.add(entry.name);
+    if (typeof entry.location !== 'string') throw new ConfigError(`${where}: 'location' is required.`);
+    const catalog = entry.catalog === undefined ? DEFAULT_CATALOG_PATH : entry.catalog;
+    if (typeof catalog !== 'string') throw new ConfigError(`${where}: 'catalog' must be a path such as Files/metadata.db.`);
+    const staleAfter = entry.staleAfter ?? defaultStaleAfter;
+    if (typeof staleAfter !== 'string' && typeof staleAfter !== 'number') throw new ConfigError(`${where}: 'staleAfter' must be like 12h.`);
+    return {
+      name: entry.name,
+      location: parseLocation(entry.location),
+      catalogPath: normalizeItemPath(catalog),
+      staleAfterMs: parseDuration(staleAfter, `${where} staleAfter`),
+      source,
+    };
+  });
+}
+
+/** `metadata.db` from `Files/metadata.db`. */
+export function catalogFileName(entry: LakehouseEntry): string {
+  return entry.catalogPath.split('/').pop() ?? entry.catalogPath;
+}

@@ -1,0 +1,34 @@
+import type { TokenCredential } from '@azure/identity';
+import { authFor, openLakehouseStore, RequestCounter, type LakehouseStore } from '../storage/blobStore';
+import { tablesUrl } from '../storage/location';
+import { catalogFileName, type LakehouseEntry } from '../config/lakehouseConfig';
+import { createEmptyCatalog } from '../lake/emptyCatalog';
+import type { DuckDBOptions } from '../lake/duckdb';
+import { LeaseGuard } from './leaseGuard';
+
+export interface CatalogLeaseDeps {
+  credential?: TokenCredential;
+  holder: string;
+  tool: string;
+  duckdb: DuckDBOptions;
+  counter?: RequestCounter;
+  now?: () => Date;
+}
+
+/** The store and lease guard for one configured lakehouse's catalog. */
+export async function openCatalogLease(
+  entry: LakehouseEntry,
+  deps: CatalogLeaseDeps,
+): Promise<{ store: LakehouseStore; guard: LeaseGuard }> {
+  const store = await openLakehouseStore(entry.location, authFor(entry.location, deps.credential), deps.counter);
+  const guard = new LeaseGuard({
+    blob: store.blob(entry.catalogPath),
+    catalogName: catalogFileName(entry),
+    staleAfterMs: entry.staleAfterMs,
+    holder: deps.holder,
+    tool: deps.tool,
+    now: deps.now,
+    createEmptyCatalog: () => createEmptyCatalog(tablesUrl(entry.location), deps.duckdb),
+  });
+  return { store, guard };
+}

@@ -1,0 +1,68 @@
+import { LakehouseError } from '../errors';
+import { describeLeaseLong, type LeaseView } from './leaseView';
+
+/** Someone else holds the catalog. Carries the view so callers can show who and until when. */
+export class CatalogBusyError extends LakehouseError {
+  constructor(
+    readonly view: LeaseView,
+    catalogName: string,
+  ) {
+    super(
+      'lease-busy',
+      describeLeaseLong(view, catalogName),
+      view.status === 'stale'
+        ? "Run 'Break Stale Lease' (or 'lakehouse lease break') if that run crashed."
+        : 'Wait for that run to finish, or ask its holder.',
+    );
+  }
+}
+
+/** The lease this run held was broken or lost; nothing was written. */
+export class LeaseLostError extends LakehouseError {
+  constructor(catalogName: string, detail: string) {
+    super(
+      'lease-lost',
+      `The lease on ${catalogName} was lost (${detail}); nothing was written.`,
+      'Someone broke it as stale or forced it. Pull again and rerun.',
+    );
+  }
+}
+
+/** The remote catalog changed since it was pulled: writing now would lose someone's update. */
+export class CatalogChangedError extends LakehouseError {
+  constructor(
+    catalogName: string,
+    readonly remote: { etag?: string; holder?: string; lastModified?: Date },
+  ) {
+    super(
+      'catalog-changed',
+      `The remote ${catalogName} changed since your pull${remote.holder ? ` (published by ${remote.holder}` : ''}${
+        remote.lastModified ? `${remote.holder ? ' at' : ' (at'} ${remote.lastModified.toISOString()})` : remote.holder ? ')' : ''
+      }; nothing was uploaded.`,
+      'Pull and run again.',
+    );
+  }
+}
+
+export class LeaseNotStaleError extends LakehouseError {
+  constructor(view: LeaseView, catalogName: string) {
+    super(
+      'lease-not-stale',
+      `Not breaking: ${describeLeaseLong(view, catalogName)}`,
+      "Use 'Force Break Lease' only if you are sure that run is gone.",
+    );
+  }
+}
+
+export class LeaseNotHeldError extends LakehouseError {
+  constructor(view: LeaseView, catalogName: string) {
+    super('lease-not-held', `There is no lease to break: ${describeLeaseLong(view, catalogName)}`);
+  }
+}
+
+/** The lease changed between judging it stale and breaking it: another run got there first. */
+export class LeaseChangedError extends LakehouseError {
+  constructor(catalogName: string) {
+    super('lease-changed', `The lease on ${catalogName} changed while it was being broken; another run got there first.`, 'Refresh and look again.');
+  }
+}

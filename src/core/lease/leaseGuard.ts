@@ -1,0 +1,245 @@
+import { randomUUID } from 'node:crypto';
+import type { BlockBlobClient } from '@azure/storage-blob';
+import { LakehouseError } from '../errors';
+import { isStorageCode, storageError, StorageError } from '../storage/storageErrors';
+import {
+  CatalogBusyError,
+  CatalogChangedError,
+  LeaseChangedError,
+  LeaseLostError,
+  LeaseNotHeldError,
+  LeaseNotStaleError,
+} from './leaseErrors';
+import { judgeLease, type CatalogBlobProperties, type LeaseView } from './leaseView';
+import { stampFromMetadata, stampToMetadata, type LeaseStamp } from './stamp';
+
+export interface LeaseGuardOptions {
+  /** The catalog blob (`<item>/Files/metadata.db`). */
+  blob: BlockBlobClient;
+  /** For messages: `metadata.db`. */
+  catalogName: string;
+  staleAfterMs: number;
+  holder: string;
+  tool: string;
+  now?: () => Date;
+  /** Bytes of a valid empty catalog, made on demand when the blob does not exist yet. */
+  createEmptyCatalog?: () => Promise<Uint8Array>;
+}
+
+/** A lease this process holds. `etag` follows every write made under it. */
+export interface HeldLease {
+  leaseId: string;
+  stamp: LeaseStamp;
+  etag: string;
+}
+
+export interface AcquireOptions {
+  operation: string;
+  /** Break the lease first when it is stale (conditionally, so two breakers cannot both win). */
+  breakIfStale?: boolean;
+  runId?: string;
+}
+
+const LEASE_GONE = [
+  'LeaseIdMismatchWithBlobOperation',
+  'LeaseIdMismatchWithLeaseOperation',
+  'LeaseNotPresentWithBlobOperation',
+  'LeaseNotPresentWithLeaseOperation',
+  'LeaseLost',
+  'LeaseIdMissing',
+  'LeaseIsBrokenAndCannotBeRenewed',
+];
+
+/**
+ * Makes a SQLite catalog on object storage single-writer: an infinite blob
+ * lease, a stamp saying who holds it, stale-lease recovery that cannot let two
+ * runs win, and uploads that are atomic, lease-bound and ETag-checked.
+ */
+export class LeaseGuard {
+  private readonly now: () => Date;
+
+  constructor(private readonly options: LeaseGuardOptions) {
+    this.now = options.now ?? (() => new Date());
+  }
+
+  /** One Get Blob Properties, judged. */
+  async inspect(): Promise<LeaseView> {
+    return judgeLease(await this.readProperties(), this.now(), this.options.staleAfterMs);
+  }
+
+  /**
+   * Takes the lease and stamps it. Creates an empty catalog first when there is
+   * none (If-None-Match *, never overwriting one another run just made).
+   * Fails fast with CatalogBusyError when someone holds it.
+   */
+  async acquire(options: AcquireOptions): Promise<HeldLease> {
+    const { blob, catalogName } = this.options;
+    const leaseId = randomUUID();
+    try {
+      await blob.getBlobLeaseClient(leaseId).acquireLease(-1);
+    } catch (error) {
+      if (storageError(error).status === 404) {
+        if (!this.options.createEmptyCatalog) {
+          throw new LakehouseError('catalog-missing', `${catalogName} does not exist.`, 'Check the catalog path of this lakehouse.');
+        }
+        await this.createCatalog();
+        return this.acquire(options);
+      }
+      if (!isStorageCode(error, 'LeaseAlreadyPresent')) throw new StorageError(`lease ${catalogName}`, error);
+      const view = await this.inspect();
+      if (options.breakIfStale && view.status === 'stale') {
+        await this.breakJudged(view);
+        return this.acquire({ ...options, breakIfStale: false });
+      }
+      throw new CatalogBusyError(view, catalogName);
+    }
+    const stamp: LeaseStamp = {
+      acquired_at: this.now().toISOString(),
+      holder: this.options.holder,
+      run_id: options.runId ?? randomUUID(),
+      tool: this.options.tool,
+      operation: options.operation,
+    };
+    try {
+      const response = await blob.setMetadata(stampToMetadata(stamp), { conditions: { leaseId } });
+      return { leaseId, stamp, etag: response.etag ?? '' };
+    } catch (error) {
+      // A stale-breaker that judged before our lease existed broke it between
+      // acquire and stamp: it won, we did not.
+      if (isStorageCode(error, ...LEASE_GONE)) throw new CatalogBusyError(await this.inspect(), catalogName);
+      await this.releaseQuietly(leaseId);
+      throw new StorageError(`stamp the lease on ${catalogName}`, error);
+    }
+  }
+
+  /**
+   * Uploads a new catalog under the lease as one Put Blob (or Put Block List):
+   * atomic, only if the blob is still the one at `ifMatch`, with the stamp
+   * re-sent because Put Blob replaces metadata.
+   */
+  async upload(held: HeldLease, data: Uint8Array | { file: string }, ifMatch: string): Promise<string> {
+    const { blob, catalogName } = this.options;
+    const options = {
+      conditions: { leaseId: held.leaseId, ifMatch },
+      metadata: stampToMetadata(held.stamp),
+      blobHTTPHeaders: { blobContentType: 'application/vnd.sqlite3' },
+    };
+    try {
+      const response =
+        'file' in data ? await blob.uploadFile(data.file, options) : await blob.uploadData(Buffer.from(data), options);
+      held.etag = response.etag ?? held.etag;
+      return held.etag;
+    } catch (error) {
+      if (isStorageCode(error, ...LEASE_GONE)) throw new LeaseLostError(catalogName, storageError(error).code ?? 'lease gone');
+      if (isStorageCode(error, 'ConditionNotMet') || storageError(error).status === 412) {
+        const props = await this.readProperties();
+        const stamp = stampFromMetadata(props.metadata);
+        throw new CatalogChangedError(catalogName, { etag: props.etag, holder: stamp?.holder, lastModified: props.lastModified });
+      }
+      throw new StorageError(`upload ${catalogName}`, error);
+    }
+  }
+
+  /** Confirms the lease is still ours (e.g. before a long publish step) without writing. */
+  async verify(held: HeldLease): Promise<void> {
+    try {
+      await this.options.blob.getProperties({ conditions: { leaseId: held.leaseId } });
+    } catch (error) {
+      if (isStorageCode(error, ...LEASE_GONE) || storageError(error).status === 412) {
+        throw new LeaseLostError(this.options.catalogName, storageError(error).code ?? 'lease gone');
+      }
+      throw new StorageError(`check the lease on ${this.options.catalogName}`, error);
+    }
+  }
+
+  async release(held: HeldLease): Promise<void> {
+    try {
+      await this.options.blob.getBlobLeaseClient(held.leaseId).releaseLease();
+    } catch (error) {
+      if (isStorageCode(error, ...LEASE_GONE)) throw new LeaseLostError(this.options.catalogName, storageError(error).code ?? 'lease gone');
+      throw new StorageError(`release the lease on ${this.options.catalogName}`, error);
+    }
+  }
+
+  /** Breaks the lease only if it is stale now, conditioned on the ETag seen when judging. */
+  async breakIfStale(): Promise<LeaseView> {
+    const view = await this.inspect();
+    if (view.status !== 'stale') {
+      if (view.status === 'held') throw new LeaseNotStaleError(view, this.options.catalogName);
+      throw new LeaseNotHeldError(view, this.options.catalogName);
+    }
+    await this.breakJudged(view);
+    return view;
+  }
+
+  /** Breaks whatever lease is there, for the UI's confirmed Force Break. Returns what was broken. */
+  async forceBreak(): Promise<LeaseView> {
+    const view = await this.inspect();
+    if (view.status !== 'held' && view.status !== 'stale' && view.status !== 'breaking') {
+      throw new LeaseNotHeldError(view, this.options.catalogName);
+    }
+    try {
+      await this.options.blob.getBlobLeaseClient().breakLease(0);
+    } catch (error) {
+      if (!isStorageCode(error, 'LeaseNotPresentWithLeaseOperation')) {
+        throw new StorageError(`break the lease on ${this.options.catalogName}`, error);
+      }
+    }
+    return view;
+  }
+
+  private async breakJudged(view: LeaseView): Promise<void> {
+    try {
+      // Lease operations do not change the ETag; the stamp write does. A breaker whose
+      // view predates the winner's stamp is refused here.
+      await this.options.blob.getBlobLeaseClient().breakLease(0, { conditions: { ifMatch: view.etag } });
+    } catch (error) {
+      if (storageError(error).status === 412) {
+        const now = await this.inspect();
+        if (now.status === 'held' || now.status === 'stale') throw new CatalogBusyError(now, this.options.catalogName);
+        throw new LeaseChangedError(this.options.catalogName);
+      }
+      throw new StorageError(`break the lease on ${this.options.catalogName}`, error);
+    }
+  }
+
+  private async createCatalog(): Promise<void> {
+    const bytes = await this.options.createEmptyCatalog!();
+    try {
+      await this.options.blob.uploadData(Buffer.from(bytes), {
+        conditions: { ifNoneMatch: '*' },
+        blobHTTPHeaders: { blobContentType: 'application/vnd.sqlite3' },
+      });
+    } catch (error) {
+      // Another run created it first: use theirs.
+      if (isStorageCode(error, 'BlobAlreadyExists') || storageError(error).status === 409 || storageError(error).status === 412) return;
+      throw new StorageError(`create ${this.options.catalogName}`, error);
+    }
+  }
+
+  private async readProperties(): Promise<CatalogBlobProperties> {
+    try {
+      const p = await this.options.blob.getProperties();
+      return {
+        exists: true,
+        leaseState: p.leaseState,
+        leaseDuration: p.leaseDuration,
+        etag: p.etag,
+        lastModified: p.lastModified,
+        contentLength: p.contentLength,
+        metadata: p.metadata,
+      };
+    } catch (error) {
+      if (storageError(error).status === 404) return { exists: false };
+      throw new StorageError(`read ${this.options.catalogName}`, error);
+    }
+  }
+
+  private async releaseQuietly(leaseId: string): Promise<void> {
+    try {
+      await this.options.blob.getBlobLeaseClient(leaseId).releaseLease();
+    } catch {
+      // Best effort: the lease is already gone or will be judged stale later.
+    }
+  }
+}
