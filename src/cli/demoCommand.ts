@@ -51,7 +51,7 @@ export function registerDemoCommand(program: Command, cli: CliEnv, run: Run): vo
 
           const local = join(dir, 'local');
           const catalogFile = join(local, 'metadata.db');
-          const pulledEtag = await downloadToFile(store.blob(entry!.catalogPath), catalogFile);
+          await downloadToFile(store.blob(entry!.catalogPath), catalogFile);
           const mirror = join(local, 'Tables') + '/';
           const session = await DuckDBSession.open(duckdb);
           let rows = 0;
@@ -72,7 +72,7 @@ export function registerDemoCommand(program: Command, cli: CliEnv, run: Run): vo
           } finally {
             session.close();
           }
-          await guard.upload(held, { file: catalogFile }, pulledEtag);
+          await guard.upload(held, { file: catalogFile });
           step('Uploaded the catalog under the lease (If-Match on the pulled ETag: atomic, no lost update)');
           await guard.release(held);
           step(`Lease released; state: ${describeLeaseShort(await guard.inspect())}`);

@@ -10,6 +10,7 @@ export interface Output {
 }
 
 export function createOutput(json: boolean, stdout = process.stdout, stderr = process.stderr): Output {
+  const started = Date.now();
   return {
     json,
     result(text, data) {
@@ -22,7 +23,9 @@ export function createOutput(json: boolean, stdout = process.stdout, stderr = pr
       if (json) {
         const code = error instanceof LakehouseError ? error.code : 'error';
         const hint = error instanceof LakehouseError ? error.hint : undefined;
-        stdout.write(`${JSON.stringify({ ok: false, error: { code, message: (error as Error).message ?? String(error), hint } }, jsonReplacer, 2)}\n`);
+        const message = error instanceof Error ? error.message : String(error);
+        const body = { ok: false, error: { code, message, hint }, elapsedMs: Date.now() - started };
+        stdout.write(`${JSON.stringify(body, jsonReplacer, 2)}\n`);
       } else {
         stderr.write(`lakehouse: ${describeError(error)}\n`);
       }

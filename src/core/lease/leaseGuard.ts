@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { BlockBlobClient } from '@azure/storage-blob';
 import { LakehouseError } from '../errors';
+import { md5OfBytes, md5OfFile } from '../storage/contentHash';
 import { isStorageCode, storageError, StorageError } from '../storage/storageErrors';
 import {
   CatalogBusyError,
@@ -33,8 +34,21 @@ export interface HeldLease {
   etag: string;
 }
 
+/** The catalog as it was pulled: its ETag then, and its content hash (Content-MD5, base64). */
+export interface CatalogVersion {
+  etag: string;
+  md5?: string;
+}
+
 export interface AcquireOptions {
   operation: string;
+  /**
+   * Refuse (CatalogChangedError, lease released) unless the catalog's content is
+   * still the pulled one. Stamping changes the ETag, so a later ETag mismatch
+   * whose Content-MD5 still matches (someone only took and released the lease)
+   * is not a change.
+   */
+  expect?: CatalogVersion;
   /** Break the lease first when it is stale (conditionally, so two breakers cannot both win). */
   breakIfStale?: boolean;
   runId?: string;
@@ -101,9 +115,13 @@ export class LeaseGuard {
       operation: options.operation,
     };
     try {
-      const response = await blob.setMetadata(stampToMetadata(stamp), { conditions: { leaseId } });
-      return { leaseId, stamp, etag: response.etag ?? '' };
+      const etag = await this.stamp(leaseId, stamp, options.expect);
+      return { leaseId, stamp, etag };
     } catch (error) {
+      if (error instanceof CatalogChangedError) {
+        await this.releaseQuietly(leaseId);
+        throw error;
+      }
       // A stale-breaker that judged before our lease existed broke it between
       // acquire and stamp: it won, we did not.
       if (isStorageCode(error, ...LEASE_GONE)) throw new CatalogBusyError(await this.inspect(), catalogName);
@@ -112,17 +130,41 @@ export class LeaseGuard {
     }
   }
 
+  /** Writes the stamp under the lease; with `expect`, only onto the pulled content. Returns the new ETag. */
+  private async stamp(leaseId: string, stamp: LeaseStamp, expect: CatalogVersion | undefined): Promise<string> {
+    const { blob, catalogName } = this.options;
+    const metadata = stampToMetadata(stamp);
+    try {
+      const response = await blob.setMetadata(metadata, { conditions: { leaseId, ifMatch: expect?.etag } });
+      return response.etag ?? '';
+    } catch (error) {
+      if (!expect || storageError(error).status !== 412 || isStorageCode(error, ...LEASE_GONE)) throw error;
+    }
+    // The ETag moved since the pull. Under our lease nobody else can write now,
+    // so one read settles whether the content moved too.
+    const props = await blob.getProperties({ conditions: { leaseId } });
+    const remoteMd5 = props.contentMD5 ? Buffer.from(props.contentMD5).toString('base64') : undefined;
+    if (!expect.md5 || remoteMd5 !== expect.md5) {
+      const by = stampFromMetadata(props.metadata);
+      throw new CatalogChangedError(catalogName, { etag: props.etag, holder: by?.holder, lastModified: props.lastModified });
+    }
+    const response = await blob.setMetadata(metadata, { conditions: { leaseId, ifMatch: props.etag } });
+    return response.etag ?? '';
+  }
+
   /**
    * Uploads a new catalog under the lease as one Put Blob (or Put Block List):
-   * atomic, only if the blob is still the one at `ifMatch`, with the stamp
-   * re-sent because Put Blob replaces metadata.
+   * atomic, only if the blob is still the one this lease last wrote (If-Match),
+   * with the stamp re-sent because Put Blob replaces metadata, and Content-MD5
+   * set so a later pull can tell content changes from metadata changes.
    */
-  async upload(held: HeldLease, data: Uint8Array | { file: string }, ifMatch: string): Promise<string> {
+  async upload(held: HeldLease, data: Uint8Array | { file: string }): Promise<string> {
     const { blob, catalogName } = this.options;
+    const md5 = 'file' in data ? await md5OfFile(data.file) : md5OfBytes(data);
     const options = {
-      conditions: { leaseId: held.leaseId, ifMatch },
+      conditions: { leaseId: held.leaseId, ifMatch: held.etag },
       metadata: stampToMetadata(held.stamp),
-      blobHTTPHeaders: { blobContentType: 'application/vnd.sqlite3' },
+      blobHTTPHeaders: { blobContentType: 'application/vnd.sqlite3', blobContentMD5: Buffer.from(md5, 'base64') },
     };
     try {
       const response =
@@ -208,7 +250,7 @@ export class LeaseGuard {
     try {
       await this.options.blob.uploadData(Buffer.from(bytes), {
         conditions: { ifNoneMatch: '*' },
-        blobHTTPHeaders: { blobContentType: 'application/vnd.sqlite3' },
+        blobHTTPHeaders: { blobContentType: 'application/vnd.sqlite3', blobContentMD5: Buffer.from(md5OfBytes(bytes), 'base64') },
       });
     } catch (error) {
       // Another run created it first: use theirs.

@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest';
+import { CatalogBusyError, CatalogChangedError, LeaseLostError, LeaseNotStaleError } from '../../../src/core/lease/leaseErrors';
+import { md5OfBytes } from '../../../src/core/storage/contentHash';
+import { freshLakehouse, guardFor } from '../support/lakehouse';
+
+const HOUR = 3_600_000;
+
+describe('LeaseGuard on Azurite', () => {
+  it('creates an empty DuckLake catalog when there is none, leases and stamps it, and releases', async () => {
+    const { store, guard, entry } = await freshLakehouse();
+    const held = await guard.acquire({ operation: 'run' });
+    const bytes = await store.blob(entry.catalogPath).downloadToBuffer();
+    expect(bytes.subarray(0, 16).toString('latin1')).toBe('SQLite format 3\0');
+    const view = await guard.inspect();
+    expect(view.status).toBe('held');
+    expect(view.stamp).toMatchObject({ holder: 'test@runner', operation: 'run', run_id: held.stamp.run_id, tool: 'lakehouse-dev/test' });
+    expect(view.sinceSource).toBe('stamp');
+    await guard.release(held);
+    expect((await guard.inspect()).status).toBe('free');
+  });
+
+  it('refuses a second holder with the first one named, and never overwrites an existing catalog on create', async () => {
+    const { guard, entry, store } = await freshLakehouse();
+    const held = await guard.acquire({ operation: 'publish' });
+    const before = await store.blob(entry.catalogPath).getProperties();
+    const other = guardFor(entry, store, { holder: 'bob@desk' });
+    const error = await other.acquire({ operation: 'run' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CatalogBusyError);
+    expect((error as Error).message).toMatch(/^metadata\.db is held by test@runner \(publish, run [0-9a-f]{8}\) since \d\d:\d\d UTC, \d+ s ago; it can be broken as stale in 1[12] h/);
+    const after = await store.blob(entry.catalogPath).getProperties();
+    expect(after.etag).toBe(before.etag);
+    await guard.release(held);
+  });
+
+  it('keeps the stamp through a catalog upload, and refuses a lost update before writing', async () => {
+    const { guard, entry, store } = await freshLakehouse();
+    const blob = store.blob(entry.catalogPath);
+    await guard.release(await guard.acquire({ operation: 'setup' }));
+    const pulledBytes = await blob.downloadToBuffer();
+    const pulled = { etag: (await blob.getProperties()).etag!, md5: md5OfBytes(pulledBytes) };
+
+    // Writer 1 and writer 2 both pulled `pulled`; writer 1 publishes first.
+    const w1 = await guard.acquire({ operation: 'publish', expect: pulled });
+    await guard.upload(w1, new TextEncoder().encode('catalog from writer 1'));
+    const stamped = await blob.getProperties();
+    expect(stamped.metadata).toMatchObject({ holder: 'test@runner', run_id: w1.stamp.run_id, operation: 'publish' });
+    expect(Buffer.from(stamped.contentMD5!).toString('base64')).toBe(md5OfBytes(new TextEncoder().encode('catalog from writer 1')));
+    await guard.release(w1);
+
+    const writer2 = guardFor(entry, store, { holder: 'bob@desk' });
+    const error = await writer2.acquire({ operation: 'publish', expect: pulled }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CatalogChangedError);
+    expect((error as Error).message).toContain('changed since your pull (published by test@runner');
+    expect((await blob.downloadToBuffer()).toString()).toBe('catalog from writer 1');
+    expect((await guard.inspect()).status).toBe('free'); // the refused writer let go
+  });
+
+  it('does not count a lease taken and released in between as a change', async () => {
+    const { guard, entry, store } = await freshLakehouse();
+    const blob = store.blob(entry.catalogPath);
+    await guard.release(await guard.acquire({ operation: 'setup' }));
+    const pulled = { etag: (await blob.getProperties()).etag!, md5: md5OfBytes(await blob.downloadToBuffer()) };
+    const other = guardFor(entry, store, { holder: 'bob@desk' });
+    await other.release(await other.acquire({ operation: 'run' })); // stamps: the ETag moves, content does not
+    expect((await blob.getProperties()).etag).not.toBe(pulled.etag);
+    const held = await guard.acquire({ operation: 'publish', expect: pulled });
+    await guard.upload(held, new TextEncoder().encode('next catalog'));
+    expect((await blob.downloadToBuffer()).toString()).toBe('next catalog');
+    await guard.release(held);
+  });
+
+  it('measures a lease without a stamp from Last-Modified, so it is not instantly stale', async () => {
+    const { guard, entry, store } = await freshLakehouse({ staleAfter: '1h' });
+    const blob = store.blob(entry.catalogPath);
+    await blob.uploadData(Buffer.from('not ours'));
+    await blob.getBlobLeaseClient().acquireLease(-1); // another tool: lease, no stamp
+    const view = await guard.inspect();
+    expect(view.status).toBe('held');
+    expect(view.sinceSource).toBe('last-modified');
+    expect(view.ageMs).toBeLessThan(60_000);
+    await expect(guard.breakIfStale()).rejects.toBeInstanceOf(LeaseNotStaleError);
+    // An hour later by the clock, the same lease is stale and may be broken.
+    const later = guardFor(entry, store, { now: () => new Date(Date.now() + 2 * HOUR), staleAfterMs: HOUR });
+    expect((await later.inspect()).status).toBe('stale');
+    await later.breakIfStale();
+    expect((await guard.inspect()).status).toBe('broken');
+  });
+
+  it('reports a lease lost mid-run and writes nothing', async () => {
+    const { guard, entry, store } = await freshLakehouse();
+    const blob = store.blob(entry.catalogPath);
+    const held = await guard.acquire({ operation: 'run' });
+    const content = await blob.downloadToBuffer();
+    await guardFor(entry, store).forceBreak();
+    const error = await guard.upload(held, new TextEncoder().encode('late write')).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LeaseLostError);
+    expect((error as Error).message).toMatch(/lease on metadata\.db was lost .*nothing was written/);
+    expect(Buffer.compare(await blob.downloadToBuffer(), content)).toBe(0);
+    await expect(guard.verify(held)).rejects.toBeInstanceOf(LeaseLostError);
+  });
+
+  it('shows breaking and broken states and lets a broken lease be taken', async () => {
+    const { guard, entry, store } = await freshLakehouse();
+    const blob = store.blob(entry.catalogPath);
+    const held = await guard.acquire({ operation: 'run' });
+    await blob.getBlobLeaseClient().breakLease(30);
+    expect((await guard.inspect()).status).toBe('breaking');
+    await blob.getBlobLeaseClient().breakLease(0);
+    expect((await guard.inspect()).status).toBe('broken');
+    const next = await guardFor(entry, store, { holder: 'carol@ci' }).acquire({ operation: 'run' });
+    expect((await guard.inspect()).stamp?.holder).toBe('carol@ci');
+    expect(next.leaseId).not.toBe(held.leaseId);
+  });
+});
