@@ -92,7 +92,7 @@ export function describeLeaseShort(view: LeaseView): string {
     case 'free':
       return 'free';
     case 'broken':
-      return 'broken (free to take)';
+      return 'free · last lease broken';
     case 'breaking':
       return 'breaking';
     case 'held':

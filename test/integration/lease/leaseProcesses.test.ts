@@ -88,7 +88,7 @@ describe('lease across real OS processes', () => {
     expect(forced.code).toBe(0);
     expect(forced.stdout).toContain('held by bob@desk');
     const text = await runCli(['lease', 'status', location], {}, cwd);
-    expect(text.stdout).toContain('broken');
+    expect(text.stdout).toContain('last lease broken');
     const usage = await runCli(['lease', 'status', 'ftp://nowhere'], {}, cwd);
     expect(usage.code).toBe(2);
     expect(usage.stderr).toContain('Invalid lakehouse location');

@@ -1,0 +1,29 @@
+import * as vscode from 'vscode';
+import { describeError, isCancelled, LakehouseError } from '../core/errors';
+import type { Logger } from './log';
+
+export type CommandHandler = (...args: unknown[]) => unknown;
+
+/**
+ * Every command runs through here: logged, a failure shown once with a way to
+ * the log, a user cancel kept silent. Handlers just throw.
+ */
+export function wrapCommand(id: string, handler: CommandHandler, log: Logger): CommandHandler {
+  return async (...args: unknown[]) => {
+    log.debug(`command ${id}`);
+    try {
+      return await handler(...args);
+    } catch (error) {
+      if (isCancelled(error)) {
+        log.info(`${id}: cancelled`);
+        return undefined;
+      }
+      const message = describeError(error);
+      log.error(`${id}: ${error instanceof LakehouseError ? `[${error.code}] ` : ''}${message}`);
+      if (!(error instanceof LakehouseError) && error instanceof Error && error.stack) log.debug(error.stack);
+      const choice = await vscode.window.showErrorMessage(message, 'Show Log');
+      if (choice === 'Show Log') log.show(true);
+      return undefined;
+    }
+  };
+}

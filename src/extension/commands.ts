@@ -1,0 +1,58 @@
+import * as vscode from 'vscode';
+import { CONFIG_FILE } from '../core/config/lakehouseConfig';
+import { LakehouseError } from '../core/errors';
+import type { LakehouseConfigService } from './lakehouseConfig';
+import type { LakehouseService } from './lakehouseService';
+import { acquireLease, breakStaleLease, forceBreakLease, releaseLease } from './leaseCommands';
+import type { Logger } from './log';
+import type { CommandHandler } from './commandRunner';
+
+export interface CommandDeps {
+  log: Logger;
+  config: LakehouseConfigService;
+  lakehouses: LakehouseService;
+  refresh: () => void;
+}
+
+/** The one command table: every contributed command id and its handler. */
+export function createCommands(deps: CommandDeps): Record<string, CommandHandler> {
+  return {
+    'lakehouse.refresh': () => deps.refresh(),
+    'lakehouse.showLog': () => deps.log.show(true),
+    'lakehouse.createConfig': () => createConfig(),
+    'lakehouse.breakStaleLease': (node) => breakStaleLease(deps, node),
+    'lakehouse.forceBreakLease': (node) => forceBreakLease(deps, node),
+    'lakehouse.acquireLease': (node) => acquireLease(deps, node),
+    'lakehouse.releaseLease': (node) => releaseLease(deps, node),
+    'lakehouse.runModels': () => notBuilt('Run Models'),
+    'lakehouse.publish': () => notBuilt('Publish'),
+    'lakehouse.query': () => notBuilt('Query'),
+  };
+}
+
+/** Commands whose work lands in a later release say so plainly instead of pretending. */
+function notBuilt(title: string): never {
+  throw new LakehouseError('not-built', `Lakehouse: ${title} is not built in this version yet.`, 'Lease inspection and breaking work today; see the README for what is next.');
+}
+
+async function createConfig(): Promise<void> {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  if (!folder) throw new LakehouseError('usage', 'Open a folder first: lakehouse.yml lives at the root of a workspace folder.');
+  const uri = vscode.Uri.joinPath(folder.uri, CONFIG_FILE);
+  try {
+    await vscode.workspace.fs.stat(uri);
+  } catch {
+    const template = [
+      '# Lakehouses this project works with. See the Lakehouse Dev README.',
+      'lakehouses:',
+      '  - name: dev',
+      '    # onelake://<workspace>/<lakehouse>.Lakehouse, or azurite://127.0.0.1:10000/<container>/<lakehouse>.Lakehouse',
+      '    location: onelake://MyWorkspace/MyLakehouse.Lakehouse',
+      '    catalog: Files/metadata.db',
+      '    staleAfter: 12h',
+      '',
+    ].join('\n');
+    await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(template));
+  }
+  await vscode.window.showTextDocument(uri);
+}

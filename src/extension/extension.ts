@@ -1,0 +1,76 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import { defaultHolder } from '../core/identity';
+import { resolveExtensionDirectory } from '../core/lake/duckdb';
+import { vscodeCredential } from './auth';
+import { autoRefresh } from './autoRefresh';
+import { wrapCommand } from './commandRunner';
+import { createCommands } from './commands';
+import { LakehouseConfigService } from './lakehouseConfig';
+import { LakehouseService } from './lakehouseService';
+import { createLogger } from './log';
+import { createLeaseStatusBar } from './statusBar';
+import { LakehouseTreeModel } from './tree/lakehouseTreeModel';
+import { LakehouseTreeProvider } from './tree/lakehouseTreeProvider';
+
+/** Composition root: logger first, every dependency passed in, everything disposed with the extension. */
+export function activate(context: vscode.ExtensionContext) {
+  const log = createLogger();
+  context.subscriptions.push(log);
+  log.info(`Lakehouse Dev ${context.extension.packageJSON.version} activating`);
+
+  const settings = () => vscode.workspace.getConfiguration('lakehouse');
+  const config = new LakehouseConfigService(log);
+  const lakehouses = new LakehouseService({
+    log,
+    holder: () => settings().get<string>('holder') || defaultHolder(),
+    credential: vscodeCredential,
+    duckdb: () => ({
+      extensionDirectory: resolveExtensionDirectory(
+        settings().get<string>('duckdb.extensionDirectory') || undefined,
+        process.env,
+        join(context.extensionPath, '.duckdb-extensions'),
+        existsSync,
+      ),
+      memoryLimit: settings().get<string>('duckdb.memoryLimit'),
+      threads: settings().get<number>('duckdb.threads'),
+    }),
+  });
+  const model = new LakehouseTreeModel(config, lakehouses);
+  const provider = new LakehouseTreeProvider(model);
+  const view = vscode.window.createTreeView('lakehouse.lakehouses', { treeDataProvider: provider, showCollapseAll: true });
+
+  const updateContext = async () => {
+    const { entries, problems } = await config.load();
+    await vscode.commands.executeCommand('setContext', 'lakehouse.hasLocations', entries.length > 0 || problems.length > 0);
+  };
+  const refresh = () => {
+    provider.refresh();
+    void updateContext();
+  };
+
+  context.subscriptions.push(
+    config,
+    lakehouses,
+    provider,
+    view,
+    autoRefresh(view, () => provider.refresh()),
+    createLeaseStatusBar(lakehouses),
+    config.onDidChange(() => {
+      lakehouses.reset();
+      refresh();
+    }),
+    lakehouses.onDidChangeHeld(() => provider.refresh()),
+  );
+
+  for (const [id, handler] of Object.entries(createCommands({ log, config, lakehouses, refresh }))) {
+    context.subscriptions.push(vscode.commands.registerCommand(id, wrapCommand(id, handler, log)));
+  }
+  void updateContext();
+}
+
+export function deactivate(): void {
+  // Disposables registered on the context clean up; leases held by this window stay
+  // (a window closing mid-publish must not release a lease over a half-done job).
+}

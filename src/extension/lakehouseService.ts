@@ -1,0 +1,108 @@
+import * as vscode from 'vscode';
+import type { TokenCredential } from '@azure/identity';
+import type { LakehouseEntry } from '../core/config/lakehouseConfig';
+import { TOOL } from '../core/identity';
+import type { DuckDBOptions } from '../core/lake/duckdb';
+import { openCatalogLease } from '../core/lease/catalogLease';
+import type { HeldLease, LeaseGuard } from '../core/lease/leaseGuard';
+import type { LeaseView } from '../core/lease/leaseView';
+import type { LakehouseStore } from '../core/storage/blobStore';
+import { listFolders } from '../core/storage/tableListing';
+import type { Logger } from './log';
+
+export interface LakehouseServiceDeps {
+  log: Logger;
+  holder: () => string;
+  credential: () => TokenCredential;
+  duckdb: () => DuckDBOptions;
+}
+
+export interface WindowLease {
+  entry: LakehouseEntry;
+  held: HeldLease;
+}
+
+/**
+ * Storage and lease access for the extension: one store and guard per
+ * configured lakehouse, and the leases this window holds (for the status bar
+ * and the tree's "held by you").
+ */
+export class LakehouseService implements vscode.Disposable {
+  private readonly opened = new Map<string, Promise<{ store: LakehouseStore; guard: LeaseGuard }>>();
+  private readonly heldLeases = new Map<string, WindowLease>();
+  private readonly heldChanged = new vscode.EventEmitter<void>();
+  readonly onDidChangeHeld = this.heldChanged.event;
+
+  constructor(private readonly deps: LakehouseServiceDeps) {}
+
+  open(entry: LakehouseEntry): Promise<{ store: LakehouseStore; guard: LeaseGuard }> {
+    const key = keyOf(entry);
+    let opened = this.opened.get(key);
+    if (!opened) {
+      opened = openCatalogLease(entry, {
+        credential: entry.location.kind === 'azurite' ? undefined : this.deps.credential(),
+        holder: this.deps.holder(),
+        tool: TOOL,
+        duckdb: this.deps.duckdb(),
+      });
+      opened.catch(() => this.opened.delete(key));
+      this.opened.set(key, opened);
+    }
+    return opened;
+  }
+
+  async inspect(entry: LakehouseEntry): Promise<LeaseView> {
+    return (await this.open(entry)).guard.inspect();
+  }
+
+  async acquire(entry: LakehouseEntry, operation: string): Promise<HeldLease> {
+    const held = await (await this.open(entry)).guard.acquire({ operation });
+    this.heldLeases.set(keyOf(entry), { entry, held });
+    this.deps.log.info(`Lease taken on ${entry.name}/${entry.catalogPath} (${operation}, run ${held.stamp.run_id})`);
+    this.heldChanged.fire();
+    return held;
+  }
+
+  async release(entry: LakehouseEntry): Promise<void> {
+    const mine = this.heldLeases.get(keyOf(entry));
+    if (!mine) return;
+    try {
+      await (await this.open(entry)).guard.release(mine.held);
+      this.deps.log.info(`Lease released on ${entry.name}/${entry.catalogPath}`);
+    } finally {
+      this.heldLeases.delete(keyOf(entry));
+      this.heldChanged.fire();
+    }
+  }
+
+  /** Whether this window holds the lease whose stamp is shown (same run id). */
+  isMine(entry: LakehouseEntry, view: LeaseView | undefined): boolean {
+    const mine = this.heldLeases.get(keyOf(entry));
+    return Boolean(mine && view?.stamp?.run_id === mine.held.stamp.run_id && (view.status === 'held' || view.status === 'stale'));
+  }
+
+  held(): WindowLease[] {
+    return [...this.heldLeases.values()];
+  }
+
+  async listSchemas(entry: LakehouseEntry): Promise<string[]> {
+    return listFolders((await this.open(entry)).store, 'Tables');
+  }
+
+  async listTables(entry: LakehouseEntry, schema: string): Promise<string[]> {
+    return listFolders((await this.open(entry)).store, `Tables/${schema}`);
+  }
+
+  /** Drops cached clients (settings or sign-in changed). */
+  reset(): void {
+    this.opened.clear();
+  }
+
+  dispose(): void {
+    this.heldChanged.dispose();
+  }
+}
+
+function keyOf(entry: LakehouseEntry): string {
+  return `${entry.location.accountUrl}|${entry.location.container}|${entry.location.item}|${entry.catalogPath}|${entry.staleAfterMs}`;
+}

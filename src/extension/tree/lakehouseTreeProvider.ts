@@ -1,0 +1,160 @@
+import * as vscode from 'vscode';
+import { catalogFileName } from '../../core/config/lakehouseConfig';
+import { describeLeaseLong, describeLeaseShort, type LeaseView } from '../../core/lease/leaseView';
+import { describeLocation } from '../../core/storage/location';
+import { formatDuration } from '../../core/util/duration';
+import type { LakehouseTreeModel } from './lakehouseTreeModel';
+import { contextValue, type TreeNode } from './treeNodes';
+
+/** Draws TreeNodes as VS Code tree items; all data comes from the model. */
+export class LakehouseTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<TreeNode | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+
+  constructor(private readonly model: LakehouseTreeModel) {}
+
+  refresh(): void {
+    this.changed.fire(undefined);
+  }
+
+  getChildren(node?: TreeNode): Promise<TreeNode[]> {
+    return node ? this.model.children(node) : this.model.roots();
+  }
+
+  getTreeItem(node: TreeNode): vscode.TreeItem {
+    const item = new vscode.TreeItem(labelOf(node), collapsible(node));
+    item.id = node.id;
+    item.contextValue = contextValue(node);
+    switch (node.kind) {
+      case 'workspace':
+        item.description = node.description;
+        item.iconPath = new vscode.ThemeIcon('folder-library');
+        break;
+      case 'lakehouse':
+        item.description = node.entry.location.item;
+        item.tooltip = `${node.entry.name}\n${describeLocation(node.entry.location)}\n${node.entry.location.uri}\nfrom ${node.entry.source}`;
+        item.iconPath = new vscode.ThemeIcon('database');
+        break;
+      case 'catalog':
+        Object.assign(item, catalogItem(node));
+        break;
+      case 'tables':
+        item.iconPath = new vscode.ThemeIcon('folder');
+        break;
+      case 'schema':
+        item.iconPath = new vscode.ThemeIcon('symbol-namespace');
+        break;
+      case 'table':
+        item.iconPath = new vscode.ThemeIcon('table');
+        item.tooltip = `Tables/${node.schema}/${node.table}`;
+        break;
+      case 'problem':
+        item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('list.errorForeground'));
+        item.tooltip = node.message;
+        break;
+      case 'empty':
+        item.iconPath = new vscode.ThemeIcon('info');
+        break;
+    }
+    return item;
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+  }
+}
+
+function labelOf(node: TreeNode): string {
+  switch (node.kind) {
+    case 'workspace':
+      return node.label;
+    case 'lakehouse':
+      return node.entry.name;
+    case 'catalog':
+      return node.entry.catalogPath;
+    case 'tables':
+      return 'Tables';
+    case 'schema':
+      return node.schema;
+    case 'table':
+      return node.table;
+    case 'problem':
+    case 'empty':
+      return node.message;
+  }
+}
+
+function collapsible(node: TreeNode): vscode.TreeItemCollapsibleState {
+  switch (node.kind) {
+    case 'workspace':
+    case 'lakehouse':
+      return vscode.TreeItemCollapsibleState.Expanded;
+    case 'tables':
+    case 'schema':
+      return vscode.TreeItemCollapsibleState.Collapsed;
+    default:
+      return vscode.TreeItemCollapsibleState.None;
+  }
+}
+
+function catalogItem(node: Extract<TreeNode, { kind: 'catalog' }>): Partial<vscode.TreeItem> {
+  if (node.error || !node.view) {
+    return {
+      description: 'unreachable',
+      tooltip: node.error,
+      iconPath: new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground')),
+    };
+  }
+  const view = node.view;
+  const short = node.mine ? describeLeaseShort(view).replace(/^held by \S+/, 'held by you') : describeLeaseShort(view);
+  const description = node.mine && view.stamp?.operation ? `${short} · ${view.stamp.operation}` : short;
+  return {
+    description,
+    tooltip: leaseTooltip(view, catalogFileName(node.entry)),
+    iconPath: leaseIcon(view),
+    accessibilityInformation: { label: `${node.entry.catalogPath}, lease ${description}` },
+  };
+}
+
+function leaseIcon(view: LeaseView): vscode.ThemeIcon {
+  switch (view.status) {
+    case 'free':
+    case 'broken':
+      return new vscode.ThemeIcon('unlock', new vscode.ThemeColor('charts.green'));
+    case 'held':
+      return new vscode.ThemeIcon('lock', new vscode.ThemeColor('charts.yellow'));
+    case 'stale':
+      return new vscode.ThemeIcon('warning', new vscode.ThemeColor('charts.red'));
+    case 'breaking':
+      return new vscode.ThemeIcon('sync~spin');
+    case 'missing':
+      return new vscode.ThemeIcon('circle-slash');
+  }
+}
+
+function leaseTooltip(view: LeaseView, catalogName: string): vscode.MarkdownString {
+  const md = new vscode.MarkdownString(undefined, true);
+  md.appendText(describeLeaseLong(view, catalogName));
+  md.appendMarkdown('\n\n');
+  const rows: Array<[string, string | undefined]> = [
+    ['lease state', view.leaseState],
+    ['holder', view.stamp?.holder],
+    ['operation', view.stamp?.operation],
+    ['run id', view.stamp?.run_id],
+    ['tool', view.stamp?.tool],
+    ['acquired at', view.stamp?.acquired_at],
+    ['age', view.ageMs === undefined ? undefined : formatDuration(view.ageMs)],
+    ['stale after', formatDuration(view.staleAfterMs)],
+    ['stale at', view.staleAt?.toISOString()],
+    ['last modified', view.lastModified?.toISOString()],
+  ];
+  md.appendMarkdown('| | |\n|---|---|\n');
+  for (const [key, value] of rows) {
+    if (value) md.appendMarkdown(`| ${key} | ${escapeCell(value)} |\n`);
+  }
+  return md;
+}
+
+function escapeCell(text: string): string {
+  return text.replace(/[\\|*_`[\]<>]/g, (c) => `\\${c}`);
+}

@@ -1,0 +1,30 @@
+import type { LakehouseEntry } from '../../core/config/lakehouseConfig';
+import type { LeaseView } from '../../core/lease/leaseView';
+
+/**
+ * Tree nodes as plain data. `contextValue()` derives the menu key from the
+ * kind (and, for the catalog, the lease status) so `when` clauses can match
+ * `viewItem == lakehouse` or `viewItem =~ /^catalog\.stale/`.
+ */
+export type TreeNode =
+  | { kind: 'workspace'; id: string; label: string; description: string; entries: LakehouseEntry[] }
+  | { kind: 'lakehouse'; id: string; entry: LakehouseEntry }
+  | { kind: 'catalog'; id: string; entry: LakehouseEntry; view?: LeaseView; error?: string; mine: boolean }
+  | { kind: 'tables'; id: string; entry: LakehouseEntry }
+  | { kind: 'schema'; id: string; entry: LakehouseEntry; schema: string }
+  | { kind: 'table'; id: string; entry: LakehouseEntry; schema: string; table: string }
+  | { kind: 'problem'; id: string; message: string }
+  | { kind: 'empty'; id: string; message: string };
+
+export function contextValue(node: TreeNode): string {
+  if (node.kind !== 'catalog') return node.kind;
+  if (node.error) return 'catalog.error';
+  const status = node.view?.status ?? 'unknown';
+  return `catalog.${status}${node.mine ? '.mine' : ''}`;
+}
+
+/** The lakehouse entry a node belongs to, for commands run from its context menu. */
+export function entryOf(node: TreeNode | undefined): LakehouseEntry | undefined {
+  if (!node) return undefined;
+  return 'entry' in node ? node.entry : undefined;
+}

@@ -1,0 +1,55 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { resolveEntries, type LakehouseEntry } from '../../../src/core/config/lakehouseConfig';
+import { openCatalogLease } from '../../../src/core/lease/catalogLease';
+import { LeaseGuard } from '../../../src/core/lease/leaseGuard';
+import { startAzurite, type AzuriteServer } from '../../../src/core/storage/azurite';
+import type { LakehouseStore } from '../../../src/core/storage/blobStore';
+
+export const REPO = resolve(__dirname, '../../..');
+export const VSIX = join(REPO, 'dist', 'lakehouse-dev.vsix');
+
+/** Unpacks the packaged VSIX: the e2e tier tests exactly what `npm run package` ships. */
+export function unpackVsix(vsix = VSIX): string {
+  const dir = mkdtempSync(join(tmpdir(), 'lakehouse-vsix-'));
+  execFileSync('python3', ['-c', 'import sys,zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])', vsix, dir]);
+  return join(dir, 'extension');
+}
+
+export interface LakehouseFixture {
+  azurite: AzuriteServer;
+  entry: LakehouseEntry;
+  store: LakehouseStore;
+  guard: LeaseGuard;
+  workspace: string;
+  /** A guard acting as another person, optionally with a shifted clock. */
+  as(holder: string, now?: () => Date): LeaseGuard;
+  stop(): Promise<void>;
+}
+
+/** Azurite as OneLake, a lakehouse with a real empty DuckLake catalog, and a workspace folder whose lakehouse.yml points at it. */
+export async function lakehouseFixture(opts: { staleAfter: string; extraYaml?: string }): Promise<LakehouseFixture> {
+  const azurite = await startAzurite({ location: mkdtempSync(join(tmpdir(), 'lakehouse-e2e-azurite-')) });
+  const location = `azurite://${azurite.host}:${azurite.port}/e2e-workspace/sales.Lakehouse`;
+  const [entry] = resolveEntries([{ name: 'sales', location, staleAfter: opts.staleAfter }], 'e2e');
+  const { store, guard } = await openCatalogLease(entry!, {
+    holder: 'setup@e2e',
+    tool: 'lakehouse-dev/e2e',
+    duckdb: { extensionDirectory: process.env.LAKEHOUSE_DUCKDB_EXTENSIONS },
+  });
+  await store.container.create();
+  await guard.release(await guard.acquire({ operation: 'setup' }));
+  await store.blob('Tables/main/meter_readings/ducklake-0001.parquet').uploadData(Buffer.from('PAR1'));
+  await store.blob('Tables/main/sites/ducklake-0002.parquet').uploadData(Buffer.from('PAR1'));
+
+  const workspace = mkdtempSync(join(tmpdir(), 'lakehouse-e2e-ws-'));
+  writeFileSync(
+    join(workspace, 'lakehouse.yml'),
+    `lakehouses:\n  - name: sales\n    location: ${location}\n    staleAfter: ${opts.staleAfter}\n${opts.extraYaml ?? ''}`,
+  );
+  const as = (holder: string, now?: () => Date) =>
+    new LeaseGuard({ blob: store.blob(entry!.catalogPath), catalogName: 'metadata.db', staleAfterMs: entry!.staleAfterMs, holder, tool: 'lakehouse-dev/0.1.0', now });
+  return { azurite, entry: entry!, store, guard, workspace, as, stop: () => azurite.stop() };
+}
