@@ -1,0 +1,83 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { listLiveDataFiles } from '../../../src/core/lake/catalogFiles';
+import { DuckDBSession, ExtensionUnavailableError, quoteLiteral } from '../../../src/core/lake/duckdb';
+import { createEmptyCatalog } from '../../../src/core/lake/emptyCatalog';
+import { duckdb } from '../support/lakehouse';
+
+describe('DuckDB with the real ducklake extension', () => {
+  it('creates a DuckLake with a SQLite catalog, writes, detaches, re-attaches and reads back', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lakehouse-ducklake-'));
+    const catalog = join(dir, 'metadata.db');
+    const session = await DuckDBSession.open({ ...duckdb, memoryLimit: '1GB', threads: 2 });
+    try {
+      await session.loadExtensions(['ducklake', 'sqlite_scanner']);
+      await session.run(`ATTACH ${quoteLiteral(`ducklake:sqlite:${catalog}`)} AS lake (DATA_PATH ${quoteLiteral(join(dir, 'data') + '/')})`);
+      await session.run(`CREATE TABLE lake.readings AS SELECT i AS id, i * 1.5 AS kwh, 'm' || (i % 7) AS meter FROM range(1000) t(i)`);
+      await session.run('DETACH lake');
+      expect(readFileSync(catalog).subarray(0, 16).toString('latin1')).toBe('SQLite format 3\0');
+
+      await session.run(`ATTACH ${quoteLiteral(`ducklake:sqlite:${catalog}`)} AS lake (READ_ONLY)`);
+      const [row] = await session.all<{ n: bigint; kwh: number; meters: bigint }>(
+        'SELECT count(*) AS n, sum(kwh) AS kwh, count(DISTINCT meter) AS meters FROM lake.readings',
+      );
+      expect(row).toEqual({ n: 1000n, kwh: 749_250, meters: 7n });
+      const settings = await session.all<{ threads: string; memory_limit: string }>(
+        "SELECT current_setting('threads') AS threads, current_setting('memory_limit') AS memory_limit",
+      );
+      expect(Number(settings[0]!.threads)).toBe(2);
+      expect(settings[0]!.memory_limit).toMatch(/^(1\.0 GiB|953\.6 MiB|1 GB)$/);
+      await session.run('DETACH lake');
+
+      const files = await listLiveDataFiles(session, catalog);
+      expect(files.length).toBeGreaterThan(0);
+      expect(files.every((f) => f.schema === 'main' && f.table === 'readings' && f.path.startsWith('main/readings/'))).toBe(true);
+    } finally {
+      session.close();
+    }
+  });
+
+  it('makes an empty catalog whose stored data_path is the lakehouse Tables URL', async () => {
+    const bytes = await createEmptyCatalog('az://ws/x.Lakehouse/Tables/', duckdb);
+    const dir = mkdtempSync(join(tmpdir(), 'lakehouse-empty-'));
+    const file = join(dir, 'metadata.db');
+    (await import('node:fs')).writeFileSync(file, bytes);
+    const session = await DuckDBSession.open(duckdb);
+    try {
+      await session.loadExtensions(['sqlite_scanner']);
+      const rows = await session.all<{ value: string }>(`SELECT value FROM sqlite_scan(${quoteLiteral(file)}, 'ducklake_metadata') WHERE key = 'data_path'`);
+      expect(rows[0]?.value).toBe('az://ws/x.Lakehouse/Tables/');
+    } finally {
+      session.close();
+    }
+  });
+
+  it('interrupts a running query when the signal fires', async () => {
+    const session = await DuckDBSession.open(duckdb);
+    try {
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(), 200);
+      const started = Date.now();
+      await expect(session.all('SELECT count(*) FROM range(10000000000) a, range(10) b', undefined, controller.signal)).rejects.toThrow(/cancelled/);
+      expect(Date.now() - started).toBeLessThan(30_000);
+      expect(await session.all('SELECT 42 AS answer')).toEqual([{ answer: 42 }]);
+    } finally {
+      session.close();
+    }
+  });
+
+  it('names the extension and the fix when a binary is missing', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'lakehouse-noext-'));
+    const session = await DuckDBSession.open({ extensionDirectory: empty });
+    try {
+      const error = await session.loadExtensions(['ducklake']).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ExtensionUnavailableError);
+      expect((error as Error).message).toContain(`'ducklake' extension from ${empty}`);
+      expect((error as ExtensionUnavailableError).hint).toContain('provision:extensions');
+    } finally {
+      session.close();
+    }
+  });
+});
