@@ -1,7 +1,16 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.duckdb-extensions/**', 'test-results/**', 'examples/**/target/**', '.vscode-test/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      '.duckdb-extensions/**',
+      'test-results/**',
+      'examples/**/target/**',
+      '.vscode-test/**',
+    ],
+  },
   ...tseslint.configs.recommended,
   {
     rules: {

@@ -6,15 +6,18 @@ import { join, relative } from 'node:path';
 
 const root = join(import.meta.dirname, '..', process.argv[2] ?? 'src/core');
 const offenders = [];
-const pattern = /(?:from\s+['"]vscode['"]|require\(\s*['"]vscode['"]\s*\)|import\(\s*['"]vscode['"]\s*\)|import\s+['"]vscode['"])/;
+const pattern =
+  /(?:from\s+['"]vscode['"]|require\(\s*['"]vscode['"]\s*\)|import\(\s*['"]vscode['"]\s*\)|import\s+['"]vscode['"])/;
 function walk(dir) {
   for (const name of readdirSync(dir)) {
     const path = join(dir, name);
     if (statSync(path).isDirectory()) walk(path);
     else if (/\.(ts|mts|cts|js|mjs)$/.test(name)) {
-      readFileSync(path, 'utf8').split('\n').forEach((line, i) => {
-        if (pattern.test(line)) offenders.push(`${relative(process.cwd(), path)}:${i + 1}: ${line.trim()}`);
-      });
+      readFileSync(path, 'utf8')
+        .split('\n')
+        .forEach((line, i) => {
+          if (pattern.test(line)) offenders.push(`${relative(process.cwd(), path)}:${i + 1}: ${line.trim()}`);
+        });
     }
   }
 }

@@ -11,7 +11,13 @@ import { tmpdir } from 'node:os';
 
 const DUCKDB_VERSION = '1.5.5';
 const EXTENSIONS = ['ducklake', 'sqlite_scanner', 'delta', 'tpch', 'azure'];
-const PLATFORMS = { 'linux-x64': 'linux_amd64', 'linux-arm64': 'linux_arm64', 'darwin-arm64': 'osx_arm64', 'darwin-x64': 'osx_amd64', 'win32-x64': 'windows_amd64' };
+const PLATFORMS = {
+  'linux-x64': 'linux_amd64',
+  'linux-arm64': 'linux_arm64',
+  'darwin-arm64': 'osx_arm64',
+  'darwin-x64': 'osx_amd64',
+  'win32-x64': 'windows_amd64',
+};
 
 const root = resolve(process.env.LAKEHOUSE_DUCKDB_EXTENSIONS ?? join(import.meta.dirname, '..', '.duckdb-extensions'));
 const platform = PLATFORMS[`${process.platform}-${process.arch}`];
@@ -34,20 +40,32 @@ try {
   for (const name of missing) {
     const wheel = `duckdb-extension-${name.replace(/_/g, '-')}==${DUCKDB_VERSION}`;
     console.log(`fetching ${wheel} from PyPI…`);
-    execFileSync(python, ['-m', 'pip', 'download', '--no-deps', '--quiet', '--disable-pip-version-check', '-d', work, wheel], { stdio: 'inherit' });
+    execFileSync(
+      python,
+      ['-m', 'pip', 'download', '--no-deps', '--quiet', '--disable-pip-version-check', '-d', work, wheel],
+      { stdio: 'inherit' },
+    );
     const file = readdirSync(work).find((f) => f.startsWith(`duckdb_extension_${name}-`) && f.endsWith('.whl'));
     if (!file) throw new Error(`pip did not leave a wheel for ${wheel} in ${work}`);
     const unpacked = join(work, name);
     // A wheel is a zip; Python's zipfile CLI unpacks it without any other tool.
     execFileSync(python, ['-m', 'zipfile', '-e', join(work, file), unpacked]);
-    const binary = join(unpacked, `duckdb_extension_${name}`, 'extensions', `v${DUCKDB_VERSION}`, `${name}.duckdb_extension`);
+    const binary = join(
+      unpacked,
+      `duckdb_extension_${name}`,
+      'extensions',
+      `v${DUCKDB_VERSION}`,
+      `${name}.duckdb_extension`,
+    );
     if (!existsSync(binary)) throw new Error(`${file} has no ${name}.duckdb_extension for v${DUCKDB_VERSION}`);
     copyFileSync(binary, join(target, `${name}.duckdb_extension`));
     console.log(`  ${name} -> ${target}`);
   }
 } catch (error) {
   console.error(`provision-extensions: ${error instanceof Error ? error.message : error}`);
-  console.error('Needs python3 with pip and access to PyPI. Alternatively let DuckDB install extensions itself (online).');
+  console.error(
+    'Needs python3 with pip and access to PyPI. Alternatively let DuckDB install extensions itself (online).',
+  );
   process.exit(1);
 } finally {
   rmSync(work, { recursive: true, force: true });

@@ -1,7 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { TokenCredential } from '@azure/identity';
-import { CONFIG_FILE, DEFAULT_CATALOG_PATH, parseLakehouseFile, resolveEntries, type LakehouseEntry } from '../core/config/lakehouseConfig';
+import {
+  CONFIG_FILE,
+  DEFAULT_CATALOG_PATH,
+  parseLakehouseFile,
+  resolveEntries,
+  type LakehouseEntry,
+} from '../core/config/lakehouseConfig';
 import { ConfigError } from '../core/errors';
 import { resolveExtensionDirectory, type DuckDBOptions } from '../core/lake/duckdb';
 import { defaultHolder } from '../core/identity';
@@ -15,18 +21,31 @@ export interface CliEnv {
  * A lakehouse named on the command line: a location URI, or the name of an
  * entry in ./lakehouse.yml.
  */
-export function resolveLakehouse(arg: string | undefined, opts: { catalog?: string; staleAfter?: string }, cli: CliEnv): LakehouseEntry {
+export function resolveLakehouse(
+  arg: string | undefined,
+  opts: { catalog?: string; staleAfter?: string },
+  cli: CliEnv,
+): LakehouseEntry {
   const file = join(cli.cwd, CONFIG_FILE);
   if (arg && arg.includes('://')) {
     const [entry] = resolveEntries(
-      [{ name: 'cli', location: arg, catalog: opts.catalog ?? DEFAULT_CATALOG_PATH, staleAfter: opts.staleAfter ?? cli.env.LAKEHOUSE_STALE_AFTER }],
+      [
+        {
+          name: 'cli',
+          location: arg,
+          catalog: opts.catalog ?? DEFAULT_CATALOG_PATH,
+          staleAfter: opts.staleAfter ?? cli.env.LAKEHOUSE_STALE_AFTER,
+        },
+      ],
       'command line',
     );
     return entry!;
   }
   if (!existsSync(file)) {
     throw new ConfigError(
-      arg ? `'${arg}' is not a location and there is no ${CONFIG_FILE} here to look it up in.` : `No lakehouse given and no ${CONFIG_FILE} in ${cli.cwd}.`,
+      arg
+        ? `'${arg}' is not a location and there is no ${CONFIG_FILE} here to look it up in.`
+        : `No lakehouse given and no ${CONFIG_FILE} in ${cli.cwd}.`,
       'Pass a location such as onelake://<workspace>/<lakehouse>.Lakehouse.',
     );
   }
@@ -34,12 +53,19 @@ export function resolveLakehouse(arg: string | undefined, opts: { catalog?: stri
   const entry = arg ? entries.find((e) => e.name === arg) : entries.length === 1 ? entries[0] : undefined;
   if (!entry) {
     const names = entries.map((e) => e.name).join(', ') || 'none';
-    throw new ConfigError(arg ? `No lakehouse named '${arg}' in ${file} (has: ${names}).` : `${file} lists several lakehouses (${names}); name one.`);
+    throw new ConfigError(
+      arg
+        ? `No lakehouse named '${arg}' in ${file} (has: ${names}).`
+        : `${file} lists several lakehouses (${names}); name one.`,
+    );
   }
   return {
     ...entry,
     catalogPath: opts.catalog ?? entry.catalogPath,
-    staleAfterMs: opts.staleAfter ? resolveEntries([{ name: 'x', location: entry.location.uri, staleAfter: opts.staleAfter }], 'command line')[0]!.staleAfterMs : entry.staleAfterMs,
+    staleAfterMs: opts.staleAfter
+      ? resolveEntries([{ name: 'x', location: entry.location.uri, staleAfter: opts.staleAfter }], 'command line')[0]!
+          .staleAfterMs
+      : entry.staleAfterMs,
   };
 }
 
@@ -47,7 +73,12 @@ export function resolveLakehouse(arg: string | undefined, opts: { catalog?: stri
 export function cliDuckDBOptions(cli: CliEnv): DuckDBOptions {
   const packageRoot = resolve(__dirname, '..');
   return {
-    extensionDirectory: resolveExtensionDirectory(undefined, cli.env, join(packageRoot, '.duckdb-extensions'), existsSync),
+    extensionDirectory: resolveExtensionDirectory(
+      undefined,
+      cli.env,
+      join(packageRoot, '.duckdb-extensions'),
+      existsSync,
+    ),
     memoryLimit: cli.env.LAKEHOUSE_MEMORY_LIMIT,
     threads: cli.env.LAKEHOUSE_THREADS ? Number(cli.env.LAKEHOUSE_THREADS) : undefined,
   };

@@ -41,12 +41,18 @@ export function registerDemoCommand(program: Command, cli: CliEnv, run: Run): vo
           step(`Azurite is standing in for OneLake at ${azurite.accountUrl}`);
           const [entry] = resolveEntries([{ name: 'demo', location }], 'demo');
           const duckdb = cliDuckDBOptions(cli);
-          const { store, guard } = await openCatalogLease(entry!, { holder: cliHolder(undefined, cli), tool: TOOL, duckdb });
+          const { store, guard } = await openCatalogLease(entry!, {
+            holder: cliHolder(undefined, cli),
+            tool: TOOL,
+            duckdb,
+          });
           await store.container.createIfNotExists();
           step(`Workspace '${WORKSPACE}' created; lakehouse ${ITEM}`);
 
           const held = await guard.acquire({ operation: 'demo' });
-          step(`Lease taken on Files/metadata.db by ${held.stamp.holder} (no catalog existed: an empty DuckLake catalog was created)`);
+          step(
+            `Lease taken on Files/metadata.db by ${held.stamp.holder} (no catalog existed: an empty DuckLake catalog was created)`,
+          );
           step(`Lease state now: ${describeLeaseShort(await guard.inspect())}`);
 
           const local = join(dir, 'local');
@@ -57,13 +63,17 @@ export function registerDemoCommand(program: Command, cli: CliEnv, run: Run): vo
           let rows = 0;
           try {
             await session.loadExtensions(['ducklake', 'sqlite_scanner']);
-            await session.run(`ATTACH ${quoteLiteral(`ducklake:sqlite:${catalogFile}`)} AS lake (DATA_PATH ${quoteLiteral(mirror)}, OVERRIDE_DATA_PATH true)`);
+            await session.run(
+              `ATTACH ${quoteLiteral(`ducklake:sqlite:${catalogFile}`)} AS lake (DATA_PATH ${quoteLiteral(mirror)}, OVERRIDE_DATA_PATH true)`,
+            );
             await session.run(`CREATE TABLE lake.main.meter_readings AS
               SELECT 'meter-' || (i % 20) AS meter_id,
                      TIMESTAMP '2026-01-01' + INTERVAL (i) MINUTE * 15 AS read_at,
                      round(1.5 + (i * 37 % 100) / 10.0, 2) AS kwh
               FROM range(10000) t(i)`);
-            rows = Number((await session.all<{ n: bigint }>('SELECT count(*) AS n FROM lake.main.meter_readings'))[0]!.n);
+            rows = Number(
+              (await session.all<{ n: bigint }>('SELECT count(*) AS n FROM lake.main.meter_readings'))[0]!.n,
+            );
             await session.run('DETACH lake');
             step(`Wrote table main.meter_readings (${rows} rows) locally with DuckDB + ducklake`);
             const files = await listLiveDataFiles(session, catalogFile);
@@ -81,10 +91,19 @@ export function registerDemoCommand(program: Command, cli: CliEnv, run: Run): vo
           step(`Read back from a fresh download: ${readBack.rows} rows, total ${readBack.kwh} kWh`);
           out.result(
             `Demo done: lakehouse ${location} has a DuckLake catalog with main.meter_readings (${readBack.rows} rows).`,
-            { ok: true, location, table: 'main.meter_readings', rows: readBack.rows, kwh: readBack.kwh, requests: store.counter.total },
+            {
+              ok: true,
+              location,
+              table: 'main.meter_readings',
+              rows: readBack.rows,
+              kwh: readBack.kwh,
+              requests: store.counter.total,
+            },
           );
           if (opts.keep) {
-            out.info(`Azurite keeps running at ${azurite.accountUrl}; try: lakehouse lease status ${location}. Ctrl+C stops it.`);
+            out.info(
+              `Azurite keeps running at ${azurite.accountUrl}; try: lakehouse lease status ${location}. Ctrl+C stops it.`,
+            );
             await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
           }
         } finally {
@@ -107,8 +126,12 @@ async function readBackTable(
     const files = await listLiveDataFiles(session, catalogFile);
     for (const file of files) await downloadToFile(store.blob(`Tables/${file.path}`), join(dir, 'Tables', file.path));
     await session.loadExtensions(['ducklake', 'sqlite_scanner']);
-    await session.run(`ATTACH ${quoteLiteral(`ducklake:sqlite:${catalogFile}`)} AS lake (DATA_PATH ${quoteLiteral(join(dir, 'Tables') + '/')}, OVERRIDE_DATA_PATH true, READ_ONLY)`);
-    const [row] = await session.all<{ n: bigint; kwh: number }>('SELECT count(*) AS n, round(sum(kwh), 2) AS kwh FROM lake.main.meter_readings');
+    await session.run(
+      `ATTACH ${quoteLiteral(`ducklake:sqlite:${catalogFile}`)} AS lake (DATA_PATH ${quoteLiteral(join(dir, 'Tables') + '/')}, OVERRIDE_DATA_PATH true, READ_ONLY)`,
+    );
+    const [row] = await session.all<{ n: bigint; kwh: number }>(
+      'SELECT count(*) AS n, round(sum(kwh), 2) AS kwh FROM lake.main.meter_readings',
+    );
     return { rows: Number(row!.n), kwh: Number(row!.kwh) };
   } finally {
     session.close();

@@ -9,7 +9,15 @@ import type { HeldLease } from '../core/lease/leaseGuard';
 import { describeLeaseLong, describeLeaseShort, type LeaseView } from '../core/lease/leaseView';
 import { describeLocation } from '../core/storage/location';
 import { formatDuration } from '../core/util/duration';
-import { cliCredential, cliDuckDBOptions, cliHolder, leaseStateFile, readJson, resolveLakehouse, type CliEnv } from './context';
+import {
+  cliCredential,
+  cliDuckDBOptions,
+  cliHolder,
+  leaseStateFile,
+  readJson,
+  resolveLakehouse,
+  type CliEnv,
+} from './context';
 import type { Output } from './output';
 
 interface LeaseOpts {
@@ -30,12 +38,13 @@ export function registerLeaseCommands(program: Command, cli: CliEnv, run: Run): 
       .option('--stale-after <duration>', 'age after which a held lease is stale (default 12h)')
       .option('--json', 'print JSON');
 
-  common(lease.command('status').description('show who holds the catalog lease')).action((arg: string | undefined, opts: LeaseOpts) =>
-    run(async (out) => {
-      const { entry, guard } = await open(arg, opts, cli);
-      const view = await guard.inspect();
-      out.result(formatStatus(entry, view), viewJson(entry, view));
-    }, opts.json),
+  common(lease.command('status').description('show who holds the catalog lease')).action(
+    (arg: string | undefined, opts: LeaseOpts) =>
+      run(async (out) => {
+        const { entry, guard } = await open(arg, opts, cli);
+        const view = await guard.inspect();
+        out.result(formatStatus(entry, view), viewJson(entry, view));
+      }, opts.json),
   );
 
   common(lease.command('acquire').description('take the lease (creates an empty catalog if there is none)'))
@@ -43,19 +52,21 @@ export function registerLeaseCommands(program: Command, cli: CliEnv, run: Run): 
     .option('--operation <name>', 'operation stamped on the lease', 'lease')
     .option('--break-if-stale', 'break the lease first if it is stale')
     .option('--hold', 'keep running and holding the lease until interrupted (releases on Ctrl+C)')
-    .action((arg: string | undefined, opts: LeaseOpts & { operation: string; breakIfStale?: boolean; hold?: boolean }) =>
-      run(async (out) => {
-        const { entry, guard } = await open(arg, opts, cli);
-        const held = await guard.acquire({ operation: opts.operation, breakIfStale: opts.breakIfStale });
-        const stateFile = leaseStateFile(entry, cli);
-        mkdirSync(dirname(stateFile), { recursive: true });
-        writeFileSync(stateFile, JSON.stringify(held, null, 2));
-        out.result(
-          `Acquired the lease on ${catalogFileName(entry)} (lease ${held.leaseId}, run ${held.stamp.run_id}).`,
-          { ok: true, leaseId: held.leaseId, stamp: held.stamp, etag: held.etag },
-        );
-        if (opts.hold) await holdUntilSignal(() => guard.release(held).then(() => rmSync(stateFile, { force: true })), out);
-      }, opts.json),
+    .action(
+      (arg: string | undefined, opts: LeaseOpts & { operation: string; breakIfStale?: boolean; hold?: boolean }) =>
+        run(async (out) => {
+          const { entry, guard } = await open(arg, opts, cli);
+          const held = await guard.acquire({ operation: opts.operation, breakIfStale: opts.breakIfStale });
+          const stateFile = leaseStateFile(entry, cli);
+          mkdirSync(dirname(stateFile), { recursive: true });
+          writeFileSync(stateFile, JSON.stringify(held, null, 2));
+          out.result(
+            `Acquired the lease on ${catalogFileName(entry)} (lease ${held.leaseId}, run ${held.stamp.run_id}).`,
+            { ok: true, leaseId: held.leaseId, stamp: held.stamp, etag: held.etag },
+          );
+          if (opts.hold)
+            await holdUntilSignal(() => guard.release(held).then(() => rmSync(stateFile, { force: true })), out);
+        }, opts.json),
     );
 
   common(lease.command('release').description('release a lease this folder took with `lease acquire`'))
@@ -67,7 +78,11 @@ export function registerLeaseCommands(program: Command, cli: CliEnv, run: Run): 
         const saved = readJson<HeldLease>(stateFile);
         const leaseId = opts.leaseId ?? saved?.leaseId;
         if (!leaseId) {
-          throw new LakehouseError('usage', 'No lease id given and none saved here by `lease acquire`.', 'Pass --lease-id, or use `lease break` for a lease another run holds.');
+          throw new LakehouseError(
+            'usage',
+            'No lease id given and none saved here by `lease acquire`.',
+            'Pass --lease-id, or use `lease break` for a lease another run holds.',
+          );
         }
         await guard.release({ leaseId, stamp: saved?.stamp ?? ({} as HeldLease['stamp']), etag: '' });
         rmSync(stateFile, { force: true });
@@ -102,11 +117,16 @@ async function open(arg: string | undefined, opts: LeaseOpts, cli: CliEnv) {
 }
 
 function formatStatus(entry: LakehouseEntry, view: LeaseView): string {
-  const lines = [`${catalogFileName(entry)} · ${describeLocation(entry.location)}`, `  ${describeLeaseShort(view)}`, `  ${describeLeaseLong(view, catalogFileName(entry))}`];
+  const lines = [
+    `${catalogFileName(entry)} · ${describeLocation(entry.location)}`,
+    `  ${describeLeaseShort(view)}`,
+    `  ${describeLeaseLong(view, catalogFileName(entry))}`,
+  ];
   if (view.stamp) {
     for (const [key, value] of Object.entries(view.stamp)) lines.push(`  ${key.padEnd(12)} ${value}`);
   }
-  if (view.staleAt && (view.status === 'held' || view.status === 'stale')) lines.push(`  ${'stale_at'.padEnd(12)} ${view.staleAt.toISOString()}`);
+  if (view.staleAt && (view.status === 'held' || view.status === 'stale'))
+    lines.push(`  ${'stale_at'.padEnd(12)} ${view.staleAt.toISOString()}`);
   return lines.join('\n');
 }
 

@@ -39,7 +39,10 @@ async function main(argv: string[]): Promise<number> {
       .allowUnknownOption()
       .action(() =>
         run(async () => {
-          throw new LakehouseError('not-built', `'lakehouse ${verb}' is not built yet; it lands with the ${issue} work.`);
+          throw new LakehouseError(
+            'not-built',
+            `'lakehouse ${verb}' is not built yet; it lands with the ${issue} work.`,
+          );
         }, false),
       );
   }

@@ -11,9 +11,13 @@ export function vscodeCredential(): TokenCredential {
   return {
     async getToken(scopes: string | string[]): Promise<AccessToken | null> {
       const wanted = Array.isArray(scopes) ? scopes : [scopes];
-      const session = await vscode.authentication.getSession('microsoft', wanted.length > 0 ? wanted : [STORAGE_SCOPE], {
-        createIfNone: true,
-      });
+      const session = await vscode.authentication.getSession(
+        'microsoft',
+        wanted.length > 0 ? wanted : [STORAGE_SCOPE],
+        {
+          createIfNone: true,
+        },
+      );
       // VS Code refreshes sessions itself; ask again well before an hour passes.
       return { token: session.accessToken, expiresOnTimestamp: Date.now() + 45 * 60_000 };
     },

@@ -32,12 +32,17 @@ export function createCommands(deps: CommandDeps): Record<string, CommandHandler
 
 /** Commands whose work lands in a later release say so plainly instead of pretending. */
 function notBuilt(title: string): never {
-  throw new LakehouseError('not-built', `Lakehouse: ${title} is not built in this version yet.`, 'Lease inspection and breaking work today; see the README for what is next.');
+  throw new LakehouseError(
+    'not-built',
+    `Lakehouse: ${title} is not built in this version yet.`,
+    'Lease inspection and breaking work today; see the README for what is next.',
+  );
 }
 
 async function createConfig(): Promise<void> {
   const folder = vscode.workspace.workspaceFolders?.[0];
-  if (!folder) throw new LakehouseError('usage', 'Open a folder first: lakehouse.yml lives at the root of a workspace folder.');
+  if (!folder)
+    throw new LakehouseError('usage', 'Open a folder first: lakehouse.yml lives at the root of a workspace folder.');
   const uri = vscode.Uri.joinPath(folder.uri, CONFIG_FILE);
   try {
     await vscode.workspace.fs.stat(uri);

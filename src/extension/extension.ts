@@ -39,11 +39,18 @@ export function activate(context: vscode.ExtensionContext) {
   });
   const model = new LakehouseTreeModel(config, lakehouses);
   const provider = new LakehouseTreeProvider(model);
-  const view = vscode.window.createTreeView('lakehouse.lakehouses', { treeDataProvider: provider, showCollapseAll: true });
+  const view = vscode.window.createTreeView('lakehouse.lakehouses', {
+    treeDataProvider: provider,
+    showCollapseAll: true,
+  });
 
   const updateContext = async () => {
     const { entries, problems } = await config.load();
-    await vscode.commands.executeCommand('setContext', 'lakehouse.hasLocations', entries.length > 0 || problems.length > 0);
+    await vscode.commands.executeCommand(
+      'setContext',
+      'lakehouse.hasLocations',
+      entries.length > 0 || problems.length > 0,
+    );
   };
   const refresh = () => {
     provider.refresh();

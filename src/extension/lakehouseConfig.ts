@@ -1,5 +1,11 @@
 import * as vscode from 'vscode';
-import { CONFIG_FILE, parseLakehouseFile, resolveEntries, type LakehouseEntry, type RawLakehouseEntry } from '../core/config/lakehouseConfig';
+import {
+  CONFIG_FILE,
+  parseLakehouseFile,
+  resolveEntries,
+  type LakehouseEntry,
+  type RawLakehouseEntry,
+} from '../core/config/lakehouseConfig';
 import { describeError } from '../core/errors';
 import type { Logger } from './log';
 
@@ -55,7 +61,9 @@ export class LakehouseConfigService implements vscode.Disposable {
     const fromSettings = vscode.workspace.getConfiguration('lakehouse').get<RawLakehouseEntry[]>('locations', []);
     try {
       const known = new Set(entries.map((e) => e.name));
-      entries.push(...resolveEntries(fromSettings, 'setting lakehouse.locations', staleDefault).filter((e) => !known.has(e.name)));
+      entries.push(
+        ...resolveEntries(fromSettings, 'setting lakehouse.locations', staleDefault).filter((e) => !known.has(e.name)),
+      );
     } catch (error) {
       problems.push(describeError(error));
     }

@@ -78,7 +78,9 @@ export class LakehouseService implements vscode.Disposable {
   /** Whether this window holds the lease whose stamp is shown (same run id). */
   isMine(entry: LakehouseEntry, view: LeaseView | undefined): boolean {
     const mine = this.heldLeases.get(keyOf(entry));
-    return Boolean(mine && view?.stamp?.run_id === mine.held.stamp.run_id && (view.status === 'held' || view.status === 'stale'));
+    return Boolean(
+      mine && view?.stamp?.run_id === mine.held.stamp.run_id && (view.status === 'held' || view.status === 'stale'),
+    );
   }
 
   held(): WindowLease[] {

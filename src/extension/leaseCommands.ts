@@ -21,7 +21,10 @@ export async function breakStaleLease(deps: LeaseCommandDeps, node?: unknown): P
   const name = catalogFileName(entry);
   const confirm = await vscode.window.showWarningMessage(
     `Break the stale lease on ${name}?`,
-    { modal: true, detail: `${describeLeaseLong(view, name)}\n\nIf that run is still alive, its next write to the catalog fails and writes nothing.` },
+    {
+      modal: true,
+      detail: `${describeLeaseLong(view, name)}\n\nIf that run is still alive, its next write to the catalog fails and writes nothing.`,
+    },
     'Break Lease',
   );
   if (confirm !== 'Break Lease') throw new CancelledError('Break Stale Lease');
@@ -63,7 +66,11 @@ export async function acquireLease(deps: LeaseCommandDeps, node?: unknown): Prom
 
 export async function releaseLease(deps: LeaseCommandDeps, node?: unknown): Promise<void> {
   const held = deps.lakehouses.held();
-  const fromNode = node ? await pickLakehouse(node, deps.config, 'Release Lease') : held.length === 1 ? held[0]!.entry : undefined;
+  const fromNode = node
+    ? await pickLakehouse(node, deps.config, 'Release Lease')
+    : held.length === 1
+      ? held[0]!.entry
+      : undefined;
   const entry = fromNode ?? (await pickLakehouse(undefined, deps.config, 'Release Lease'));
   await deps.lakehouses.release(entry);
   deps.refresh();

@@ -13,7 +13,12 @@ export function createLeaseStatusBar(lakehouses: LakehouseService): vscode.Dispo
     }
     const first = held[0]!;
     item.text = `$(lock) ${first.entry.name}${held.length > 1 ? ` +${held.length - 1}` : ''} · ${first.held.stamp.operation}`;
-    item.tooltip = held.map((h) => `${h.entry.name}: ${h.entry.catalogPath} held by this window (${h.held.stamp.operation}) since ${h.held.stamp.acquired_at}`).join('\n');
+    item.tooltip = held
+      .map(
+        (h) =>
+          `${h.entry.name}: ${h.entry.catalogPath} held by this window (${h.held.stamp.operation}) since ${h.held.stamp.acquired_at}`,
+      )
+      .join('\n');
     item.command = { title: 'Release Lease', command: 'lakehouse.releaseLease' };
     item.accessibilityInformation = { label: `Lakehouse lease held on ${first.entry.name}` };
     item.show();

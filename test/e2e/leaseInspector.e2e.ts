@@ -26,7 +26,9 @@ async function widenSideBar(bench: Workbench, width: number): Promise<void> {
   await bench.page.mouse.down();
   await bench.page.mouse.move(box.x + width, y, { steps: 10 });
   await bench.page.mouse.up();
-  await expect.poll(async () => (await bench.page.locator('.part.sidebar').boundingBox())?.width ?? 0).toBeGreaterThan(width - 60);
+  await expect
+    .poll(async () => (await bench.page.locator('.part.sidebar').boundingBox())?.width ?? 0)
+    .toBeGreaterThan(width - 60);
 }
 
 describe('Lease inspector in code-server', () => {
@@ -70,7 +72,11 @@ describe('Lease inspector in code-server', () => {
     await widenSideBar(bench, 620);
     await row.hover();
     // Best effort for the documentation shot: the tooltip names holder, run and stale-at.
-    await bench.page.locator('.monaco-hover, .workbench-hover').first().waitFor({ timeout: 5_000 }).catch(() => undefined);
+    await bench.page
+      .locator('.monaco-hover, .workbench-hover')
+      .first()
+      .waitFor({ timeout: 5_000 })
+      .catch(() => undefined);
     const shot = await bench.screenshot('lease-held');
     await bench.page.mouse.move(900, 600);
     mkdirSync(join(REPO, 'docs/images'), { recursive: true });
@@ -110,7 +116,10 @@ describe('Lease inspector in code-server', () => {
     await bench.contextMenu(CATALOG_ROW, 'Release Lease');
     await bench.waitForTreeText(/lease free$/);
     expect((await lake.guard.inspect()).status).toBe('free');
-    await bench.page.locator('#workbench\\.parts\\.statusbar').getByText('sales · manual').waitFor({ state: 'hidden', timeout: 15_000 });
+    await bench.page
+      .locator('#workbench\\.parts\\.statusbar')
+      .getByText('sales · manual')
+      .waitFor({ state: 'hidden', timeout: 15_000 });
   });
 
   it('says plainly that a command is not built yet', async () => {

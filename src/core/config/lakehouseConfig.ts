@@ -26,7 +26,11 @@ export interface RawLakehouseEntry {
 }
 
 /** Parses the text of a lakehouse.yml: `lakehouses: [{ name, location, catalog?, staleAfter? }]`. */
-export function parseLakehouseFile(text: string, source: string, defaultStaleAfter = DEFAULT_STALE_AFTER): LakehouseEntry[] {
+export function parseLakehouseFile(
+  text: string,
+  source: string,
+  defaultStaleAfter = DEFAULT_STALE_AFTER,
+): LakehouseEntry[] {
   let doc: unknown;
   try {
     doc = parseYaml(text);
@@ -41,7 +45,11 @@ export function parseLakehouseFile(text: string, source: string, defaultStaleAft
 }
 
 /** Validates raw entries (from YAML or VS Code settings); names must be unique. */
-export function resolveEntries(raw: RawLakehouseEntry[], source: string, defaultStaleAfter = DEFAULT_STALE_AFTER): LakehouseEntry[] {
+export function resolveEntries(
+  raw: RawLakehouseEntry[],
+  source: string,
+  defaultStaleAfter = DEFAULT_STALE_AFTER,
+): LakehouseEntry[] {
   const seen = new Set<string>();
   return raw.map((entry, index) => {
     const where = `${source} lakehouses[${index}]`;
@@ -53,9 +61,11 @@ export function resolveEntries(raw: RawLakehouseEntry[], source: string, default
     seen.add(entry.name);
     if (typeof entry.location !== 'string') throw new ConfigError(`${where}: 'location' is required.`);
     const catalog = entry.catalog === undefined ? DEFAULT_CATALOG_PATH : entry.catalog;
-    if (typeof catalog !== 'string') throw new ConfigError(`${where}: 'catalog' must be a path such as Files/metadata.db.`);
+    if (typeof catalog !== 'string')
+      throw new ConfigError(`${where}: 'catalog' must be a path such as Files/metadata.db.`);
     const staleAfter = entry.staleAfter ?? defaultStaleAfter;
-    if (typeof staleAfter !== 'string' && typeof staleAfter !== 'number') throw new ConfigError(`${where}: 'staleAfter' must be like 12h.`);
+    if (typeof staleAfter !== 'string' && typeof staleAfter !== 'number')
+      throw new ConfigError(`${where}: 'staleAfter' must be like 12h.`);
     return {
       name: entry.name,
       location: parseLocation(entry.location),

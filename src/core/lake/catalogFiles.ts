@@ -86,7 +86,8 @@ function relativeDataPath(r: {
 /** Normalizes a catalog-relative path and refuses `..`, absolute paths, drive letters and URLs. */
 export function safeRelativePath(path: string): string {
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(path)) throw new UnsafeCatalogPathError(path, 'is a URL, not a relative path');
-  if (path.startsWith('/') || path.startsWith('\\') || /^[a-z]:/i.test(path)) throw new UnsafeCatalogPathError(path, 'is absolute');
+  if (path.startsWith('/') || path.startsWith('\\') || /^[a-z]:/i.test(path))
+    throw new UnsafeCatalogPathError(path, 'is absolute');
   if (path.includes('\0')) throw new UnsafeCatalogPathError(path, 'contains a NUL byte');
   const parts: string[] = [];
   for (const part of path.split(/[\\/]/)) {

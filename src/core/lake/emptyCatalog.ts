@@ -14,7 +14,9 @@ export async function createEmptyCatalog(dataPathUrl: string, duckdb: DuckDBOpti
   const session = await DuckDBSession.open({ ...duckdb, path: ':memory:' });
   try {
     await session.loadExtensions(['ducklake', 'sqlite_scanner']);
-    await session.run(`ATTACH ${quoteLiteral(`ducklake:sqlite:${file}`)} AS new_catalog (DATA_PATH ${quoteLiteral(dataPathUrl)})`);
+    await session.run(
+      `ATTACH ${quoteLiteral(`ducklake:sqlite:${file}`)} AS new_catalog (DATA_PATH ${quoteLiteral(dataPathUrl)})`,
+    );
     await session.run('DETACH new_catalog');
     return await readFile(file);
   } finally {

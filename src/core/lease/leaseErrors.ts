@@ -37,7 +37,11 @@ export class CatalogChangedError extends LakehouseError {
     super(
       'catalog-changed',
       `The remote ${catalogName} changed since your pull${remote.holder ? ` (published by ${remote.holder}` : ''}${
-        remote.lastModified ? `${remote.holder ? ' at' : ' (at'} ${remote.lastModified.toISOString()})` : remote.holder ? ')' : ''
+        remote.lastModified
+          ? `${remote.holder ? ' at' : ' (at'} ${remote.lastModified.toISOString()})`
+          : remote.holder
+            ? ')'
+            : ''
       }; nothing was uploaded.`,
       'Pull and run again.',
     );
@@ -63,6 +67,10 @@ export class LeaseNotHeldError extends LakehouseError {
 /** The lease changed between judging it stale and breaking it: another run got there first. */
 export class LeaseChangedError extends LakehouseError {
   constructor(catalogName: string) {
-    super('lease-changed', `The lease on ${catalogName} changed while it was being broken; another run got there first.`, 'Refresh and look again.');
+    super(
+      'lease-changed',
+      `The lease on ${catalogName} changed while it was being broken; another run got there first.`,
+      'Refresh and look again.',
+    );
   }
 }

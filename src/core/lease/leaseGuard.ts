@@ -94,7 +94,11 @@ export class LeaseGuard {
     } catch (error) {
       if (storageError(error).status === 404) {
         if (!this.options.createEmptyCatalog) {
-          throw new LakehouseError('catalog-missing', `${catalogName} does not exist.`, 'Check the catalog path of this lakehouse.');
+          throw new LakehouseError(
+            'catalog-missing',
+            `${catalogName} does not exist.`,
+            'Check the catalog path of this lakehouse.',
+          );
         }
         await this.createCatalog();
         return this.acquire(options);
@@ -146,7 +150,11 @@ export class LeaseGuard {
     const remoteMd5 = props.contentMD5 ? Buffer.from(props.contentMD5).toString('base64') : undefined;
     if (!expect.md5 || remoteMd5 !== expect.md5) {
       const by = stampFromMetadata(props.metadata);
-      throw new CatalogChangedError(catalogName, { etag: props.etag, holder: by?.holder, lastModified: props.lastModified });
+      throw new CatalogChangedError(catalogName, {
+        etag: props.etag,
+        holder: by?.holder,
+        lastModified: props.lastModified,
+      });
     }
     const response = await blob.setMetadata(metadata, { conditions: { leaseId, ifMatch: props.etag } });
     return response.etag ?? '';
@@ -172,11 +180,16 @@ export class LeaseGuard {
       held.etag = response.etag ?? held.etag;
       return held.etag;
     } catch (error) {
-      if (isStorageCode(error, ...LEASE_GONE)) throw new LeaseLostError(catalogName, storageError(error).code ?? 'lease gone');
+      if (isStorageCode(error, ...LEASE_GONE))
+        throw new LeaseLostError(catalogName, storageError(error).code ?? 'lease gone');
       if (isStorageCode(error, 'ConditionNotMet') || storageError(error).status === 412) {
         const props = await this.readProperties();
         const stamp = stampFromMetadata(props.metadata);
-        throw new CatalogChangedError(catalogName, { etag: props.etag, holder: stamp?.holder, lastModified: props.lastModified });
+        throw new CatalogChangedError(catalogName, {
+          etag: props.etag,
+          holder: stamp?.holder,
+          lastModified: props.lastModified,
+        });
       }
       throw new StorageError(`upload ${catalogName}`, error);
     }
@@ -198,7 +211,8 @@ export class LeaseGuard {
     try {
       await this.options.blob.getBlobLeaseClient(held.leaseId).releaseLease();
     } catch (error) {
-      if (isStorageCode(error, ...LEASE_GONE)) throw new LeaseLostError(this.options.catalogName, storageError(error).code ?? 'lease gone');
+      if (isStorageCode(error, ...LEASE_GONE))
+        throw new LeaseLostError(this.options.catalogName, storageError(error).code ?? 'lease gone');
       throw new StorageError(`release the lease on ${this.options.catalogName}`, error);
     }
   }
@@ -250,11 +264,19 @@ export class LeaseGuard {
     try {
       await this.options.blob.uploadData(Buffer.from(bytes), {
         conditions: { ifNoneMatch: '*' },
-        blobHTTPHeaders: { blobContentType: 'application/vnd.sqlite3', blobContentMD5: Buffer.from(md5OfBytes(bytes), 'base64') },
+        blobHTTPHeaders: {
+          blobContentType: 'application/vnd.sqlite3',
+          blobContentMD5: Buffer.from(md5OfBytes(bytes), 'base64'),
+        },
       });
     } catch (error) {
       // Another run created it first: use theirs.
-      if (isStorageCode(error, 'BlobAlreadyExists') || storageError(error).status === 409 || storageError(error).status === 412) return;
+      if (
+        isStorageCode(error, 'BlobAlreadyExists') ||
+        storageError(error).status === 409 ||
+        storageError(error).status === 412
+      )
+        return;
       throw new StorageError(`create ${this.options.catalogName}`, error);
     }
   }

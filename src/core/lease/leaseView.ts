@@ -121,10 +121,14 @@ export function describeLeaseLong(view: LeaseView, catalogName: string): string 
       const what = [view.stamp?.operation, view.stamp?.run_id ? `run ${shortRun(view.stamp.run_id)}` : undefined]
         .filter(Boolean)
         .join(', ');
-      const since = view.since ? ` since ${formatUtcTime(view.since, view.now)}, ${formatDuration(view.ageMs ?? 0)} ago` : '';
-      const measured = view.sinceSource === 'last-modified' ? ' (no lease stamp: age measured from the last write)' : '';
+      const since = view.since
+        ? ` since ${formatUtcTime(view.since, view.now)}, ${formatDuration(view.ageMs ?? 0)} ago`
+        : '';
+      const measured =
+        view.sinceSource === 'last-modified' ? ' (no lease stamp: age measured from the last write)' : '';
       const head = `${catalogName} is held by ${holderOf(view)}${what ? ` (${what})` : ''}${since}${measured}`;
-      if (view.status === 'stale') return `${head}; it is stale (older than ${formatDuration(view.staleAfterMs)}) and can be broken.`;
+      if (view.status === 'stale')
+        return `${head}; it is stale (older than ${formatDuration(view.staleAfterMs)}) and can be broken.`;
       const wait = view.staleAt ? view.staleAt.getTime() - view.now.getTime() : undefined;
       return `${head}; it can be broken as stale in ${wait === undefined ? 'an unknown time' : formatDuration(wait)}.`;
     }

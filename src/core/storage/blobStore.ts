@@ -5,8 +5,7 @@ import { AZURITE_ACCOUNT, AZURITE_KEY } from './azurite';
 import { itemBlobName, type LakehouseLocation } from './location';
 
 export type StorageAuth =
-  | { kind: 'sharedKey'; account: string; key: string }
-  | { kind: 'token'; credential: TokenCredential };
+  { kind: 'sharedKey'; account: string; key: string } | { kind: 'token'; credential: TokenCredential };
 
 /**
  * Counts HTTP requests as they leave for the wire (retries included): object

@@ -50,14 +50,26 @@ export function parseLocation(uri: string): LakehouseLocation {
       const [item, ...rest] = segments;
       if (!workspace) throw bad('no workspace');
       if (!item || rest.length > 0) throw bad('expected exactly one lakehouse item after the workspace');
-      return { uri: text, kind: 'onelake', accountUrl: ONELAKE_BLOB_URL, container: checkName(workspace, bad), item: checkName(item, bad) };
+      return {
+        uri: text,
+        kind: 'onelake',
+        accountUrl: ONELAKE_BLOB_URL,
+        container: checkName(workspace, bad),
+        item: checkName(item, bad),
+      };
     }
     case 'abfss:': {
       if (!/\.dfs\.fabric\.microsoft\.com$/i.test(url.hostname)) throw bad('only OneLake abfss URLs are supported');
       const workspace = decodeURIComponent(url.username);
       const [item] = segments;
       if (!workspace || !item) throw bad('expected abfss://<workspace>@onelake.dfs.fabric.microsoft.com/<item>');
-      return { uri: text, kind: 'onelake', accountUrl: ONELAKE_BLOB_URL, container: checkName(workspace, bad), item: checkName(item, bad) };
+      return {
+        uri: text,
+        kind: 'onelake',
+        accountUrl: ONELAKE_BLOB_URL,
+        container: checkName(workspace, bad),
+        item: checkName(item, bad),
+      };
     }
     case 'azurite:': {
       const [container, item, ...rest] = segments;
@@ -74,7 +86,8 @@ export function parseLocation(uri: string): LakehouseLocation {
     case 'https:': {
       const [container, item, ...rest] = segments;
       if (!/\.blob\.(core\.windows\.net|fabric\.microsoft\.com)$/i.test(url.hostname)) throw bad('not a blob endpoint');
-      if (!container || !item || rest.length > 0) throw bad('expected https://<account>.blob.core.windows.net/<container>/<item>');
+      if (!container || !item || rest.length > 0)
+        throw bad('expected https://<account>.blob.core.windows.net/<container>/<item>');
       const onelake = /onelake\.blob\.fabric\.microsoft\.com$/i.test(url.hostname);
       return {
         uri: text,
@@ -105,7 +118,11 @@ export function normalizeItemPath(path: string): string {
   const parts: string[] = [];
   for (const part of path.replace(/\\/g, '/').split('/')) {
     if (part === '' || part === '.') continue;
-    if (part === '..') throw new ConfigError(`Path '${path}' leaves the lakehouse.`, 'Use a path inside the lakehouse, e.g. Files/metadata.db.');
+    if (part === '..')
+      throw new ConfigError(
+        `Path '${path}' leaves the lakehouse.`,
+        'Use a path inside the lakehouse, e.g. Files/metadata.db.',
+      );
     parts.push(part);
   }
   if (parts.length === 0) throw new ConfigError(`Empty path inside the lakehouse.`);

@@ -19,7 +19,11 @@ export async function downloadToFile(blob: BlockBlobClient, dest: string, signal
  * Data files are immutable in DuckLake: an existing one is the same file, so
  * 'exists' is success — which makes a rerun after a crash idempotent.
  */
-export async function uploadIfAbsent(blob: BlockBlobClient, file: string, signal?: AbortSignal): Promise<'written' | 'exists'> {
+export async function uploadIfAbsent(
+  blob: BlockBlobClient,
+  file: string,
+  signal?: AbortSignal,
+): Promise<'written' | 'exists'> {
   try {
     await blob.uploadFile(file, { conditions: { ifNoneMatch: '*' }, abortSignal: signal });
     return 'written';

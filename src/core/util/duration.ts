@@ -5,7 +5,8 @@ const UNITS: Record<string, number> = { d: 86_400_000, h: 3_600_000, m: 60_000, 
 /** Parses `12h`, `90m`, `1h30m`, `45s`, `2d` (or a bare number of seconds) to milliseconds. */
 export function parseDuration(text: string | number, what = 'duration'): number {
   if (typeof text === 'number') {
-    if (!Number.isFinite(text) || text < 0) throw new ConfigError(`Invalid ${what}: ${text}.`, 'Use e.g. 12h, 90m or 30s.');
+    if (!Number.isFinite(text) || text < 0)
+      throw new ConfigError(`Invalid ${what}: ${text}.`, 'Use e.g. 12h, 90m or 30s.');
     return text * 1000;
   }
   const trimmed = text.trim().toLowerCase();

@@ -30,7 +30,8 @@ export class LakehouseTreeModel {
         kind: 'workspace',
         id: `ws:${key}`,
         label: first.location.container,
-        description: first.location.kind === 'onelake' ? 'OneLake' : describeLocation(first.location).replace(/ \S+$/, ''),
+        description:
+          first.location.kind === 'onelake' ? 'OneLake' : describeLocation(first.location).replace(/ \S+$/, ''),
         entries: list,
       });
     }
@@ -42,22 +43,35 @@ export class LakehouseTreeModel {
       case 'workspace':
         return node.entries.map((entry) => ({ kind: 'lakehouse', id: `lh:${entry.name}`, entry }));
       case 'lakehouse':
-        return [await this.catalogNode(node.entry), { kind: 'tables', id: `tables:${node.entry.name}`, entry: node.entry }];
+        return [
+          await this.catalogNode(node.entry),
+          { kind: 'tables', id: `tables:${node.entry.name}`, entry: node.entry },
+        ];
       case 'tables':
-        return this.listed(node.id, () => this.lakehouses.listSchemas(node.entry), (schema) => ({
-          kind: 'schema',
-          id: `${node.id}/${schema}`,
-          entry: node.entry,
-          schema,
-        }), 'No tables yet');
+        return this.listed(
+          node.id,
+          () => this.lakehouses.listSchemas(node.entry),
+          (schema) => ({
+            kind: 'schema',
+            id: `${node.id}/${schema}`,
+            entry: node.entry,
+            schema,
+          }),
+          'No tables yet',
+        );
       case 'schema':
-        return this.listed(node.id, () => this.lakehouses.listTables(node.entry, node.schema), (table) => ({
-          kind: 'table',
-          id: `${node.id}/${table}`,
-          entry: node.entry,
-          schema: node.schema,
-          table,
-        }), 'No tables');
+        return this.listed(
+          node.id,
+          () => this.lakehouses.listTables(node.entry, node.schema),
+          (table) => ({
+            kind: 'table',
+            id: `${node.id}/${table}`,
+            entry: node.entry,
+            schema: node.schema,
+            table,
+          }),
+          'No tables',
+        );
       default:
         return [];
     }

@@ -14,7 +14,12 @@ export const VSIX = join(REPO, 'dist', 'lakehouse-dev.vsix');
 /** Unpacks the packaged VSIX: the e2e tier tests exactly what `npm run package` ships. */
 export function unpackVsix(vsix = VSIX): string {
   const dir = mkdtempSync(join(tmpdir(), 'lakehouse-vsix-'));
-  execFileSync('python3', ['-c', 'import sys,zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])', vsix, dir]);
+  execFileSync('python3', [
+    '-c',
+    'import sys,zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])',
+    vsix,
+    dir,
+  ]);
   return join(dir, 'extension');
 }
 
@@ -50,6 +55,13 @@ export async function lakehouseFixture(opts: { staleAfter: string; extraYaml?: s
     `lakehouses:\n  - name: sales\n    location: ${location}\n    staleAfter: ${opts.staleAfter}\n${opts.extraYaml ?? ''}`,
   );
   const as = (holder: string, now?: () => Date) =>
-    new LeaseGuard({ blob: store.blob(entry!.catalogPath), catalogName: 'metadata.db', staleAfterMs: entry!.staleAfterMs, holder, tool: 'lakehouse-dev/0.1.0', now });
+    new LeaseGuard({
+      blob: store.blob(entry!.catalogPath),
+      catalogName: 'metadata.db',
+      staleAfterMs: entry!.staleAfterMs,
+      holder,
+      tool: 'lakehouse-dev/0.1.0',
+      now,
+    });
   return { azurite, entry: entry!, store, guard, workspace, as, stop: () => azurite.stop() };
 }

@@ -14,8 +14,12 @@ describe('DuckDB with the real ducklake extension', () => {
     const session = await DuckDBSession.open({ ...duckdb, memoryLimit: '1GB', threads: 2 });
     try {
       await session.loadExtensions(['ducklake', 'sqlite_scanner']);
-      await session.run(`ATTACH ${quoteLiteral(`ducklake:sqlite:${catalog}`)} AS lake (DATA_PATH ${quoteLiteral(join(dir, 'data') + '/')})`);
-      await session.run(`CREATE TABLE lake.readings AS SELECT i AS id, i * 1.5 AS kwh, 'm' || (i % 7) AS meter FROM range(1000) t(i)`);
+      await session.run(
+        `ATTACH ${quoteLiteral(`ducklake:sqlite:${catalog}`)} AS lake (DATA_PATH ${quoteLiteral(join(dir, 'data') + '/')})`,
+      );
+      await session.run(
+        `CREATE TABLE lake.readings AS SELECT i AS id, i * 1.5 AS kwh, 'm' || (i % 7) AS meter FROM range(1000) t(i)`,
+      );
       await session.run('DETACH lake');
       expect(readFileSync(catalog).subarray(0, 16).toString('latin1')).toBe('SQLite format 3\0');
 
@@ -33,7 +37,9 @@ describe('DuckDB with the real ducklake extension', () => {
 
       const files = await listLiveDataFiles(session, catalog);
       expect(files.length).toBeGreaterThan(0);
-      expect(files.every((f) => f.schema === 'main' && f.table === 'readings' && f.path.startsWith('main/readings/'))).toBe(true);
+      expect(
+        files.every((f) => f.schema === 'main' && f.table === 'readings' && f.path.startsWith('main/readings/')),
+      ).toBe(true);
     } finally {
       session.close();
     }
@@ -47,7 +53,9 @@ describe('DuckDB with the real ducklake extension', () => {
     const session = await DuckDBSession.open(duckdb);
     try {
       await session.loadExtensions(['sqlite_scanner']);
-      const rows = await session.all<{ value: string }>(`SELECT value FROM sqlite_scan(${quoteLiteral(file)}, 'ducklake_metadata') WHERE key = 'data_path'`);
+      const rows = await session.all<{ value: string }>(
+        `SELECT value FROM sqlite_scan(${quoteLiteral(file)}, 'ducklake_metadata') WHERE key = 'data_path'`,
+      );
       expect(rows[0]?.value).toBe('az://ws/x.Lakehouse/Tables/');
     } finally {
       session.close();
@@ -60,7 +68,9 @@ describe('DuckDB with the real ducklake extension', () => {
       const controller = new AbortController();
       setTimeout(() => controller.abort(), 200);
       const started = Date.now();
-      await expect(session.all('SELECT count(*) FROM range(10000000000) a, range(10) b', undefined, controller.signal)).rejects.toThrow(/cancelled/);
+      await expect(
+        session.all('SELECT count(*) FROM range(10000000000) a, range(10) b', undefined, controller.signal),
+      ).rejects.toThrow(/cancelled/);
       expect(Date.now() - started).toBeLessThan(30_000);
       expect(await session.all('SELECT 42 AS answer')).toEqual([{ answer: 42 }]);
     } finally {

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { CatalogBusyError, CatalogChangedError, LeaseLostError, LeaseNotStaleError } from '../../../src/core/lease/leaseErrors';
+import {
+  CatalogBusyError,
+  CatalogChangedError,
+  LeaseLostError,
+  LeaseNotStaleError,
+} from '../../../src/core/lease/leaseErrors';
 import { md5OfBytes } from '../../../src/core/storage/contentHash';
 import { freshLakehouse, guardFor } from '../support/lakehouse';
 
@@ -13,7 +18,12 @@ describe('LeaseGuard on Azurite', () => {
     expect(bytes.subarray(0, 16).toString('latin1')).toBe('SQLite format 3\0');
     const view = await guard.inspect();
     expect(view.status).toBe('held');
-    expect(view.stamp).toMatchObject({ holder: 'test@runner', operation: 'run', run_id: held.stamp.run_id, tool: 'lakehouse-dev/test' });
+    expect(view.stamp).toMatchObject({
+      holder: 'test@runner',
+      operation: 'run',
+      run_id: held.stamp.run_id,
+      tool: 'lakehouse-dev/test',
+    });
     expect(view.sinceSource).toBe('stamp');
     await guard.release(held);
     expect((await guard.inspect()).status).toBe('free');
@@ -26,7 +36,9 @@ describe('LeaseGuard on Azurite', () => {
     const other = guardFor(entry, store, { holder: 'bob@desk' });
     const error = await other.acquire({ operation: 'run' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CatalogBusyError);
-    expect((error as Error).message).toMatch(/^metadata\.db is held by test@runner \(publish, run [0-9a-f]{8}\) since \d\d:\d\d UTC, \d+ s ago; it can be broken as stale in 1[12] h/);
+    expect((error as Error).message).toMatch(
+      /^metadata\.db is held by test@runner \(publish, run [0-9a-f]{8}\) since \d\d:\d\d UTC, \d+ s ago; it can be broken as stale in 1[12] h/,
+    );
     const after = await store.blob(entry.catalogPath).getProperties();
     expect(after.etag).toBe(before.etag);
     await guard.release(held);
@@ -44,7 +56,9 @@ describe('LeaseGuard on Azurite', () => {
     await guard.upload(w1, new TextEncoder().encode('catalog from writer 1'));
     const stamped = await blob.getProperties();
     expect(stamped.metadata).toMatchObject({ holder: 'test@runner', run_id: w1.stamp.run_id, operation: 'publish' });
-    expect(Buffer.from(stamped.contentMD5!).toString('base64')).toBe(md5OfBytes(new TextEncoder().encode('catalog from writer 1')));
+    expect(Buffer.from(stamped.contentMD5!).toString('base64')).toBe(
+      md5OfBytes(new TextEncoder().encode('catalog from writer 1')),
+    );
     await guard.release(w1);
 
     const writer2 = guardFor(entry, store, { holder: 'bob@desk' });

@@ -10,7 +10,9 @@ describe('lease across real OS processes', () => {
     await guard.release(await guard.acquire({ operation: 'setup' })); // the catalog exists
 
     const results = await Promise.all(
-      Array.from({ length: 8 }, (_, i) => runCli(['lease', 'acquire', location, '--json', '--holder', `proc-${i}`, '--operation', 'run'])),
+      Array.from({ length: 8 }, (_, i) =>
+        runCli(['lease', 'acquire', location, '--json', '--holder', `proc-${i}`, '--operation', 'run']),
+      ),
     );
     const winners = results.filter((r) => r.code === 0);
     const losers = results.filter((r) => r.code !== 0);
@@ -38,7 +40,17 @@ describe('lease across real OS processes', () => {
 
       const results = await Promise.all(
         Array.from({ length: 8 }, (_, i) =>
-          runCli(['lease', 'acquire', location, '--json', '--break-if-stale', '--stale-after', '30m', '--holder', `r${round}-p${i}`]),
+          runCli([
+            'lease',
+            'acquire',
+            location,
+            '--json',
+            '--break-if-stale',
+            '--stale-after',
+            '30m',
+            '--holder',
+            `r${round}-p${i}`,
+          ]),
         ),
       );
       const winners = results.filter((r) => r.code === 0);
@@ -56,24 +68,57 @@ describe('lease across real OS processes', () => {
   it('crash: a holder killed with SIGKILL blocks the next run until the threshold passes, which then breaks and proceeds', async () => {
     const { guard, location } = await freshLakehouse();
     await guard.release(await guard.acquire({ operation: 'setup' }));
-    const { child } = await startCli(['lease', 'acquire', location, '--hold', '--holder', 'doomed@run', '--operation', 'run']);
+    const { child } = await startCli([
+      'lease',
+      'acquire',
+      location,
+      '--hold',
+      '--holder',
+      'doomed@run',
+      '--operation',
+      'run',
+    ]);
     const acquiredAt = Date.now();
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
 
-    const refused = await runCli(['lease', 'acquire', location, '--json', '--break-if-stale', '--stale-after', '4s', '--holder', 'next@run']);
+    const refused = await runCli([
+      'lease',
+      'acquire',
+      location,
+      '--json',
+      '--break-if-stale',
+      '--stale-after',
+      '4s',
+      '--holder',
+      'next@run',
+    ]);
     expect(refused.code).toBe(3);
-    expect(refused.json.error?.message).toMatch(/held by doomed@run \(run, run [0-9a-f]{8}\).*can be broken as stale in [1-4] s/);
+    expect(refused.json.error?.message).toMatch(
+      /held by doomed@run \(run, run [0-9a-f]{8}\).*can be broken as stale in [1-4] s/,
+    );
 
     await sleep(Math.max(0, acquiredAt + 4_500 - Date.now()));
-    const proceeded = await runCli(['lease', 'acquire', location, '--json', '--break-if-stale', '--stale-after', '4s', '--holder', 'next@run']);
+    const proceeded = await runCli([
+      'lease',
+      'acquire',
+      location,
+      '--json',
+      '--break-if-stale',
+      '--stale-after',
+      '4s',
+      '--holder',
+      'next@run',
+    ]);
     expect(proceeded.code, proceeded.stdout + proceeded.stderr).toBe(0);
     expect((await guard.inspect()).stamp?.holder).toBe('next@run');
   });
 
   it('status, release and break work from the CLI with documented exit codes', async () => {
     const { location } = await freshLakehouse();
-    const cwd = (await import('node:fs')).mkdtempSync((await import('node:path')).join((await import('node:os')).tmpdir(), 'lh-cli-'));
+    const cwd = (await import('node:fs')).mkdtempSync(
+      (await import('node:path')).join((await import('node:os')).tmpdir(), 'lh-cli-'),
+    );
     const acquired = await runCli(['lease', 'acquire', location, '--json', '--holder', 'ana@laptop'], {}, cwd);
     expect(acquired.code).toBe(0);
     const status = await runCli(['lease', 'status', location, '--json'], {}, cwd);

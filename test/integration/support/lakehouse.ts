@@ -15,13 +15,21 @@ export async function freshLakehouse(opts: { staleAfter?: string; createContaine
   const container = `ws-${randomBytes(6).toString('hex')}`;
   const location = `azurite://${url.host}/${container}/test.Lakehouse`;
   const [entry] = resolveEntries([{ name: 'test', location, staleAfter: opts.staleAfter ?? '12h' }], 'test');
-  const { store, guard } = await openCatalogLease(entry!, { holder: 'test@runner', tool: 'lakehouse-dev/test', duckdb });
+  const { store, guard } = await openCatalogLease(entry!, {
+    holder: 'test@runner',
+    tool: 'lakehouse-dev/test',
+    duckdb,
+  });
   if (opts.createContainer !== false) await store.container.create();
   return { entry: entry!, store, guard, location };
 }
 
 /** Another guard on the same catalog as a different holder, or with a shifted clock. */
-export function guardFor(entry: LakehouseEntry, store: Awaited<ReturnType<typeof freshLakehouse>>['store'], opts: { holder?: string; now?: () => Date; staleAfterMs?: number } = {}) {
+export function guardFor(
+  entry: LakehouseEntry,
+  store: Awaited<ReturnType<typeof freshLakehouse>>['store'],
+  opts: { holder?: string; now?: () => Date; staleAfterMs?: number } = {},
+) {
   return new LeaseGuard({
     blob: store.blob(entry.catalogPath),
     catalogName: 'metadata.db',
@@ -42,16 +50,21 @@ export interface CliResult {
 /** Runs the built CLI as a separate OS process. */
 export function runCli(args: string[], env: Record<string, string> = {}, cwd?: string): Promise<CliResult> {
   return new Promise((resolvePromise) => {
-    execFile(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, cwd, timeout: 60_000 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-      let json: CliResult['json'] = {};
-      try {
-        json = JSON.parse(stdout);
-      } catch {
-        // not JSON output
-      }
-      resolvePromise({ code, stdout, stderr, json });
-    });
+    execFile(
+      process.execPath,
+      [CLI, ...args],
+      { env: { ...process.env, ...env }, cwd, timeout: 60_000 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        let json: CliResult['json'] = {};
+        try {
+          json = JSON.parse(stdout);
+        } catch {
+          // not JSON output
+        }
+        resolvePromise({ code, stdout, stderr, json });
+      },
+    );
   });
 }
 

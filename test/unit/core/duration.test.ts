@@ -12,7 +12,8 @@ describe('durations', () => {
   });
 
   it('rejects garbage with a config error', () => {
-    for (const bad of ['', 'soon', '12 hours', '5x', '-1h']) expect(() => parseDuration(bad)).toThrow(/Invalid duration/);
+    for (const bad of ['', 'soon', '12 hours', '5x', '-1h'])
+      expect(() => parseDuration(bad)).toThrow(/Invalid duration/);
   });
 
   it('formats two units for people', () => {

@@ -4,11 +4,27 @@ import { stampFromMetadata, stampTime, stampToMetadata } from '../../../src/core
 
 const HOUR = 3_600_000;
 const now = new Date('2026-11-24T11:14:00Z');
-const stamp = { acquired_at: '2026-11-24T10:02:00.000Z', holder: 'ana@laptop', run_id: '3f2a9c1e-0000-4000-8000-000000000000', tool: 'lakehouse-dev/0.1.0', operation: 'publish' };
+const stamp = {
+  acquired_at: '2026-11-24T10:02:00.000Z',
+  holder: 'ana@laptop',
+  run_id: '3f2a9c1e-0000-4000-8000-000000000000',
+  tool: 'lakehouse-dev/0.1.0',
+  operation: 'publish',
+};
 
 describe('judgeLease', () => {
   it('reads a held lease from its stamp and says when it becomes breakable', () => {
-    const view = judgeLease({ exists: true, leaseState: 'leased', etag: '"e1"', lastModified: new Date('2026-11-20T00:00:00Z'), metadata: stampToMetadata(stamp) }, now, 12 * HOUR);
+    const view = judgeLease(
+      {
+        exists: true,
+        leaseState: 'leased',
+        etag: '"e1"',
+        lastModified: new Date('2026-11-20T00:00:00Z'),
+        metadata: stampToMetadata(stamp),
+      },
+      now,
+      12 * HOUR,
+    );
     expect(view.status).toBe('held');
     expect(view.sinceSource).toBe('stamp');
     expect(view.ageMs).toBe(72 * 60_000);
