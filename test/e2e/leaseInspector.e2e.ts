@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
