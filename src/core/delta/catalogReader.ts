@@ -1,0 +1,484 @@
+import { open as openFile } from 'node:fs/promises';
+import { quoteIdentifier, quoteLiteral, type DuckDBSession } from '../lake/duckdb';
+import { CatalogFormatError } from './errors';
+
+/**
+ * Reads a DuckLake catalog's own tables (spec 1.0), attached read-only.
+ *
+ * Why not ATTACH 'ducklake:...' and ask the extension? We need history the
+ * extension does not expose as tables (end_snapshot of files, column history,
+ * scheduled deletions, inlined-data tables), the hidden `__ducklake_metadata_*`
+ * database name has changed between releases (it broke the community
+ * exporter), and a read-only attach of the metadata file cannot write to the
+ * catalog or touch data files.
+ */
+export interface CatalogSnapshot {
+  id: number;
+  timeMs: number;
+  nextFileId: number;
+}
+
+export interface CatalogTable {
+  tableId: number;
+  uuid: string | null;
+  name: string;
+  schemaName: string;
+  tablePath: string;
+  tablePathIsRelative: boolean;
+  schemaPath: string;
+  schemaPathIsRelative: boolean;
+  beginSnapshot: number;
+  endSnapshot: number | null;
+}
+
+export interface CatalogColumn {
+  columnId: number;
+  beginSnapshot: number;
+  endSnapshot: number | null;
+  order: number;
+  name: string;
+  type: string;
+  initialDefault: string | null;
+  nullable: boolean;
+  parentId: number | null;
+}
+
+export interface CatalogDataFile {
+  fileId: number;
+  path: string;
+  pathIsRelative: boolean;
+  format: string;
+  recordCount: number;
+  sizeBytes: number;
+  beginSnapshot: number;
+  partitionId: number | null;
+  encrypted: boolean;
+  mappingId: number | null;
+  /** Time of the snapshot that added the file; undefined when that snapshot was expired. */
+  beginTimeMs: number | undefined;
+}
+
+export interface CatalogColumnStats {
+  fileId: number;
+  columnId: number;
+  nullCount: number | null;
+  min: string | null;
+  max: string | null;
+  containsNan: boolean | null;
+}
+
+export interface CatalogPartitionKey {
+  index: number;
+  columnId: number;
+  transform: string;
+}
+
+export interface CatalogPartitionSpec {
+  partitionId: number;
+  keys: CatalogPartitionKey[];
+}
+
+export interface CatalogScheduledDeletion {
+  fileId: number;
+  path: string;
+  pathIsRelative: boolean;
+}
+
+export interface SnapshotChange {
+  snapshotId: number;
+  kind: string;
+  /** A table id for changes to an existing table; undefined for name-based entries such as created_table. */
+  tableId: number | undefined;
+}
+
+export interface CatalogMetadata {
+  version: string;
+  dataPath: string;
+  encrypted: boolean;
+}
+
+let aliasCounter = 0;
+
+export class CatalogReader {
+  private constructor(
+    private readonly session: DuckDBSession,
+    private readonly alias: string,
+  ) {}
+
+  /**
+   * Attaches `metadataPath` read-only (SQLite, or a DuckDB-file catalog; told
+   * apart by the file header) and checks it is a DuckLake 1.x catalog.
+   */
+  static async attach(session: DuckDBSession, metadataPath: string): Promise<CatalogReader> {
+    const kind = await catalogFileKind(metadataPath);
+    const alias = `delta_export_catalog_${++aliasCounter}`;
+    if (kind === 'sqlite') await session.loadExtensions(['sqlite_scanner']);
+    const type = kind === 'sqlite' ? 'TYPE sqlite, ' : '';
+    await session.run(`ATTACH ${quoteLiteral(metadataPath)} AS ${quoteIdentifier(alias)} (${type}READ_ONLY)`);
+    const reader = new CatalogReader(session, alias);
+    try {
+      await reader.metadata();
+    } catch (error) {
+      await reader.detach();
+      throw error;
+    }
+    return reader;
+  }
+
+  async detach(): Promise<void> {
+    await this.session.run(`DETACH ${quoteIdentifier(this.alias)}`).catch(() => undefined);
+  }
+
+  private table(name: string): string {
+    return `${quoteIdentifier(this.alias)}.${quoteIdentifier(name)}`;
+  }
+
+  async metadata(): Promise<CatalogMetadata> {
+    let rows: { key: string; value: string }[];
+    try {
+      rows = await this.session.all(
+        `SELECT "key", "value" FROM ${this.table('ducklake_metadata')} WHERE scope IS NULL`,
+      );
+    } catch {
+      throw new CatalogFormatError(
+        'The catalog file has no ducklake_metadata table, so it is not a DuckLake catalog.',
+        'Point the export at the metadata.db that ATTACH ducklake:sqlite:<file> uses.',
+      );
+    }
+    const get = (key: string) => rows.find((r) => r.key === key)?.value;
+    const version = get('version') ?? '';
+    if (!/^1\./.test(version)) {
+      throw new CatalogFormatError(
+        `The DuckLake catalog is version '${version}'; the Delta exporter reads version 1.x catalogs.`,
+        'Open the catalog once with the DuckDB ducklake extension for DuckDB 1.5 (it migrates the catalog), then export again.',
+      );
+    }
+    return { version, dataPath: get('data_path') ?? '', encrypted: get('encrypted') === 'true' };
+  }
+
+  async currentSnapshot(): Promise<CatalogSnapshot> {
+    const rows = await this.snapshotRows('ORDER BY snapshot_id DESC LIMIT 1');
+    if (!rows[0]) throw new CatalogFormatError('The DuckLake catalog has no snapshots.');
+    return rows[0];
+  }
+
+  async snapshot(id: number): Promise<CatalogSnapshot | undefined> {
+    return (await this.snapshotRows(`WHERE snapshot_id = ${int(id)}`))[0];
+  }
+
+  private async snapshotRows(clause: string): Promise<CatalogSnapshot[]> {
+    const rows = await this.session.all<{ id: bigint; time_ms: bigint; next_file_id: bigint }>(
+      `SELECT snapshot_id AS id, epoch_ms(snapshot_time::TIMESTAMPTZ) AS time_ms, next_file_id
+       FROM ${this.table('ducklake_snapshot')} ${clause}`,
+    );
+    return rows.map((r) => ({ id: num(r.id), timeMs: num(r.time_ms), nextFileId: num(r.next_file_id) }));
+  }
+
+  /** Every table row with its schema; live ones and dropped ones alike (visibility is decided by the caller). */
+  async tables(): Promise<CatalogTable[]> {
+    const rows = await this.session.all<Record<string, unknown>>(
+      `SELECT t.table_id, t.table_uuid, t.table_name, t.path, t.path_is_relative, t.begin_snapshot, t.end_snapshot,
+              s.schema_name, s.path AS schema_path, s.path_is_relative AS schema_path_is_relative
+       FROM ${this.table('ducklake_table')} t JOIN ${this.table('ducklake_schema')} s USING (schema_id)
+       ORDER BY t.table_id, t.begin_snapshot`,
+    );
+    return rows.map((r) => ({
+      tableId: num(r.table_id),
+      uuid: (r.table_uuid as string | null) ?? null,
+      name: String(r.table_name),
+      schemaName: String(r.schema_name),
+      tablePath: String(r.path ?? ''),
+      tablePathIsRelative: bool(r.path_is_relative, true),
+      schemaPath: String(r.schema_path ?? ''),
+      schemaPathIsRelative: bool(r.schema_path_is_relative, true),
+      beginSnapshot: num(r.begin_snapshot),
+      endSnapshot: optNum(r.end_snapshot),
+    }));
+  }
+
+  /** The full column history of one table (every version of every column). */
+  async columns(tableId: number): Promise<CatalogColumn[]> {
+    const rows = await this.session.all<Record<string, unknown>>(
+      `SELECT column_id, begin_snapshot, end_snapshot, column_order, column_name, column_type, initial_default,
+              nulls_allowed, parent_column
+       FROM ${this.table('ducklake_column')} WHERE table_id = ${int(tableId)} ORDER BY column_order, column_id`,
+    );
+    return rows.map((r) => ({
+      columnId: num(r.column_id),
+      beginSnapshot: num(r.begin_snapshot),
+      endSnapshot: optNum(r.end_snapshot),
+      order: num(r.column_order),
+      name: String(r.column_name),
+      type: String(r.column_type),
+      initialDefault: (r.initial_default as string | null) ?? null,
+      nullable: bool(r.nulls_allowed, true),
+      parentId: optNum(r.parent_column),
+    }));
+  }
+
+  /**
+   * Data files of a table visible at `snapshot`. With `createdBefore`, only
+   * files whose id was allocated before that next_file_id: a file merged later
+   * may claim an older begin_snapshot, but its id gives it away.
+   */
+  async dataFiles(tableId: number, snapshot: number, createdBefore?: number): Promise<CatalogDataFile[]> {
+    const idFilter = createdBefore === undefined ? '' : `AND f.data_file_id < ${int(createdBefore)}`;
+    const rows = await this.session.all<Record<string, unknown>>(
+      `SELECT f.data_file_id, f.path, f.path_is_relative, f.file_format, f.record_count, f.file_size_bytes,
+              f.begin_snapshot, f.partition_id, f.encryption_key IS NOT NULL AS encrypted, f.mapping_id,
+              epoch_ms(s.snapshot_time::TIMESTAMPTZ) AS begin_time_ms
+       FROM ${this.table('ducklake_data_file')} f
+       LEFT JOIN ${this.table('ducklake_snapshot')} s ON s.snapshot_id = f.begin_snapshot
+       WHERE f.table_id = ${int(tableId)} ${visibleAt('f', snapshot)} ${idFilter}
+       ORDER BY f.data_file_id`,
+    );
+    return rows.map((r) => ({
+      fileId: num(r.data_file_id),
+      path: String(r.path),
+      pathIsRelative: bool(r.path_is_relative, true),
+      format: String(r.file_format ?? 'parquet'),
+      recordCount: num(r.record_count),
+      sizeBytes: num(r.file_size_bytes),
+      beginSnapshot: num(r.begin_snapshot),
+      partitionId: optNum(r.partition_id),
+      encrypted: Boolean(r.encrypted),
+      mappingId: optNum(r.mapping_id),
+      beginTimeMs: optNum(r.begin_time_ms) ?? undefined,
+    }));
+  }
+
+  /** Live delete files per table: rows those tables must not show again. */
+  async liveDeleteFiles(snapshot: number): Promise<Map<number, number>> {
+    const rows = await this.session.all<{ table_id: bigint; n: bigint }>(
+      `SELECT table_id, count(*) AS n FROM ${this.table('ducklake_delete_file')} d
+       WHERE true ${visibleAt('d', snapshot)} GROUP BY table_id`,
+    );
+    return new Map(rows.map((r) => [num(r.table_id), num(r.n)]));
+  }
+
+  /** Rows kept inside the catalog (data inlining) and visible at `snapshot`, per table. */
+  async inlinedRows(snapshot: number): Promise<Map<number, number>> {
+    const existing = await this.catalogTableNames();
+    const sources = await this.session.all<{ table_id: bigint; table_name: string }>(
+      `SELECT table_id, table_name FROM ${this.table('ducklake_inlined_data_tables')}`,
+    );
+    const counts = new Map<number, number>();
+    for (const source of sources) {
+      // The name comes from the catalog: only query names of the documented shape.
+      if (!/^ducklake_inlined_data_\d+_\d+$/.test(source.table_name) || !existing.has(source.table_name)) continue;
+      const [row] = await this.session.all<{ n: bigint }>(
+        `SELECT count(*) AS n FROM ${this.table(source.table_name)} i WHERE true ${visibleAt('i', snapshot)}`,
+      );
+      const tableId = num(source.table_id);
+      counts.set(tableId, (counts.get(tableId) ?? 0) + num(row?.n ?? 0n));
+    }
+    return counts;
+  }
+
+  /** Deletes of Parquet rows kept inside the catalog (`ducklake_inlined_delete_<table>`), per table. */
+  async inlinedDeletes(snapshot: number): Promise<Map<number, number>> {
+    const counts = new Map<number, number>();
+    for (const name of await this.catalogTableNames()) {
+      const match = /^ducklake_inlined_delete_(\d+)$/.exec(name);
+      if (!match) continue;
+      const [row] = await this.session.all<{ n: bigint }>(
+        `SELECT count(*) AS n FROM ${this.table(name)} WHERE begin_snapshot <= ${int(snapshot)}`,
+      );
+      const n = num(row?.n ?? 0n);
+      if (n > 0) counts.set(Number(match[1]), n);
+    }
+    return counts;
+  }
+
+  private async catalogTableNames(): Promise<Set<string>> {
+    const rows = await this.session.all<{ table_name: string }>(
+      `SELECT table_name FROM duckdb_tables() WHERE database_name = $1`,
+      [this.alias],
+    );
+    return new Set(rows.map((r) => r.table_name));
+  }
+
+  /** Column statistics of the given files. */
+  async fileStats(tableId: number, fileIds: readonly number[]): Promise<CatalogColumnStats[]> {
+    if (fileIds.length === 0) return [];
+    const rows = await this.session.all<Record<string, unknown>>(
+      `SELECT data_file_id, column_id, null_count, min_value, max_value, contains_nan
+       FROM ${this.table('ducklake_file_column_stats')}
+       WHERE table_id = ${int(tableId)} AND data_file_id IN (${fileIds.map(int).join(', ')})`,
+    );
+    return rows.map((r) => ({
+      fileId: num(r.data_file_id),
+      columnId: num(r.column_id),
+      nullCount: optNum(r.null_count),
+      min: (r.min_value as string | null) ?? null,
+      max: (r.max_value as string | null) ?? null,
+      containsNan: r.contains_nan === null || r.contains_nan === undefined ? null : num(r.contains_nan) !== 0,
+    }));
+  }
+
+  /** The partition spec in force at `snapshot`, if the table is partitioned. */
+  async partitionSpec(tableId: number, snapshot: number): Promise<CatalogPartitionSpec | undefined> {
+    const rows = await this.session.all<Record<string, unknown>>(
+      `SELECT i.partition_id, c.partition_key_index, c.column_id, c."transform"
+       FROM ${this.table('ducklake_partition_info')} i
+       JOIN ${this.table('ducklake_partition_column')} c USING (partition_id, table_id)
+       WHERE i.table_id = ${int(tableId)} ${visibleAt('i', snapshot)}
+       ORDER BY c.partition_key_index`,
+    );
+    if (rows.length === 0) return undefined;
+    return {
+      partitionId: num(rows[0]!.partition_id),
+      keys: rows.map((r) => ({
+        index: num(r.partition_key_index),
+        columnId: num(r.column_id),
+        transform: String(r.transform),
+      })),
+    };
+  }
+
+  /** Partition values of the given files: file id -> key index -> value (null for NULL). */
+  async filePartitionValues(
+    tableId: number,
+    fileIds: readonly number[],
+  ): Promise<Map<number, Map<number, string | null>>> {
+    const result = new Map<number, Map<number, string | null>>();
+    if (fileIds.length === 0) return result;
+    const rows = await this.session.all<Record<string, unknown>>(
+      `SELECT data_file_id, partition_key_index, partition_value FROM ${this.table('ducklake_file_partition_value')}
+       WHERE table_id = ${int(tableId)} AND data_file_id IN (${fileIds.map(int).join(', ')})`,
+    );
+    for (const r of rows) {
+      const fileId = num(r.data_file_id);
+      let values = result.get(fileId);
+      if (!values) result.set(fileId, (values = new Map()));
+      values.set(num(r.partition_key_index), (r.partition_value as string | null) ?? null);
+    }
+    return result;
+  }
+
+  /** Column renames used by files added with ducklake_add_data_files: mapping id -> column id -> source name. */
+  async nameMappings(mappingIds: readonly number[]): Promise<Map<number, Map<number, string>>> {
+    const result = new Map<number, Map<number, string>>();
+    if (mappingIds.length === 0) return result;
+    const rows = await this.session.all<Record<string, unknown>>(
+      `SELECT mapping_id, target_field_id, source_name FROM ${this.table('ducklake_name_mapping')}
+       WHERE mapping_id IN (${mappingIds.map(int).join(', ')})`,
+    );
+    for (const r of rows) {
+      const id = num(r.mapping_id);
+      let names = result.get(id);
+      if (!names) result.set(id, (names = new Map()));
+      names.set(num(r.target_field_id), String(r.source_name));
+    }
+    return result;
+  }
+
+  /** Parsed `ducklake_snapshot_changes` for snapshots in (after, upTo]. */
+  async changes(after: number, upTo: number): Promise<SnapshotChange[]> {
+    const rows = await this.session.all<{ snapshot_id: bigint; changes_made: string | null }>(
+      `SELECT snapshot_id, changes_made FROM ${this.table('ducklake_snapshot_changes')}
+       WHERE snapshot_id > ${int(after)} AND snapshot_id <= ${int(upTo)} ORDER BY snapshot_id`,
+    );
+    return rows.flatMap((r) => parseChanges(num(r.snapshot_id), r.changes_made ?? ''));
+  }
+
+  /** For each file id, the first snapshot whose next_file_id passed it: when the file was really written. */
+  async creationSnapshots(fileIds: readonly number[]): Promise<Map<number, number>> {
+    if (fileIds.length === 0) return new Map();
+    const rows = await this.session.all<{ file_id: bigint; snapshot_id: bigint | null }>(
+      `SELECT f.file_id, (SELECT min(snapshot_id) FROM ${this.table('ducklake_snapshot')} s WHERE s.next_file_id > f.file_id) AS snapshot_id
+       FROM (SELECT unnest([${fileIds.map(int).join(', ')}]::BIGINT[]) AS file_id) f`,
+    );
+    return new Map(rows.filter((r) => r.snapshot_id !== null).map((r) => [num(r.file_id), num(r.snapshot_id!)]));
+  }
+
+  /** Files merged or expired away whose Parquet is not deleted yet (until ducklake_cleanup_old_files). */
+  async scheduledDeletions(): Promise<CatalogScheduledDeletion[]> {
+    const rows = await this.session.all<Record<string, unknown>>(
+      `SELECT data_file_id, path, path_is_relative FROM ${this.table('ducklake_files_scheduled_for_deletion')}`,
+    );
+    return rows.map((r) => ({
+      fileId: num(r.data_file_id),
+      path: String(r.path),
+      pathIsRelative: bool(r.path_is_relative, true),
+    }));
+  }
+}
+
+/**
+ * `changes_made` is a comma-separated list of `kind:value`, where value is a
+ * table id or quoted names (`created_table:"main"."t"`). Commas inside quotes
+ * belong to names.
+ */
+export function parseChanges(snapshotId: number, text: string): SnapshotChange[] {
+  const entries: string[] = [];
+  let current = '';
+  let quoted = false;
+  for (const char of text) {
+    if (char === '"') quoted = !quoted;
+    if (char === ',' && !quoted) {
+      entries.push(current);
+      current = '';
+    } else current += char;
+  }
+  if (current) entries.push(current);
+  return entries.map((entry) => {
+    const colon = entry.indexOf(':');
+    const kind = colon < 0 ? entry : entry.slice(0, colon);
+    const value = colon < 0 ? '' : entry.slice(colon + 1);
+    return { snapshotId, kind, tableId: /^\d+$/.test(value) ? Number(value) : undefined };
+  });
+}
+
+export function isVisibleAt(row: { beginSnapshot: number; endSnapshot: number | null }, snapshot: number): boolean {
+  return row.beginSnapshot <= snapshot && (row.endSnapshot === null || snapshot < row.endSnapshot);
+}
+
+function visibleAt(alias: string, snapshot: number): string {
+  return `AND ${alias}.begin_snapshot <= ${int(snapshot)} AND (${alias}.end_snapshot IS NULL OR ${int(snapshot)} < ${alias}.end_snapshot)`;
+}
+
+async function catalogFileKind(path: string): Promise<'sqlite' | 'duckdb'> {
+  let header: Buffer;
+  try {
+    const handle = await openFile(path, 'r');
+    try {
+      header = Buffer.alloc(16);
+      await handle.read(header, 0, 16, 0);
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    throw new CatalogFormatError(
+      `Cannot read the DuckLake catalog at ${path}: ${error instanceof Error ? error.message : String(error)}`,
+      'Pull the catalog first so a local copy of metadata.db exists.',
+    );
+  }
+  if (header.subarray(0, 16).toString('latin1') === 'SQLite format 3\0') return 'sqlite';
+  if (header.subarray(8, 12).toString('latin1') === 'DUCK') return 'duckdb';
+  throw new CatalogFormatError(`${path} is neither a SQLite nor a DuckDB file, so it cannot be a DuckLake catalog.`);
+}
+
+/** Only integers we produced ever reach SQL text. */
+function int(value: number): string {
+  if (!Number.isSafeInteger(value)) throw new Error(`Not an integer: ${value}`);
+  return String(value);
+}
+
+function num(value: unknown): number {
+  const n = typeof value === 'bigint' ? Number(value) : Number(value);
+  if (!Number.isFinite(n))
+    throw new CatalogFormatError(
+      `The DuckLake catalog holds a non-numeric value where a number belongs: ${String(value)}`,
+    );
+  return n;
+}
+
+function optNum(value: unknown): number | null {
+  return value === null || value === undefined ? null : num(value);
+}
+
+function bool(value: unknown, fallback: boolean): boolean {
+  if (value === null || value === undefined) return fallback;
+  return typeof value === 'boolean' ? value : num(value) !== 0;
+}

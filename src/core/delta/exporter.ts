@@ -1,0 +1,95 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { DuckDBSession } from '../lake/duckdb';
+import { silentProgress, throwIfCancelled, type Progress } from '../util/progress';
+import { CatalogReader, isVisibleAt, type CatalogTable } from './catalogReader';
+import { DEFAULT_CHECKPOINT_INTERVAL } from './checkpoint';
+import { droppedTables } from './dropped';
+import { CountingDeltaLogStore, diffCounts, type DeltaLogStore } from './logStore';
+import type { DeltaExportReport, ExportedTableState, TableExportReport } from './report';
+import { TableExporter } from './tableExporter';
+import type { CatalogContext } from './tableState';
+
+export interface ExportDeltaOptions {
+  /** An open DuckDB session; the exporter attaches the catalog to it read-only and detaches it again. */
+  session: DuckDBSession;
+  /** Local path of the DuckLake catalog (`metadata.db`, SQLite; a DuckDB-file catalog works too). */
+  catalogPath: string;
+  /** Where the logs go: rooted at the lakehouse Tables/ folder (the catalog DATA_PATH). */
+  store: DeltaLogStore;
+  /** DATA_PATH to resolve absolute catalog paths against; the catalog's own value when omitted. */
+  dataPath?: string;
+  /** What the previous export reported per table folder (report.tables[].state); makes the read side cheap. */
+  known?: Readonly<Record<string, ExportedTableState>>;
+  /** Write a checkpoint at every version that is a multiple of this. */
+  checkpointInterval?: number;
+  /** Export only the tables this accepts. */
+  include?: (table: { schema: string; name: string }) => boolean;
+  /** How the user attaches the catalog, for the SQL shown in hints (default `lake`). */
+  catalogName?: string;
+  tempDirectory?: string;
+  now?: () => number;
+  signal?: AbortSignal;
+  progress?: Progress;
+}
+
+/**
+ * Exports every live table of a DuckLake catalog as a Delta table whose
+ * `_delta_log/` sits next to its Parquet files, from catalog metadata only.
+ * One commit per changed table; see docs/DELTA.md for the rules.
+ */
+export async function exportDeltaLake(options: ExportDeltaOptions): Promise<DeltaExportReport> {
+  const store = new CountingDeltaLogStore(options.store);
+  const progress = options.progress ?? silentProgress;
+  const reader = await CatalogReader.attach(options.session, options.catalogPath);
+  let tempDirectory: string | undefined;
+  try {
+    tempDirectory = await mkdtemp(join(options.tempDirectory ?? tmpdir(), 'delta-export-'));
+    const meta = await reader.metadata();
+    const snapshot = await reader.currentSnapshot();
+    const ctx: CatalogContext = {
+      reader,
+      snapshot,
+      dataPath: options.dataPath ?? meta.dataPath,
+      catalogEncrypted: meta.encrypted,
+      deleteFiles: await reader.liveDeleteFiles(snapshot.id),
+      inlinedRows: await reader.inlinedRows(snapshot.id),
+      inlinedDeletes: await reader.inlinedDeletes(snapshot.id),
+      catalogName: options.catalogName ?? 'lake',
+    };
+    const allTables = await reader.tables();
+    const include = (t: CatalogTable) => options.include?.({ schema: t.schemaName, name: t.name }) ?? true;
+    const live = allTables.filter((t) => isVisibleAt(t, snapshot.id) && include(t));
+
+    const exporter = new TableExporter({
+      ctx,
+      store,
+      session: options.session,
+      tempDirectory,
+      checkpointInterval: Math.max(1, options.checkpointInterval ?? DEFAULT_CHECKPOINT_INTERVAL),
+      now: options.now ?? Date.now,
+    });
+    const tables: TableExportReport[] = [];
+    for (const table of live) {
+      throwIfCancelled(options.signal, 'Delta export');
+      progress.report({
+        message: `Delta: ${table.schemaName}.${table.name}`,
+        increment: 100 / Math.max(1, live.length),
+      });
+      const before = store.snapshot();
+      const report = await exporter.export(table, options.known);
+      report.requests = diffCounts(store.snapshot(), before);
+      tables.push(report);
+    }
+    return {
+      snapshotId: snapshot.id,
+      tables,
+      dropped: droppedTables(allTables, ctx, include),
+      requests: store.snapshot(),
+    };
+  } finally {
+    await reader.detach();
+    if (tempDirectory) await rm(tempDirectory, { recursive: true, force: true });
+  }
+}

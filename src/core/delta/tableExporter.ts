@@ -1,0 +1,178 @@
+import type { DuckDBSession } from '../lake/duckdb';
+import { PROTOCOL, serializeCommit, type ProtocolAction } from './actions';
+import type { CatalogTable } from './catalogReader';
+import { writeCheckpoint } from './checkpoint';
+import { DeltaLogError } from './errors';
+import type { DeltaLogStore } from './logStore';
+import { commitFileName, DELTA_LOG_DIR } from './paths';
+import { planCommit, type PreviousState } from './plan';
+import { PreviousStateReader } from './previousState';
+import type { ExportedTableState, ExportProblem, TableExportReport } from './report';
+import { buildTableTarget, type CatalogContext, type TableTarget } from './tableState';
+
+export interface TableExporterDeps {
+  ctx: CatalogContext;
+  store: DeltaLogStore;
+  session: DuckDBSession;
+  tempDirectory: string;
+  checkpointInterval: number;
+  now: () => number;
+}
+
+/** The per-table steps: target from the catalog, previous state from the log, one put-if-absent commit. */
+export class TableExporter {
+  private readonly previous: PreviousStateReader;
+
+  constructor(private readonly deps: TableExporterDeps) {
+    this.previous = new PreviousStateReader(deps);
+  }
+
+  async export(
+    table: CatalogTable,
+    known: Readonly<Record<string, ExportedTableState>> | undefined,
+  ): Promise<TableExportReport> {
+    const built = await buildTableTarget(this.deps.ctx, table);
+    if (!built.ok) return this.skipped(table, built.folder, built.problem, built.warnings);
+    const target = built.target;
+    const base = this.baseReport(table, target);
+
+    // A hint that matches the catalog means nothing changed: no request at all.
+    const hint = known?.[target.folder];
+    if (hint && hint.filesHash === target.filesHash && hint.metadataHash === target.metadataHash) {
+      return { ...base, status: 'unchanged', version: hint.version, state: hint };
+    }
+
+    let useHint = hint;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      let previous: PreviousState | undefined;
+      try {
+        previous = await this.previous.read(target, useHint);
+      } catch (error) {
+        if (error instanceof DeltaLogError) {
+          return this.skipped(
+            table,
+            target.folder,
+            { code: 'unsupported-log', message: error.message, hint: error.hint ?? '' },
+            target.warnings,
+          );
+        }
+        throw error;
+      }
+      useHint = undefined;
+      const tooNew = previous?.protocol && newerProtocol(previous.protocol);
+      if (tooNew) {
+        return this.skipped(
+          table,
+          target.folder,
+          {
+            code: 'unsupported-log',
+            message: `${table.schemaName}.${table.name}: the existing Delta log needs ${tooNew}, newer than this exporter writes`,
+            hint: 'Another tool upgraded this Delta table; move its _delta_log aside to let the exporter own it, or stop exporting this table.',
+          },
+          target.warnings,
+        );
+      }
+
+      const markerSnapshot = previous?.marker?.snapshotId;
+      const plan = planCommit(previous, target, {
+        snapshotId: this.deps.ctx.snapshot.id,
+        snapshotTimeMs: this.deps.ctx.snapshot.timeMs,
+        changes:
+          markerSnapshot === undefined
+            ? []
+            : await this.deps.ctx.reader.changes(markerSnapshot, this.deps.ctx.snapshot.id),
+        now: this.deps.now(),
+      });
+      if (!plan) {
+        // planCommit always plans version 0 when there is no log, so `previous` is set here.
+        const version = previous!.version;
+        return {
+          ...base,
+          status: 'unchanged',
+          version,
+          state: this.state(version, previous!.marker?.snapshotId ?? this.deps.ctx.snapshot.id, target),
+        };
+      }
+
+      const path = target.folder + DELTA_LOG_DIR + commitFileName(plan.version);
+      const outcome = await this.deps.store.putIfAbsent(path, new TextEncoder().encode(serializeCommit(plan.actions)));
+      if (outcome === 'exists') continue; // another exporter won this version: re-read and plan again
+
+      let checkpoint: number | undefined;
+      if (plan.version > 0 && plan.version % this.deps.checkpointInterval === 0) {
+        const result = await writeCheckpoint(
+          { session: this.deps.session, store: this.deps.store, tempDirectory: this.deps.tempDirectory },
+          target.folder,
+          plan.version,
+          { protocol: PROTOCOL, metaData: target.metaData, adds: [...target.files.values()].map((f) => f.add) },
+        );
+        checkpoint = result.version;
+      }
+      return {
+        ...base,
+        status: plan.version === 0 ? 'created' : 'updated',
+        version: plan.version,
+        adds: plan.adds,
+        removes: plan.removes,
+        metadataChanged: plan.metadataChanged,
+        dataChange: plan.dataChange,
+        checkpoint,
+        state: this.state(plan.version, this.deps.ctx.snapshot.id, target),
+      };
+    }
+    return this.skipped(
+      table,
+      target.folder,
+      {
+        code: 'conflict',
+        message: `${table.schemaName}.${table.name}: another writer committed to ${target.folder}_delta_log twice while this export planned its commit`,
+        hint: 'Run the export again once the other publish has finished.',
+      },
+      target.warnings,
+    );
+  }
+
+  private state(version: number, snapshotId: number, target: TableTarget): ExportedTableState {
+    return { version, snapshotId, filesHash: target.filesHash, metadataHash: target.metadataHash };
+  }
+
+  private baseReport(table: CatalogTable, target: TableTarget): TableExportReport {
+    return {
+      schema: table.schemaName,
+      name: table.name,
+      folder: target.folder,
+      status: 'unchanged',
+      adds: 0,
+      removes: 0,
+      metadataChanged: false,
+      warnings: target.warnings,
+      requests: { reads: 0, lists: 0, writes: 0, total: 0 },
+    };
+  }
+
+  private skipped(table: CatalogTable, folder: string, problem: ExportProblem, warnings: string[]): TableExportReport {
+    return {
+      schema: table.schemaName,
+      name: table.name,
+      folder,
+      status: 'skipped',
+      adds: 0,
+      removes: 0,
+      metadataChanged: false,
+      skipped: problem,
+      warnings,
+      requests: { reads: 0, lists: 0, writes: 0, total: 0 },
+    };
+  }
+}
+
+/** Describes a protocol above reader 1 / writer 2 (features we would have to honour), or undefined. */
+function newerProtocol(protocol: ProtocolAction): string | undefined {
+  if (
+    protocol.minReaderVersion <= PROTOCOL.minReaderVersion &&
+    protocol.minWriterVersion <= PROTOCOL.minWriterVersion
+  ) {
+    return undefined;
+  }
+  return `reader ${protocol.minReaderVersion} / writer ${protocol.minWriterVersion}`;
+}

@@ -1,0 +1,209 @@
+import { metaDataAction, type AddAction, type MetaDataAction } from './actions';
+import type { CatalogColumnStats, CatalogReader, CatalogSnapshot, CatalogTable } from './catalogReader';
+import { UnsafeCatalogPathError } from './errors';
+import { checkFiles } from './fileChecks';
+import { deltaTableId, filesHash, metadataHash } from './fingerprint';
+import { tableNameProblem } from './names';
+import { mapPartitioning } from './partitions';
+import { encodeDeltaPath } from './paths';
+import type { ExportProblem } from './report';
+import { columnTreeAt, schemaString, toDeltaSchema } from './schema';
+import { buildStats } from './stats';
+import { dataFileRelativePath, folderName, tableFolder } from './tableFolder';
+
+export interface TargetFile {
+  add: AddAction;
+  /** Path relative to the table folder, not encoded: the key Delta paths are compared on. */
+  relativePath: string;
+  recordCount: number;
+}
+
+/** What the Delta table should contain to match the DuckLake table at one snapshot. */
+export interface TableTarget {
+  table: CatalogTable;
+  folder: string;
+  metaData: MetaDataAction;
+  metadataHash: string;
+  files: Map<string, TargetFile>;
+  numRecords: number;
+  filesHash: string;
+  warnings: string[];
+}
+
+export type TargetResult =
+  { ok: true; target: TableTarget } | { ok: false; folder: string; problem: ExportProblem; warnings: string[] };
+
+/** Per-export facts shared by every table (read once). */
+export interface CatalogContext {
+  reader: CatalogReader;
+  snapshot: CatalogSnapshot;
+  dataPath: string;
+  catalogEncrypted: boolean;
+  deleteFiles: ReadonlyMap<number, number>;
+  inlinedRows: ReadonlyMap<number, number>;
+  inlinedDeletes: ReadonlyMap<number, number>;
+  /** Name the user attaches the catalog as, for the SQL in hints. */
+  catalogName: string;
+}
+
+/**
+ * Derives the Delta state of one table from catalog metadata only (no
+ * Parquet reads), or the reason it cannot be exported faithfully.
+ */
+export async function buildTableTarget(ctx: CatalogContext, table: CatalogTable): Promise<TargetResult> {
+  const warnings: string[] = [];
+  const qualified = `${table.schemaName}.${table.name}`;
+  const sqlName = `'${ctx.catalogName}', schema_name => '${table.schemaName}', table_name => '${table.name}'`;
+  let folder = `${table.schemaName}/${table.name}/`;
+  const skip = (code: ExportProblem['code'], message: string, hint: string): TargetResult => ({
+    ok: false,
+    folder,
+    problem: { code, message: `${qualified}: ${message}`, hint },
+    warnings,
+  });
+
+  try {
+    const resolved = tableFolder(table, ctx.dataPath);
+    if (resolved === undefined) {
+      return skip(
+        'absolute-path',
+        `the table folder lies outside the catalog DATA_PATH (${ctx.dataPath})`,
+        'Recreate the table without a custom absolute path.',
+      );
+    }
+    folder = resolved;
+  } catch (error) {
+    if (error instanceof UnsafeCatalogPathError) return skip('unsafe-path', error.message, error.hint ?? '');
+    throw error;
+  }
+
+  // Fabric shows the folders as schema and table names.
+  for (const segment of folder.split('/').filter(Boolean)) {
+    const nameProblem = tableNameProblem(segment);
+    if (nameProblem) {
+      return skip(
+        'invalid-name',
+        `its folder name '${segment}' ${nameProblem}, which Fabric rejects`,
+        'Create the table (or schema) under a name of letters, digits and underscores: DuckLake names the folder after it.',
+      );
+    }
+  }
+  const shownName = folderName(folder);
+  if (shownName !== table.name)
+    warnings.push(`Fabric will show this table as '${shownName}' (its DuckLake folder name), not '${table.name}'`);
+
+  if (ctx.catalogEncrypted) {
+    return skip(
+      'encrypted',
+      'the catalog encrypts its Parquet files, which Delta readers cannot decrypt',
+      'Export from an unencrypted DuckLake.',
+    );
+  }
+  const inlined = ctx.inlinedRows.get(table.tableId) ?? 0;
+  if (inlined > 0) {
+    return skip(
+      'inlined-data',
+      `${inlined} row(s) are still inlined in the catalog, not in Parquet files`,
+      `Run CALL ducklake_flush_inlined_data(${sqlName}) first.`,
+    );
+  }
+  const deletes = (ctx.deleteFiles.get(table.tableId) ?? 0) + (ctx.inlinedDeletes.get(table.tableId) ?? 0);
+  if (deletes > 0) {
+    return skip(
+      'delete-files',
+      `${deletes} live delete file(s)/inlined delete(s); exporting now would bring deleted rows back`,
+      `Run CALL ducklake_flush_inlined_data(${sqlName}); then CALL ducklake_rewrite_data_files('${ctx.catalogName}', '${table.name}', schema => '${table.schemaName}', delete_threshold => 0); or publish with maintenance.`,
+    );
+  }
+
+  const history = await ctx.reader.columns(table.tableId);
+  const columns = columnTreeAt(history, ctx.snapshot.id);
+  const mapped = toDeltaSchema(columns);
+  warnings.push(...mapped.warnings.map((w) => `${w.column}: ${w.message}`));
+  if (mapped.problems.length) {
+    return skip(
+      'unsupported-schema',
+      mapped.problems.map((p) => (p.column ? `${p.column}: ${p.message}` : p.message)).join('; '),
+      'Change these columns (CREATE OR REPLACE TABLE ... AS SELECT with casts or new names) and export again.',
+    );
+  }
+
+  const files = await ctx.reader.dataFiles(table.tableId, ctx.snapshot.id);
+  const fileProblem = await checkFiles(ctx, table, files, columns, history);
+  if (fileProblem) return skip(fileProblem.code, fileProblem.message, fileProblem.hint);
+
+  const fileIds = files.map((f) => f.fileId);
+  const spec = await ctx.reader.partitionSpec(table.tableId, ctx.snapshot.id);
+  const partitioning = mapPartitioning(
+    spec,
+    columns,
+    files,
+    spec ? await ctx.reader.filePartitionValues(table.tableId, fileIds) : new Map(),
+  );
+  warnings.push(...partitioning.warnings);
+
+  const stats = new Map<number, Map<number, CatalogColumnStats>>();
+  for (const row of await ctx.reader.fileStats(table.tableId, fileIds)) {
+    let perFile = stats.get(row.fileId);
+    if (!perFile) stats.set(row.fileId, (perFile = new Map()));
+    perFile.set(row.columnId, row);
+  }
+
+  const partitionColumns = new Set(partitioning.columns);
+  const targetFiles = new Map<string, TargetFile>();
+  let numRecords = 0;
+  for (const file of files) {
+    let relativePath: string | undefined;
+    try {
+      relativePath = dataFileRelativePath(file, folder, ctx.dataPath);
+    } catch (error) {
+      if (error instanceof UnsafeCatalogPathError) return skip('unsafe-path', error.message, error.hint ?? '');
+      throw error;
+    }
+    if (relativePath === undefined) {
+      return skip(
+        'absolute-path',
+        `data file ${file.path} lies outside the table folder, and a Delta table can only reference files inside its folder`,
+        'Rewrite the table so DuckLake writes its own files (CREATE OR REPLACE TABLE ... AS SELECT * FROM ...).',
+      );
+    }
+    numRecords += file.recordCount;
+    targetFiles.set(relativePath, {
+      relativePath,
+      recordCount: file.recordCount,
+      add: {
+        path: encodeDeltaPath(relativePath),
+        partitionValues: partitioning.values.get(file.fileId) ?? {},
+        size: file.sizeBytes,
+        modificationTime: file.beginTimeMs ?? ctx.snapshot.timeMs,
+        dataChange: true,
+        stats: buildStats(
+          { recordCount: file.recordCount, stats: stats.get(file.fileId) ?? new Map() },
+          columns,
+          partitionColumns,
+        ),
+      },
+    });
+  }
+
+  const created = await ctx.reader.snapshot(table.beginSnapshot);
+  const metaData = metaDataAction({
+    id: deltaTableId(table, ctx.dataPath),
+    schemaString: schemaString(mapped.schema),
+    partitionColumns: partitioning.columns,
+    createdTime: created?.timeMs ?? ctx.snapshot.timeMs,
+  });
+  return {
+    ok: true,
+    target: {
+      table,
+      folder,
+      metaData,
+      metadataHash: metadataHash(metaData),
+      files: targetFiles,
+      numRecords,
+      filesHash: filesHash(targetFiles.keys()),
+      warnings,
+    },
+  };
+}
