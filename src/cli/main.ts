@@ -3,6 +3,7 @@ import { LakehouseError } from '../core/errors';
 import { TOOL_VERSION } from '../core/identity';
 import { registerDemoCommand } from './demoCommand';
 import { EXIT, exitCodeFor } from './exitCodes';
+import { registerLakeCommands } from './lakeCommands';
 import { registerLeaseCommands } from './leaseCommands';
 import { createOutput, type Output } from './output';
 import type { CliEnv } from './context';
@@ -26,12 +27,11 @@ async function main(argv: string[]): Promise<number> {
     .exitOverride()
     .showHelpAfterError();
   registerLeaseCommands(program, cli, run);
+  registerLakeCommands(program, cli, run);
   registerDemoCommand(program, cli, run);
   for (const [verb, what, issue] of [
     ['run', 'run the project’s models against the pulled catalog', 'Run models'],
-    ['publish', 'lease, upload data and catalog, export Delta, release', 'Publish'],
     ['query', 'run SQL against the local catalog', 'Query'],
-    ['export-delta', 'write Delta Lake logs for the remote catalog', 'Publish'],
   ] as const) {
     program
       .command(verb)

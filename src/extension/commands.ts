@@ -3,6 +3,7 @@ import { CONFIG_FILE } from '../core/config/lakehouseConfig';
 import { LakehouseError } from '../core/errors';
 import type { LakehouseConfigService } from './lakehouseConfig';
 import type { LakehouseService } from './lakehouseService';
+import { publishCommand, pullCommand, resetLocalCommand } from './lakeCommands';
 import { acquireLease, breakStaleLease, forceBreakLease, releaseLease } from './leaseCommands';
 import type { Logger } from './log';
 import type { CommandHandler } from './commandRunner';
@@ -25,7 +26,9 @@ export function createCommands(deps: CommandDeps): Record<string, CommandHandler
     'lakehouse.acquireLease': (node) => acquireLease(deps, node),
     'lakehouse.releaseLease': (node) => releaseLease(deps, node),
     'lakehouse.runModels': () => notBuilt('Run Models'),
-    'lakehouse.publish': () => notBuilt('Publish'),
+    'lakehouse.publish': (node) => publishCommand(deps, node),
+    'lakehouse.pull': (node) => pullCommand(deps, node),
+    'lakehouse.resetLocal': (node) => resetLocalCommand(deps, node),
     'lakehouse.query': () => notBuilt('Query'),
   };
 }

@@ -75,12 +75,27 @@ export class LakehouseService implements vscode.Disposable {
     }
   }
 
+  /** Records a lease taken by core work (publish), or its end, for the tree and the status bar. */
+  track(entry: LakehouseEntry, held: HeldLease | undefined): void {
+    if (held) this.heldLeases.set(keyOf(entry), { entry, held });
+    else this.heldLeases.delete(keyOf(entry));
+    this.heldChanged.fire();
+  }
+
+  duckdbOptions(): DuckDBOptions {
+    return this.deps.duckdb();
+  }
+
   /** Whether this window holds the lease whose stamp is shown (same run id). */
   isMine(entry: LakehouseEntry, view: LeaseView | undefined): boolean {
     const mine = this.heldLeases.get(keyOf(entry));
     return Boolean(
       mine && view?.stamp?.run_id === mine.held.stamp.run_id && (view.status === 'held' || view.status === 'stale'),
     );
+  }
+
+  heldFor(entry: LakehouseEntry): WindowLease | undefined {
+    return this.heldLeases.get(keyOf(entry));
   }
 
   held(): WindowLease[] {

@@ -52,6 +52,11 @@ export interface AcquireOptions {
   /** Break the lease first when it is stale (conditionally, so two breakers cannot both win). */
   breakIfStale?: boolean;
   runId?: string;
+  /**
+   * Re-take a lease this tool held before (a publish resumed after a crash):
+   * acquiring with the same id succeeds while that lease is still active.
+   */
+  leaseId?: string;
 }
 
 const LEASE_GONE = [
@@ -88,7 +93,7 @@ export class LeaseGuard {
    */
   async acquire(options: AcquireOptions): Promise<HeldLease> {
     const { blob, catalogName } = this.options;
-    const leaseId = randomUUID();
+    const leaseId = options.leaseId ?? randomUUID();
     try {
       await blob.getBlobLeaseClient(leaseId).acquireLease(-1);
     } catch (error) {

@@ -1,5 +1,7 @@
 import type { LakehouseEntry } from '../../core/config/lakehouseConfig';
 import { describeError } from '../../core/errors';
+import { judgeLease } from '../../core/lease/leaseView';
+import { stampToMetadata } from '../../core/lease/stamp';
 import { describeLocation } from '../../core/storage/location';
 import type { LakehouseConfigService } from '../lakehouseConfig';
 import type { LakehouseService } from '../lakehouseService';
@@ -79,6 +81,17 @@ export class LakehouseTreeModel {
 
   async catalogNode(entry: LakehouseEntry): Promise<TreeNode> {
     const id = `catalog:${entry.name}`;
+    const mine = this.lakehouses.heldFor(entry);
+    if (mine) {
+      // We hold it: the state is known without a request, and shows at once while a publish runs.
+      const metadata = stampToMetadata(mine.held.stamp);
+      const view = judgeLease(
+        { exists: true, leaseState: 'leased', leaseDuration: 'infinite', metadata },
+        new Date(),
+        entry.staleAfterMs,
+      );
+      return { kind: 'catalog', id, entry, view, mine: true };
+    }
     try {
       const view = await this.lakehouses.inspect(entry);
       return { kind: 'catalog', id, entry, view, mine: this.lakehouses.isMine(entry, view) };

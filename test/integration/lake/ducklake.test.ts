@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { listLiveDataFiles } from '../../../src/core/lake/catalogFiles';
+import { listLiveFiles } from '../../../src/core/lake/catalogFiles';
+import { CatalogTables } from '../../../src/core/lake/catalogFormat';
 import { DuckDBSession, ExtensionUnavailableError, quoteLiteral } from '../../../src/core/lake/duckdb';
 import { createEmptyCatalog } from '../../../src/core/lake/emptyCatalog';
 import { duckdb } from '../support/lakehouse';
@@ -35,7 +36,9 @@ describe('DuckDB with the real ducklake extension', () => {
       expect(settings[0]!.memory_limit).toMatch(/^(1\.0 GiB|953\.6 MiB|1 GB)$/);
       await session.run('DETACH lake');
 
-      const files = await listLiveDataFiles(session, catalog);
+      const tables = await CatalogTables.open(session, catalog);
+      const files = await listLiveFiles(tables, session);
+      await tables.close();
       expect(files.length).toBeGreaterThan(0);
       expect(
         files.every((f) => f.schema === 'main' && f.table === 'readings' && f.path.startsWith('main/readings/')),

@@ -42,6 +42,8 @@ export function guardFor(
 
 export interface CliResult {
   code: number;
+  /** Set when the process was killed (e.g. SIGKILL by fault injection). */
+  signal?: string;
   stdout: string;
   stderr: string;
   json: Record<string, unknown> & { ok?: boolean; error?: { code: string; message: string }; elapsedMs?: number };
@@ -56,13 +58,14 @@ export function runCli(args: string[], env: Record<string, string> = {}, cwd?: s
       { env: { ...process.env, ...env }, cwd, timeout: 60_000 },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        const signal = error && 'signal' in error && error.signal ? String(error.signal) : undefined;
         let json: CliResult['json'] = {};
         try {
           json = JSON.parse(stdout);
         } catch {
           // not JSON output
         }
-        resolvePromise({ code, stdout, stderr, json });
+        resolvePromise({ code, signal, stdout, stderr, json });
       },
     );
   });

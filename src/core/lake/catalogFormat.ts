@@ -1,0 +1,102 @@
+import { open } from 'node:fs/promises';
+import { LakehouseError } from '../errors';
+import { DuckDBSession, quoteIdentifier, quoteLiteral } from './duckdb';
+
+export type CatalogFormat = 'sqlite' | 'duckdb';
+
+/** DuckLake catalog versions this build reads and writes (the ducklake extension for DuckDB 1.5.5). */
+export const SUPPORTED_CATALOG_VERSIONS = ['1.0'];
+
+export class CatalogFormatError extends LakehouseError {
+  constructor(message: string, hint?: string) {
+    super('catalog-format', message, hint);
+  }
+}
+
+/** Tells a SQLite catalog from a DuckDB-file catalog by its header. */
+export async function sniffCatalogFormat(file: string): Promise<CatalogFormat> {
+  const handle = await open(file, 'r');
+  try {
+    const header = Buffer.alloc(16);
+    const { bytesRead } = await handle.read(header, 0, 16, 0);
+    if (bytesRead >= 16 && header.toString('latin1', 0, 16) === 'SQLite format 3\0') return 'sqlite';
+    if (bytesRead >= 12 && header.toString('latin1', 8, 12) === 'DUCK') return 'duckdb';
+    throw new CatalogFormatError(
+      `${file} is neither a SQLite nor a DuckDB database${bytesRead === 0 ? ' (it is empty)' : ''}; it cannot be a DuckLake catalog.`,
+      'Check the catalog path, or restore the catalog from a backup / an earlier blob version.',
+    );
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The `ATTACH` target for a catalog file. */
+export function attachTarget(format: CatalogFormat, file: string): string {
+  return format === 'sqlite' ? `ducklake:sqlite:${file}` : `ducklake:${file}`;
+}
+
+/**
+ * Reads the catalog's own tables without attaching it as a DuckLake, so a
+ * broken or foreign catalog is diagnosed before DuckLake touches it.
+ */
+export class CatalogTables {
+  private constructor(
+    private readonly session: DuckDBSession,
+    private readonly format: CatalogFormat,
+    private readonly file: string,
+    private readonly alias: string | undefined,
+  ) {}
+
+  static async open(session: DuckDBSession, file: string): Promise<CatalogTables> {
+    const format = await sniffCatalogFormat(file);
+    if (format === 'sqlite') {
+      await session.loadExtensions(['sqlite_scanner']);
+      return new CatalogTables(session, format, file, undefined);
+    }
+    const alias = `catalog_${Math.random().toString(36).slice(2, 10)}`;
+    await session.run(`ATTACH ${quoteLiteral(file)} AS ${quoteIdentifier(alias)} (READ_ONLY)`);
+    return new CatalogTables(session, format, file, alias);
+  }
+
+  get catalogFormat(): CatalogFormat {
+    return this.format;
+  }
+
+  /** A FROM-clause expression for one catalog table, e.g. `ducklake_data_file`. */
+  table(name: string): string {
+    return this.alias
+      ? `${quoteIdentifier(this.alias)}.${quoteIdentifier(name)}`
+      : `sqlite_scan(${quoteLiteral(this.file)}, ${quoteLiteral(name)})`;
+  }
+
+  async metadata(): Promise<Record<string, string>> {
+    let rows: Array<{ key: string; value: string }>;
+    try {
+      rows = await this.session.all(
+        `SELECT key, value FROM ${this.table('ducklake_metadata')} WHERE scope IS NULL OR scope = ''`,
+      );
+    } catch {
+      throw new CatalogFormatError(
+        `${this.file} is a ${this.format === 'sqlite' ? 'SQLite' : 'DuckDB'} database but not a DuckLake catalog (no ducklake_metadata table).`,
+        'Check the catalog path of this lakehouse.',
+      );
+    }
+    return Object.fromEntries(rows.map((r) => [r.key, r.value]));
+  }
+
+  /** Refuses catalogs this build cannot safely write (an older one would be migrated in place, a newer one misread). */
+  async checkVersion(): Promise<string> {
+    const version = (await this.metadata()).version ?? 'unknown';
+    if (!SUPPORTED_CATALOG_VERSIONS.includes(version)) {
+      throw new CatalogFormatError(
+        `The catalog is DuckLake version ${version}; this build of Lakehouse Dev supports ${SUPPORTED_CATALOG_VERSIONS.join(', ')} (DuckDB 1.5.5).`,
+        'Upgrade the catalog with the matching DuckDB/ducklake release (or Lakehouse Dev) before using it here; nothing was changed.',
+      );
+    }
+    return version;
+  }
+
+  async close(): Promise<void> {
+    if (this.alias) await this.session.run(`DETACH ${quoteIdentifier(this.alias)}`);
+  }
+}

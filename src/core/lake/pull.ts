@@ -1,0 +1,217 @@
+import { copyFile, mkdir, rename, rm, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { LakehouseEntry } from '../config/lakehouseConfig';
+import { catalogFileName } from '../config/lakehouseConfig';
+import { LakehouseError } from '../errors';
+import type { LakehouseStore } from '../storage/blobStore';
+import { md5OfFile } from '../storage/contentHash';
+import { storageError, StorageError } from '../storage/storageErrors';
+import { forEachLimit } from '../util/pool';
+import { silentProgress, throwIfCancelled, type Progress } from '../util/progress';
+import { listLiveFiles } from './catalogFiles';
+import { CatalogTables } from './catalogFormat';
+import { remoteDataPrefix } from './dataPrefix';
+import type { DuckDBSession } from './duckdb';
+import type { LocalMirror, PullState } from './localMirror';
+
+export interface PullOptions {
+  entry: LakehouseEntry;
+  store: LakehouseStore;
+  mirror: LocalMirror;
+  session: DuckDBSession;
+  /** Only these tables' files (those the selected models read); all when omitted. */
+  tables?: ReadonlyArray<{ schema: string; table: string }>;
+  /** Discard unpublished local changes (Reset local catalog to remote). */
+  discardLocalChanges?: boolean;
+  concurrency?: number;
+  signal?: AbortSignal;
+  progress?: Progress;
+}
+
+export interface PullResult {
+  catalog: 'downloaded' | 'unchanged' | 'kept-local-changes';
+  state: PullState;
+  files: { downloaded: number; downloadedBytes: number; cached: number };
+}
+
+/** The remote catalog moved on while this copy has changes nobody published: publishing would lose one side. */
+export class LocalChangesConflictError extends LakehouseError {
+  constructor(name: string) {
+    super(
+      'local-changes-conflict',
+      `The remote ${name} changed since your last pull, and your local catalog has changes that were never published.`,
+      "Run 'Reset Local Catalog to Remote' (lakehouse pull --discard-local) to take the remote one; your local changes are then lost.",
+    );
+  }
+}
+
+/**
+ * Brings the remote catalog and the data files a run needs into the local
+ * mirror. A second pull with no remote change costs one conditional GET and
+ * downloads no data files.
+ */
+export async function pull(options: PullOptions): Promise<PullResult> {
+  const { entry, store, mirror, session, signal } = options;
+  const progress = options.progress ?? silentProgress;
+  const name = catalogFileName(entry);
+  await mirror.ensureIgnored();
+  const previous = await mirror.readState();
+  const dirty = !options.discardLocalChanges && (await hasLocalChanges(mirror));
+
+  progress.report({ message: `Fetching ${name}…` });
+  const download = await downloadCatalogIfChanged(store, entry, mirror, previous?.etag, signal);
+  let catalog: PullResult['catalog'] = 'unchanged';
+  let state: PullState;
+  if (download) {
+    const tables = await CatalogTables.open(session, download.file);
+    let dataPath: string;
+    try {
+      await tables.checkVersion();
+      dataPath = (await tables.metadata()).data_path ?? '';
+    } finally {
+      await tables.close();
+    }
+    state = {
+      location: entry.location.uri,
+      catalogPath: entry.catalogPath,
+      dataPrefix: remoteDataPrefix(dataPath, entry.location),
+      etag: download.etag,
+      md5: download.md5,
+      format: tables.catalogFormat,
+      pulledAt: new Date().toISOString(),
+    };
+    if (dirty && previous && previous.md5 !== download.md5) {
+      await rm(download.file, { force: true });
+      throw new LocalChangesConflictError(name);
+    }
+    await mkdir(dirname(mirror.baseFile), { recursive: true });
+    await rename(download.file, mirror.baseFile);
+    if (dirty) {
+      catalog = 'kept-local-changes';
+    } else {
+      await copyFile(mirror.baseFile, `${mirror.catalogFile}.tmp`);
+      await rename(`${mirror.catalogFile}.tmp`, mirror.catalogFile);
+      catalog = 'downloaded';
+    }
+  } else {
+    state = previous!;
+    if (options.discardLocalChanges) await copyFile(mirror.baseFile, mirror.catalogFile);
+    else if (dirty) catalog = 'kept-local-changes';
+  }
+
+  throwIfCancelled(signal, 'Pull');
+  const files = await mirrorDataFiles(options, state, progress);
+  await mirror.writeState(state);
+  return { catalog, state, files };
+}
+
+/** True when the working catalog differs from the one pulled (a run wrote to it and it was not published). */
+export async function hasLocalChanges(mirror: LocalMirror): Promise<boolean> {
+  try {
+    const [work, base] = await Promise.all([md5OfFile(mirror.catalogFile), md5OfFile(mirror.baseFile)]);
+    return work !== base;
+  } catch {
+    return false;
+  }
+}
+
+async function downloadCatalogIfChanged(
+  store: LakehouseStore,
+  entry: LakehouseEntry,
+  mirror: LocalMirror,
+  knownEtag: string | undefined,
+  signal: AbortSignal | undefined,
+): Promise<{ file: string; etag: string; md5: string } | undefined> {
+  const blob = store.blob(entry.catalogPath);
+  const file = `${mirror.baseFile}.download`;
+  await mkdir(dirname(file), { recursive: true });
+  try {
+    // If-None-Match: an unchanged catalog answers 304 and costs no transfer.
+    const response = await blob.downloadToFile(file, 0, undefined, {
+      abortSignal: signal,
+      conditions: knownEtag && (await exists(mirror.baseFile)) ? { ifNoneMatch: knownEtag } : undefined,
+    });
+    return { file, etag: response.etag ?? '', md5: await md5OfFile(file) };
+  } catch (error) {
+    await rm(file, { force: true });
+    const { status } = storageError(error);
+    if (status === 304) return undefined;
+    if (status === 404) {
+      throw new LakehouseError(
+        'catalog-missing',
+        `${entry.catalogPath} does not exist in ${entry.location.container}/${entry.location.item}.`,
+        'Run once with the lease (lakehouse lease acquire) to create an empty catalog, or check the catalog path.',
+      );
+    }
+    throw new StorageError(`download ${entry.catalogPath}`, error);
+  }
+}
+
+async function mirrorDataFiles(
+  options: PullOptions,
+  state: PullState,
+  progress: Progress,
+): Promise<PullResult['files']> {
+  const { store, mirror, session, signal } = options;
+  const tables = await CatalogTables.open(session, mirror.catalogFile);
+  let files;
+  try {
+    files = await listLiveFiles(tables, session, options.tables);
+  } finally {
+    await tables.close();
+  }
+  const missing: typeof files = [];
+  let cached = 0;
+  for (const file of files) {
+    const size = await fileSize(mirror.dataFile(file.path));
+    if (size === file.sizeBytes) cached++;
+    else missing.push(file);
+  }
+  const totalBytes = missing.reduce((sum, f) => sum + f.sizeBytes, 0);
+  let done = 0;
+  let bytes = 0;
+  await forEachLimit(
+    missing,
+    options.concurrency ?? 8,
+    async (file) => {
+      const target = mirror.dataFile(file.path);
+      const tmp = `${target}.download`;
+      await mkdir(dirname(target), { recursive: true });
+      try {
+        await store.blob(`${state.dataPrefix}${file.path}`).downloadToFile(tmp, 0, undefined, { abortSignal: signal });
+        await rename(tmp, target);
+      } catch (error) {
+        await rm(tmp, { force: true });
+        if (signal?.aborted) throw error;
+        throw new StorageError(`download ${state.dataPrefix}${file.path}`, error);
+      }
+      done++;
+      bytes += file.sizeBytes;
+      progress.report({
+        message: `Data files ${done}/${missing.length} (${formatBytes(bytes)} of ${formatBytes(totalBytes)})`,
+        increment: totalBytes > 0 ? (file.sizeBytes / totalBytes) * 100 : undefined,
+      });
+    },
+    signal,
+  );
+  return { downloaded: missing.length, downloadedBytes: totalBytes, cached };
+}
+
+async function fileSize(path: string): Promise<number | undefined> {
+  try {
+    return (await stat(path)).size;
+  } catch {
+    return undefined;
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  return (await fileSize(path)) !== undefined;
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} KiB`;
+  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MiB`;
+  return `${(n / 1024 ** 3).toFixed(2)} GiB`;
+}

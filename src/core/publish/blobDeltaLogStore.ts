@@ -1,0 +1,51 @@
+import type { DeltaLogStore } from '../delta';
+import type { LakehouseStore } from '../storage/blobStore';
+import { normalizeItemPath } from '../storage/location';
+import { isStorageCode, storageError, StorageError } from '../storage/storageErrors';
+
+/**
+ * Delta logs on blob storage, rooted at the catalog's data folder (`Tables/`).
+ * Commit files are put-if-absent (If-None-Match *): a second writer of the
+ * same version is told it lost instead of overwriting the first.
+ */
+export function blobDeltaLogStore(store: LakehouseStore, dataPrefix: string): DeltaLogStore {
+  const full = (path: string) => normalizeItemPath(`${dataPrefix}${path}`);
+  return {
+    async read(path) {
+      try {
+        return new Uint8Array(await store.blob(full(path)).downloadToBuffer());
+      } catch (error) {
+        if (storageError(error).status === 404) return undefined;
+        throw new StorageError(`read ${full(path)}`, error);
+      }
+    },
+    async list(dir) {
+      const prefix = `${store.location.item}/${full(dir)}/`;
+      const names: string[] = [];
+      try {
+        for await (const item of store.container.listBlobsByHierarchy('/', { prefix })) {
+          if (item.kind === 'blob') names.push(item.name.slice(prefix.length));
+        }
+      } catch (error) {
+        throw new StorageError(`list ${full(dir)}`, error);
+      }
+      return names;
+    },
+    async putIfAbsent(path, bytes) {
+      try {
+        await store.blob(full(path)).uploadData(Buffer.from(bytes), { conditions: { ifNoneMatch: '*' } });
+        return 'written';
+      } catch (error) {
+        if (isStorageCode(error, 'BlobAlreadyExists') || storageError(error).status === 409) return 'exists';
+        throw new StorageError(`write ${full(path)}`, error);
+      }
+    },
+    async put(path, bytes) {
+      try {
+        await store.blob(full(path)).uploadData(Buffer.from(bytes));
+      } catch (error) {
+        throw new StorageError(`write ${full(path)}`, error);
+      }
+    },
+  };
+}

@@ -1,0 +1,327 @@
+import { copyFile, rename, stat } from 'node:fs/promises';
+
+import { catalogFileName, type LakehouseEntry } from '../config/lakehouseConfig';
+import { exportDeltaLake, knownStates, type DeltaExportReport, type ExportedTableState } from '../delta';
+import { LakehouseError } from '../errors';
+import { listLiveFiles, type CatalogFile } from '../lake/catalogFiles';
+import { CatalogTables } from '../lake/catalogFormat';
+import type { DuckDBSession } from '../lake/duckdb';
+import type { LocalMirror, PullState } from '../lake/localMirror';
+import { hasLocalChanges } from '../lake/pull';
+import { CatalogChangedError } from '../lease/leaseErrors';
+import type { HeldLease, LeaseGuard } from '../lease/leaseGuard';
+import type { LakehouseStore } from '../storage/blobStore';
+import { md5OfFile } from '../storage/contentHash';
+import { storageError, StorageError } from '../storage/storageErrors';
+import { uploadIfAbsent } from '../storage/transfer';
+import { forEachLimit } from '../util/pool';
+import { silentProgress, throwIfCancelled, type Progress } from '../util/progress';
+import { blobDeltaLogStore } from './blobDeltaLogStore';
+import { clearJournal, readJournal, writeJournal, type PublishStep } from './journal';
+import { DEFAULT_MAINTENANCE, runMaintenance, type MaintenanceOptions } from './maintenance';
+
+export interface PublishOptions {
+  entry: LakehouseEntry;
+  store: LakehouseStore;
+  guard: LeaseGuard;
+  mirror: LocalMirror;
+  session: DuckDBSession;
+  /** One-shot mode: the run took the lease before pulling and publishes under it. */
+  held?: HeldLease;
+  maintenance?: MaintenanceOptions | false;
+  exportDelta?: boolean;
+  concurrency?: number;
+  signal?: AbortSignal;
+  progress?: Progress;
+  /** Called after each step is journaled (progress UI; fault injection in the crash tests). */
+  onStep?: (step: PublishStep) => void | Promise<void>;
+  /** Told when publish holds the lease and when it let go (the editor shows "held by you · publishing"). */
+  onLease?: (held: HeldLease | undefined) => void;
+}
+
+export interface PublishPlan {
+  /** Files the local catalog references that the pulled one does not. */
+  files: CatalogFile[];
+  bytes: number;
+  /** `schema.table` of every table with new files. */
+  tables: string[];
+  localChanges: boolean;
+}
+
+export interface PublishSummary {
+  status: 'published' | 'nothing-to-publish' | 'finished-earlier-publish' | 'superseded';
+  tables: string[];
+  files: number;
+  bytes: number;
+  /** Object-store requests this publish made (every HTTP attempt, retries included). */
+  requests: number;
+  seconds: number;
+  etag?: string;
+  delta?: DeltaExportReport;
+}
+
+export class NotPulledError extends LakehouseError {
+  constructor(name: string) {
+    super('not-pulled', `There is no local copy of ${name} to publish.`, 'Pull (or Run Models) first.');
+  }
+}
+
+/** What a publish would upload, from the two catalogs (no storage listing). For the confirmation dialog. */
+export async function planPublish(session: DuckDBSession, mirror: LocalMirror): Promise<PublishPlan> {
+  const local = await filesOf(session, mirror.catalogFile);
+  const base = new Set((await filesOf(session, mirror.baseFile)).map((f) => f.path));
+  const files = dedupe(local.filter((f) => !base.has(f.path)));
+  return {
+    files,
+    bytes: files.reduce((sum, f) => sum + f.sizeBytes, 0),
+    tables: [...new Set(files.map((f) => `${f.schema}.${f.table}`))].sort(),
+    localChanges: await hasLocalChanges(mirror),
+  };
+}
+
+/**
+ * Lease, check nobody published since the pull, maintain, upload new data
+ * files (never overwriting), commit the catalog atomically under the lease,
+ * export Delta, release. Every step is journaled; rerunning after a crash at
+ * any point finishes the job or reports that someone else published.
+ */
+export async function publish(options: PublishOptions): Promise<PublishSummary> {
+  const { entry, store, guard, mirror, session, signal } = options;
+  const progress = options.progress ?? silentProgress;
+  const name = catalogFileName(entry);
+  const started = Date.now();
+  const requestsAtStart = store.counter.total;
+  const state = await mirror.readState();
+  if (!state) throw new NotPulledError(name);
+  let journal = await readJournal(mirror);
+  const summary = (status: PublishSummary['status'], extra: Partial<PublishSummary> = {}): PublishSummary => ({
+    status,
+    tables: [],
+    files: 0,
+    bytes: 0,
+    requests: store.counter.total - requestsAtStart,
+    seconds: (Date.now() - started) / 1000,
+    ...extra,
+  });
+
+  if (!journal && !(await hasLocalChanges(mirror))) {
+    if (options.held) await guard.release(options.held);
+    return summary('nothing-to-publish');
+  }
+
+  // 1–2. The lease, and the check that nobody published since the pull.
+  progress.report({ message: `Taking the lease on ${name}…` });
+  let committed = journal?.steps.includes('committed') ?? false;
+  let held = options.held;
+  if (!held) {
+    const resume = { leaseId: journal?.leaseId, runId: journal?.runId };
+    try {
+      held = await guard.acquire({
+        operation: 'publish',
+        ...resume,
+        expect: committed ? undefined : { etag: state.etag, md5: state.md5 },
+      });
+    } catch (error) {
+      // A crash right after the commit point, before it was journaled: the remote is already ours.
+      if (!(error instanceof CatalogChangedError) || !journal?.catalogMd5) throw error;
+      held = await guard.acquire({ operation: 'publish', ...resume });
+      committed = true;
+    }
+  }
+  if (committed && journal) {
+    const remoteMd5 = await remoteCatalogMd5(store, entry, held);
+    if (remoteMd5 !== journal.catalogMd5) {
+      // Someone broke our stale lease and published after our commit: their export covers Delta.
+      await guard.release(held);
+      await clearJournal(mirror);
+      return summary('superseded');
+    }
+  }
+  options.onLease?.(held);
+  journal ??= {
+    runId: held.stamp.run_id,
+    leaseId: held.leaseId,
+    startedAt: new Date().toISOString(),
+    pulled: { etag: state.etag, md5: state.md5 },
+    steps: [],
+  };
+  journal.leaseId = held.leaseId;
+  const step = async (s: PublishStep) => {
+    if (!journal!.steps.includes(s)) journal!.steps.push(s);
+    await writeJournal(mirror, journal!);
+    await options.onStep?.(s);
+  };
+  await step('leased');
+
+  let plan: PublishPlan | undefined;
+  try {
+    if (!committed) {
+      // 3. DuckLake's own maintenance, so Delta readers see every row and no deleted one.
+      if (options.maintenance !== false && !journal.steps.includes('maintained')) {
+        progress.report({ message: 'Maintenance: flushing inlined data, rewriting deletes, merging small files…' });
+        await runMaintenance(
+          session,
+          { file: mirror.catalogFile, format: state.format, dataRoot: mirror.dataRoot },
+          options.maintenance ?? DEFAULT_MAINTENANCE,
+          signal,
+        );
+        await step('maintained');
+      }
+      throwIfCancelled(signal, 'Publish');
+
+      // 4. New data files, computed from the two catalogs; If-None-Match * so nothing is overwritten.
+      plan = await planPublish(session, mirror);
+      await uploadFiles(options, state, plan, progress);
+      await step('data-uploaded');
+      throwIfCancelled(signal, 'Publish');
+
+      // 5. The commit point: one atomic upload under the lease, If-Match the ETag of our stamp.
+      progress.report({ message: `Committing ${name}…` });
+      journal.catalogMd5 = await md5OfFile(mirror.catalogFile);
+      await step('committing');
+      journal.committedEtag = await guard.upload(held, { file: mirror.catalogFile });
+      committed = true;
+      await step('committed');
+    }
+
+    // 6. Delta logs, put-if-absent per commit; safe to repeat.
+    let delta: DeltaExportReport | undefined;
+    if (options.exportDelta !== false) {
+      progress.report({ message: 'Exporting Delta Lake logs…' });
+      delta = await exportDeltaLake({
+        session,
+        catalogPath: mirror.catalogFile,
+        store: blobDeltaLogStore(store, state.dataPrefix),
+        known: await readKnown(store, entry),
+        signal,
+      });
+      await writeKnown(store, entry, knownStates(delta));
+      await step('exported');
+    }
+
+    // 7. Release, and the published catalog becomes the new base.
+    await guard.release(held);
+    options.onLease?.(undefined);
+    await step('released');
+    await copyFile(mirror.catalogFile, `${mirror.baseFile}.tmp`);
+    await rename(`${mirror.baseFile}.tmp`, mirror.baseFile);
+    const etag = journal.committedEtag ?? (await store.blob(entry.catalogPath).getProperties()).etag ?? '';
+    await mirror.writeState({
+      ...state,
+      etag,
+      md5: journal.catalogMd5 ?? (await md5OfFile(mirror.catalogFile)),
+      pulledAt: new Date().toISOString(),
+    });
+    await clearJournal(mirror);
+    return summary(plan ? 'published' : 'finished-earlier-publish', {
+      tables: plan?.tables ?? [],
+      files: plan?.files.length ?? 0,
+      bytes: plan?.bytes ?? 0,
+      etag,
+      delta,
+    });
+  } catch (error) {
+    options.onLease?.(undefined);
+    // Before the commit point nothing is visible: let go of the lease so others can work.
+    // After it, keep the journal; a rerun re-takes this lease (same id) and finishes.
+    if (!committed) {
+      try {
+        await guard.release(held);
+        await clearJournal(mirror);
+      } catch {
+        // Network down: the journal keeps the lease id for the rerun.
+      }
+    } else {
+      await guard.release(held).catch(() => undefined);
+    }
+    throw error;
+  }
+}
+
+async function uploadFiles(
+  options: PublishOptions,
+  state: PullState,
+  plan: PublishPlan,
+  progress: Progress,
+): Promise<void> {
+  const { store, mirror, signal } = options;
+  let done = 0;
+  await forEachLimit(
+    plan.files,
+    options.concurrency ?? 8,
+    async (file) => {
+      const local = mirror.dataFile(file.path);
+      const size = await stat(local).then(
+        (s) => s.size,
+        () => undefined,
+      );
+      if (size === undefined) {
+        throw new LakehouseError(
+          'mirror-incomplete',
+          `The local catalog references ${file.path}, which is not in the local mirror.`,
+          'Pull again, or reset the local catalog to the remote one.',
+        );
+      }
+      await uploadIfAbsent(store.blob(`${state.dataPrefix}${file.path}`), local, signal);
+      done++;
+      progress.report({
+        message: `Uploading data files ${done}/${plan.files.length}`,
+        increment: plan.bytes > 0 ? (file.sizeBytes / plan.bytes) * 100 : undefined,
+      });
+    },
+    signal,
+  );
+}
+
+async function filesOf(session: DuckDBSession, catalogFile: string): Promise<CatalogFile[]> {
+  const tables = await CatalogTables.open(session, catalogFile);
+  try {
+    return await listLiveFiles(tables, session, undefined, 'all');
+  } finally {
+    await tables.close();
+  }
+}
+
+function dedupe(files: CatalogFile[]): CatalogFile[] {
+  const seen = new Map<string, CatalogFile>();
+  for (const f of files) if (!seen.has(f.path)) seen.set(f.path, f);
+  return [...seen.values()];
+}
+
+async function remoteCatalogMd5(
+  store: LakehouseStore,
+  entry: LakehouseEntry,
+  held: HeldLease,
+): Promise<string | undefined> {
+  const props = await store.blob(entry.catalogPath).getProperties({ conditions: { leaseId: held.leaseId } });
+  return props.contentMD5 ? Buffer.from(props.contentMD5).toString('base64') : undefined;
+}
+
+/** Where the last export's per-table state lives, next to the catalog, so any publisher's next export is cheap. */
+function knownBlob(store: LakehouseStore, entry: LakehouseEntry) {
+  return store.blob(`${entry.catalogPath}.delta-export.json`);
+}
+
+async function readKnown(
+  store: LakehouseStore,
+  entry: LakehouseEntry,
+): Promise<Record<string, ExportedTableState> | undefined> {
+  try {
+    return JSON.parse((await knownBlob(store, entry).downloadToBuffer()).toString('utf8')) as Record<
+      string,
+      ExportedTableState
+    >;
+  } catch (error) {
+    if (storageError(error).status === 404 || error instanceof SyntaxError) return undefined;
+    throw new StorageError('read the last Delta export state', error);
+  }
+}
+
+async function writeKnown(
+  store: LakehouseStore,
+  entry: LakehouseEntry,
+  known: Record<string, ExportedTableState>,
+): Promise<void> {
+  const body = Buffer.from(JSON.stringify(known));
+  await knownBlob(store, entry).uploadData(body, { blobHTTPHeaders: { blobContentType: 'application/json' } });
+}

@@ -1,0 +1,141 @@
+import * as vscode from 'vscode';
+import { catalogFileName, type LakehouseEntry } from '../core/config/lakehouseConfig';
+import { CancelledError, LakehouseError } from '../core/errors';
+import { DuckDBSession } from '../core/lake/duckdb';
+import { LocalMirror } from '../core/lake/localMirror';
+import { formatBytes, pull } from '../core/lake/pull';
+import { planPublish, publish, type PublishSummary } from '../core/publish/publish';
+import type { LakehouseConfigService } from './lakehouseConfig';
+import type { LakehouseService } from './lakehouseService';
+import type { Logger } from './log';
+import { pickLakehouse } from './pickLakehouse';
+import { withCancellableProgress } from './withProgress';
+
+export interface LakeCommandDeps {
+  log: Logger;
+  config: LakehouseConfigService;
+  lakehouses: LakehouseService;
+  refresh: () => void;
+}
+
+/**
+ * Testing aid: LAKEHOUSE_PUBLISH_STEP_PAUSE_MS pauses after each publish step so
+ * an in-editor test can watch the lease shown as held while publish runs.
+ */
+function stepPause(): (() => Promise<void>) | undefined {
+  const ms = Number(process.env.LAKEHOUSE_PUBLISH_STEP_PAUSE_MS ?? 0);
+  return ms > 0 ? () => new Promise((resolve) => setTimeout(resolve, ms)) : undefined;
+}
+
+/** `.lakehouse/<name>/` in the first workspace folder: the working catalog and the data mirror. */
+export function mirrorFor(entry: LakehouseEntry): LocalMirror {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  if (!folder)
+    throw new LakehouseError('usage', 'Open a folder first: the local catalog lives in its .lakehouse/ folder.');
+  return LocalMirror.forLakehouse(folder.uri.fsPath, entry.name);
+}
+
+async function withSession<T>(deps: LakeCommandDeps, work: (session: DuckDBSession) => Promise<T>): Promise<T> {
+  const session = await DuckDBSession.open(deps.lakehouses.duckdbOptions());
+  try {
+    return await work(session);
+  } finally {
+    session.close();
+  }
+}
+
+export async function pullCommand(deps: LakeCommandDeps, node?: unknown, discardLocalChanges = false): Promise<void> {
+  const entry = await pickLakehouse(node, deps.config, discardLocalChanges ? 'Reset Local Catalog to Remote' : 'Pull');
+  const { store } = await deps.lakehouses.open(entry);
+  const mirror = mirrorFor(entry);
+  const result = await withCancellableProgress(`Pulling ${entry.name}`, (progress, signal) =>
+    withSession(deps, (session) => pull({ entry, store, mirror, session, discardLocalChanges, progress, signal })),
+  );
+  const text = `Pulled ${entry.name}: catalog ${result.catalog}, ${result.files.downloaded} data files downloaded (${formatBytes(result.files.downloadedBytes)}), ${result.files.cached} already local.`;
+  deps.log.info(text);
+  void vscode.window.showInformationMessage(text);
+}
+
+export async function resetLocalCommand(deps: LakeCommandDeps, node?: unknown): Promise<void> {
+  const entry = await pickLakehouse(node, deps.config, 'Reset Local Catalog to Remote');
+  const choice = await vscode.window.showWarningMessage(
+    `Reset the local ${catalogFileName(entry)} of ${entry.name} to the remote one?`,
+    {
+      modal: true,
+      detail: 'Changes your runs made that were never published are discarded. Local data files stay as a cache.',
+    },
+    'Reset',
+  );
+  if (choice !== 'Reset') throw new CancelledError('Reset');
+  await pullCommand(deps, { kind: 'lakehouse', id: `lh:${entry.name}`, entry }, true);
+}
+
+/** Publish: confirm what goes up, then lease → upload → commit → Delta → release, with Cancel. */
+export async function publishCommand(deps: LakeCommandDeps, node?: unknown): Promise<PublishSummary | undefined> {
+  const entry = await pickLakehouse(node, deps.config, 'Publish');
+  const { store, guard } = await deps.lakehouses.open(entry);
+  const mirror = mirrorFor(entry);
+  if (!(await mirror.readState()))
+    throw new LakehouseError(
+      'not-pulled',
+      `Nothing to publish: ${entry.name} has not been pulled into this workspace.`,
+      'Run Models (or Lakehouse: Pull) first.',
+    );
+  const plan = await withSession(deps, (session) => planPublish(session, mirror));
+  if (!plan.localChanges) {
+    void vscode.window.showInformationMessage(
+      `Nothing to publish: the local ${catalogFileName(entry)} of ${entry.name} is the one you pulled.`,
+    );
+    return undefined;
+  }
+  const listing =
+    plan.tables.length > 0 ? plan.tables.map((t) => `• ${t}`).join('\n') : '• catalog changes only (no new data files)';
+  const confirm = await vscode.window.showInformationMessage(
+    `Publish ${plan.tables.length} table(s) to ${entry.name}?`,
+    {
+      modal: true,
+      detail: `${listing}\n\n${plan.files.length} new data file(s), ${formatBytes(plan.bytes)} to upload, then the catalog and Delta Lake logs. The lease is held until it is done.`,
+    },
+    'Publish',
+  );
+  if (confirm !== 'Publish') throw new CancelledError('Publish');
+
+  const summary = await withCancellableProgress(`Publishing ${entry.name}`, (progress, signal) =>
+    withSession(deps, (session) =>
+      publish({
+        entry,
+        store,
+        guard,
+        mirror,
+        session,
+        progress,
+        signal,
+        onStep: stepPause(),
+        onLease: (held) => {
+          deps.lakehouses.track(entry, held);
+          deps.refresh();
+        },
+      }),
+    ),
+  );
+  const text = `Published ${entry.name}: ${summary.tables.length} table(s), ${summary.files} file(s), ${formatBytes(summary.bytes)}, ${summary.requests} requests, ${summary.seconds.toFixed(1)} s.`;
+  deps.log.info(text);
+  for (const t of summary.delta?.tables ?? []) {
+    if (t.status === 'skipped')
+      deps.log.warn(`Delta: ${t.schema}.${t.name} not exported: ${t.skipped?.message} ${t.skipped?.hint ?? ''}`);
+    else if (t.status !== 'unchanged')
+      deps.log.info(`Delta: ${t.schema}.${t.name} v${t.version} (+${t.adds} −${t.removes})`);
+  }
+  const skipped = (summary.delta?.tables ?? []).filter((t) => t.status === 'skipped');
+  if (skipped.length > 0) {
+    const pick = await vscode.window.showWarningMessage(
+      `${text} ${skipped.length} table(s) were not exported to Delta.`,
+      'Show Log',
+    );
+    if (pick === 'Show Log') deps.log.show(true);
+  } else {
+    void vscode.window.showInformationMessage(text);
+  }
+  deps.refresh();
+  return summary;
+}
