@@ -1,0 +1,72 @@
+import nunjucks from 'nunjucks';
+import { JINJA_FILTERS } from './filters';
+import { installPythonCompat } from './python-compat';
+
+/** The parser and node classes nunjucks hands to extensions (not in its type definitions). */
+interface ExtensionParser {
+  nextToken(): { value: string; lineno: number; colno: number };
+  parseExpression(): unknown;
+  advanceAfterBlockEnd(name: string): void;
+}
+interface ExtensionNodes {
+  CallExtension: new (ext: object, prop: string, args: unknown, contentArgs: unknown) => unknown;
+  NodeList: new (lineno: number, colno: number, children: unknown[]) => unknown;
+}
+
+/**
+ * `{% do expr %}`: evaluate for the side effect and print nothing. dbt turns on
+ * Jinja's `do` extension; nunjucks has no such tag.
+ */
+class DoTag {
+  readonly tags = ['do'];
+
+  parse(parser: ExtensionParser, nodes: ExtensionNodes): unknown {
+    const token = parser.nextToken();
+    const expression = parser.parseExpression();
+    parser.advanceAfterBlockEnd(token.value);
+    return new nodes.CallExtension(this, 'run', new nodes.NodeList(token.lineno, token.colno, [expression]), null);
+  }
+
+  run(): string {
+    return '';
+  }
+}
+
+/**
+ * One nunjucks environment configured for dbt templates: no autoescaping
+ * (this is SQL, not HTML), Jinja's whitespace defaults (no trim_blocks), the
+ * Python-ish methods and filters dbt code relies on, and the `do` tag.
+ * `dev: true` keeps nunjucks' own error objects, which carry line numbers.
+ */
+export function createJinjaEnvironment(): nunjucks.Environment {
+  installPythonCompat();
+  const env = new nunjucks.Environment(null, {
+    autoescape: false,
+    throwOnUndefined: false,
+    trimBlocks: false,
+    lstripBlocks: false,
+    dev: true,
+  });
+  env.addExtension('do', new DoTag() as unknown as nunjucks.Extension);
+  for (const [name, filter] of Object.entries(JINJA_FILTERS)) env.addFilter(name, filter);
+  return env;
+}
+
+/** Compiles eagerly so syntax errors surface at load time with their line. */
+export function compileTemplate(env: nunjucks.Environment, source: string, path: string): nunjucks.Template {
+  return new nunjucks.Template(preprocess(source), env, path, true);
+}
+
+// `{% set ns.attr = value %}` (Jinja namespaces) has no nunjucks syntax; it
+// becomes a call of the context's setattr helper. Line breaks are kept.
+const SET_ATTRIBUTE = /\{%(-?)\s*set\s+([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)\s*=([\s\S]*?)(-?)%\}/g;
+
+export function preprocess(source: string): string {
+  return source.replace(
+    SET_ATTRIBUTE,
+    (_m, open: string, target: string, attribute: string, value: string, close: string) =>
+      `{%${open} do ${SETATTR_HELPER}(${target}, '${attribute}', ${value.trim()}) ${close}%}`,
+  );
+}
+
+export const SETATTR_HELPER = 'lh_setattr__';

@@ -1,0 +1,348 @@
+import type nunjucks from 'nunjucks';
+import { ModelCompileError, type SourceLocation } from './errors';
+import { DependencyGraph } from './graph';
+import {
+  buildContext,
+  RenderPass,
+  TemplateRaise,
+  type NodeScope,
+  type ProjectServices,
+  type TargetInfo,
+} from './jinja/context';
+import { compileTemplate } from './jinja/environment';
+import { cleanTemplateMessage, MacroLibrary } from './jinja/macros';
+import { renderTemplate } from './jinja/render';
+import { templateErrorLocation } from './jinja/template-errors';
+import { emptyConfig, folderConfig, mergeConfig } from './node-config';
+import type { DbtProject } from './project';
+import { Relation } from './relation';
+import { buildGenericTests } from './tests/generic-tests';
+import type { ManifestNode, NodeConfig, ProjectFile, RelationName, SourceTable } from './types';
+
+/** A source table as a graph node (never run; models and tests depend on it). */
+export interface SourceNode {
+  uniqueId: string;
+  table: SourceTable;
+  relation: RelationName;
+}
+
+/** The parsed project: every node with its config, relation and dependencies. */
+export interface Manifest {
+  project: DbtProject;
+  target: TargetInfo;
+  nodes: Map<string, ManifestNode>;
+  sources: Map<string, SourceNode>;
+  graph: DependencyGraph;
+  templates: Map<string, nunjucks.Template>;
+  macros: MacroLibrary;
+  jinja: nunjucks.Environment;
+  /** Tests keyed by the node they test (for `dbt build` ordering and indirect selection). */
+  testsByNode: Map<string, string[]>;
+}
+
+export interface ManifestInputs {
+  project: DbtProject;
+  target: TargetInfo;
+  jinja: nunjucks.Environment;
+  /** Project vars overlaid with --vars. */
+  vars: Record<string, unknown>;
+  env: Readonly<Record<string, string | undefined>>;
+  invocationId: string;
+  runStartedAt: Date;
+  fullRefresh: boolean;
+}
+
+/**
+ * Parses the project the way `dbt parse` does: renders every model and
+ * singular test once with `execute = false` to find its `ref()`s, `source()`s
+ * and `config()`, resolves relation names (generate_schema_name and friends),
+ * and builds the dependency graph.
+ */
+export async function buildManifest(inputs: ManifestInputs): Promise<Manifest> {
+  const { project, target, jinja } = inputs;
+  const macros = MacroLibrary.load(jinja, project.macros);
+  const nodes = new Map<string, ManifestNode>();
+  const sources = new Map<string, SourceNode>();
+  const templates = new Map<string, nunjucks.Template>();
+  const nodeByName = new Map<string, string>();
+
+  for (const table of project.sources) {
+    const uniqueId = `source.${project.name}.${table.sourceName}.${table.name}`;
+    sources.set(uniqueId, {
+      uniqueId,
+      table,
+      relation: { database: table.database ?? target.database, schema: table.schema, identifier: table.identifier },
+    });
+  }
+
+  const services = makeServices(inputs, macros, nodes, sources, nodeByName);
+
+  // Names first: a ref may point at a model parsed later.
+  for (const seed of project.seeds) nodeByName.set(seed.name, `seed.${project.name}.${seed.name}`);
+  for (const model of project.models) nodeByName.set(model.name, `model.${project.name}.${model.name}`);
+
+  for (const seed of project.seeds) {
+    const uniqueId = `seed.${project.name}.${seed.name}`;
+    const fqn = [project.name, ...seed.fqnFolders, seed.name];
+    let config = levels(emptyConfig(), folderConfig(project.seedsConfig, fqn));
+    const patch = project.seedPatches.get(seed.name);
+    if (patch) config = mergeConfig(config, patch.config);
+    config.materialized = 'seed';
+    if (!config.enabled) continue;
+    const node: ManifestNode = {
+      uniqueId,
+      resourceType: 'seed',
+      name: seed.name,
+      file: seed,
+      config,
+      dependsOn: [],
+      fqn,
+    };
+    node.relation = await resolveRelationName(services, node);
+    nodes.set(uniqueId, node);
+  }
+
+  for (const model of project.models) {
+    const uniqueId = `model.${project.name}.${model.name}`;
+    const fqn = [project.name, ...model.fqnFolders, model.name];
+    const template = compileFile(jinja, model);
+    let config = levels(emptyConfig(), folderConfig(project.modelsConfig, fqn));
+    const patch = project.modelPatches.get(model.name);
+    if (patch) config = mergeConfig(config, patch.config);
+    const node: ManifestNode = {
+      uniqueId,
+      resourceType: 'model',
+      name: model.name,
+      file: model,
+      config,
+      dependsOn: [],
+      fqn,
+    };
+    const pass = await parseRender(services, template, node);
+    for (const call of pass.configCalls) node.config = mergeConfig(node.config, call);
+    if (!node.config.enabled) {
+      nodeByName.delete(model.name);
+      continue;
+    }
+    node.config.materialized ??= 'view';
+    node.dependsOn = dependencies(pass, services, node);
+    node.relation = await resolveRelationName(services, node);
+    nodes.set(uniqueId, node);
+    templates.set(uniqueId, template);
+  }
+
+  for (const test of project.singularTests) {
+    const uniqueId = `test.${project.name}.${test.name}`;
+    const fqn = [project.name, ...test.fqnFolders, test.name];
+    const template = compileFile(jinja, test);
+    let config = levels(emptyConfig(), folderConfig(project.testsConfig, fqn));
+    config = mergeConfig(config, { severity: 'error' });
+    const node: ManifestNode = {
+      uniqueId,
+      resourceType: 'test',
+      name: test.name,
+      file: test,
+      config,
+      dependsOn: [],
+      fqn,
+    };
+    const pass = await parseRender(services, template, node);
+    for (const call of pass.configCalls) node.config = mergeConfig(node.config, call);
+    if (!node.config.enabled) continue;
+    node.dependsOn = dependencies(pass, services, node);
+    nodes.set(uniqueId, node);
+    templates.set(uniqueId, template);
+  }
+
+  const testsByNode = new Map<string, string[]>();
+  for (const test of buildGenericTests(project, nodes, sources, nodeByName)) {
+    nodes.set(test.uniqueId, test);
+  }
+
+  for (const node of nodes.values()) {
+    const missing = node.dependsOn.find((id) => !nodes.has(id) && !sources.has(id));
+    if (missing) {
+      throw new ModelCompileError(
+        `${node.name} depends on '${missing.split('.').pop()}', which is disabled.`,
+        node.file ? { file: node.file.path, line: 1 } : node.test ? { file: node.test.file, line: 1 } : undefined,
+        'Enable it or remove the ref().',
+      );
+    }
+  }
+
+  const graph = new DependencyGraph();
+  for (const id of sources.keys()) graph.addNode(id);
+  for (const node of nodes.values()) graph.addNode(node.uniqueId);
+  for (const node of nodes.values()) {
+    for (const parent of node.dependsOn) graph.addEdge(parent, node.uniqueId);
+    if (node.resourceType === 'test') {
+      for (const parent of node.dependsOn) {
+        const list = testsByNode.get(parent) ?? [];
+        list.push(node.uniqueId);
+        testsByNode.set(parent, list);
+      }
+    }
+  }
+  graph.topologicalOrder((id) => {
+    const node = nodes.get(id);
+    return node?.file ? { name: node.name, file: node.file.path } : { name: node?.name ?? id };
+  });
+
+  return { project, target, nodes, sources, graph, templates, macros, jinja, testsByNode };
+}
+
+function levels(base: NodeConfig, blocks: Record<string, unknown>[]): NodeConfig {
+  return blocks.reduce<NodeConfig>((config, block) => mergeConfig(config, block), base);
+}
+
+function compileFile(jinja: nunjucks.Environment, file: ProjectFile): nunjucks.Template {
+  try {
+    return compileTemplate(jinja, file.raw, file.relativePath);
+  } catch (error) {
+    throw new ModelCompileError(
+      cleanTemplateMessage(error),
+      templateErrorLocation(error, file.path, 'compile'),
+      undefined,
+      {
+        cause: error,
+      },
+    );
+  }
+}
+
+async function parseRender(
+  services: ProjectServices,
+  template: nunjucks.Template,
+  node: ManifestNode,
+): Promise<RenderPass> {
+  const scope: NodeScope = {
+    uniqueId: node.uniqueId,
+    name: node.name,
+    resourceType: node.resourceType,
+    config: node.config,
+    relation: new Relation(services.target.database, services.target.schema, node.name),
+    isIncremental: false,
+    execute: false,
+  };
+  if (node.file) scope.path = node.file.path;
+  const { pass } = await renderTemplate({ template, services, scope });
+  return pass;
+}
+
+function dependencies(pass: RenderPass, services: ParseServices, node: ManifestNode): string[] {
+  const ids = new Set<string>();
+  for (const ref of pass.refs) {
+    const id = services.nodeIdByName(ref.name);
+    if (id) ids.add(id);
+  }
+  for (const source of pass.sources) ids.add(`source.${services.projectName}.${source.sourceName}.${source.tableName}`);
+  ids.delete(node.uniqueId);
+  return [...ids];
+}
+
+interface ParseServices extends ProjectServices {
+  nodeIdByName(name: string): string | undefined;
+}
+
+/** The services a render gets; ref/source resolve against the manifest as it fills. */
+export function makeServices(
+  inputs: Pick<ManifestInputs, 'project' | 'target' | 'vars' | 'env' | 'invocationId' | 'runStartedAt' | 'fullRefresh'>,
+  macros: MacroLibrary,
+  nodes: Map<string, ManifestNode>,
+  sources: Map<string, SourceNode>,
+  nodeByName: Map<string, string>,
+): ParseServices {
+  const { project } = inputs;
+  return {
+    projectName: project.name,
+    target: inputs.target,
+    lookupVar: (name) => (name in inputs.vars ? { found: true, value: inputs.vars[name] } : { found: false }),
+    env: inputs.env,
+    macros,
+    invocationId: inputs.invocationId,
+    runStartedAt: inputs.runStartedAt,
+    fullRefresh: inputs.fullRefresh,
+    nodeIdByName: (name) => nodeByName.get(name),
+    resolveRef: (name, packageName, from) => {
+      if (packageName !== undefined && packageName !== project.name) {
+        throw new TemplateRaise(
+          `${from.name} refers to '${name}' in package '${packageName}'; the built-in runner does not load packages.`,
+          "Set 'lakehouse.runner' to 'dbt' to run projects with packages.",
+        );
+      }
+      const id = nodeByName.get(name);
+      if (!id) {
+        throw new TemplateRaise(
+          `${from.name} depends on a node named '${name}' which was not found.`,
+          `Check the name in ref('${name}'); models are: ${[...nodeByName.keys()].sort().slice(0, 20).join(', ')}.`,
+        );
+      }
+      const node = nodes.get(id);
+      const from_ = nodes.get(from.uniqueId);
+      if (
+        from.execute &&
+        from_ &&
+        from_.resourceType !== 'test' &&
+        !from_.dependsOn.includes(id) &&
+        id !== from.uniqueId
+      ) {
+        // As dbt: a ref() the parse did not see (inside `{% if execute %}` or `is_incremental()`) would run out of order.
+        throw new TemplateRaise(
+          `dbt was unable to infer all dependencies for the model "${from.name}": ref('${name}') sits in a block the parse did not render.`,
+          `Add the hint "-- depends_on: {{ ref('${name}') }}" at the top of the model.`,
+        );
+      }
+      if (!node?.relation) return new Relation(inputs.target.database, inputs.target.schema, name);
+      if (node.config.materialized === 'ephemeral')
+        return new Relation(undefined, undefined, `__dbt__cte__${node.name}`, 'cte');
+      return Relation.from(node.relation, node.config.materialized === 'view' ? 'view' : 'table');
+    },
+    resolveSource: (sourceName, tableName, from) => {
+      const source = sources.get(`source.${project.name}.${sourceName}.${tableName}`);
+      if (!source) {
+        throw new TemplateRaise(
+          `${from.name} uses source('${sourceName}', '${tableName}'), which no schema.yml declares.`,
+          `Declare it under 'sources:' in a .yml file in the model paths.`,
+        );
+      }
+      return Relation.from(source.relation, 'table');
+    },
+  };
+}
+
+/** database / schema / identifier from generate_database_name, generate_schema_name, generate_alias_name. */
+async function resolveRelationName(services: ProjectServices, node: ManifestNode): Promise<RelationName> {
+  const scope: NodeScope = {
+    uniqueId: node.uniqueId,
+    name: node.name,
+    resourceType: node.resourceType,
+    config: node.config,
+    relation: new Relation(services.target.database, services.target.schema, node.name),
+    isIncremental: false,
+    execute: false,
+  };
+  if (node.file) scope.path = node.file.path;
+  const ctx = buildContext(services, scope, new RenderPass(undefined));
+  const nodeInfo = {
+    name: node.name,
+    unique_id: node.uniqueId,
+    resource_type: node.resourceType,
+    fqn: node.fqn,
+    config: node.config,
+    original_file_path: node.file?.relativePath,
+  };
+  const call = (macro: string, arg: unknown): string => {
+    const fn = ctx[macro] as (...args: unknown[]) => unknown;
+    try {
+      return String(fn(arg ?? null, nodeInfo) ?? '').trim();
+    } catch (error) {
+      const location: SourceLocation | undefined = node.file ? { file: node.file.path, line: 1 } : undefined;
+      throw new ModelCompileError(`${macro} failed for ${node.name}: ${cleanTemplateMessage(error)}`, location);
+    }
+  };
+  return {
+    database: call('generate_database_name', node.config.database),
+    schema: call('generate_schema_name', node.config.schema),
+    identifier: call('generate_alias_name', node.config.alias),
+  };
+}

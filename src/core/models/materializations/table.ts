@@ -1,0 +1,19 @@
+import type { MaterializeInput, MaterializeResult } from './types';
+import { asSubquery, ensureSchema, inTransaction, relationSql } from './transaction';
+
+/** `table`: CREATE OR REPLACE TABLE ... AS (a view of the same name is dropped first). */
+export async function materializeTable(input: MaterializeInput): Promise<MaterializeResult> {
+  const rows = await inTransaction(input.executor, { pre: input.preHooks, post: input.postHooks }, () =>
+    createTableAs(input),
+  );
+  return rows === undefined ? { message: 'OK' } : { rowsAffected: rows, message: `OK ${rows}` };
+}
+
+/** The CTAS shared by `table` and the first (or full-refresh) build of `incremental`. */
+export async function createTableAs(input: MaterializeInput): Promise<number | undefined> {
+  const { executor, relation } = input;
+  const target = relationSql(relation);
+  await ensureSchema(executor, relation);
+  if (input.existing === 'view') await executor.run(`DROP VIEW ${target}`);
+  return executor.run(`CREATE OR REPLACE TABLE ${target} AS ${asSubquery(input.compiledSql)}`);
+}

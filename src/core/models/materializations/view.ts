@@ -1,0 +1,14 @@
+import type { MaterializeInput, MaterializeResult } from './types';
+import { asSubquery, ensureSchema, inTransaction, relationSql } from './transaction';
+
+/** `view`: CREATE OR REPLACE VIEW (a table of the same name is dropped first). */
+export async function materializeView(input: MaterializeInput): Promise<MaterializeResult> {
+  const { executor, relation } = input;
+  const target = relationSql(relation);
+  await inTransaction(executor, { pre: input.preHooks, post: input.postHooks }, async () => {
+    await ensureSchema(executor, relation);
+    if (input.existing === 'table') await executor.run(`DROP TABLE ${target}`);
+    await executor.run(`CREATE OR REPLACE VIEW ${target} AS ${asSubquery(input.compiledSql)}`);
+  });
+  return { message: 'OK' };
+}

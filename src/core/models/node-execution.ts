@@ -1,0 +1,185 @@
+import { relative } from 'node:path';
+import { writeCompiled, type ArtifactPaths } from './artifacts';
+import type { NodeCompiler } from './compile';
+import type { Manifest } from './manifest';
+import { materialize, type ExistingKind } from './materializations';
+import { renderRelationName } from './relation';
+import { loadSeed } from './seeds';
+import type { SqlExecutor } from './sql-executor';
+import { failureCountSql, genericTestSql } from './tests/test-sql';
+import type { ManifestNode, NodeStatus } from './types';
+
+/** What running one node produced (the runner adds timing and events). */
+export interface NodeOutcome {
+  status: NodeStatus;
+  message: string;
+  rowsAffected?: number;
+  failures?: number;
+  compiledCode?: string;
+  compiledPath?: string;
+}
+
+export interface ExecutionContext {
+  manifest: Manifest;
+  compiler: NodeCompiler;
+  executor: SqlExecutor;
+  artifacts: ArtifactPaths | undefined;
+  fullRefresh: boolean;
+}
+
+/** Tracks the compiled SQL of the node being run, so a DuckDB error can be mapped back to it. */
+export interface CompiledTracker {
+  compiledSql?: string;
+}
+
+export async function existingKind(executor: SqlExecutor, node: ManifestNode): Promise<ExistingKind> {
+  const relation = node.relation;
+  if (!relation) return undefined;
+  const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
+  const rows = await executor.rows<{ table_type: string }>(
+    `SELECT table_type FROM information_schema.tables WHERE table_catalog = ${lit(relation.database)} AND table_schema = ${lit(relation.schema)} AND table_name = ${lit(relation.identifier)}`,
+  );
+  if (rows.length === 0) return undefined;
+  return String(rows[0]!.table_type).toUpperCase() === 'VIEW' ? 'view' : 'table';
+}
+
+export function fullRefreshFor(node: ManifestNode, flag: boolean): boolean {
+  if (node.config.full_refresh === true) return true;
+  if (node.config.full_refresh === false) return false;
+  return flag;
+}
+
+async function renderHooks(
+  ctx: ExecutionContext,
+  node: ManifestNode,
+  hooks: string[],
+  kind: string,
+  isIncremental: boolean,
+) {
+  const out: string[] = [];
+  for (const [i, hook] of hooks.entries()) {
+    const sql = await ctx.compiler.renderSnippet(hook, `${node.name} ${kind} ${i + 1}`, node, isIncremental);
+    if (sql.trim() !== '') out.push(sql);
+  }
+  return out;
+}
+
+export async function executeModel(
+  ctx: ExecutionContext,
+  node: ManifestNode,
+  tracker: CompiledTracker,
+): Promise<NodeOutcome> {
+  const existing = await existingKind(ctx.executor, node);
+  const fullRefresh = fullRefreshFor(node, ctx.fullRefresh);
+  const isIncremental = node.config.materialized === 'incremental' && existing === 'table' && !fullRefresh;
+  const compiled = await ctx.compiler.compile(node, isIncremental);
+  tracker.compiledSql = compiled.sql;
+  const compiledPath =
+    ctx.artifacts && node.file ? writeCompiled(ctx.artifacts, node.file.relativePath, compiled.sql) : undefined;
+  const preHooks = await renderHooks(ctx, node, node.config.pre_hook, 'pre-hook', isIncremental);
+  const postHooks = await renderHooks(ctx, node, node.config.post_hook, 'post-hook', isIncremental);
+  const result = await materialize({
+    node,
+    relation: node.relation!,
+    compiledSql: compiled.sql,
+    executor: ctx.executor,
+    existing,
+    fullRefresh,
+    preHooks,
+    postHooks,
+  });
+  const outcome: NodeOutcome = {
+    status: 'success',
+    message: result.message,
+    compiledCode: compiled.sql,
+  };
+  if (result.rowsAffected !== undefined) outcome.rowsAffected = result.rowsAffected;
+  if (compiledPath) outcome.compiledPath = compiledPath;
+  return outcome;
+}
+
+export async function executeSeed(ctx: ExecutionContext, node: ManifestNode): Promise<NodeOutcome> {
+  const existing = await existingKind(ctx.executor, node);
+  const preHooks = await renderHooks(ctx, node, node.config.pre_hook, 'pre-hook', false);
+  const postHooks = await renderHooks(ctx, node, node.config.post_hook, 'post-hook', false);
+  const result = await loadSeed({
+    node,
+    relation: node.relation!,
+    executor: ctx.executor,
+    existing,
+    preHooks,
+    postHooks,
+  });
+  const outcome: NodeOutcome = { status: 'success', message: result.message };
+  if (result.rowsAffected !== undefined) outcome.rowsAffected = result.rowsAffected;
+  return outcome;
+}
+
+export async function executeTest(
+  ctx: ExecutionContext,
+  node: ManifestNode,
+  tracker: CompiledTracker,
+): Promise<NodeOutcome> {
+  let sql: string;
+  let relativeFile: string | undefined;
+  if (node.test) {
+    sql = await genericTestSql(node, ctx.manifest, ctx.compiler);
+    relativeFile = `${relative(ctx.manifest.project.root, node.test.file).split('\\').join('/')}/${node.name}.sql`;
+  } else {
+    const compiled = await ctx.compiler.compile(node, false);
+    sql = compiled.sql;
+    relativeFile = node.file?.relativePath;
+  }
+  tracker.compiledSql = sql;
+  const compiledPath = ctx.artifacts && relativeFile ? writeCompiled(ctx.artifacts, relativeFile, sql) : undefined;
+  const [row] = (await ctx.executor.query(failureCountSql(sql))).rows;
+  const failures = Number(row?.[0] ?? 0);
+  const status = testStatus(node, failures);
+  const message =
+    status === 'pass'
+      ? 'PASS'
+      : `Got ${failures} result${failures === 1 ? '' : 's'}, configured to ${status} if ${conditionFor(node, status)}`;
+  const outcome: NodeOutcome = { status, message, failures, compiledCode: sql };
+  if (compiledPath) outcome.compiledPath = compiledPath;
+  return outcome;
+}
+
+/** dbt's severity rules: `error_if` / `warn_if` (default `!= 0`), `severity: warn` never errors. */
+export function testStatus(node: ManifestNode, failures: number): NodeStatus {
+  const severity = String(node.config.severity ?? 'error').toLowerCase();
+  const errorIf = String(node.config.error_if ?? '!= 0');
+  const warnIf = String(node.config.warn_if ?? '!= 0');
+  if (severity === 'error' && holds(errorIf, failures)) return 'fail';
+  if (holds(warnIf, failures)) return 'warn';
+  return 'pass';
+}
+
+function conditionFor(node: ManifestNode, status: NodeStatus): string {
+  return status === 'fail' ? String(node.config.error_if ?? '!= 0') : String(node.config.warn_if ?? '!= 0');
+}
+
+function holds(condition: string, value: number): boolean {
+  const match = /^\s*(>=|<=|!=|==|=|>|<)\s*(-?\d+)\s*$/.exec(condition);
+  if (!match) return value !== 0;
+  const n = Number(match[2]);
+  switch (match[1]) {
+    case '>=':
+      return value >= n;
+    case '<=':
+      return value <= n;
+    case '!=':
+      return value !== n;
+    case '==':
+    case '=':
+      return value === n;
+    case '>':
+      return value > n;
+    default:
+      return value < n;
+  }
+}
+
+export function relationNameOf(node: ManifestNode): string | undefined {
+  if (!node.relation || node.resourceType === 'test' || node.config.materialized === 'ephemeral') return undefined;
+  return renderRelationName(node.relation);
+}

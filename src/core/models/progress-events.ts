@@ -1,0 +1,24 @@
+import type { Progress } from '../util/progress';
+import type { RunEvent } from './types';
+
+/**
+ * Maps run events onto the core's Progress interface (the extension's
+ * withProgress, the CLI's stderr lines): one increment per finished node,
+ * the node being run as the message.
+ */
+export function progressReporter(progress: Progress): (event: RunEvent) => void {
+  return (event) => {
+    switch (event.kind) {
+      case 'started':
+        progress.report({ message: `${event.index}/${event.total} ${event.node.name}` });
+        break;
+      case 'succeeded':
+      case 'failed':
+      case 'skipped':
+        if (event.total > 0) progress.report({ increment: 100 / event.total });
+        break;
+      case 'log':
+        break;
+    }
+  };
+}

@@ -1,0 +1,203 @@
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, extname, join, relative, sep } from 'node:path';
+import type nunjucks from 'nunjucks';
+import { ModelCompileError, ProjectConfigError, UnsupportedFeatureError, DBT_RUNNER_HINT } from './errors';
+import type { MacroFile } from './jinja/macros';
+import { parseSchemaFile } from './schema-yml';
+import type { ProjectFile, ResourcePatch, SourceTable } from './types';
+import { asRecord, asStringList, readYamlFile, renderYamlValues } from './yaml-values';
+
+/** A dbt project as read from disk, before any model is rendered. */
+export interface DbtProject {
+  root: string;
+  name: string;
+  profile: string;
+  targetPath: string;
+  /** Project-level vars (global ones and those scoped to this project). */
+  vars: Record<string, unknown>;
+  /** The `models:` block tree of dbt_project.yml. */
+  modelsConfig: unknown;
+  seedsConfig: unknown;
+  testsConfig: unknown;
+  onRunStart: string[];
+  onRunEnd: string[];
+  models: ProjectFile[];
+  seeds: ProjectFile[];
+  singularTests: ProjectFile[];
+  macros: MacroFile[];
+  modelPatches: Map<string, ResourcePatch>;
+  seedPatches: Map<string, ResourcePatch>;
+  sources: SourceTable[];
+  projectFile: string;
+}
+
+export interface ProjectLoadOptions {
+  env: Readonly<Record<string, string | undefined>>;
+  /** --vars: visible while rendering dbt_project.yml. */
+  cliVars: Record<string, unknown>;
+  jinja: nunjucks.Environment;
+}
+
+export function loadProject(root: string, options: ProjectLoadOptions): DbtProject {
+  const projectFile = join(root, 'dbt_project.yml');
+  if (!existsSync(projectFile)) {
+    throw new ProjectConfigError(
+      `No dbt_project.yml in ${root}.`,
+      undefined,
+      'Open the folder that holds dbt_project.yml.',
+    );
+  }
+  const doc = asRecord(
+    renderYamlValues(
+      readYamlFile(projectFile),
+      options.jinja,
+      { env: options.env, vars: options.cliVars },
+      projectFile,
+    ),
+  );
+  const name = typeof doc.name === 'string' ? doc.name : undefined;
+  if (!name) throw new ProjectConfigError("dbt_project.yml has no 'name'.", { file: projectFile, line: 1 });
+  const profile = typeof doc.profile === 'string' ? doc.profile : name;
+  const paths = (key: string, fallback: string) => (doc[key] === undefined ? [fallback] : asStringList(doc[key]));
+  const modelPaths = paths('model-paths', 'models');
+  const seedPaths = paths('seed-paths', 'seeds');
+  const macroPaths = paths('macro-paths', 'macros');
+  const testPaths = paths('test-paths', 'tests');
+
+  checkPackages(root);
+
+  const allVars = asRecord(doc.vars);
+  const vars: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(allVars)) {
+    // `vars: {my_project: {...}}` scopes vars to a project; the rest are global.
+    if (key === name && value && typeof value === 'object' && !Array.isArray(value)) Object.assign(vars, value);
+    else vars[key] = value;
+  }
+
+  const models = collect(root, modelPaths, ['.sql', '.py']);
+  const python = models.find((m) => m.path.endsWith('.py'));
+  if (python) {
+    throw new UnsupportedFeatureError(
+      'A Python model',
+      { file: python.path, line: 1 },
+      `${python.relativePath} is a Python model`,
+    );
+  }
+  const seeds = collect(root, seedPaths, ['.csv']);
+  const singularTests = collect(root, testPaths, ['.sql']);
+  const macros: MacroFile[] = collect(root, macroPaths, ['.sql']).map((f) => ({
+    path: f.path,
+    relativePath: f.relativePath,
+    raw: f.raw,
+  }));
+
+  const modelPatches = new Map<string, ResourcePatch>();
+  const seedPatches = new Map<string, ResourcePatch>();
+  const sources: SourceTable[] = [];
+  for (const file of collectPaths(root, [...new Set([...modelPaths, ...seedPaths])], ['.yml', '.yaml'])) {
+    const contents = parseSchemaFile(readYamlFile(file), file);
+    for (const patch of contents.models) {
+      const other = modelPatches.get(patch.name);
+      if (other) {
+        throw new ProjectConfigError(`Model '${patch.name}' is described twice (also in ${other.file}).`, {
+          file,
+          line: 1,
+        });
+      }
+      modelPatches.set(patch.name, patch);
+    }
+    for (const patch of contents.seeds) seedPatches.set(patch.name, patch);
+    sources.push(...contents.sources);
+  }
+
+  const seen = new Map<string, ProjectFile>();
+  for (const model of models) {
+    const other = seen.get(model.name);
+    if (other) {
+      throw new ModelCompileError(
+        `Two models are named '${model.name}': ${other.relativePath} and ${model.relativePath}.`,
+        { file: model.path, line: 1 },
+        'Model names must be unique in a project.',
+      );
+    }
+    seen.set(model.name, model);
+  }
+
+  return {
+    root,
+    name,
+    profile,
+    targetPath: typeof doc['target-path'] === 'string' ? doc['target-path'] : 'target',
+    vars,
+    modelsConfig: doc.models,
+    seedsConfig: doc.seeds,
+    testsConfig: doc.data_tests ?? doc.tests,
+    onRunStart: asStringList(doc['on-run-start']),
+    onRunEnd: asStringList(doc['on-run-end']),
+    models,
+    seeds,
+    singularTests,
+    macros,
+    modelPatches,
+    seedPatches,
+    sources,
+    projectFile,
+  };
+}
+
+/** packages.yml / dependencies.yml: the built-in runner does not load dbt packages. */
+function checkPackages(root: string): void {
+  for (const name of ['packages.yml', 'dependencies.yml']) {
+    const file = join(root, name);
+    if (!existsSync(file)) continue;
+    const packages = asRecord(readYamlFile(file)).packages;
+    if (!Array.isArray(packages) || packages.length === 0) continue;
+    const first = asRecord(packages[0]);
+    const label = String(first.package ?? first.git ?? first.local ?? 'a package');
+    const installed = existsSync(join(root, 'dbt_packages'));
+    if (!installed) {
+      throw new ModelCompileError(
+        `${name} lists ${label}, which is not installed (no dbt_packages/ folder).`,
+        { file, line: 1 },
+        `Run 'dbt deps'; note the built-in runner does not load packages. ${DBT_RUNNER_HINT}`,
+      );
+    }
+    throw new UnsupportedFeatureError('dbt packages', { file, line: 1 }, `${name} lists ${label}`);
+  }
+}
+
+function collect(root: string, folders: readonly string[], extensions: readonly string[]): ProjectFile[] {
+  const files: ProjectFile[] = [];
+  for (const folder of folders) {
+    const base = join(root, folder);
+    for (const path of walk(base)) {
+      if (!extensions.includes(extname(path))) continue;
+      const resourcePath = relative(base, path).split(sep).join('/');
+      files.push({
+        path,
+        relativePath: relative(root, path).split(sep).join('/'),
+        resourcePath,
+        fqnFolders: resourcePath.split('/').slice(0, -1),
+        name: basename(path, extname(path)),
+        raw: readFileSync(path, 'utf8'),
+      });
+    }
+  }
+  return files;
+}
+
+function collectPaths(root: string, folders: readonly string[], extensions: readonly string[]): string[] {
+  return folders.flatMap((folder) => walk(join(root, folder)).filter((p) => extensions.includes(extname(p))));
+}
+
+function walk(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  const out: string[] = [];
+  for (const entry of readdirSync(dir).sort()) {
+    if (entry.startsWith('.')) continue;
+    const path = join(dir, entry);
+    if (statSync(path).isDirectory()) out.push(...walk(path));
+    else out.push(path);
+  }
+  return out;
+}

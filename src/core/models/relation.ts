@@ -1,0 +1,84 @@
+import { isKeywordArgs } from './jinja/python-compat';
+import type { RelationName } from './types';
+
+export type RelationType = 'table' | 'view' | 'cte' | 'external';
+
+/**
+ * What `ref()`, `source()` and `this` return: renders as a fully quoted name
+ * (`"lake"."main"."orders"`, as dbt-duckdb does) and exposes dbt's attributes.
+ */
+export class Relation {
+  constructor(
+    readonly database: string | undefined,
+    readonly schema: string | undefined,
+    readonly identifier: string,
+    readonly type?: RelationType,
+  ) {}
+
+  static from(name: RelationName, type?: RelationType): Relation {
+    return new Relation(name.database, name.schema, name.identifier, type);
+  }
+
+  get name(): string {
+    return this.identifier;
+  }
+  get table(): string {
+    return this.identifier;
+  }
+  get is_table(): boolean {
+    return this.type === 'table';
+  }
+  get is_view(): boolean {
+    return this.type === 'view';
+  }
+  get is_cte(): boolean {
+    return this.type === 'cte';
+  }
+
+  /** `relation.include(database=False)` drops parts from the rendered name. */
+  include(...args: unknown[]): Relation {
+    const kw = isKeywordArgs(args[args.length - 1]) ? (args[args.length - 1] as Record<string, unknown>) : {};
+    return new Relation(
+      kw.database === false ? undefined : this.database,
+      kw.schema === false ? undefined : this.schema,
+      this.identifier,
+      this.type,
+    );
+  }
+
+  /** `relation.incorporate(path={...}, type=...)`: a copy with some parts replaced. */
+  incorporate(...args: unknown[]): Relation {
+    const kw = isKeywordArgs(args[args.length - 1]) ? (args[args.length - 1] as Record<string, unknown>) : {};
+    const path = (kw.path ?? {}) as Record<string, string | undefined>;
+    return new Relation(
+      path.database ?? this.database,
+      path.schema ?? this.schema,
+      path.identifier ?? this.identifier,
+      (kw.type as RelationType | undefined) ?? this.type,
+    );
+  }
+
+  render(): string {
+    if (this.type === 'cte') return this.identifier;
+    return [this.database, this.schema, this.identifier]
+      .filter((part): part is string => part !== undefined && part !== '')
+      .map(quoteName)
+      .join('.');
+  }
+
+  toString(): string {
+    return this.render();
+  }
+
+  toJSON(): string {
+    return this.render();
+  }
+}
+
+export function quoteName(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+export function renderRelationName(name: RelationName): string {
+  return new Relation(name.database, name.schema, name.identifier).render();
+}

@@ -1,0 +1,378 @@
+import { randomUUID } from 'node:crypto';
+import { CancelledError, LakehouseError, isCancelled } from '../errors';
+import type { DuckDBSession } from '../lake/duckdb';
+import { writeRunResults, type ArtifactPaths } from './artifacts';
+import { NodeCompiler } from './compile';
+import { ModelRuntimeError } from './errors';
+import { failedAncestor } from './graph';
+import { createJinjaEnvironment } from './jinja/environment';
+import { buildManifest, makeServices, type Manifest } from './manifest';
+import {
+  executeModel,
+  executeSeed,
+  executeTest,
+  relationNameOf,
+  type CompiledTracker,
+  type ExecutionContext,
+  type NodeOutcome,
+} from './node-execution';
+import { loadProfile, targetInfo } from './profile';
+import { loadProject } from './project';
+import { selectNodes, type SelectableNode } from './selection';
+import { prepareSession } from './session-setup';
+import { SqlExecutor } from './sql-executor';
+import { toRuntimeError } from './sql-errors';
+import type { CatalogOverride, ManifestNode, NodeRef, NodeResult, RunCommand, RunEvent, RunSummary } from './types';
+
+export interface RunOptions {
+  projectDir: string;
+  session: DuckDBSession;
+  /** profiles.yml target; the profile's default otherwise. */
+  target?: string;
+  /** Folder of profiles.yml; else DBT_PROFILES_DIR, the project folder, ~/.dbt. */
+  profilesDir?: string;
+  select?: string[];
+  exclude?: string[];
+  fullRefresh?: boolean;
+  /** --vars. */
+  vars?: Record<string, unknown>;
+  /** Point the profile's DuckLake attach at a pulled catalog and a local mirror. */
+  catalogOverride?: CatalogOverride;
+  signal?: AbortSignal;
+  onEvent?: (event: RunEvent) => void;
+  /** Environment for env_var(); process.env when omitted. */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Write target/compiled and target/run_results.json (default true). */
+  writeArtifacts?: boolean;
+}
+
+/** `dbt run`: models in dependency order. */
+export function runModels(options: RunOptions): Promise<RunSummary> {
+  return executeProject('run', options);
+}
+
+/** `dbt test`: generic and singular tests of the selected models. */
+export function testModels(options: RunOptions): Promise<RunSummary> {
+  return executeProject('test', options);
+}
+
+/** `dbt seed`: CSV files into tables. */
+export function seedProject(options: RunOptions): Promise<RunSummary> {
+  return executeProject('seed', options);
+}
+
+/** `dbt build`: seeds, models and tests in one DAG; a failing test skips what depends on its model. */
+export function buildProject(options: RunOptions): Promise<RunSummary> {
+  return executeProject('build', options);
+}
+
+const TYPES_BY_COMMAND: Record<RunCommand, ReadonlySet<string>> = {
+  run: new Set(['model']),
+  seed: new Set(['seed']),
+  test: new Set(['test']),
+  build: new Set(['model', 'seed', 'test']),
+};
+
+export async function executeProject(command: RunCommand, options: RunOptions): Promise<RunSummary> {
+  const started = Date.now();
+  const invocationId = randomUUID();
+  const env = options.env ?? process.env;
+  const emit = (event: RunEvent) => options.onEvent?.(event);
+  const jinja = createJinjaEnvironment();
+  const cliVars = options.vars ?? {};
+  const project = loadProject(options.projectDir, { env, cliVars, jinja });
+  const profile = loadProfile({
+    projectDir: options.projectDir,
+    profileName: project.profile,
+    env,
+    vars: cliVars,
+    jinja,
+    ...(options.profilesDir ? { profilesDir: options.profilesDir } : {}),
+    ...(options.target ? { target: options.target } : {}),
+  });
+  const target = targetInfo(profile);
+  const runStartedAt = new Date(started);
+  const manifestInputs = {
+    project,
+    target,
+    jinja,
+    vars: { ...project.vars, ...cliVars },
+    env,
+    invocationId,
+    runStartedAt,
+    fullRefresh: options.fullRefresh ?? false,
+  };
+  const manifest = await buildManifest(manifestInputs);
+  const order = executionOrder(manifest, command, options);
+
+  await prepareSession(options.session, {
+    profile,
+    projectDir: options.projectDir,
+    ...(options.catalogOverride ? { catalogOverride: options.catalogOverride } : {}),
+  });
+  const executor = new SqlExecutor(options.session, options.signal);
+  const services = makeServices(
+    manifestInputs,
+    manifest.macros,
+    manifest.nodes,
+    manifest.sources,
+    new Map([...manifest.nodes.values()].filter((n) => n.resourceType !== 'test').map((n) => [n.name, n.uniqueId])),
+  );
+  const compiler = new NodeCompiler(manifest, services, executor, (message, node) =>
+    emit(node ? { kind: 'log', message, node: nodeRef(node) } : { kind: 'log', message }),
+  );
+  const artifacts: ArtifactPaths | undefined =
+    options.writeArtifacts === false
+      ? undefined
+      : { projectRoot: project.root, targetPath: project.targetPath, projectName: project.name };
+  const ctx: ExecutionContext = { manifest, compiler, executor, artifacts, fullRefresh: options.fullRefresh ?? false };
+
+  const results: NodeResult[] = [];
+  let cancelled: unknown;
+  try {
+    // dbt runs the project hooks around run, seed, test and build alike.
+    await runProjectHooks(ctx, project.onRunStart, 'on-run-start');
+    await runNodes(ctx, order, results, emit);
+    await runProjectHooks(ctx, project.onRunEnd, 'on-run-end');
+  } catch (error) {
+    if (!isCancelled(error)) throw error;
+    cancelled = error;
+  }
+
+  const elapsedTime = (Date.now() - started) / 1000;
+  const summary: RunSummary = {
+    command,
+    runner: 'builtin',
+    results,
+    elapsedTime,
+    success: !cancelled && results.every((r) => r.status !== 'error' && r.status !== 'fail'),
+    invocationId,
+  };
+  if (artifacts) {
+    summary.runResultsPath = writeRunResults(
+      artifacts,
+      summary,
+      {
+        select: options.select ?? [],
+        exclude: options.exclude ?? [],
+        full_refresh: options.fullRefresh ?? false,
+        target: profile.targetName,
+      },
+      new Date(),
+    );
+  }
+  if (cancelled) throw cancelled;
+  return summary;
+}
+
+/** The nodes to run, in dependency order (for build: a model's tests before its children). */
+function executionOrder(manifest: Manifest, command: RunCommand, options: RunOptions): ManifestNode[] {
+  const types = TYPES_BY_COMMAND[command];
+  const selectable: SelectableNode[] = [...manifest.nodes.values()].map((n) => {
+    const node: SelectableNode = {
+      uniqueId: n.uniqueId,
+      name: n.name,
+      resourceType: n.resourceType,
+      tags: n.config.tags,
+      fqn: n.fqn,
+    };
+    if (n.file) node.path = n.file.relativePath;
+    return node;
+  });
+  const selected = selectNodes(selectable, manifest.graph, options.select, options.exclude);
+  if (types.has('test')) {
+    // Indirect selection: a test runs when any node it tests is selected, unless excluded.
+    const excluded = options.exclude?.length
+      ? selectNodes(selectable, manifest.graph, options.exclude, undefined)
+      : new Set<string>();
+    for (const node of manifest.nodes.values()) {
+      if (node.resourceType === 'test' && !excluded.has(node.uniqueId) && node.dependsOn.some((p) => selected.has(p))) {
+        selected.add(node.uniqueId);
+      }
+    }
+  }
+  const sorted = manifest.graph.topologicalOrder();
+  const chosen = sorted
+    .map((id) => manifest.nodes.get(id))
+    .filter((n): n is ManifestNode => n !== undefined && types.has(n.resourceType) && selected.has(n.uniqueId))
+    .filter((n) => n.config.materialized !== 'ephemeral');
+  if (command !== 'build') return chosen;
+  // Tests of a node go right after it, so a failing test can skip the node's children.
+  const tests = new Map<string, ManifestNode[]>();
+  const rest: ManifestNode[] = [];
+  for (const node of chosen) {
+    if (node.resourceType === 'test') {
+      const last = [...node.dependsOn].sort((a, b) => sorted.indexOf(b) - sorted.indexOf(a))[0]!;
+      tests.set(last, [...(tests.get(last) ?? []), node]);
+    } else rest.push(node);
+  }
+  return rest.flatMap((node) => [node, ...(tests.get(node.uniqueId) ?? [])]);
+}
+
+async function runNodes(
+  ctx: ExecutionContext,
+  order: ManifestNode[],
+  results: NodeResult[],
+  emit: (e: RunEvent) => void,
+) {
+  const failed = new Set<string>();
+  const total = order.length;
+  for (const [i, node] of order.entries()) {
+    const index = i + 1;
+    const ref = nodeRef(node);
+    const blocker = failedAncestor(
+      ctx.manifest.graph,
+      node.uniqueId,
+      failed,
+      (id) => ctx.manifest.testsByNode.get(id) ?? [],
+      node.resourceType === 'test',
+    );
+    if (blocker) {
+      failed.add(node.uniqueId);
+      const now = new Date().toISOString();
+      const blockerName = ctx.manifest.nodes.get(blocker)?.name ?? blocker;
+      results.push(baseResult(node, 'skipped', `Skipped: upstream ${blockerName} failed`, 0, now, now));
+      emit({ kind: 'skipped', node: ref, index, total, reason: `upstream ${blockerName} failed` });
+      continue;
+    }
+    ctx.executor.throwIfCancelled();
+    emit({ kind: 'started', node: ref, index, total });
+    const startedAt = new Date();
+    const tracker: CompiledTracker = {};
+    const statementsBefore = ctx.executor.statements.length;
+    let outcome: NodeOutcome;
+    try {
+      outcome = await executeNode(ctx, node, tracker);
+    } catch (error) {
+      if (isCancelled(error)) throw error instanceof CancelledError ? error : new CancelledError('Model run');
+      const typed = typedError(error, node, tracker, ctx.executor.statements.slice(statementsBefore));
+      const seconds = (Date.now() - startedAt.getTime()) / 1000;
+      failed.add(node.uniqueId);
+      const result = baseResult(
+        node,
+        'error',
+        typed.message,
+        seconds,
+        startedAt.toISOString(),
+        new Date().toISOString(),
+      );
+      result.error = typed;
+      if (tracker.compiledSql !== undefined) result.compiledCode = tracker.compiledSql;
+      results.push(result);
+      emit({ kind: 'failed', node: ref, index, total, seconds, error: typed, status: 'error' });
+      continue;
+    }
+    const seconds = (Date.now() - startedAt.getTime()) / 1000;
+    const result = baseResult(
+      node,
+      outcome.status,
+      outcome.message,
+      seconds,
+      startedAt.toISOString(),
+      new Date().toISOString(),
+    );
+    if (outcome.rowsAffected !== undefined) result.rowsAffected = outcome.rowsAffected;
+    if (outcome.failures !== undefined) result.failures = outcome.failures;
+    if (outcome.compiledCode !== undefined) result.compiledCode = outcome.compiledCode;
+    if (outcome.compiledPath !== undefined) result.compiledPath = outcome.compiledPath;
+    results.push(result);
+    if (outcome.status === 'fail') {
+      failed.add(node.uniqueId);
+      const error = new LakehouseError('model-test-failed', `${node.name}: ${outcome.message}`);
+      emit({ kind: 'failed', node: ref, index, total, seconds, error, status: 'fail' });
+    } else {
+      const event: RunEvent = {
+        kind: 'succeeded',
+        node: ref,
+        index,
+        total,
+        seconds,
+        status: outcome.status,
+        message: outcome.message,
+      };
+      if (outcome.rowsAffected !== undefined) event.rows = outcome.rowsAffected;
+      emit(event);
+    }
+  }
+}
+
+function executeNode(ctx: ExecutionContext, node: ManifestNode, tracker: CompiledTracker): Promise<NodeOutcome> {
+  switch (node.resourceType) {
+    case 'model':
+      return executeModel(ctx, node, tracker);
+    case 'seed':
+      return executeSeed(ctx, node);
+    case 'test':
+      return executeTest(ctx, node, tracker);
+    default:
+      throw new Error(`Cannot run ${node.resourceType} nodes`);
+  }
+}
+
+function typedError(
+  error: unknown,
+  node: ManifestNode,
+  tracker: CompiledTracker,
+  statements: string[],
+): LakehouseError {
+  if (error instanceof LakehouseError) return error;
+  const statement = statements[statements.length - 1] ?? '';
+  const failed = {
+    statement,
+    compiledSql: tracker.compiledSql ?? '',
+    what: `${node.resourceType} ${node.name}`,
+    ...(node.file ? { file: { path: node.file.path, raw: node.file.raw } } : {}),
+  };
+  if (!node.file && node.test) {
+    return toRuntimeError(error, { ...failed, file: { path: node.test.file, raw: '' } });
+  }
+  return toRuntimeError(error, failed);
+}
+
+async function runProjectHooks(ctx: ExecutionContext, hooks: string[], kind: string): Promise<void> {
+  for (const [i, hook] of hooks.entries()) {
+    const sql = await ctx.compiler.renderSnippet(hook, `${kind} ${i + 1}`, undefined, false);
+    if (sql.trim() === '') continue;
+    try {
+      await ctx.executor.run(sql);
+    } catch (error) {
+      if (isCancelled(error)) throw error;
+      throw new ModelRuntimeError(
+        `${kind} hook ${i + 1} failed: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
+        { file: ctx.manifest.project.projectFile, line: 1 },
+        undefined,
+        { cause: error },
+      );
+    }
+  }
+}
+
+function nodeRef(node: ManifestNode): NodeRef {
+  const ref: NodeRef = { uniqueId: node.uniqueId, name: node.name, resourceType: node.resourceType };
+  const file = node.file?.relativePath;
+  if (file) ref.file = file;
+  return ref;
+}
+
+function baseResult(
+  node: ManifestNode,
+  status: NodeResult['status'],
+  message: string,
+  executionTime: number,
+  startedAt: string,
+  completedAt: string,
+): NodeResult {
+  const result: NodeResult = {
+    uniqueId: node.uniqueId,
+    name: node.name,
+    resourceType: node.resourceType,
+    status,
+    executionTime,
+    message,
+    startedAt,
+    completedAt,
+  };
+  const relationName = relationNameOf(node);
+  if (relationName) result.relationName = relationName;
+  return result;
+}

@@ -1,0 +1,103 @@
+import { ProjectConfigError } from './errors';
+import type { ColumnSpec, ColumnTestSpec, ResourcePatch, SourceTable } from './types';
+import { asRecord } from './yaml-values';
+
+export interface SchemaFileContents {
+  models: ResourcePatch[];
+  seeds: ResourcePatch[];
+  sources: SourceTable[];
+}
+
+/** Reads one parsed schema.yml (models:, seeds:, sources:) into patches and source tables. */
+export function parseSchemaFile(doc: unknown, file: string): SchemaFileContents {
+  const root = asRecord(doc);
+  return {
+    models: listOf(root.models, file, 'models').map((m) => parsePatch(m, file)),
+    seeds: listOf(root.seeds, file, 'seeds').map((m) => parsePatch(m, file)),
+    sources: listOf(root.sources, file, 'sources').flatMap((s) => parseSource(s, file)),
+  };
+}
+
+function listOf(value: unknown, file: string, key: string): Record<string, unknown>[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) throw new ProjectConfigError(`'${key}:' must be a list.`, { file, line: 1 });
+  return value.map(asRecord);
+}
+
+function parsePatch(entry: Record<string, unknown>, file: string): ResourcePatch {
+  if (typeof entry.name !== 'string') throw new ProjectConfigError('A model entry has no name.', { file, line: 1 });
+  const patch: ResourcePatch = {
+    name: entry.name,
+    config: asRecord(entry.config),
+    columns: parseColumns(entry.columns),
+    tests: parseTests(entry.data_tests ?? entry.tests),
+    file,
+  };
+  if (typeof entry.description === 'string') patch.description = entry.description;
+  return patch;
+}
+
+function parseColumns(value: unknown): ColumnSpec[] {
+  if (!Array.isArray(value)) return [];
+  return value.map(asRecord).map((c) => {
+    const column: ColumnSpec = { name: String(c.name), tests: parseTests(c.data_tests ?? c.tests) };
+    if (typeof c.description === 'string') column.description = c.description;
+    return column;
+  });
+}
+
+// Keys of a test entry that configure it rather than being its arguments.
+const TEST_CONFIG_KEYS = new Set([
+  'config',
+  'where',
+  'severity',
+  'tags',
+  'enabled',
+  'error_if',
+  'warn_if',
+  'limit',
+  'store_failures',
+  'meta',
+]);
+
+/** `- not_null`, `- accepted_values: {values: [...]}`, `- relationships: {arguments: {to:, field:}, config: {...}}`. */
+export function parseTests(value: unknown): ColumnTestSpec[] {
+  if (!Array.isArray(value)) return [];
+  return value.map((item) => {
+    if (typeof item === 'string') return { name: item, args: {}, config: {} };
+    const record = asRecord(item);
+    const [name, body] = Object.entries(record)[0] ?? ['', {}];
+    const spec = asRecord(body);
+    const args: Record<string, unknown> = { ...asRecord(spec.arguments) };
+    const config: Record<string, unknown> = { ...asRecord(spec.config) };
+    for (const [key, v] of Object.entries(spec)) {
+      if (key === 'arguments' || key === 'config' || key === 'name') continue;
+      if (TEST_CONFIG_KEYS.has(key)) config[key] = v;
+      else args[key] = v;
+    }
+    if (typeof spec.name === 'string') config.name = spec.name;
+    // `- dbt_utils.expression_is_true: ...` keeps its namespace in the name.
+    return { name, args, config };
+  });
+}
+
+function parseSource(entry: Record<string, unknown>, file: string): SourceTable[] {
+  if (typeof entry.name !== 'string') throw new ProjectConfigError('A source has no name.', { file, line: 1 });
+  const sourceName = entry.name;
+  const schema = typeof entry.schema === 'string' ? entry.schema : sourceName;
+  const database = typeof entry.database === 'string' ? entry.database : undefined;
+  const tables = Array.isArray(entry.tables) ? entry.tables.map(asRecord) : [];
+  return tables.map((t) => {
+    const table: SourceTable = {
+      sourceName,
+      name: String(t.name),
+      schema,
+      identifier: typeof t.identifier === 'string' ? t.identifier : String(t.name),
+      columns: parseColumns(t.columns),
+      tests: parseTests(t.data_tests ?? t.tests),
+      file,
+    };
+    if (database !== undefined) table.database = database;
+    return table;
+  });
+}

@@ -1,0 +1,77 @@
+import type { DuckDBSession } from '../lake/duckdb';
+import { ModelRuntimeError } from './errors';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import {
+  applyCatalogOverride,
+  attachStatement,
+  databaseNameOf,
+  isDuckLakeAttach,
+  localCatalogFile,
+  type DuckDBProfile,
+} from './profile';
+import type { CatalogOverride } from './types';
+
+export interface SessionSetup {
+  profile: DuckDBProfile;
+  projectDir: string;
+  catalogOverride?: CatalogOverride;
+}
+
+/**
+ * Makes the session look like the profile's dbt-duckdb connection: extensions
+ * loaded, settings applied, databases attached (the DuckLake catalog replaced
+ * by the pulled copy when the caller overrides it). Returns the ATTACH
+ * statements run, for logs.
+ */
+export async function prepareSession(session: DuckDBSession, setup: SessionSetup): Promise<string[]> {
+  const { profile } = setup;
+  const attaches = applyCatalogOverride(profile.attach, setup.catalogOverride, profile.file);
+  const extensions = new Set(profile.extensions.map((e) => (e === 'sqlite' ? 'sqlite_scanner' : e)));
+  for (const attach of attaches) {
+    if (isDuckLakeAttach(attach)) {
+      extensions.add('ducklake');
+      if (attach.path.startsWith('ducklake:sqlite:')) extensions.add('sqlite_scanner');
+    }
+  }
+  await session.loadExtensions([...extensions]);
+  // dbt resolves relative file paths against the project folder (its working directory); so does the session.
+  if (!('file_search_path' in profile.settings)) {
+    await runSetup(session, `SET file_search_path = '${setup.projectDir.replace(/'/g, "''")}'`, profile.file);
+  }
+  for (const [key, value] of Object.entries(profile.settings)) {
+    // The session was opened with the product's extension folder; a profile's own folder is for dbt.
+    if (key === 'extension_directory' && session.options.extensionDirectory) continue;
+    const rendered = typeof value === 'string' ? `'${value.replace(/'/g, "''")}'` : String(value);
+    await runSetup(session, `SET ${key} = ${rendered}`, profile.file);
+  }
+  const statements: string[] = [];
+  // The session is in memory; a profile's main database file is attached under the name dbt-duckdb gives it.
+  const main =
+    profile.path === ':memory:'
+      ? undefined
+      : { path: profile.path, alias: databaseNameOf(profile.path), readOnly: false, options: {} };
+  for (const attach of main ? [main, ...attaches] : attaches) {
+    // A first run creates the catalog; SQLite cannot create its folder.
+    const catalogFile = localCatalogFile(attach, setup.projectDir);
+    if (catalogFile) mkdirSync(dirname(catalogFile), { recursive: true });
+    const sql = attachStatement(attach, setup.projectDir);
+    await runSetup(session, sql, profile.file);
+    statements.push(sql);
+  }
+  if (main) await runSetup(session, `USE "${main.alias}"`, profile.file);
+  return statements;
+}
+
+async function runSetup(session: DuckDBSession, sql: string, file: string): Promise<void> {
+  try {
+    await session.run(sql);
+  } catch (error) {
+    throw new ModelRuntimeError(
+      `Setting up the connection failed on \`${sql}\`: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
+      { file, line: 1 },
+      'Check the attach: and settings: entries of profiles.yml.',
+      { cause: error },
+    );
+  }
+}

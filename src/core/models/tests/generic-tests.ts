@@ -1,0 +1,99 @@
+import { emptyConfig, mergeConfig } from '../node-config';
+import type { DbtProject } from '../project';
+import type { ColumnTestSpec, ManifestNode } from '../types';
+import type { SourceNode } from '../manifest';
+
+const REF_IN_ARG = /\bref\(\s*['"]([^'"]+)['"]\s*\)/g;
+const SOURCE_IN_ARG = /\bsource\(\s*['"]([^'"]+)['"]\s*,\s*['"]([^'"]+)['"]\s*\)/g;
+
+/**
+ * The generic tests declared in schema.yml files (column and model level, on
+ * models, seeds and sources), as test nodes depending on what they test and
+ * on whatever their arguments `ref()` (relationships' `to`).
+ */
+export function buildGenericTests(
+  project: DbtProject,
+  nodes: Map<string, ManifestNode>,
+  sources: Map<string, SourceNode>,
+  nodeByName: Map<string, string>,
+): ManifestNode[] {
+  const out: ManifestNode[] = [];
+  const used = new Set<string>();
+  const add = (
+    attachedTo: string,
+    label: string,
+    isSource: boolean,
+    column: string | undefined,
+    spec: ColumnTestSpec,
+    file: string,
+  ) => {
+    const baseName = testName(spec, label, column, isSource);
+    let name = baseName;
+    for (let i = 2; used.has(name); i++) name = `${baseName}_${i}`;
+    used.add(name);
+    const dependsOn = new Set([attachedTo]);
+    for (const value of Object.values(spec.args)) {
+      if (typeof value !== 'string') continue;
+      for (const m of value.matchAll(REF_IN_ARG)) {
+        const id = nodeByName.get(m[1]!);
+        if (id) dependsOn.add(id);
+      }
+      for (const m of value.matchAll(SOURCE_IN_ARG)) dependsOn.add(`source.${project.name}.${m[1]}.${m[2]}`);
+    }
+    let config = mergeConfig(emptyConfig(), { severity: 'error' });
+    config = mergeConfig(config, spec.config);
+    if (!config.enabled) return;
+    const test: ManifestNode = {
+      uniqueId: `test.${project.name}.${name}`,
+      resourceType: 'test',
+      name,
+      config,
+      dependsOn: [...dependsOn],
+      fqn: [project.name, name],
+      test: { testName: spec.name, attachedTo, args: spec.args, file },
+    };
+    if (column !== undefined) test.test!.column = column;
+    out.push(test);
+  };
+
+  for (const node of nodes.values()) {
+    if (node.resourceType !== 'model' && node.resourceType !== 'seed') continue;
+    const patch =
+      node.resourceType === 'model' ? project.modelPatches.get(node.name) : project.seedPatches.get(node.name);
+    if (!patch) continue;
+    for (const spec of patch.tests) add(node.uniqueId, node.name, false, undefined, spec, patch.file);
+    for (const column of patch.columns) {
+      for (const spec of column.tests) add(node.uniqueId, node.name, false, column.name, spec, patch.file);
+    }
+  }
+  for (const source of sources.values()) {
+    const label = `${source.table.sourceName}_${source.table.name}`;
+    for (const spec of source.table.tests) add(source.uniqueId, label, true, undefined, spec, source.table.file);
+    for (const column of source.table.columns) {
+      for (const spec of column.tests) add(source.uniqueId, label, true, column.name, spec, source.table.file);
+    }
+  }
+  return out;
+}
+
+/** dbt-like names: `not_null_orders_id`, `accepted_values_orders_status__a__b`, `source_unique_erp_customers_id`. */
+function testName(spec: ColumnTestSpec, label: string, column: string | undefined, isSource: boolean): string {
+  if (typeof spec.config.name === 'string') return spec.config.name;
+  const bare = spec.name.includes('.') ? spec.name.split('.').pop()! : spec.name;
+  // dbt's naming: arguments sorted by name, flattened, printed the Python way, non-word runs as `_`.
+  const argParts = Object.entries(spec.args)
+    .filter(([key]) => key !== 'column_name' && key !== 'model')
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .flatMap(([, value]) => (Array.isArray(value) ? value : [value]))
+    .map((value) => pythonStr(value).replace(/[^A-Za-z0-9_]+/g, '_'));
+  const parts = [`${isSource ? 'source_' : ''}${bare}_${label}${column ? `_${column}` : ''}`, ...argParts];
+  const name = parts.join('__');
+  return name.length > 120 ? name.slice(0, 120) : name;
+}
+
+function pythonStr(value: unknown): string {
+  if (value === true) return 'True';
+  if (value === false) return 'False';
+  if (value === null || value === undefined) return 'None';
+  return String(value);
+}

@@ -1,0 +1,123 @@
+import type { NodeCompiler } from '../compile';
+import { UnsupportedFeatureError } from '../errors';
+import type { Manifest } from '../manifest';
+import { renderRelationName } from '../relation';
+import type { ManifestNode } from '../types';
+
+const EXPRESSION_ARG = /^\s*(ref|source)\s*\(.*\)\s*$/s;
+
+/**
+ * The SQL of a generic test: rows that violate it. Built-ins follow dbt's
+ * default implementations; other names use the project's `{% test %}` block
+ * (a `test_<name>` macro). A `where` config narrows the tested relation.
+ */
+export async function genericTestSql(test: ManifestNode, manifest: Manifest, compiler: NodeCompiler): Promise<string> {
+  const spec = test.test!;
+  const attached = manifest.nodes.get(spec.attachedTo) ?? undefined;
+  const source = manifest.sources.get(spec.attachedTo);
+  const relationName = attached?.relation ?? source?.relation;
+  if (!relationName) throw new Error(`Test ${test.name} is attached to unknown ${spec.attachedTo}`);
+  let model = renderRelationName(relationName);
+  const where = test.config.where;
+  if (typeof where === 'string' && where.trim() !== '') model = `(select * from ${model} where ${where}) dbt_subquery`;
+  const column = spec.column ?? (spec.args.column_name as string | undefined);
+  const args = await evaluateArgs(spec.args, test, compiler);
+  const name = spec.testName;
+  const col = column ?? '';
+
+  switch (name) {
+    case 'not_null':
+      return `select ${col}\nfrom ${model}\nwhere ${col} is null`;
+    case 'unique':
+      return [
+        'select',
+        `    ${col} as unique_field,`,
+        '    count(*) as n_records',
+        `from ${model}`,
+        `where ${col} is not null`,
+        `group by ${col}`,
+        'having count(*) > 1',
+      ].join('\n');
+    case 'accepted_values': {
+      const values = Array.isArray(args.values) ? args.values : [];
+      const quote = args.quote !== false;
+      const list = values.map((v) => (quote ? `'${String(v).replace(/'/g, "''")}'` : String(v))).join(', ');
+      return [
+        'with all_values as (',
+        `    select ${col} as value_field, count(*) as n_records`,
+        `    from ${model}`,
+        `    group by ${col}`,
+        ')',
+        'select *',
+        'from all_values',
+        `where value_field not in (${list})`,
+      ].join('\n');
+    }
+    case 'relationships': {
+      const to = String(args.to);
+      const field = String(args.field);
+      return [
+        'with child as (',
+        `    select ${col} as from_field`,
+        `    from ${model}`,
+        `    where ${col} is not null`,
+        '),',
+        'parent as (',
+        `    select ${field} as to_field`,
+        `    from ${to}`,
+        ')',
+        'select from_field',
+        'from child',
+        'left join parent on child.from_field = parent.to_field',
+        'where parent.to_field is null',
+      ].join('\n');
+    }
+    default: {
+      const macroName = `test_${name.includes('.') ? name.split('.').pop()! : name}`;
+      if (name.includes('.') || !manifest.macros.has(macroName)) {
+        throw new UnsupportedFeatureError(
+          `The generic test '${name}'`,
+          { file: spec.file, line: 1 },
+          name.includes('.') ? 'tests from packages are not loaded' : `no {% test ${name}(...) %} block in macros/`,
+        );
+      }
+      const kwargs = Object.keys(args)
+        .filter((k) => k !== 'model' && k !== 'column_name')
+        .map((k) => `${k}=lh_test_args__[${JSON.stringify(k)}]`);
+      const call = [`model=lh_test_model__`, ...(column ? ['column_name=lh_test_column__'] : []), ...kwargs].join(', ');
+      return compiler.renderSnippet(`{{ ${macroName}(${call}) }}`, spec.file, test, false, {
+        lh_test_model__: rawSql(model),
+        lh_test_column__: column,
+        lh_test_args__: args,
+      });
+    }
+  }
+}
+
+/** `to: ref('customers')` and other ref/source expressions in test arguments become relations. */
+async function evaluateArgs(
+  args: Record<string, unknown>,
+  test: ManifestNode,
+  compiler: NodeCompiler,
+): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(args)) {
+    if (typeof value === 'string' && EXPRESSION_ARG.test(value)) {
+      out[key] = await compiler.renderSnippet(`{{ ${value} }}`, test.test!.file, test, false);
+    } else {
+      out[key] = value;
+    }
+  }
+  return out;
+}
+
+/** A relation string that renders as-is and still answers `.identifier` like a relation. */
+function rawSql(text: string): { toString(): string; identifier: string; name: string } {
+  const identifier = text.split('.').pop()!.replace(/"/g, '');
+  return { toString: () => text, identifier, name: identifier };
+}
+
+/** Wraps a test query as dbt does: the number of failing rows. */
+export function failureCountSql(testSql: string): string {
+  return `select count(*) as failures from (\n${testSql.replace(/;\s*$/, '').trimEnd()}\n) dbt_internal_test`;
+}

@@ -1,0 +1,174 @@
+/** Shapes shared by the project loader, the graph, the runners and the artifacts. */
+
+export type Materialization = 'view' | 'table' | 'incremental' | 'ephemeral';
+export type IncrementalStrategy = 'append' | 'delete+insert' | 'merge';
+export type ResourceType = 'model' | 'seed' | 'test' | 'operation';
+
+/** Resolved config of one node (dbt's `config`): project folders < schema.yml < in-file `config()`. */
+export interface NodeConfig {
+  materialized?: string;
+  schema?: string;
+  database?: string;
+  alias?: string;
+  tags: string[];
+  enabled: boolean;
+  pre_hook: string[];
+  post_hook: string[];
+  unique_key?: string | string[];
+  incremental_strategy?: string;
+  full_refresh?: boolean;
+  on_schema_change?: string;
+  column_types?: Record<string, string>;
+  severity?: string;
+  /** Everything else the user set; `config.get()` reads it. */
+  [key: string]: unknown;
+}
+
+export interface ColumnTestSpec {
+  /** `not_null`, `unique`, `accepted_values`, `relationships`, or an unsupported name. */
+  name: string;
+  args: Record<string, unknown>;
+  config: Record<string, unknown>;
+}
+
+export interface ColumnSpec {
+  name: string;
+  description?: string;
+  tests: ColumnTestSpec[];
+}
+
+/** What a schema.yml says about one model or seed. */
+export interface ResourcePatch {
+  name: string;
+  description?: string;
+  config: Record<string, unknown>;
+  columns: ColumnSpec[];
+  /** Model-level generic tests (`tests:` under the model). */
+  tests: ColumnTestSpec[];
+  file: string;
+}
+
+export interface SourceTable {
+  sourceName: string;
+  name: string;
+  database?: string;
+  schema: string;
+  identifier: string;
+  columns: ColumnSpec[];
+  tests: ColumnTestSpec[];
+  file: string;
+}
+
+/** A file-backed node before rendering: a model, a seed or a singular test. */
+export interface ProjectFile {
+  /** Absolute path. */
+  path: string;
+  /** Path relative to the project root, with forward slashes (`models/staging/stg_x.sql`). */
+  relativePath: string;
+  /** Path relative to its resource folder (`staging/stg_x.sql`). */
+  resourcePath: string;
+  /** Folder parts under the resource folder, for config blocks (`['staging']`). */
+  fqnFolders: string[];
+  name: string;
+  raw: string;
+}
+
+export interface RelationName {
+  database: string;
+  schema: string;
+  identifier: string;
+}
+
+/** A node of the manifest, after the parse render found its refs, sources and config. */
+export interface ManifestNode {
+  uniqueId: string;
+  resourceType: ResourceType;
+  name: string;
+  file?: ProjectFile;
+  config: NodeConfig;
+  /** unique ids this node depends on (models, seeds, sources). */
+  dependsOn: string[];
+  relation?: RelationName;
+  /** Generic tests: the test definition. */
+  test?: GenericTestInstance;
+  /** Source nodes of tests (sources are not run but may be depended on). */
+  fqn: string[];
+}
+
+export interface GenericTestInstance {
+  testName: string;
+  /** The model, seed or source the test is attached to. */
+  attachedTo: string;
+  column?: string;
+  args: Record<string, unknown>;
+  /** The schema.yml the test came from (errors point here). */
+  file: string;
+}
+
+export type NodeStatus = 'success' | 'error' | 'skipped' | 'pass' | 'fail' | 'warn';
+
+export interface NodeResult {
+  uniqueId: string;
+  name: string;
+  resourceType: ResourceType;
+  status: NodeStatus;
+  /** Seconds. */
+  executionTime: number;
+  rowsAffected?: number;
+  /** Test failures (rows returned by the test query). */
+  failures?: number;
+  message: string;
+  relationName?: string;
+  compiledPath?: string;
+  compiledCode?: string;
+  error?: Error;
+  startedAt: string;
+  completedAt: string;
+}
+
+export interface RunSummary {
+  command: RunCommand;
+  runner: 'builtin' | 'dbt';
+  results: NodeResult[];
+  /** Seconds for the whole invocation. */
+  elapsedTime: number;
+  success: boolean;
+  invocationId: string;
+  runResultsPath?: string;
+}
+
+export type RunCommand = 'run' | 'seed' | 'test' | 'build';
+
+export type RunEvent =
+  | { kind: 'started'; node: NodeRef; index: number; total: number }
+  | {
+      kind: 'succeeded';
+      node: NodeRef;
+      index: number;
+      total: number;
+      rows?: number;
+      seconds: number;
+      status: NodeStatus;
+      message: string;
+    }
+  | { kind: 'failed'; node: NodeRef; index: number; total: number; seconds: number; error: Error; status: NodeStatus }
+  | { kind: 'skipped'; node: NodeRef; index: number; total: number; reason: string }
+  | { kind: 'log'; message: string; node?: NodeRef };
+
+export interface NodeRef {
+  uniqueId: string;
+  name: string;
+  resourceType: ResourceType;
+  /** Project-relative file, when the node has one. */
+  file?: string;
+}
+
+/** Replaces the DuckLake attach of the profile: the product runs against a pulled copy of metadata.db. */
+export interface CatalogOverride {
+  /** Which attach to replace; the profile's only ducklake attach when omitted. */
+  alias?: string;
+  /** Local path of the catalog (a SQLite metadata.db). */
+  catalogPath: string;
+  /** Local mirror folder used as DATA_PATH (attached with OVERRIDE_DATA_PATH true). */
+  dataPath: string;
+}

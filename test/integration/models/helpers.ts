@@ -1,0 +1,167 @@
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { DuckDBSession } from '../../../src/core/lake/duckdb';
+import { generateEnergyFiles, type EnergyFileOptions } from '../../../examples/energy/generate';
+
+export const EXAMPLES_DIR = resolve(import.meta.dirname, '../../../examples');
+
+/** A throwaway copy of an example project with its own catalog, data folder and landing folder. */
+export interface Workspace {
+  root: string;
+  projectDir: string;
+  catalogPath: string;
+  dataPath: string;
+  landingPath: string;
+  env: Record<string, string | undefined>;
+  cleanup(): void;
+}
+
+export function makeWorkspace(example: string, label = example): Workspace {
+  const root = mkdtempSync(join(tmpdir(), `lh-models-${label}-`));
+  const projectDir = join(root, 'project');
+  cpSync(join(EXAMPLES_DIR, example), projectDir, {
+    recursive: true,
+    filter: (src) => !/[\\/](target|landing|lake|logs)$/.test(src),
+  });
+  const catalogPath = join(root, 'lake', 'metadata.db');
+  const dataPath = join(root, 'lake', 'data') + '/';
+  const landingPath = join(root, 'landing');
+  mkdirSync(join(root, 'lake', 'data'), { recursive: true });
+  mkdirSync(landingPath, { recursive: true });
+  const env = {
+    ...process.env,
+    LAKEHOUSE_CATALOG_PATH: catalogPath,
+    LAKEHOUSE_DATA_PATH: dataPath,
+    ENERGY_LANDING_PATH: landingPath,
+  };
+  return {
+    root,
+    projectDir,
+    catalogPath,
+    dataPath,
+    landingPath,
+    env,
+    cleanup: () => rmSync(root, { recursive: true, force: true }),
+  };
+}
+
+export function addEnergyBatch(workspace: Workspace, batch: number, options: Partial<EnergyFileOptions> = {}) {
+  return generateEnergyFiles(workspace.landingPath, { scale: 6, days: 2, startDate: '2024-03-01', batch, ...options });
+}
+
+export function openSession(): Promise<DuckDBSession> {
+  const extensionDirectory = process.env.LAKEHOUSE_DUCKDB_EXTENSIONS;
+  return DuckDBSession.open({ threads: 2, ...(extensionDirectory ? { extensionDirectory } : {}) });
+}
+
+export interface TableFingerprint {
+  type: string;
+  rows: number;
+  /** Order-independent hash of every row's text, and the column list with types. */
+  hash: string;
+  columns: string;
+}
+
+/**
+ * Row count and an order-independent content hash for every table and view of
+ * a DuckLake catalog, computed in DuckDB: the sum of hash(row as text).
+ */
+export async function fingerprintCatalog(
+  catalogPath: string,
+  dataPath: string,
+): Promise<Map<string, TableFingerprint>> {
+  const session = await openSession();
+  try {
+    await session.loadExtensions(['ducklake', 'sqlite_scanner']);
+    await session.run(`ATTACH 'ducklake:sqlite:${catalogPath}' AS fp (DATA_PATH '${dataPath}', READ_ONLY)`);
+    const tables = await session.all<{ table_schema: string; table_name: string; table_type: string }>(
+      `SELECT table_schema, table_name, table_type FROM information_schema.tables WHERE table_catalog = 'fp' ORDER BY 1, 2`,
+    );
+    const out = new Map<string, TableFingerprint>();
+    for (const t of tables) {
+      const name = `"fp"."${t.table_schema}"."${t.table_name}"`;
+      const [stats] = await session.all<{ n: bigint; h: bigint | null }>(
+        `SELECT count(*) AS n, sum(hash(CAST(t AS VARCHAR))::HUGEINT) AS h FROM ${name} AS t`,
+      );
+      const [cols] = await session.all<{ c: string }>(
+        `SELECT string_agg(column_name || ' ' || data_type, ', ' ORDER BY ordinal_position) AS c FROM information_schema.columns WHERE table_catalog = 'fp' AND table_schema = '${t.table_schema}' AND table_name = '${t.table_name}'`,
+      );
+      out.set(`${t.table_schema}.${t.table_name}`, {
+        type: t.table_type,
+        rows: Number(stats!.n),
+        hash: String(stats!.h ?? 0),
+        columns: cols!.c,
+      });
+    }
+    return out;
+  } finally {
+    session.close();
+  }
+}
+
+export const STANDARD_PROFILE = `
+lab:
+  target: dev
+  outputs:
+    dev:
+      type: duckdb
+      path: ':memory:'
+      database: lake
+      schema: main
+      threads: 1
+      attach:
+        - path: "ducklake:sqlite:{{ env_var('LAKEHOUSE_CATALOG_PATH') }}"
+          alias: lake
+          options:
+            data_path: "{{ env_var('LAKEHOUSE_DATA_PATH') }}"
+            override_data_path: true
+`;
+
+/** A small project written from a map of files (dbt_project.yml and profiles.yml get defaults). */
+export function makeProject(files: Record<string, string>, label = 'lab'): Workspace {
+  const root = mkdtempSync(join(tmpdir(), `lh-models-${label}-`));
+  const projectDir = join(root, 'project');
+  const all: Record<string, string> = {
+    'dbt_project.yml': 'name: lab\nprofile: lab\nconfig-version: 2\n',
+    'profiles.yml': STANDARD_PROFILE,
+    ...files,
+  };
+  for (const [path, text] of Object.entries(all)) {
+    const full = join(projectDir, path);
+    mkdirSync(join(full, '..'), { recursive: true });
+    writeFileSync(full, text);
+  }
+  const catalogPath = join(root, 'lake', 'metadata.db');
+  const dataPath = join(root, 'lake', 'data') + '/';
+  mkdirSync(join(root, 'lake', 'data'), { recursive: true });
+  const env = { ...process.env, LAKEHOUSE_CATALOG_PATH: catalogPath, LAKEHOUSE_DATA_PATH: dataPath };
+  return {
+    root,
+    projectDir,
+    catalogPath,
+    dataPath,
+    landingPath: join(root, 'landing'),
+    env,
+    cleanup: () => rmSync(root, { recursive: true, force: true }),
+  };
+}
+
+/** Opens a session, runs `work`, closes it. */
+export async function withSession<T>(work: (session: DuckDBSession) => Promise<T>): Promise<T> {
+  const session = await openSession();
+  try {
+    return await work(session);
+  } finally {
+    session.close();
+  }
+}
+
+/** Rows of a query against the workspace's catalog, in a separate read-only session. */
+export async function queryCatalog<T extends Record<string, unknown>>(ws: Workspace, sql: string): Promise<T[]> {
+  return withSession(async (session) => {
+    await session.loadExtensions(['ducklake', 'sqlite_scanner']);
+    await session.run(`ATTACH 'ducklake:sqlite:${ws.catalogPath}' AS lake (DATA_PATH '${ws.dataPath}', READ_ONLY)`);
+    return session.all<T>(sql);
+  });
+}
