@@ -10,6 +10,7 @@ export const EXIT = {
   notStale: 5,
   leaseLost: 6,
   notBuilt: 7,
+  runFailed: 8,
   cancelled: 130,
 } as const;
 
@@ -32,6 +33,8 @@ export function exitCodeFor(error: unknown): number {
       return EXIT.usage;
     case 'not-built':
       return EXIT.notBuilt;
+    case 'run-failed':
+      return EXIT.runFailed;
     default:
       return EXIT.error;
   }

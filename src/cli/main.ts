@@ -5,6 +5,7 @@ import { registerDemoCommand } from './demoCommand';
 import { EXIT, exitCodeFor } from './exitCodes';
 import { registerLakeCommands } from './lakeCommands';
 import { registerLeaseCommands } from './leaseCommands';
+import { registerRunCommands } from './runCommand';
 import { createOutput, type Output } from './output';
 import type { CliEnv } from './context';
 
@@ -16,7 +17,9 @@ async function main(argv: string[]): Promise<number> {
     try {
       await work(out);
     } catch (error) {
-      out.error(error);
+      // A failed run already printed its result document; JSON output stays one document.
+      const reported = out.json && error instanceof LakehouseError && error.code === 'run-failed';
+      if (!reported) out.error(error);
       exitCode = exitCodeFor(error);
     }
   };
@@ -28,11 +31,9 @@ async function main(argv: string[]): Promise<number> {
     .showHelpAfterError();
   registerLeaseCommands(program, cli, run);
   registerLakeCommands(program, cli, run);
+  registerRunCommands(program, cli, run);
   registerDemoCommand(program, cli, run);
-  for (const [verb, what, issue] of [
-    ['run', 'run the project’s models against the pulled catalog', 'Run models'],
-    ['query', 'run SQL against the local catalog', 'Query'],
-  ] as const) {
+  for (const [verb, what, issue] of [['query', 'run SQL against the local catalog', 'Query']] as const) {
     program
       .command(verb)
       .description(`${what} (not built yet)`)

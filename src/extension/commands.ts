@@ -7,11 +7,15 @@ import { publishCommand, pullCommand, resetLocalCommand } from './lakeCommands';
 import { acquireLease, breakStaleLease, forceBreakLease, releaseLease } from './leaseCommands';
 import type { Logger } from './log';
 import type { CommandHandler } from './commandRunner';
+import { modelNameOf, previewModelCommand, runModelsCommand } from './run/runCommands';
+import type { RunHistory } from './run/runHistory';
 
 export interface CommandDeps {
   log: Logger;
   config: LakehouseConfigService;
   lakehouses: LakehouseService;
+  history: RunHistory;
+  diagnostics: vscode.DiagnosticCollection;
   refresh: () => void;
 }
 
@@ -25,7 +29,15 @@ export function createCommands(deps: CommandDeps): Record<string, CommandHandler
     'lakehouse.forceBreakLease': (node) => forceBreakLease(deps, node),
     'lakehouse.acquireLease': (node) => acquireLease(deps, node),
     'lakehouse.releaseLease': (node) => releaseLease(deps, node),
-    'lakehouse.runModels': () => notBuilt('Run Models'),
+    'lakehouse.runModels': (node) => runModelsCommand(deps, { command: 'run', pick: true, node }),
+    'lakehouse.runAllModels': (node) => runModelsCommand(deps, { command: 'run', node }),
+    'lakehouse.runModel': (uri) => runModelsCommand(deps, { command: 'run', select: [modelNameOf(uri)] }),
+    'lakehouse.runModelUpstream': (uri) => runModelsCommand(deps, { command: 'run', select: [`+${modelNameOf(uri)}`] }),
+    'lakehouse.runModelDownstream': (uri) =>
+      runModelsCommand(deps, { command: 'run', select: [`${modelNameOf(uri)}+`] }),
+    'lakehouse.testModels': (node) => runModelsCommand(deps, { command: 'test', node }),
+    'lakehouse.build': (node) => runModelsCommand(deps, { command: 'build', node }),
+    'lakehouse.previewModel': (node) => previewModelCommand(deps, node),
     'lakehouse.publish': (node) => publishCommand(deps, node),
     'lakehouse.pull': (node) => pullCommand(deps, node),
     'lakehouse.resetLocal': (node) => resetLocalCommand(deps, node),

@@ -13,6 +13,8 @@ import { createLogger } from './log';
 import { createLeaseStatusBar } from './statusBar';
 import { LakehouseTreeModel } from './tree/lakehouseTreeModel';
 import { LakehouseTreeProvider } from './tree/lakehouseTreeProvider';
+import { ModelCodeLensProvider } from './run/modelCodeLens';
+import { RunHistory } from './run/runHistory';
 
 /** Composition root: logger first, every dependency passed in, everything disposed with the extension. */
 export function activate(context: vscode.ExtensionContext) {
@@ -37,7 +39,9 @@ export function activate(context: vscode.ExtensionContext) {
       threads: settings().get<number>('duckdb.threads'),
     }),
   });
-  const model = new LakehouseTreeModel(config, lakehouses);
+  const history = new RunHistory();
+  const diagnostics = vscode.languages.createDiagnosticCollection('lakehouse');
+  const model = new LakehouseTreeModel(config, lakehouses, history);
   const provider = new LakehouseTreeProvider(model);
   const view = vscode.window.createTreeView('lakehouse.lakehouses', {
     treeDataProvider: provider,
@@ -69,9 +73,18 @@ export function activate(context: vscode.ExtensionContext) {
       refresh();
     }),
     lakehouses.onDidChangeHeld(() => provider.refresh()),
+    history,
+    diagnostics,
+    history.onDidChange(() => provider.refresh()),
+    vscode.languages.registerCodeLensProvider(
+      { scheme: 'file', pattern: '**/models/**/*.sql' },
+      new ModelCodeLensProvider(),
+    ),
   );
 
-  for (const [id, handler] of Object.entries(createCommands({ log, config, lakehouses, refresh }))) {
+  for (const [id, handler] of Object.entries(
+    createCommands({ log, config, lakehouses, history, diagnostics, refresh }),
+  )) {
     context.subscriptions.push(vscode.commands.registerCommand(id, wrapCommand(id, handler, log)));
   }
   void updateContext();

@@ -14,6 +14,8 @@ export interface LakehouseEntry {
   /** Path of the catalog inside the item. */
   catalogPath: string;
   staleAfterMs: number;
+  /** The dbt project folder, as written (relative to lakehouse.yml); the config's folder when omitted. */
+  project?: string;
   /** Where the entry came from, for error messages. */
   source: string;
 }
@@ -23,6 +25,7 @@ export interface RawLakehouseEntry {
   location?: unknown;
   catalog?: unknown;
   staleAfter?: unknown;
+  project?: unknown;
 }
 
 /** Parses the text of a lakehouse.yml: `lakehouses: [{ name, location, catalog?, staleAfter? }]`. */
@@ -66,8 +69,11 @@ export function resolveEntries(
     const staleAfter = entry.staleAfter ?? defaultStaleAfter;
     if (typeof staleAfter !== 'string' && typeof staleAfter !== 'number')
       throw new ConfigError(`${where}: 'staleAfter' must be like 12h.`);
+    if (entry.project !== undefined && typeof entry.project !== 'string')
+      throw new ConfigError(`${where}: 'project' must be a folder path.`);
     return {
       name: entry.name,
+      project: entry.project,
       location: parseLocation(entry.location),
       catalogPath: normalizeItemPath(catalog),
       staleAfterMs: parseDuration(staleAfter, `${where} staleAfter`),

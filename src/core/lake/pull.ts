@@ -59,7 +59,7 @@ export async function pull(options: PullOptions): Promise<PullResult> {
   const dirty = !options.discardLocalChanges && (await hasLocalChanges(mirror));
 
   progress.report({ message: `Fetching ${name}…` });
-  const download = await downloadCatalogIfChanged(store, entry, mirror, previous?.etag, signal);
+  const download = await downloadCatalogIfChanged(store, entry, mirror, previous, signal);
   let catalog: PullResult['catalog'] = 'unchanged';
   let state: PullState;
   if (download) {
@@ -119,30 +119,39 @@ async function downloadCatalogIfChanged(
   store: LakehouseStore,
   entry: LakehouseEntry,
   mirror: LocalMirror,
-  knownEtag: string | undefined,
+  previous: PullState | undefined,
   signal: AbortSignal | undefined,
 ): Promise<{ file: string; etag: string; md5: string } | undefined> {
   const blob = store.blob(entry.catalogPath);
+  const notFound = (error: unknown) =>
+    new LakehouseError(
+      'catalog-missing',
+      `${entry.catalogPath} does not exist in ${entry.location.container}/${entry.location.item}.`,
+      'Run once with the lease (lakehouse lease acquire) to create an empty catalog, or check the catalog path.',
+      { cause: error },
+    );
+  if (previous && (await exists(mirror.baseFile))) {
+    // One HEAD: a lease stamp moves the ETag but not the content (Content-MD5), so both are checked.
+    try {
+      const props = await blob.getProperties({ abortSignal: signal });
+      const md5 = props.contentMD5 ? Buffer.from(props.contentMD5).toString('base64') : undefined;
+      if (props.etag === previous.etag || (md5 !== undefined && md5 === previous.md5)) {
+        previous.etag = props.etag ?? previous.etag;
+        return undefined;
+      }
+    } catch (error) {
+      if (storageError(error).status === 404) throw notFound(error);
+      throw new StorageError(`read ${entry.catalogPath}`, error);
+    }
+  }
   const file = `${mirror.baseFile}.download`;
   await mkdir(dirname(file), { recursive: true });
   try {
-    // If-None-Match: an unchanged catalog answers 304 and costs no transfer.
-    const response = await blob.downloadToFile(file, 0, undefined, {
-      abortSignal: signal,
-      conditions: knownEtag && (await exists(mirror.baseFile)) ? { ifNoneMatch: knownEtag } : undefined,
-    });
+    const response = await blob.downloadToFile(file, 0, undefined, { abortSignal: signal });
     return { file, etag: response.etag ?? '', md5: await md5OfFile(file) };
   } catch (error) {
     await rm(file, { force: true });
-    const { status } = storageError(error);
-    if (status === 304) return undefined;
-    if (status === 404) {
-      throw new LakehouseError(
-        'catalog-missing',
-        `${entry.catalogPath} does not exist in ${entry.location.container}/${entry.location.item}.`,
-        'Run once with the lease (lakehouse lease acquire) to create an empty catalog, or check the catalog path.',
-      );
-    }
+    if (storageError(error).status === 404) throw notFound(error);
     throw new StorageError(`download ${entry.catalogPath}`, error);
   }
 }

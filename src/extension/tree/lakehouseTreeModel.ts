@@ -5,6 +5,7 @@ import { stampToMetadata } from '../../core/lease/stamp';
 import { describeLocation } from '../../core/storage/location';
 import type { LakehouseConfigService } from '../lakehouseConfig';
 import type { LakehouseService } from '../lakehouseService';
+import type { RunHistory } from '../run/runHistory';
 import type { TreeNode } from './treeNodes';
 
 /**
@@ -16,6 +17,7 @@ export class LakehouseTreeModel {
   constructor(
     private readonly config: LakehouseConfigService,
     private readonly lakehouses: LakehouseService,
+    private readonly history: RunHistory,
   ) {}
 
   async roots(): Promise<TreeNode[]> {
@@ -44,11 +46,36 @@ export class LakehouseTreeModel {
     switch (node.kind) {
       case 'workspace':
         return node.entries.map((entry) => ({ kind: 'lakehouse', id: `lh:${entry.name}`, entry }));
-      case 'lakehouse':
-        return [
+      case 'lakehouse': {
+        const nodes: TreeNode[] = [
           await this.catalogNode(node.entry),
           { kind: 'tables', id: `tables:${node.entry.name}`, entry: node.entry },
         ];
+        const last = this.history.last(node.entry.name);
+        if (last) {
+          nodes.push({
+            kind: 'lastRun',
+            id: `run:${node.entry.name}`,
+            entry: node.entry,
+            summary: last.summary,
+            finishedAt: last.finishedAt,
+          });
+        }
+        return nodes;
+      }
+      case 'lastRun':
+        return node.summary.results.map((r) => ({
+          kind: 'runResult',
+          id: `${node.id}/${r.uniqueId}`,
+          entry: node.entry,
+          name: r.name,
+          status: r.status,
+          rows: r.rowsAffected,
+          seconds: r.executionTime,
+          message: (r.error?.message ?? r.message).split('\n')[0] ?? '',
+          relation: r.relationName,
+          resourceType: r.resourceType,
+        }));
       case 'tables':
         return this.listed(
           node.id,

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { catalogFileName } from '../../core/config/lakehouseConfig';
 import { describeLeaseLong, describeLeaseShort, type LeaseView } from '../../core/lease/leaseView';
 import { describeLocation } from '../../core/storage/location';
+import { tally } from '../../core/run/summary';
 import { formatDuration } from '../../core/util/duration';
 import type { LakehouseTreeModel } from './lakehouseTreeModel';
 import { contextValue, type TreeNode } from './treeNodes';
@@ -48,6 +49,29 @@ export class LakehouseTreeProvider implements vscode.TreeDataProvider<TreeNode>,
         item.iconPath = new vscode.ThemeIcon('table');
         item.tooltip = `Tables/${node.schema}/${node.table}`;
         break;
+      case 'lastRun': {
+        const failed = node.summary.results.filter((r) => r.status === 'error' || r.status === 'fail').length;
+        item.description = `${tally(node.summary)} · ${node.finishedAt.toLocaleTimeString()}`;
+        item.iconPath = new vscode.ThemeIcon(
+          failed > 0 ? 'error' : 'pass',
+          new vscode.ThemeColor(failed > 0 ? 'testing.iconFailed' : 'testing.iconPassed'),
+        );
+        break;
+      }
+      case 'runResult':
+        item.description = [
+          node.status,
+          node.rows === undefined ? undefined : `${node.rows} rows`,
+          `${node.seconds.toFixed(2)} s`,
+        ]
+          .filter(Boolean)
+          .join(' · ');
+        item.tooltip = `${node.resourceType} ${node.name}: ${node.message}`;
+        item.iconPath = statusIcon(node.status);
+        item.accessibilityInformation = { label: `${node.name}, ${node.status}, ${item.description}` };
+        if (node.relation && node.resourceType === 'model' && node.status === 'success')
+          item.contextValue = 'runResult.previewable';
+        break;
       case 'problem':
         item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('list.errorForeground'));
         item.tooltip = node.message;
@@ -78,9 +102,28 @@ function labelOf(node: TreeNode): string {
       return node.schema;
     case 'table':
       return node.table;
+    case 'lastRun':
+      return 'Last run';
+    case 'runResult':
+      return node.name;
     case 'problem':
     case 'empty':
       return node.message;
+  }
+}
+
+function statusIcon(status: string): vscode.ThemeIcon {
+  switch (status) {
+    case 'success':
+    case 'pass':
+      return new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed'));
+    case 'error':
+    case 'fail':
+      return new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed'));
+    case 'warn':
+      return new vscode.ThemeIcon('warning', new vscode.ThemeColor('testing.iconQueued'));
+    default:
+      return new vscode.ThemeIcon('circle-slash', new vscode.ThemeColor('testing.iconSkipped'));
   }
 }
 
@@ -92,6 +135,8 @@ function collapsible(node: TreeNode): vscode.TreeItemCollapsibleState {
     case 'tables':
     case 'schema':
       return vscode.TreeItemCollapsibleState.Collapsed;
+    case 'lastRun':
+      return vscode.TreeItemCollapsibleState.Expanded;
     default:
       return vscode.TreeItemCollapsibleState.None;
   }

@@ -1,5 +1,6 @@
 import type { LakehouseEntry } from '../../core/config/lakehouseConfig';
 import type { LeaseView } from '../../core/lease/leaseView';
+import type { NodeStatus, RunSummary } from '../../core/models';
 
 /**
  * Tree nodes as plain data. `contextValue()` derives the menu key from the
@@ -13,6 +14,19 @@ export type TreeNode =
   | { kind: 'tables'; id: string; entry: LakehouseEntry }
   | { kind: 'schema'; id: string; entry: LakehouseEntry; schema: string }
   | { kind: 'table'; id: string; entry: LakehouseEntry; schema: string; table: string }
+  | { kind: 'lastRun'; id: string; entry: LakehouseEntry; summary: RunSummary; finishedAt: Date }
+  | {
+      kind: 'runResult';
+      id: string;
+      entry: LakehouseEntry;
+      name: string;
+      status: NodeStatus;
+      rows?: number;
+      seconds: number;
+      message: string;
+      relation?: string;
+      resourceType: string;
+    }
   | { kind: 'problem'; id: string; message: string }
   | { kind: 'empty'; id: string; message: string };
 

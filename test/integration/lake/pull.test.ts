@@ -39,7 +39,7 @@ describe('pull into the local mirror', () => {
     const second = await pull({ entry: lake.entry, store: lake.store, mirror, session });
     expect(second.catalog).toBe('unchanged');
     expect(second.files).toEqual({ downloaded: 0, downloadedBytes: 0, cached: 2 });
-    expect(lake.store.counter.since(mark)).toBe(1); // one conditional GET, answered 304
+    expect(lake.store.counter.since(mark)).toBe(1); // one HEAD: same ETag, no download
 
     await attachWorkingCatalog(session, mirror, first.state, { readOnly: true });
     const [row] = await session.all<{ n: bigint; kwh: number }>(

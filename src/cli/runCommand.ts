@@ -1,0 +1,150 @@
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { LakehouseError } from '../core/errors';
+import { TOOL } from '../core/identity';
+import { LocalMirror } from '../core/lake/localMirror';
+import { openCatalogLease } from '../core/lease/catalogLease';
+import type { RunEvent, RunSummary } from '../core/models';
+import { RunFailedError, runOnLakehouse, type RunnerKind } from '../core/run/runOnLakehouse';
+import { formatRunSummary } from '../core/run/summary';
+import { cliCredential, cliDuckDBOptions, cliHolder, resolveLakehouse, type CliEnv } from './context';
+import { describePublish } from './lakeCommands';
+import type { Output } from './output';
+
+type Run = (work: (out: Output) => Promise<void>, json: boolean | undefined) => Promise<void>;
+
+interface RunOpts {
+  select?: string[];
+  exclude?: string[];
+  fullRefresh?: boolean;
+  publish?: boolean;
+  runner: RunnerKind;
+  dbt?: string;
+  project?: string;
+  target?: string;
+  vars?: string;
+  catalog?: string;
+  holder?: string;
+  json?: boolean;
+}
+
+export function registerRunCommands(program: Command, cli: CliEnv, run: Run): void {
+  for (const command of ['run', 'test', 'build', 'seed'] as const) {
+    const verb = program
+      .command(command)
+      .description(
+        {
+          run: 'pull, then run the project’s models in-process against the local catalog (dbt-compatible)',
+          test: 'pull, then run the project’s data tests',
+          build: 'pull, then seeds, models and tests in one DAG',
+          seed: 'pull, then load the project’s seeds',
+        }[command],
+      )
+      .argument('[lakehouse]', 'location URI or a name from lakehouse.yml')
+      .option('-s, --select <selector...>', 'name, +name, name+, tag:x, path:models/x')
+      .option('--exclude <selector...>', 'leave these out')
+      .option('--full-refresh', 'rebuild incremental models from scratch')
+      .option('--runner <kind>', 'builtin (no Python) or dbt (your dbt-duckdb)', 'builtin')
+      .option('--dbt <path>', 'dbt executable for --runner dbt', 'dbt')
+      .option('--project <dir>', 'dbt project folder (default: lakehouse.yml `project`, else the current folder)')
+      .option('--target <name>', 'profiles.yml target')
+      .option('--vars <json>', 'project variables as JSON')
+      .option('--catalog <path>', 'catalog path inside the lakehouse')
+      .option('--holder <name>', 'name stamped on the lease')
+      .option('--json', 'print JSON');
+    if (command !== 'test')
+      verb.option(
+        '--publish',
+        'hold the lease from pull to upload and publish if everything succeeded (scheduled pipelines)',
+      );
+    verb.action((arg: string | undefined, opts: RunOpts) =>
+      run(async (out) => {
+        if (opts.runner !== 'builtin' && opts.runner !== 'dbt')
+          throw new LakehouseError('usage', `--runner must be builtin or dbt, not '${opts.runner}'.`);
+        const entry = resolveLakehouse(arg, opts, cli);
+        const duckdb = cliDuckDBOptions(cli);
+        const { store, guard } = await openCatalogLease(entry, {
+          credential: await cliCredential(entry),
+          holder: cliHolder(opts.holder, cli),
+          tool: TOOL,
+          duckdb,
+        });
+        const controller = new AbortController();
+        process.once('SIGINT', () => controller.abort());
+        const result = await runOnLakehouse({
+          entry,
+          store,
+          guard,
+          mirror: LocalMirror.forLakehouse(cli.cwd, entry.name),
+          duckdb,
+          projectDir: resolve(cli.cwd, opts.project ?? entry.project ?? '.'),
+          command,
+          runner: opts.runner,
+          dbtExecutable: opts.dbt,
+          target: opts.target,
+          select: opts.select,
+          exclude: opts.exclude,
+          fullRefresh: opts.fullRefresh,
+          vars: parseVars(opts.vars),
+          publish: opts.publish,
+          signal: controller.signal,
+          onEvent: (event) => !out.json && describeEvent(event, out),
+        });
+        const text = [formatRunSummary(result.run)];
+        if (result.publish) text.push(describePublish(entry, result.publish));
+        if (result.publishSkipped) text.push(`Not published: ${result.publishSkipped}.`);
+        out.result(text.join('\n'), {
+          ok: result.run.success,
+          run: stripErrors(result.run),
+          pull: result.pull,
+          publish: result.publish,
+          publishSkipped: result.publishSkipped,
+        });
+        if (!result.run.success) throw new RunFailedError(result.run);
+      }, opts.json),
+    );
+  }
+}
+
+function parseVars(text: string | undefined): Record<string, unknown> | undefined {
+  if (!text) return undefined;
+  try {
+    const value = JSON.parse(text) as unknown;
+    if (value && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
+  } catch {
+    // fall through
+  }
+  throw new LakehouseError('usage', `--vars must be a JSON object, e.g. '{"start_date": "2026-01-01"}'.`);
+}
+
+function describeEvent(event: RunEvent, out: Output): void {
+  const at = (e: { index: number; total: number }) =>
+    `${String(e.index + 1).padStart(String(e.total).length)}/${e.total}`;
+  switch (event.kind) {
+    case 'started':
+      out.info(`  ${at(event)} START ${event.node.name}`);
+      break;
+    case 'succeeded':
+      out.info(
+        `  ${at(event)} ${event.status.toUpperCase().padEnd(5)} ${event.node.name}  ${event.message} in ${event.seconds.toFixed(2)} s`,
+      );
+      break;
+    case 'failed':
+      out.info(`  ${at(event)} ${event.status.toUpperCase().padEnd(5)} ${event.node.name}: ${event.error.message}`);
+      break;
+    case 'skipped':
+      out.info(`  ${at(event)} SKIP  ${event.node.name}: ${event.reason}`);
+      break;
+    case 'log':
+      out.info(`  ${event.message}`);
+      break;
+  }
+}
+
+/** Error objects do not serialize; keep their messages. */
+function stripErrors(summary: RunSummary) {
+  return {
+    ...summary,
+    results: summary.results.map(({ error, compiledCode: _c, ...rest }) => ({ ...rest, error: error?.message })),
+  };
+}

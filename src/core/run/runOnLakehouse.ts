@@ -1,0 +1,140 @@
+import type { LakehouseEntry } from '../config/lakehouseConfig';
+import { LakehouseError } from '../errors';
+import { DuckDBSession, type DuckDBOptions } from '../lake/duckdb';
+import type { LocalMirror } from '../lake/localMirror';
+import { pull, type PullResult } from '../lake/pull';
+import type { HeldLease, LeaseGuard } from '../lease/leaseGuard';
+import { executeProject, runWithDbtCli, type RunCommand, type RunEvent, type RunSummary } from '../models';
+import { publish, type PublishSummary } from '../publish/publish';
+import type { LakehouseStore } from '../storage/blobStore';
+import { silentProgress, throwIfCancelled, type Progress } from '../util/progress';
+
+export type RunnerKind = 'builtin' | 'dbt';
+
+export interface RunOnLakehouseOptions {
+  entry: LakehouseEntry;
+  store: LakehouseStore;
+  guard: LeaseGuard;
+  mirror: LocalMirror;
+  duckdb: DuckDBOptions;
+  projectDir: string;
+  command?: RunCommand;
+  runner?: RunnerKind;
+  dbtExecutable?: string;
+  target?: string;
+  select?: string[];
+  exclude?: string[];
+  fullRefresh?: boolean;
+  vars?: Record<string, unknown>;
+  /**
+   * One-shot mode (scheduled pipelines): hold the lease from pull to upload,
+   * so nobody can publish in between; publish only if every node succeeded.
+   */
+  publish?: boolean;
+  signal?: AbortSignal;
+  progress?: Progress;
+  onEvent?: (event: RunEvent) => void;
+  onLease?: (held: HeldLease | undefined) => void;
+}
+
+export interface RunOnLakehouseResult {
+  pull: PullResult;
+  run: RunSummary;
+  publish?: PublishSummary;
+  /** Why a requested publish did not happen. */
+  publishSkipped?: string;
+}
+
+/** Pull the catalog and data into the mirror, run the project against them, and (one-shot) publish. */
+export async function runOnLakehouse(options: RunOnLakehouseOptions): Promise<RunOnLakehouseResult> {
+  const { entry, store, guard, mirror, signal } = options;
+  const progress = options.progress ?? silentProgress;
+  let held: HeldLease | undefined;
+  if (options.publish) {
+    progress.report({ message: 'Taking the lease for the whole run…' });
+    held = await guard.acquire({ operation: 'run' });
+    options.onLease?.(held);
+  }
+  const session = await DuckDBSession.open(options.duckdb);
+  try {
+    const pulled = await pull({ entry, store, mirror, session, signal, progress });
+    throwIfCancelled(signal, 'Run');
+    const run = await runProject(options, progress);
+    if (!options.publish || !held) return { pull: pulled, run };
+    if (!run.success) {
+      await guard.release(held);
+      held = undefined;
+      options.onLease?.(undefined);
+      return {
+        pull: pulled,
+        run,
+        publishSkipped: 'some models or tests failed; nothing was published and the lease was released',
+      };
+    }
+    const published = await publish({
+      entry,
+      store,
+      guard,
+      mirror,
+      session,
+      held,
+      signal,
+      progress,
+      onLease: options.onLease,
+    });
+    held = undefined;
+    return { pull: pulled, run, publish: published };
+  } finally {
+    session.close();
+    if (held) {
+      await guard.release(held).catch(() => undefined);
+      options.onLease?.(undefined);
+    }
+  }
+}
+
+async function runProject(options: RunOnLakehouseOptions, progress: Progress): Promise<RunSummary> {
+  const { mirror } = options;
+  const catalogOverride = { catalogPath: mirror.catalogFile, dataPath: mirror.dataRoot };
+  const common = {
+    projectDir: options.projectDir,
+    target: options.target,
+    select: options.select,
+    exclude: options.exclude,
+    fullRefresh: options.fullRefresh,
+    vars: options.vars,
+    catalogOverride,
+    signal: options.signal,
+    onEvent: (event: RunEvent) => {
+      if (event.kind === 'started')
+        progress.report({ message: `${event.node.name} (${event.index + 1}/${event.total})` });
+      options.onEvent?.(event);
+    },
+  };
+  if ((options.runner ?? 'builtin') === 'dbt') {
+    return runWithDbtCli({
+      ...common,
+      command: options.command ?? 'run',
+      dbtExecutable: options.dbtExecutable,
+      extensionDirectory: options.duckdb.extensionDirectory,
+    });
+  }
+  // The runner gets its own DuckDB: it attaches the catalog itself, and publish must find it detached.
+  const session = await DuckDBSession.open(options.duckdb);
+  try {
+    return await executeProject(options.command ?? 'run', { ...common, session });
+  } finally {
+    session.close();
+  }
+}
+
+export class RunFailedError extends LakehouseError {
+  constructor(summary: RunSummary) {
+    const failed = summary.results.filter((r) => r.status === 'error' || r.status === 'fail');
+    super(
+      'run-failed',
+      `${failed.length} of ${summary.results.length} node(s) failed: ${failed.map((r) => r.name).join(', ')}.`,
+      'See the messages above and target/run_results.json.',
+    );
+  }
+}

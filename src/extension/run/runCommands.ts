@@ -1,0 +1,184 @@
+import * as vscode from 'vscode';
+import type { LakehouseEntry } from '../../core/config/lakehouseConfig';
+import { CancelledError, LakehouseError } from '../../core/errors';
+import { DuckDBSession } from '../../core/lake/duckdb';
+import { attachWorkingCatalog } from '../../core/lake/lakeSession';
+import type { RunCommand, RunEvent } from '../../core/models';
+import { listModelFiles, resolveProjectDir } from '../../core/run/projectFiles';
+import { runOnLakehouse, type RunnerKind } from '../../core/run/runOnLakehouse';
+import { conciseError, formatRunSummary, isFailure, tally } from '../../core/run/summary';
+import { mirrorFor } from '../lakeCommands';
+import type { LakehouseConfigService } from '../lakehouseConfig';
+import type { LakehouseService } from '../lakehouseService';
+import type { Logger } from '../log';
+import { pickLakehouse } from '../pickLakehouse';
+import { withCancellableProgress } from '../withProgress';
+import { showRunDiagnostics } from './runDiagnostics';
+import type { RunHistory } from './runHistory';
+
+export interface RunCommandDeps {
+  log: Logger;
+  config: LakehouseConfigService;
+  lakehouses: LakehouseService;
+  history: RunHistory;
+  diagnostics: vscode.DiagnosticCollection;
+  refresh: () => void;
+}
+
+export interface RunRequest {
+  command: RunCommand;
+  /** dbt selectors; all when omitted. */
+  select?: string[];
+  /** Ask which models (palette). */
+  pick?: boolean;
+  node?: unknown;
+}
+
+export function projectDirFor(entry: LakehouseEntry): string {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  if (!folder) throw new LakehouseError('usage', 'Open the folder of your dbt project first.');
+  return resolveProjectDir(folder.uri.fsPath, entry.project);
+}
+
+/** Run Models / Test Models: pull, run in-process (or with dbt), show per-model progress, diagnostics and a summary. */
+export async function runModelsCommand(deps: RunCommandDeps, request: RunRequest): Promise<void> {
+  const title = { run: 'Run Models', test: 'Test Models', build: 'Build', seed: 'Seed' }[request.command];
+  const entry = await pickLakehouse(request.node instanceof vscode.Uri ? undefined : request.node, deps.config, title);
+  const projectDir = projectDirFor(entry);
+  const select = request.pick ? await pickModels(projectDir, title) : request.select;
+  const settings = vscode.workspace.getConfiguration('lakehouse');
+  const { store, guard } = await deps.lakehouses.open(entry);
+  const label = select?.length ? select.join(' ') : 'all models';
+  deps.log.info(`${title} on ${entry.name}: ${label} (${projectDir})`);
+  deps.diagnostics.clear();
+
+  let result;
+  try {
+    result = await withCancellableProgress(`${title} · ${entry.name}`, (progress, signal) =>
+      runOnLakehouse({
+        entry,
+        store,
+        guard,
+        mirror: mirrorFor(entry),
+        duckdb: deps.lakehouses.duckdbOptions(),
+        projectDir,
+        command: request.command,
+        runner: settings.get<RunnerKind>('runner', 'builtin'),
+        dbtExecutable: settings.get<string>('dbt.path') || undefined,
+        select,
+        signal,
+        progress,
+        onEvent: (event) => logEvent(deps.log, event),
+      }),
+    );
+  } catch (error) {
+    showRunDiagnostics(
+      deps.diagnostics,
+      projectDir,
+      { command: request.command, runner: 'builtin', results: [], elapsedTime: 0, success: false, invocationId: '' },
+      error,
+    );
+    throw error;
+  }
+  const summary = result.run;
+  deps.history.record({ lakehouse: entry.name, projectDir, summary, finishedAt: new Date() });
+  showRunDiagnostics(deps.diagnostics, projectDir, summary);
+  deps.log.info(`\n${formatRunSummary(summary)}`);
+  deps.refresh();
+
+  const failed = summary.results.filter(isFailure);
+  if (failed.length === 0) {
+    const pick = await vscode.window.showInformationMessage(
+      `${title}: ${tally(summary)} in ${summary.elapsedTime.toFixed(1)} s.`,
+      'Show Log',
+    );
+    if (pick === 'Show Log') deps.log.show(true);
+    return;
+  }
+  const first = failed[0]!;
+  const pick = await vscode.window.showErrorMessage(
+    `${title}: ${tally(summary)}. ${first.name}: ${conciseError(first.error?.message ?? first.message)}`,
+    'Show Problems',
+    'Show Log',
+  );
+  if (pick === 'Show Problems') await vscode.commands.executeCommand('workbench.actions.view.problems');
+  if (pick === 'Show Log') deps.log.show(true);
+}
+
+/** Model name of the file a command was run on (editor title, CodeLens, explorer). */
+export function modelNameOf(arg: unknown): string {
+  const uri = arg instanceof vscode.Uri ? arg : vscode.window.activeTextEditor?.document.uri;
+  if (!uri || !uri.fsPath.endsWith('.sql')) throw new LakehouseError('usage', 'Open a model (.sql) file first.');
+  return uri.path
+    .split('/')
+    .pop()!
+    .replace(/\.sql$/, '');
+}
+
+async function pickModels(projectDir: string, title: string): Promise<string[] | undefined> {
+  const models = listModelFiles(projectDir);
+  const all = { label: '$(run-all) All models', description: `${models.length} models`, all: true as const };
+  const items = models.map((m) => ({
+    label: m.name,
+    description: vscode.workspace.asRelativePath(m.path),
+    all: false as const,
+  }));
+  const picked = await vscode.window.showQuickPick([all, ...items], {
+    title,
+    placeHolder: 'Run all models, or pick some',
+    canPickMany: false,
+    matchOnDescription: true,
+  });
+  if (!picked) throw new CancelledError(title);
+  return picked.all ? undefined : [picked.label];
+}
+
+function logEvent(log: Logger, event: RunEvent): void {
+  const at = (e: { index: number; total: number }) => `${e.index + 1}/${e.total}`;
+  switch (event.kind) {
+    case 'succeeded':
+      log.info(
+        `${at(event)} ${event.status.toUpperCase()} ${event.node.name}: ${event.message} (${event.seconds.toFixed(2)} s)`,
+      );
+      break;
+    case 'failed':
+      log.error(`${at(event)} ${event.status.toUpperCase()} ${event.node.name}: ${event.error.message}`);
+      break;
+    case 'skipped':
+      log.warn(`${at(event)} SKIP ${event.node.name}: ${event.reason}`);
+      break;
+    case 'log':
+      log.info(event.message);
+      break;
+    default:
+      break;
+  }
+}
+
+/** Preview: the first rows of a model's table in the log (until the results view exists). */
+export async function previewModelCommand(deps: RunCommandDeps, node: unknown): Promise<void> {
+  const target = node as { kind?: string; entry?: LakehouseEntry; relation?: string; name?: string } | undefined;
+  if (target?.kind !== 'runResult' || !target.entry || !target.relation)
+    throw new LakehouseError('usage', 'Preview works on a model in the Last run section.');
+  const mirror = mirrorFor(target.entry);
+  const state = await mirror.readState();
+  if (!state) throw new LakehouseError('not-pulled', 'Nothing to preview yet: run the models first.');
+  const session = await DuckDBSession.open(deps.lakehouses.duckdbOptions());
+  try {
+    await attachWorkingCatalog(session, mirror, state, { readOnly: true });
+    const rows = await session.all(`SELECT * FROM ${target.relation} LIMIT 20`);
+    deps.log.info(`Preview of ${target.name} (first ${rows.length} rows):\n${formatRows(rows)}`);
+    deps.log.show(true);
+  } finally {
+    session.close();
+  }
+}
+
+function formatRows(rows: Record<string, unknown>[]): string {
+  if (rows.length === 0) return '(no rows)';
+  const columns = Object.keys(rows[0]!);
+  const cells = rows.map((r) => columns.map((c) => (r[c] === null || r[c] === undefined ? 'NULL' : String(r[c]))));
+  const widths = columns.map((c, i) => Math.min(40, Math.max(c.length, ...cells.map((row) => row[i]!.length))));
+  const line = (values: string[]) => values.map((v, i) => v.slice(0, 40).padEnd(widths[i]!)).join(' | ');
+  return [line(columns), widths.map((w) => '-'.repeat(w)).join('-+-'), ...cells.map(line)].join('\n');
+}
