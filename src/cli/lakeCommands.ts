@@ -1,23 +1,18 @@
 import type { Command } from 'commander';
 import { catalogFileName, type LakehouseEntry } from '../core/config/lakehouseConfig';
-import { exportDeltaLake } from '../core/delta';
 import { TOOL } from '../core/identity';
 import { DuckDBSession } from '../core/lake/duckdb';
 import { LocalMirror } from '../core/lake/localMirror';
 import { formatBytes, pull } from '../core/lake/pull';
 import { openCatalogLease } from '../core/lease/catalogLease';
-import { blobDeltaLogStore } from '../core/publish/blobDeltaLogStore';
 import type { PublishStep } from '../core/publish/journal';
+import { exportRemoteCatalog } from '../core/publish/exportRemote';
+import { findOrphans } from '../core/publish/orphans';
 import { publish, type PublishSummary } from '../core/publish/publish';
-import { remoteDataPrefix } from '../core/lake/dataPrefix';
-import { CatalogTables } from '../core/lake/catalogFormat';
-import { downloadToFile } from '../core/storage/transfer';
+import { parseDuration } from '../core/util/duration';
 import type { Progress } from '../core/util/progress';
 import { cliCredential, cliDuckDBOptions, cliHolder, resolveLakehouse, type CliEnv } from './context';
 import type { Output } from './output';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 
 type Run = (work: (out: Output) => Promise<void>, json: boolean | undefined) => Promise<void>;
 
@@ -94,6 +89,42 @@ export function registerLakeCommands(program: Command, cli: CliEnv, run: Run): v
     );
 
   program
+    .command('orphans')
+    .description(
+      'list data files no catalog snapshot references (left by an aborted publish); --delete removes them under the lease',
+    )
+    .argument('[lakehouse]', 'location URI or a name from lakehouse.yml')
+    .option('--catalog <path>', 'catalog path inside the lakehouse')
+    .option('--delete', 'delete orphans older than --min-age, holding the lease')
+    .option('--min-age <duration>', 'younger files may belong to a publish in progress and are kept', '1h')
+    .option('--json', 'print JSON')
+    .action((arg: string | undefined, opts: LakeOpts & { delete?: boolean; minAge: string }) =>
+      run(async (out) => {
+        const { entry, store, guard, session } = await open(arg, opts, cli);
+        try {
+          const report = await findOrphans({
+            entry,
+            store,
+            session,
+            guard,
+            delete: opts.delete,
+            minAgeMs: parseDuration(opts.minAge, '--min-age'),
+          });
+          const lines = report.orphans.map(
+            (o) => `  ${o.path}  ${formatBytes(o.sizeBytes)}${o.recent ? '  (recent: kept)' : ''}`,
+          );
+          const head =
+            report.orphans.length === 0
+              ? 'No orphan data files.'
+              : `${report.orphans.length} orphan data file(s), ${formatBytes(report.bytes)}${opts.delete ? `; deleted ${report.deleted}` : '; run with --delete to remove them'}:`;
+          out.result([head, ...lines].join('\n'), { ok: true, ...report });
+        } finally {
+          session.close();
+        }
+      }, opts.json),
+    );
+
+  program
     .command('export-delta')
     .description('write Delta Lake logs for the remote catalog as it is now (recovery; publish does this itself)')
     .argument('[lakehouse]', 'location URI or a name from lakehouse.yml')
@@ -101,30 +132,16 @@ export function registerLakeCommands(program: Command, cli: CliEnv, run: Run): v
     .option('--json', 'print JSON')
     .action((arg: string | undefined, opts: LakeOpts) =>
       run(async (out) => {
-        const { entry, store, guard, session } = await open(arg, opts, cli);
-        const dir = mkdtempSync(join(tmpdir(), 'lakehouse-export-'));
-        // Under the lease, so the catalog cannot change while its logs are written.
-        const held = await guard.acquire({ operation: 'export-delta' });
+        const { store, guard, session, entry } = await open(arg, opts, cli);
         try {
-          const file = join(dir, 'metadata.db');
-          await downloadToFile(store.blob(entry.catalogPath), file);
-          const tables = await CatalogTables.open(session, file);
-          const dataPath = (await tables.metadata()).data_path ?? '';
-          await tables.close();
-          const report = await exportDeltaLake({
-            session,
-            catalogPath: file,
-            store: blobDeltaLogStore(store, remoteDataPrefix(dataPath, entry.location)),
-          });
+          const report = await exportRemoteCatalog({ entry, store, guard, session, progress: stderrProgress(out) });
           const lines = report.tables.map(
             (t) =>
               `  ${t.schema}.${t.name}: ${t.status}${t.version !== undefined ? ` v${t.version}` : ''}${t.skipped ? ` — ${t.skipped.message}` : ''}`,
           );
           out.result([`Delta export of snapshot ${report.snapshotId}:`, ...lines].join('\n'), { ok: true, ...report });
         } finally {
-          await guard.release(held).catch(() => undefined);
           session.close();
-          rmSync(dir, { recursive: true, force: true });
         }
       }, opts.json),
     );

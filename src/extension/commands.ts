@@ -3,7 +3,7 @@ import { CONFIG_FILE } from '../core/config/lakehouseConfig';
 import { LakehouseError } from '../core/errors';
 import type { LakehouseConfigService } from './lakehouseConfig';
 import type { LakehouseService } from './lakehouseService';
-import { publishCommand, pullCommand, resetLocalCommand } from './lakeCommands';
+import { exportDeltaCommand, publishCommand, pullCommand, resetLocalCommand } from './lakeCommands';
 import { acquireLease, breakStaleLease, forceBreakLease, releaseLease } from './leaseCommands';
 import type { Logger } from './log';
 import type { CommandHandler } from './commandRunner';
@@ -40,6 +40,7 @@ export function createCommands(deps: CommandDeps): Record<string, CommandHandler
     'lakehouse.previewModel': (node) => previewModelCommand(deps, node),
     'lakehouse.publish': (node) => publishCommand(deps, node),
     'lakehouse.pull': (node) => pullCommand(deps, node),
+    'lakehouse.exportDelta': (node) => exportDeltaCommand(deps, node),
     'lakehouse.resetLocal': (node) => resetLocalCommand(deps, node),
     'lakehouse.query': () => notBuilt('Query'),
   };

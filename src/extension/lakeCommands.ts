@@ -4,6 +4,7 @@ import { CancelledError, LakehouseError } from '../core/errors';
 import { DuckDBSession } from '../core/lake/duckdb';
 import { LocalMirror } from '../core/lake/localMirror';
 import { formatBytes, pull } from '../core/lake/pull';
+import { exportRemoteCatalog } from '../core/publish/exportRemote';
 import { planPublish, publish, type PublishSummary } from '../core/publish/publish';
 import type { LakehouseConfigService } from './lakehouseConfig';
 import type { LakehouseService } from './lakehouseService';
@@ -108,6 +109,9 @@ export async function publishCommand(deps: LakeCommandDeps, node?: unknown): Pro
         guard,
         mirror,
         session,
+        maintenance: vscode.workspace.getConfiguration('lakehouse').get<boolean>('publish.maintenance', true)
+          ? undefined
+          : false,
         progress,
         signal,
         onStep: stepPause(),
@@ -138,4 +142,26 @@ export async function publishCommand(deps: LakeCommandDeps, node?: unknown): Pro
   }
   deps.refresh();
   return summary;
+}
+
+/** Export Delta from the remote catalog on its own (recovery), under the lease. */
+export async function exportDeltaCommand(deps: LakeCommandDeps, node?: unknown): Promise<void> {
+  const entry = await pickLakehouse(node, deps.config, 'Export Delta');
+  const { store, guard } = await deps.lakehouses.open(entry);
+  const report = await withCancellableProgress(`Exporting Delta · ${entry.name}`, (progress, signal) =>
+    withSession(deps, (session) => exportRemoteCatalog({ entry, store, guard, session, progress, signal })),
+  );
+  for (const t of report.tables) {
+    if (t.status === 'skipped')
+      deps.log.warn(`Delta: ${t.schema}.${t.name} not exported: ${t.skipped?.message} ${t.skipped?.hint ?? ''}`);
+    else deps.log.info(`Delta: ${t.schema}.${t.name} ${t.status}${t.version !== undefined ? ` v${t.version}` : ''}`);
+  }
+  const written = report.tables.filter((t) => t.status === 'created' || t.status === 'updated').length;
+  const skipped = report.tables.filter((t) => t.status === 'skipped').length;
+  const text = `Delta export of ${entry.name} (snapshot ${report.snapshotId}): ${written} table(s) written, ${report.tables.length - written - skipped} unchanged${skipped ? `, ${skipped} not exportable` : ''}; ${report.requests.total} requests.`;
+  deps.log.info(text);
+  const pick = await (skipped
+    ? vscode.window.showWarningMessage(text, 'Show Log')
+    : vscode.window.showInformationMessage(text, 'Show Log'));
+  if (pick === 'Show Log') deps.log.show(true);
 }
