@@ -10,7 +10,8 @@ import {
 } from '../core/config/lakehouseConfig';
 import { ConfigError } from '../core/errors';
 import { resolveExtensionDirectory, type DuckDBOptions } from '../core/lake/duckdb';
-import { defaultHolder } from '../core/identity';
+import { defaultHolder, TOOL } from '../core/identity';
+import { openCatalogLease } from '../core/lease/catalogLease';
 
 export interface CliEnv {
   cwd: string;
@@ -107,4 +108,21 @@ export function readJson<T>(path: string): T | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** A lakehouse named on the command line, with its store and lease guard (and the DuckDB options to use). */
+export async function openCliLakehouse(
+  arg: string | undefined,
+  opts: { catalog?: string; staleAfter?: string; holder?: string },
+  cli: CliEnv,
+) {
+  const entry = resolveLakehouse(arg, opts, cli);
+  const duckdb = cliDuckDBOptions(cli);
+  const { store, guard } = await openCatalogLease(entry, {
+    credential: await cliCredential(entry),
+    holder: cliHolder(opts.holder, cli),
+    tool: TOOL,
+    duckdb,
+  });
+  return { entry, duckdb, store, guard };
 }

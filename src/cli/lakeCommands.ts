@@ -1,17 +1,15 @@
 import type { Command } from 'commander';
 import { catalogFileName, type LakehouseEntry } from '../core/config/lakehouseConfig';
-import { TOOL } from '../core/identity';
 import { DuckDBSession } from '../core/lake/duckdb';
 import { LocalMirror } from '../core/lake/localMirror';
 import { formatBytes, pull } from '../core/lake/pull';
-import { openCatalogLease } from '../core/lease/catalogLease';
 import type { PublishStep } from '../core/publish/journal';
 import { exportRemoteCatalog } from '../core/publish/exportRemote';
 import { findOrphans } from '../core/publish/orphans';
 import { publish, type PublishSummary } from '../core/publish/publish';
 import { parseDuration } from '../core/util/duration';
 import type { Progress } from '../core/util/progress';
-import { cliCredential, cliDuckDBOptions, cliHolder, resolveLakehouse, type CliEnv } from './context';
+import { openCliLakehouse, type CliEnv } from './context';
 import type { Output } from './output';
 
 type Run = (work: (out: Output) => Promise<void>, json: boolean | undefined) => Promise<void>;
@@ -148,14 +146,7 @@ export function registerLakeCommands(program: Command, cli: CliEnv, run: Run): v
 }
 
 async function open(arg: string | undefined, opts: LakeOpts, cli: CliEnv) {
-  const entry = resolveLakehouse(arg, opts, cli);
-  const duckdb = cliDuckDBOptions(cli);
-  const { store, guard } = await openCatalogLease(entry, {
-    credential: await cliCredential(entry),
-    holder: cliHolder(opts.holder, cli),
-    tool: TOOL,
-    duckdb,
-  });
+  const { entry, duckdb, store, guard } = await openCliLakehouse(arg, opts, cli);
   const session = await DuckDBSession.open(duckdb);
   return { entry, store, guard, session, mirror: LocalMirror.forLakehouse(cli.cwd, entry.name) };
 }

@@ -3,21 +3,11 @@ import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import { catalogFileName, type LakehouseEntry } from '../core/config/lakehouseConfig';
 import { LakehouseError } from '../core/errors';
-import { TOOL } from '../core/identity';
-import { openCatalogLease } from '../core/lease/catalogLease';
 import type { HeldLease } from '../core/lease/leaseGuard';
 import { describeLeaseLong, describeLeaseShort, type LeaseView } from '../core/lease/leaseView';
 import { describeLocation } from '../core/storage/location';
 import { formatDuration } from '../core/util/duration';
-import {
-  cliCredential,
-  cliDuckDBOptions,
-  cliHolder,
-  leaseStateFile,
-  readJson,
-  resolveLakehouse,
-  type CliEnv,
-} from './context';
+import { leaseStateFile, readJson, openCliLakehouse, type CliEnv } from './context';
 import type { Output } from './output';
 
 interface LeaseOpts {
@@ -106,13 +96,7 @@ export function registerLeaseCommands(program: Command, cli: CliEnv, run: Run): 
 }
 
 async function open(arg: string | undefined, opts: LeaseOpts, cli: CliEnv) {
-  const entry = resolveLakehouse(arg, opts, cli);
-  const { guard } = await openCatalogLease(entry, {
-    credential: await cliCredential(entry),
-    holder: cliHolder(opts.holder, cli),
-    tool: TOOL,
-    duckdb: cliDuckDBOptions(cli),
-  });
+  const { entry, guard } = await openCliLakehouse(arg, opts, cli);
   return { entry, guard };
 }
 

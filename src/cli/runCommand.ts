@@ -1,13 +1,11 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { LakehouseError } from '../core/errors';
-import { TOOL } from '../core/identity';
 import { LocalMirror } from '../core/lake/localMirror';
-import { openCatalogLease } from '../core/lease/catalogLease';
 import type { RunEvent, RunSummary } from '../core/models';
 import { RunFailedError, runOnLakehouse, type RunnerKind } from '../core/run/runOnLakehouse';
 import { formatRunSummary } from '../core/run/summary';
-import { cliCredential, cliDuckDBOptions, cliHolder, resolveLakehouse, type CliEnv } from './context';
+import { openCliLakehouse, type CliEnv } from './context';
 import { describePublish } from './lakeCommands';
 import type { Output } from './output';
 
@@ -61,14 +59,7 @@ export function registerRunCommands(program: Command, cli: CliEnv, run: Run): vo
       run(async (out) => {
         if (opts.runner !== 'builtin' && opts.runner !== 'dbt')
           throw new LakehouseError('usage', `--runner must be builtin or dbt, not '${opts.runner}'.`);
-        const entry = resolveLakehouse(arg, opts, cli);
-        const duckdb = cliDuckDBOptions(cli);
-        const { store, guard } = await openCatalogLease(entry, {
-          credential: await cliCredential(entry),
-          holder: cliHolder(opts.holder, cli),
-          tool: TOOL,
-          duckdb,
-        });
+        const { entry, duckdb, store, guard } = await openCliLakehouse(arg, opts, cli);
         const controller = new AbortController();
         process.once('SIGINT', () => controller.abort());
         const result = await runOnLakehouse({

@@ -3,9 +3,14 @@
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCodeServer, type CodeServer } from './support/codeServer';
-import { lakehouseFixture, REPO, unpackVsix, type LakehouseFixture } from './support/fixture';
-import { openWorkbench, type Workbench } from './support/workbench';
+import {
+  lakehouseFixture,
+  REPO,
+  type LakehouseFixture,
+  openLakehouseEditor,
+  type EditorSession,
+} from './support/fixture';
+import type { Workbench } from './support/workbench';
 
 const HOUR = 3_600_000;
 const CATALOG_ROW = /Files\/metadata\.db/;
@@ -35,24 +40,17 @@ async function widenSideBar(bench: Workbench, width: number): Promise<void> {
 
 describe('Lease inspector in code-server', () => {
   let lake: LakehouseFixture;
-  let server: CodeServer;
+  let editor: EditorSession;
   let bench: Workbench;
 
   beforeAll(async () => {
     lake = await lakehouseFixture({ staleAfter: '1h' });
-    server = await startCodeServer({
-      workspace: lake.workspace,
-      extensionDir: unpackVsix(),
-      env: { LAKEHOUSE_DUCKDB_EXTENSIONS: process.env.LAKEHOUSE_DUCKDB_EXTENSIONS ?? '' },
-      userSettings: { 'lakehouse.lease.refreshInterval': 0, 'lakehouse.holder': 'e2e@code-server' },
-    });
-    bench = await openWorkbench(server.url, lake.workspace);
-    await bench.openViewContainer('Lakehouse');
+    editor = await openLakehouseEditor(lake);
+    bench = editor.bench;
   });
 
   afterAll(async () => {
-    await bench?.close();
-    await server?.stop();
+    await editor?.close();
     await lake?.stop();
   });
 

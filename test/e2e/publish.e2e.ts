@@ -6,15 +6,20 @@ import { DuckDBSession } from '../../src/core/lake/duckdb';
 import { attachWorkingCatalog } from '../../src/core/lake/lakeSession';
 import { LocalMirror } from '../../src/core/lake/localMirror';
 import { pull } from '../../src/core/lake/pull';
-import { startCodeServer, type CodeServer } from './support/codeServer';
-import { lakehouseFixture, REPO, unpackVsix, type LakehouseFixture } from './support/fixture';
-import { openWorkbench, type Workbench } from './support/workbench';
+import {
+  lakehouseFixture,
+  REPO,
+  type LakehouseFixture,
+  openLakehouseEditor,
+  type EditorSession,
+} from './support/fixture';
+import type { Workbench } from './support/workbench';
 
 const duckdb = { extensionDirectory: process.env.LAKEHOUSE_DUCKDB_EXTENSIONS };
 
 describe('Publish in code-server', () => {
   let lake: LakehouseFixture;
-  let server: CodeServer;
+  let editor: EditorSession;
   let bench: Workbench;
 
   beforeAll(async () => {
@@ -32,23 +37,13 @@ describe('Publish in code-server', () => {
     } finally {
       session.close();
     }
-    server = await startCodeServer({
-      workspace: lake.workspace,
-      extensionDir: unpackVsix(),
-      env: {
-        LAKEHOUSE_DUCKDB_EXTENSIONS: process.env.LAKEHOUSE_DUCKDB_EXTENSIONS ?? '',
-        LAKEHOUSE_PUBLISH_STEP_PAUSE_MS: '700',
-      },
-      userSettings: { 'lakehouse.lease.refreshInterval': 0, 'lakehouse.holder': 'e2e@code-server' },
-    });
-    bench = await openWorkbench(server.url, lake.workspace);
-    await bench.openViewContainer('Lakehouse');
+    editor = await openLakehouseEditor(lake, { env: { LAKEHOUSE_PUBLISH_STEP_PAUSE_MS: '700' } });
+    bench = editor.bench;
     await bench.waitForTreeText(/lease free/);
   });
 
   afterAll(async () => {
-    await bench?.close();
-    await server?.stop();
+    await editor?.close();
     await lake?.stop();
   });
 

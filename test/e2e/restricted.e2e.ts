@@ -1,23 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCodeServer, type CodeServer } from './support/codeServer';
-import { lakehouseFixture, unpackVsix, type LakehouseFixture } from './support/fixture';
-import { openWorkbench, type Workbench } from './support/workbench';
+import { lakehouseFixture, type LakehouseFixture, openLakehouseEditor, type EditorSession } from './support/fixture';
+import type { Workbench } from './support/workbench';
 
 describe('Restricted Mode (untrusted workspace)', () => {
   let lake: LakehouseFixture;
-  let server: CodeServer;
+  let editor: EditorSession;
   let bench: Workbench;
 
   beforeAll(async () => {
     lake = await lakehouseFixture({ staleAfter: '12h' });
-    server = await startCodeServer({ workspace: lake.workspace, extensionDir: unpackVsix(), trusted: false });
-    bench = await openWorkbench(server.url, lake.workspace);
-    await bench.openViewContainer('Lakehouse');
+    editor = await openLakehouseEditor(lake, { trusted: false });
+    bench = editor.bench;
   });
 
   afterAll(async () => {
-    await bench?.close();
-    await server?.stop();
+    await editor?.close();
     await lake?.stop();
   });
 

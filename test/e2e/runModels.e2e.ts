@@ -4,9 +4,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateEnergyFiles } from '../../examples/energy/generate';
 import { LocalMirror } from '../../src/core/lake/localMirror';
 import { runOnLakehouse } from '../../src/core/run/runOnLakehouse';
-import { startCodeServer, type CodeServer } from './support/codeServer';
-import { lakehouseFixture, REPO, unpackVsix, type LakehouseFixture } from './support/fixture';
-import { openWorkbench, type Workbench } from './support/workbench';
+import type { CodeServer } from './support/codeServer';
+import {
+  lakehouseFixture,
+  REPO,
+  type LakehouseFixture,
+  openLakehouseEditor,
+  type EditorSession,
+} from './support/fixture';
+import type { Workbench } from './support/workbench';
 
 const duckdb = { extensionDirectory: process.env.LAKEHOUSE_DUCKDB_EXTENSIONS };
 const SKIP = new Set(['target', 'landing', 'lake', 'logs', 'dbt_packages', '.lakehouse']);
@@ -23,6 +29,7 @@ async function pickModel(bench: Workbench, text: string): Promise<void> {
 describe('Run Models in code-server on examples/energy', () => {
   let lake: LakehouseFixture;
   let server: CodeServer;
+  let editor: EditorSession;
   let bench: Workbench;
 
   beforeAll(async () => {
@@ -45,20 +52,14 @@ describe('Run Models in code-server on examples/energy', () => {
     });
     expect(seeded.publish?.status).toBe('published');
 
-    server = await startCodeServer({
-      workspace: lake.workspace,
-      extensionDir: unpackVsix(),
-      env: { LAKEHOUSE_DUCKDB_EXTENSIONS: process.env.LAKEHOUSE_DUCKDB_EXTENSIONS ?? '' },
-      userSettings: { 'lakehouse.lease.refreshInterval': 0, 'lakehouse.holder': 'e2e@code-server' },
-    });
-    bench = await openWorkbench(server.url, lake.workspace);
-    await bench.openViewContainer('Lakehouse');
+    editor = await openLakehouseEditor(lake);
+    bench = editor.bench;
+    server = editor.server;
     await bench.waitForTreeText(/lease free/);
   });
 
   afterAll(async () => {
-    await bench?.close();
-    await server?.stop();
+    await editor?.close();
     await lake?.stop();
   });
 

@@ -100,3 +100,17 @@ export class CatalogTables {
     if (this.alias) await this.session.run(`DETACH ${quoteIdentifier(this.alias)}`);
   }
 }
+
+/** Format, checked version and stored data_path of a catalog file, read without attaching it as a DuckLake. */
+export async function readCatalogInfo(
+  session: DuckDBSession,
+  file: string,
+): Promise<{ format: CatalogFormat; version: string; dataPath: string }> {
+  const tables = await CatalogTables.open(session, file);
+  try {
+    const version = await tables.checkVersion();
+    return { format: tables.catalogFormat, version, dataPath: (await tables.metadata()).data_path ?? '' };
+  } finally {
+    await tables.close();
+  }
+}

@@ -9,7 +9,7 @@ import { storageError, StorageError } from '../storage/storageErrors';
 import { forEachLimit } from '../util/pool';
 import { silentProgress, throwIfCancelled, type Progress } from '../util/progress';
 import { listLiveFiles } from './catalogFiles';
-import { CatalogTables } from './catalogFormat';
+import { CatalogTables, readCatalogInfo } from './catalogFormat';
 import { remoteDataPrefix } from './dataPrefix';
 import type { DuckDBSession } from './duckdb';
 import type { LocalMirror, PullState } from './localMirror';
@@ -63,21 +63,14 @@ export async function pull(options: PullOptions): Promise<PullResult> {
   let catalog: PullResult['catalog'] = 'unchanged';
   let state: PullState;
   if (download) {
-    const tables = await CatalogTables.open(session, download.file);
-    let dataPath: string;
-    try {
-      await tables.checkVersion();
-      dataPath = (await tables.metadata()).data_path ?? '';
-    } finally {
-      await tables.close();
-    }
+    const { format, dataPath } = await readCatalogInfo(session, download.file);
     state = {
       location: entry.location.uri,
       catalogPath: entry.catalogPath,
       dataPrefix: remoteDataPrefix(dataPath, entry.location),
       etag: download.etag,
       md5: download.md5,
-      format: tables.catalogFormat,
+      format,
       pulledAt: new Date().toISOString(),
     };
     if (dirty && previous && previous.md5 !== download.md5) {

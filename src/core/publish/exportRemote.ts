@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LakehouseEntry } from '../config/lakehouseConfig';
 import { exportDeltaLake, type DeltaExportReport } from '../delta';
-import { CatalogTables } from '../lake/catalogFormat';
+import { readCatalogInfo } from '../lake/catalogFormat';
 import { remoteDataPrefix } from '../lake/dataPrefix';
 import type { DuckDBSession } from '../lake/duckdb';
 import type { LeaseGuard } from '../lease/leaseGuard';
@@ -31,14 +31,7 @@ export async function exportRemoteCatalog(options: {
   try {
     const file = join(dir, 'metadata.db');
     await downloadToFile(store.blob(entry.catalogPath), file, options.signal);
-    const tables = await CatalogTables.open(session, file);
-    let dataPath: string;
-    try {
-      await tables.checkVersion();
-      dataPath = (await tables.metadata()).data_path ?? '';
-    } finally {
-      await tables.close();
-    }
+    const { dataPath } = await readCatalogInfo(session, file);
     return await exportDeltaLake({
       session,
       catalogPath: file,

@@ -7,6 +7,8 @@ import { openCatalogLease } from '../../../src/core/lease/catalogLease';
 import { LeaseGuard } from '../../../src/core/lease/leaseGuard';
 import { startAzurite, type AzuriteServer } from '../../../src/core/storage/azurite';
 import type { LakehouseStore } from '../../../src/core/storage/blobStore';
+import { startCodeServer, type CodeServer } from './codeServer';
+import { openWorkbench, type Workbench } from './workbench';
 
 export const REPO = resolve(__dirname, '../../..');
 export const VSIX = join(REPO, 'dist', 'lakehouse-dev.vsix');
@@ -64,4 +66,34 @@ export async function lakehouseFixture(opts: { staleAfter: string; extraYaml?: s
       now,
     });
   return { azurite, entry: entry!, store, guard, workspace, as, stop: () => azurite.stop() };
+}
+
+export interface EditorSession {
+  server: CodeServer;
+  bench: Workbench;
+  close(): Promise<void>;
+}
+
+/** code-server with the packaged extension on the lakehouse's workspace, the Lakehouse view open. */
+export async function openLakehouseEditor(
+  lake: LakehouseFixture,
+  opts: { trusted?: boolean; env?: Record<string, string> } = {},
+): Promise<EditorSession> {
+  const server = await startCodeServer({
+    workspace: lake.workspace,
+    extensionDir: unpackVsix(),
+    trusted: opts.trusted,
+    env: { LAKEHOUSE_DUCKDB_EXTENSIONS: process.env.LAKEHOUSE_DUCKDB_EXTENSIONS ?? '', ...opts.env },
+    userSettings: { 'lakehouse.lease.refreshInterval': 0, 'lakehouse.holder': 'e2e@code-server' },
+  });
+  const bench = await openWorkbench(server.url, lake.workspace);
+  await bench.openViewContainer('Lakehouse');
+  return {
+    server,
+    bench,
+    close: async () => {
+      await bench.close();
+      await server.stop();
+    },
+  };
 }
