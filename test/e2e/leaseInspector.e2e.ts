@@ -1,14 +1,12 @@
 /// <reference lib="dom" />
 /// <reference lib="dom.iterable" />
-import { copyFileSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   lakehouseFixture,
-  REPO,
   type LakehouseFixture,
   openLakehouseEditor,
   type EditorSession,
+  updateDocImage,
 } from './support/fixture';
 import type { Workbench } from './support/workbench';
 
@@ -79,8 +77,7 @@ describe('Lease inspector in code-server', () => {
       .catch(() => undefined);
     const shot = await bench.screenshot('lease-held');
     await bench.page.mouse.move(900, 600);
-    mkdirSync(join(REPO, 'docs/images'), { recursive: true });
-    copyFileSync(shot, join(REPO, 'docs/images/lease-inspector.png'));
+    updateDocImage(shot, 'lease-inspector.png');
     const entries = (await bench.contextMenuEntries(CATALOG_ROW)).map((e) => e.label);
     expect(entries).toContain('Force Break Lease…');
     expect(entries).not.toContain('Break Stale Lease');
@@ -93,7 +90,7 @@ describe('Lease inspector in code-server', () => {
     await lake.as('crashed@ci', () => new Date(Date.now() - 2 * HOUR)).acquire({ operation: 'run' });
     await bench.runCommand('Lakehouse: Refresh');
     await bench.waitForTreeText(/stale · 2 h · crashed@ci/);
-    await bench.screenshot('lease-stale');
+    updateDocImage(await bench.screenshot('lease-stale'), 'lease-stale.png');
     const entries = (await bench.contextMenuEntries(CATALOG_ROW)).map((e) => e.label);
     expect(entries).toContain('Break Stale Lease');
     await bench.page.keyboard.press('Escape');

@@ -1,6 +1,4 @@
 /// <reference lib="dom" />
-import { copyFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDBSession } from '../../src/core/lake/duckdb';
 import { attachWorkingCatalog } from '../../src/core/lake/lakeSession';
@@ -8,10 +6,10 @@ import { LocalMirror } from '../../src/core/lake/localMirror';
 import { pull } from '../../src/core/lake/pull';
 import {
   lakehouseFixture,
-  REPO,
   type LakehouseFixture,
   openLakehouseEditor,
   type EditorSession,
+  updateDocImage,
 } from './support/fixture';
 import type { Workbench } from './support/workbench';
 
@@ -80,8 +78,7 @@ describe('Publish in code-server', () => {
     await expect
       .poll(() => dialog.innerText())
       .toMatch(/Publish 1 table\(s\) to sales\?[\s\S]*main\.daily_energy[\s\S]*1 new data file\(s\)/);
-    await bench.screenshot('publish-confirm');
-    copyFileSync(join(REPO, 'test-results/publish-confirm.png'), join(REPO, 'docs/images/publish-confirm.png'));
+    updateDocImage(await bench.screenshot('publish-confirm'), 'publish-confirm.png');
     await dialog.getByRole('button', { name: 'Publish' }).click();
 
     await bench.waitForTreeText(/held by you · .*publish/, 20_000);

@@ -11,6 +11,7 @@ import {
   type LakehouseFixture,
   openLakehouseEditor,
   type EditorSession,
+  updateDocImage,
 } from './support/fixture';
 import type { Workbench } from './support/workbench';
 
@@ -73,9 +74,7 @@ describe('Run Models in code-server on examples/energy', () => {
     });
     await bench.waitForTreeText(/^fct_site_daily, success/);
     await bench.waitForTreeText(/^dim_site, success/);
-    await bench.screenshot('run-models');
-    const { copyFileSync } = await import('node:fs');
-    copyFileSync(join(REPO, 'test-results/run-models.png'), join(REPO, 'docs/images/run-models.png'));
+    updateDocImage(await bench.screenshot('run-models'), 'run-models.png');
   });
 
   it('shows a broken model as a diagnostic at its line', async () => {
@@ -99,6 +98,6 @@ describe('Run Models in code-server on examples/energy', () => {
       .first();
     await row.waitFor({ timeout: 20_000 });
     expect(await row.innerText()).toMatch(/\[Ln 4, Col \d+\]/);
-    await bench.screenshot('run-models-diagnostic');
+    updateDocImage(await bench.screenshot('run-models-diagnostic'), 'run-models-diagnostic.png');
   });
 });

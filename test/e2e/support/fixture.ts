@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { resolveEntries, type LakehouseEntry } from '../../../src/core/config/lakehouseConfig';
@@ -96,4 +96,15 @@ export async function openLakehouseEditor(
       await server.stop();
     },
   };
+}
+
+/**
+ * Copies a screenshot from test-results/ to docs/images/ when asked
+ * (LAKEHOUSE_UPDATE_DOC_IMAGES=1), so running the tests does not rewrite
+ * committed images.
+ */
+export function updateDocImage(shot: string, name: string): void {
+  if (process.env.LAKEHOUSE_UPDATE_DOC_IMAGES !== '1') return;
+  mkdirSync(join(REPO, 'docs/images'), { recursive: true });
+  copyFileSync(shot, join(REPO, 'docs/images', name));
 }
