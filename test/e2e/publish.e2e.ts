@@ -81,7 +81,7 @@ describe('Publish in code-server', () => {
     updateDocImage(await bench.screenshot('publish-confirm'), 'publish-confirm.png');
     await dialog.getByRole('button', { name: 'Publish' }).click();
 
-    await bench.waitForTreeText(/held by you · .*publish/, 20_000);
+    await bench.waitForTreeText(/held by you · .*publishing/, 20_000);
     await bench.screenshot('publish-running');
     const summary = await bench.waitForNotification(/Published sales: 1 table\(s\), 1 file\(s\), .* requests/, 60_000);
     expect(summary).toMatch(/\d+ requests, \d+\.\d s/);

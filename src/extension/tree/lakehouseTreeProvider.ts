@@ -152,7 +152,7 @@ function catalogItem(node: Extract<TreeNode, { kind: 'catalog' }>): Partial<vsco
   }
   const view = node.view;
   const short = node.mine ? describeLeaseShort(view).replace(/^held by \S+/, 'held by you') : describeLeaseShort(view);
-  const description = node.mine && view.stamp?.operation ? `${short} · ${view.stamp.operation}` : short;
+  const description = node.mine && view.stamp?.operation ? `${short} · ${doing(view.stamp.operation)}` : short;
   return {
     description,
     tooltip: leaseTooltip(view, catalogFileName(node.entry)),
@@ -202,4 +202,15 @@ function leaseTooltip(view: LeaseView, catalogName: string): vscode.MarkdownStri
 
 function escapeCell(text: string): string {
   return text.replace(/[\\|*_`[\]<>]/g, (c) => `\\${c}`);
+}
+
+/** What this window is doing with its lease, as the tree says it: "publishing", "running". */
+function doing(operation: string): string {
+  const words: Record<string, string> = {
+    publish: 'publishing',
+    run: 'running',
+    'export-delta': 'exporting Delta',
+    'clean-orphans': 'cleaning orphans',
+  };
+  return words[operation] ?? operation;
 }
