@@ -26,6 +26,8 @@ const builds = [
     outfile: 'dist/cli.js',
     banner: { js: `#!/usr/bin/env node\n${common.banner.js}` },
   },
+  // The benchmark's child process (npm run bench); not shipped in the VSIX.
+  { ...common, entryPoints: ['bench/runners.ts'], outfile: 'dist/bench/runners.js' },
   {
     ...common,
     platform: 'browser',

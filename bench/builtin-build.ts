@@ -1,0 +1,32 @@
+import { DuckDBSession } from '../src/core/lake/duckdb';
+import { buildProject } from '../src/core/models';
+
+export interface BuildOutcome {
+  success: boolean;
+  /** Node count per status (success, pass, error, fail, skipped, warn). */
+  statuses: Record<string, number>;
+  /** Nodes that did not end in success or pass, with their message. */
+  problems: Array<{ name: string; status: string; message: string }>;
+}
+
+/**
+ * `dbt build` with the built-in runner, set up the way dbt-duckdb sets up its
+ * DuckDB: in memory, DuckDB's default threads and memory limit, the extension
+ * folder from LAKEHOUSE_DUCKDB_EXTENSIONS. The profile reads the catalog paths
+ * from the environment, exactly as it does for the dbt side.
+ */
+export async function builtinBuild(projectDir: string, vars: Record<string, unknown>): Promise<BuildOutcome> {
+  const extensionDirectory = process.env.LAKEHOUSE_DUCKDB_EXTENSIONS;
+  const session = await DuckDBSession.open(extensionDirectory ? { extensionDirectory } : {});
+  try {
+    const summary = await buildProject({ projectDir, session, vars, env: process.env });
+    const statuses: Record<string, number> = {};
+    for (const r of summary.results) statuses[r.status] = (statuses[r.status] ?? 0) + 1;
+    const problems = summary.results
+      .filter((r) => r.status !== 'success' && r.status !== 'pass')
+      .map((r) => ({ name: r.name, status: r.status, message: r.message }));
+    return { success: summary.success && problems.length === 0, statuses, problems };
+  } finally {
+    session.close();
+  }
+}

@@ -1,0 +1,63 @@
+// The two things compared: the built-in runner in its own Node process, and
+// real `dbt build` (dbt-duckdb) as a user runs it. Both are checked the same
+// way afterwards: exit code 0 and every node in target/run_results.json
+// ended in success or pass.
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { timedChild } from './timed-child.mjs';
+
+export const PEER_VENV = process.env.LAKEHOUSE_PEER_VENV ?? join(homedir(), '.cache', 'lakehouse-dev', 'py-peers');
+export const DBT = join(PEER_VENV, 'bin', 'dbt');
+export const RUNNER = join(import.meta.dirname, '..', '..', 'dist', 'bench', 'runners.js');
+
+export const SIDES = {
+  builtin: {
+    label: 'built-in',
+    command: (ws, vars) => [process.execPath, [RUNNER, 'build', ws.projectDir, JSON.stringify(vars)]],
+  },
+  dbt: {
+    label: 'dbt',
+    command: (ws, vars) => [
+      DBT,
+      [
+        'build',
+        '--project-dir',
+        ws.projectDir,
+        '--profiles-dir',
+        ws.projectDir,
+        ...(Object.keys(vars).length ? ['--vars', JSON.stringify(vars)] : []),
+      ],
+    ],
+  },
+};
+
+/** One timed `build` of one side; throws (with the log's tail) unless every node succeeded. */
+export async function timedBuild(sideName, ws, vars, label) {
+  const runResults = join(ws.projectDir, 'target', 'run_results.json');
+  rmSync(runResults, { force: true });
+  const [command, args] = SIDES[sideName].command(ws, vars);
+  const run = await timedChild(command, args, { cwd: ws.projectDir, env: ws.env, logDir: ws.logDir, label });
+  const fail = (why) =>
+    new Error(
+      `${SIDES[sideName].label} ${label} failed: ${why}\nlog: ${join(ws.logDir, `${label}.log`)}\n${run.output.slice(-3000)}`,
+    );
+  if (run.code !== 0) throw fail(`exit code ${run.code}`);
+  if (!existsSync(runResults)) throw fail('no target/run_results.json');
+  const results = JSON.parse(readFileSync(runResults, 'utf8')).results;
+  const bad = results.filter((r) => r.status !== 'success' && r.status !== 'pass');
+  if (bad.length) throw fail(bad.map((r) => `${r.unique_id}: ${r.status} ${r.message ?? ''}`).join('\n'));
+  // dbt also lists on-run-start/end hooks as `operation.*` results; the built-in runner does not.
+  const nodes = results.filter((r) => !r.unique_id.startsWith('operation.'));
+  if (nodes.length === 0) throw fail('no nodes ran');
+  const statuses = {};
+  for (const r of nodes) statuses[r.status] = (statuses[r.status] ?? 0) + 1;
+  return {
+    seconds: run.seconds,
+    cpuSeconds: run.cpuSeconds,
+    maxRssMb: run.maxRssMb,
+    load1: run.load1,
+    nodes: nodes.length,
+    statuses,
+  };
+}

@@ -1,0 +1,77 @@
+#!/usr/bin/env node
+// npm run bench: the built-in runner vs real dbt-duckdb on the same projects and
+// inputs. Writes bench/results/latest.json (and a dated baseline) and prints a
+// table. Measures only; nothing here asserts a timing. See bench/results/README.md.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from './lib/args.mjs';
+import { machineInfo } from './lib/machine.mjs';
+import { runRepetition } from './lib/repetition.mjs';
+import { caseResult, summaryTable, writeResults } from './lib/report.mjs';
+import { scenarios } from './lib/cases.mjs';
+import { DBT, RUNNER } from './lib/sides.mjs';
+
+const repoDir = resolve(import.meta.dirname, '..');
+const resultsDir = join(repoDir, 'bench', 'results');
+const log = (message) => console.log(message);
+
+async function main() {
+  const options = parseArgs(process.argv.slice(2));
+  // Both sides load the extension binaries `npm run provision:extensions` laid out.
+  process.env.LAKEHOUSE_DUCKDB_EXTENSIONS ??= join(repoDir, '.duckdb-extensions');
+  if (!existsSync(RUNNER)) throw new Error(`${RUNNER} is missing: run 'node esbuild.mjs' (npm run bench does).`);
+  // The dbt side needs the peers venv the integration tests use; the script is idempotent.
+  if (!existsSync(DBT))
+    execFileSync('bash', [join(repoDir, 'scripts', 'provision-python-peers.sh')], { stdio: 'inherit' });
+  if (!existsSync(DBT)) throw new Error(`dbt not found at ${DBT}: run 'npm run provision:peers'.`);
+
+  const machine = await machineInfo(repoDir);
+  log(
+    `bench: ${machine.cpuModel}, ${machine.cores} cores, ${machine.totalMemGb} GB; DuckDB ${machine.duckdbBuiltin}, dbt-core ${machine.dbtCore} + dbt-duckdb ${machine.dbtDuckdb}; ${options.reps} reps`,
+  );
+
+  const tmpRoot = join(resultsDir, 'tmp', new Date().toISOString().replace(/[:.]/g, '-'));
+  mkdirSync(tmpRoot, { recursive: true });
+  const cases = [];
+  for (const scenario of scenarios(options)) {
+    const samples = Object.fromEntries(scenario.steps.map((s) => [s.id, []]));
+    for (let rep = 1; rep <= options.reps; rep++) {
+      const byStep = await runRepetition(scenario, rep, {
+        tmpRoot,
+        examplesDir: join(repoDir, 'examples'),
+        keep: options.keep,
+        log,
+      });
+      for (const [id, sample] of Object.entries(byStep)) samples[id].push(sample);
+    }
+    for (const step of scenario.steps) cases.push(caseResult(step, samples[step.id]));
+  }
+  if (!options.keep) rmSync(tmpRoot, { recursive: true, force: true });
+
+  const document = {
+    benchmark: 'runners: built-in vs dbt-duckdb',
+    machine,
+    settings: {
+      reps: options.reps,
+      energy: { scale: options.energyScale, daysPerBatch: options.energyDays },
+      tpch: { scale: options.tpchScale },
+      duckdb: 'in memory, default threads (all cores) and memory_limit on both sides',
+      dbtThreads: 'from each example profile (1)',
+    },
+    cases,
+  };
+  // Other work on the machine shows up here; the per-sample load1AtStart says when.
+  document.machine.loadAvgEnd = loadavg().map((l) => Math.round(l * 100) / 100);
+  const written = writeResults(resultsDir, document, { baseline: options.baseline });
+  log(
+    `\n${summaryTable(cases)}\n\nratio = built-in median / dbt median wall time (below 1: built-in faster); CPU = median user+system seconds; RSS = median peak RSS of the process.`,
+  );
+  log(`wrote ${written.map((f) => f.slice(repoDir.length + 1)).join(', ')}`);
+}
+
+main().catch((error) => {
+  console.error(`bench failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});
