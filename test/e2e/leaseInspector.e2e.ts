@@ -83,7 +83,9 @@ describe('Lease inspector in code-server', () => {
     expect(entries).not.toContain('Break Stale Lease');
     await bench.page.keyboard.press('Escape');
     await lake.guard.forceBreak();
-    expect(held.leaseId).toBeTruthy();
+    // The lease ana's process took is gone: her next write would fail and write nothing.
+    expect((await lake.guard.inspect()).status).toBe('broken');
+    await expect(lake.as('ana@laptop').verify(held)).rejects.toThrow(/lease on metadata\.db was lost/);
   });
 
   it('offers Break Stale Lease only when stale, and running it frees the catalog', async () => {
