@@ -210,11 +210,8 @@ function compileFile(jinja: nunjucks.Environment, file: ProjectFile): nunjucks.T
   }
 }
 
-async function parseRender(
-  services: ProjectServices,
-  template: nunjucks.Template,
-  node: ManifestNode,
-): Promise<RenderPass> {
+/** The Jinja scope of a node while the project is parsed: nothing executes, nothing is incremental yet. */
+function parseScope(services: ProjectServices, node: ManifestNode): NodeScope {
   const scope: NodeScope = {
     uniqueId: node.uniqueId,
     name: node.name,
@@ -225,6 +222,15 @@ async function parseRender(
     execute: false,
   };
   if (node.file) scope.path = node.file.path;
+  return scope;
+}
+
+async function parseRender(
+  services: ProjectServices,
+  template: nunjucks.Template,
+  node: ManifestNode,
+): Promise<RenderPass> {
+  const scope = parseScope(services, node);
   const { pass } = await renderTemplate({ template, services, scope });
   return pass;
 }
@@ -312,16 +318,7 @@ export function makeServices(
 
 /** database / schema / identifier from generate_database_name, generate_schema_name, generate_alias_name. */
 async function resolveRelationName(services: ProjectServices, node: ManifestNode): Promise<RelationName> {
-  const scope: NodeScope = {
-    uniqueId: node.uniqueId,
-    name: node.name,
-    resourceType: node.resourceType,
-    config: node.config,
-    relation: new Relation(services.target.database, services.target.schema, node.name),
-    isIncremental: false,
-    execute: false,
-  };
-  if (node.file) scope.path = node.file.path;
+  const scope = parseScope(services, node);
   const ctx = buildContext(services, scope, new RenderPass(undefined));
   const nodeInfo = {
     name: node.name,

@@ -22,26 +22,10 @@ import { selectNodes, type SelectableNode } from './selection';
 import { prepareSession } from './session-setup';
 import { SqlExecutor } from './sql-executor';
 import { toRuntimeError } from './sql-errors';
-import type { CatalogOverride, ManifestNode, NodeRef, NodeResult, RunCommand, RunEvent, RunSummary } from './types';
+import type { ProjectRunOptions, ManifestNode, NodeRef, NodeResult, RunCommand, RunEvent, RunSummary } from './types';
 
-export interface RunOptions {
-  projectDir: string;
+export interface RunOptions extends ProjectRunOptions {
   session: DuckDBSession;
-  /** profiles.yml target; the profile's default otherwise. */
-  target?: string;
-  /** Folder of profiles.yml; else DBT_PROFILES_DIR, the project folder, ~/.dbt. */
-  profilesDir?: string;
-  select?: string[];
-  exclude?: string[];
-  fullRefresh?: boolean;
-  /** --vars. */
-  vars?: Record<string, unknown>;
-  /** Point the profile's DuckLake attach at a pulled catalog and a local mirror. */
-  catalogOverride?: CatalogOverride;
-  signal?: AbortSignal;
-  onEvent?: (event: RunEvent) => void;
-  /** Environment for env_var(); process.env when omitted. */
-  env?: Readonly<Record<string, string | undefined>>;
   /** Write target/compiled and target/run_results.json (default true). */
   writeArtifacts?: boolean;
 }

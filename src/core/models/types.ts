@@ -172,3 +172,23 @@ export interface CatalogOverride {
   /** Local mirror folder used as DATA_PATH (attached with OVERRIDE_DATA_PATH true). */
   dataPath: string;
 }
+
+/** What both runners (built-in and dbt CLI) take: the project, dbt's selection flags and the catalog override. */
+export interface ProjectRunOptions {
+  projectDir: string;
+  /** profiles.yml target; the profile's default otherwise. */
+  target?: string;
+  /** Folder of profiles.yml; else DBT_PROFILES_DIR, the project folder, ~/.dbt. */
+  profilesDir?: string;
+  select?: string[];
+  exclude?: string[];
+  fullRefresh?: boolean;
+  /** --vars. */
+  vars?: Record<string, unknown>;
+  /** Point the profile's DuckLake attach at a pulled catalog and a local mirror. */
+  catalogOverride?: CatalogOverride;
+  /** Environment for env_var(); process.env when omitted. */
+  env?: Readonly<Record<string, string | undefined>>;
+  signal?: AbortSignal;
+  onEvent?: (event: RunEvent) => void;
+}

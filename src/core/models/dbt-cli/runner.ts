@@ -1,32 +1,21 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { CancelledError, LakehouseError } from '../../errors';
-import type { CatalogOverride, RunCommand, RunEvent, RunSummary } from '../types';
+import type { ProjectRunOptions, RunCommand, RunEvent, RunSummary } from '../types';
 import { DbtLogTranslator } from './log-events';
 import { readDbtRunResults } from './run-results';
 
-export interface DbtCliOptions {
-  projectDir: string;
+/**
+ * The catalog override reaches dbt as LAKEHOUSE_CATALOG_PATH / LAKEHOUSE_DATA_PATH,
+ * which the project's profiles.yml reads with env_var() (the examples do, with
+ * override_data_path: true).
+ */
+export interface DbtCliOptions extends ProjectRunOptions {
   command?: RunCommand;
   /** The dbt executable (a path or a name on PATH); `dbt` when omitted. */
   dbtExecutable?: string;
-  target?: string;
-  profilesDir?: string;
-  select?: string[];
-  exclude?: string[];
-  fullRefresh?: boolean;
-  vars?: Record<string, unknown>;
-  /**
-   * Passed as LAKEHOUSE_CATALOG_PATH / LAKEHOUSE_DATA_PATH, which the
-   * project's profiles.yml reads with env_var() (the examples do, with
-   * override_data_path: true).
-   */
-  catalogOverride?: CatalogOverride;
   /** Passed as LAKEHOUSE_DUCKDB_EXTENSIONS so Python DuckDB loads the same binaries. */
   extensionDirectory?: string;
-  env?: Readonly<Record<string, string | undefined>>;
-  signal?: AbortSignal;
-  onEvent?: (event: RunEvent) => void;
   /** Seconds between SIGINT and SIGKILL on cancel. */
   killGraceSeconds?: number;
 }
