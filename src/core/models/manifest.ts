@@ -9,10 +9,8 @@ import {
   type ProjectServices,
   type TargetInfo,
 } from './jinja/context';
-import { compileTemplate } from './jinja/environment';
-import { cleanTemplateMessage, MacroLibrary } from './jinja/macros';
+import { cleanTemplateMessage, compileProjectTemplate, MacroLibrary } from './jinja/macros';
 import { renderTemplate } from './jinja/render';
-import { templateErrorLocation } from './jinja/template-errors';
 import { emptyConfig, folderConfig, mergeConfig } from './node-config';
 import type { DbtProject } from './project';
 import { Relation } from './relation';
@@ -196,18 +194,7 @@ function levels(base: NodeConfig, blocks: Record<string, unknown>[]): NodeConfig
 }
 
 function compileFile(jinja: nunjucks.Environment, file: ProjectFile): nunjucks.Template {
-  try {
-    return compileTemplate(jinja, file.raw, file.relativePath);
-  } catch (error) {
-    throw new ModelCompileError(
-      cleanTemplateMessage(error),
-      templateErrorLocation(error, file.path, 'compile'),
-      undefined,
-      {
-        cause: error,
-      },
-    );
-  }
+  return compileProjectTemplate(jinja, file.raw, file);
 }
 
 /** The Jinja scope of a node while the project is parsed: nothing executes, nothing is incremental yet. */

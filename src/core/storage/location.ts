@@ -50,26 +50,14 @@ export function parseLocation(uri: string): LakehouseLocation {
       const [item, ...rest] = segments;
       if (!workspace) throw bad('no workspace');
       if (!item || rest.length > 0) throw bad('expected exactly one lakehouse item after the workspace');
-      return {
-        uri: text,
-        kind: 'onelake',
-        accountUrl: ONELAKE_BLOB_URL,
-        container: checkName(workspace, bad),
-        item: checkName(item, bad),
-      };
+      return oneLake(text, checkName(workspace, bad), checkName(item, bad));
     }
     case 'abfss:': {
       if (!/\.dfs\.fabric\.microsoft\.com$/i.test(url.hostname)) throw bad('only OneLake abfss URLs are supported');
       const workspace = decodeURIComponent(url.username);
       const [item] = segments;
       if (!workspace || !item) throw bad('expected abfss://<workspace>@onelake.dfs.fabric.microsoft.com/<item>');
-      return {
-        uri: text,
-        kind: 'onelake',
-        accountUrl: ONELAKE_BLOB_URL,
-        container: checkName(workspace, bad),
-        item: checkName(item, bad),
-      };
+      return oneLake(text, checkName(workspace, bad), checkName(item, bad));
     }
     case 'azurite:': {
       const [container, item, ...rest] = segments;
@@ -100,6 +88,10 @@ export function parseLocation(uri: string): LakehouseLocation {
     default:
       throw bad(`unknown scheme '${url.protocol.replace(':', '')}'`);
   }
+}
+
+function oneLake(uri: string, workspace: string, item: string): LakehouseLocation {
+  return { uri, kind: 'onelake', accountUrl: ONELAKE_BLOB_URL, container: workspace, item };
 }
 
 function checkName(name: string, bad: (why: string) => Error): string {

@@ -87,18 +87,7 @@ export class MacroLibrary {
         }
         definitions.set(name, { name, file, line });
       }
-      try {
-        templates.set(file.relativePath, compileTemplate(env, rewriteDefinitions(file.raw), file.relativePath));
-      } catch (error) {
-        throw new ModelCompileError(
-          cleanTemplateMessage(error),
-          templateErrorLocation(error, file.path, 'compile'),
-          undefined,
-          {
-            cause: error,
-          },
-        );
-      }
+      templates.set(file.relativePath, compileProjectTemplate(env, rewriteDefinitions(file.raw), file));
     }
     return new MacroLibrary(definitions, templates);
   }
@@ -219,4 +208,24 @@ export function cleanTemplateMessage(error: unknown): string {
     .replace(/^\([^)]*\)(?: \[Line \d+(?:, Column \d+)?\])?\s*/, '')
     .replace(/^Error: /, '')
     .trim();
+}
+
+/** Compiles a project file's template; a Jinja syntax error becomes a compile error at the file's line. */
+export function compileProjectTemplate(
+  env: nunjucks.Environment,
+  source: string,
+  file: { path: string; relativePath: string },
+): nunjucks.Template {
+  try {
+    return compileTemplate(env, source, file.relativePath);
+  } catch (error) {
+    throw new ModelCompileError(
+      cleanTemplateMessage(error),
+      templateErrorLocation(error, file.path, 'compile'),
+      undefined,
+      {
+        cause: error,
+      },
+    );
+  }
 }
