@@ -13,6 +13,8 @@ export interface CatalogLeaseDeps {
   duckdb: DuckDBOptions;
   counter?: RequestCounter;
   now?: () => Date;
+  /** Headers the service ignored that guard nothing (tier, ACL): for the log. */
+  onIgnoredHeaders?: (headers: string[], request: string) => void;
 }
 
 /** The store and lease guard for one configured lakehouse's catalog. */
@@ -20,7 +22,10 @@ export async function openCatalogLease(
   entry: LakehouseEntry,
   deps: CatalogLeaseDeps,
 ): Promise<{ store: LakehouseStore; guard: LeaseGuard }> {
-  const store = await openLakehouseStore(entry.location, authFor(entry.location, deps.credential), deps.counter);
+  const store = await openLakehouseStore(entry.location, authFor(entry.location, deps.credential), {
+    counter: deps.counter,
+    onIgnoredHeaders: deps.onIgnoredHeaders,
+  });
   const guard = new LeaseGuard({
     blob: store.blob(entry.catalogPath),
     catalogName: catalogFileName(entry),

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { BlockBlobClient } from '@azure/storage-blob';
 import { LakehouseError } from '../errors';
 import { md5OfBytes, md5OfFile } from '../storage/contentHash';
-import { isStorageCode, storageError, StorageError } from '../storage/storageErrors';
+import { isStorageCode, storageError, storageFailure } from '../storage/storageErrors';
 import {
   CatalogBusyError,
   CatalogChangedError,
@@ -108,7 +108,7 @@ export class LeaseGuard {
         await this.createCatalog();
         return this.acquire(options);
       }
-      if (!isStorageCode(error, 'LeaseAlreadyPresent')) throw new StorageError(`lease ${catalogName}`, error);
+      if (!isStorageCode(error, 'LeaseAlreadyPresent')) throw storageFailure(`lease ${catalogName}`, error);
       const view = await this.inspect();
       if (options.breakIfStale && view.status === 'stale') {
         await this.breakJudged(view);
@@ -135,7 +135,7 @@ export class LeaseGuard {
       // acquire and stamp: it won, we did not.
       if (isStorageCode(error, ...LEASE_GONE)) throw new CatalogBusyError(await this.inspect(), catalogName);
       await this.releaseQuietly(leaseId);
-      throw new StorageError(`stamp the lease on ${catalogName}`, error);
+      throw storageFailure(`stamp the lease on ${catalogName}`, error);
     }
   }
 
@@ -196,7 +196,7 @@ export class LeaseGuard {
           lastModified: props.lastModified,
         });
       }
-      throw new StorageError(`upload ${catalogName}`, error);
+      throw storageFailure(`upload ${catalogName}`, error);
     }
   }
 
@@ -208,7 +208,7 @@ export class LeaseGuard {
       if (isStorageCode(error, ...LEASE_GONE) || storageError(error).status === 412) {
         throw new LeaseLostError(this.options.catalogName, storageError(error).code ?? 'lease gone');
       }
-      throw new StorageError(`check the lease on ${this.options.catalogName}`, error);
+      throw storageFailure(`check the lease on ${this.options.catalogName}`, error);
     }
   }
 
@@ -218,7 +218,7 @@ export class LeaseGuard {
     } catch (error) {
       if (isStorageCode(error, ...LEASE_GONE))
         throw new LeaseLostError(this.options.catalogName, storageError(error).code ?? 'lease gone');
-      throw new StorageError(`release the lease on ${this.options.catalogName}`, error);
+      throw storageFailure(`release the lease on ${this.options.catalogName}`, error);
     }
   }
 
@@ -243,7 +243,7 @@ export class LeaseGuard {
       await this.options.blob.getBlobLeaseClient().breakLease(0);
     } catch (error) {
       if (!isStorageCode(error, 'LeaseNotPresentWithLeaseOperation')) {
-        throw new StorageError(`break the lease on ${this.options.catalogName}`, error);
+        throw storageFailure(`break the lease on ${this.options.catalogName}`, error);
       }
     }
     return view;
@@ -260,7 +260,7 @@ export class LeaseGuard {
         if (now.status === 'held' || now.status === 'stale') throw new CatalogBusyError(now, this.options.catalogName);
         throw new LeaseChangedError(this.options.catalogName);
       }
-      throw new StorageError(`break the lease on ${this.options.catalogName}`, error);
+      throw storageFailure(`break the lease on ${this.options.catalogName}`, error);
     }
   }
 
@@ -282,7 +282,7 @@ export class LeaseGuard {
         storageError(error).status === 412
       )
         return;
-      throw new StorageError(`create ${this.options.catalogName}`, error);
+      throw storageFailure(`create ${this.options.catalogName}`, error);
     }
   }
 
@@ -300,7 +300,7 @@ export class LeaseGuard {
       };
     } catch (error) {
       if (storageError(error).status === 404) return { exists: false };
-      throw new StorageError(`read ${this.options.catalogName}`, error);
+      throw storageFailure(`read ${this.options.catalogName}`, error);
     }
   }
 

@@ -5,6 +5,7 @@ import { AZURITE_ACCOUNT, AZURITE_KEY } from './azurite';
 import { blobServiceUrl, isLoopbackUrl, oneLakeEndpointOverride } from './endpoint';
 import { itemBlobName, type LakehouseLocation } from './location';
 import { loopbackBearerPolicy } from './loopbackBearer';
+import { rejectedHeadersPolicy } from './rejectedHeaders';
 import { addWirePolicies, type WirePolicy } from './wirePolicies';
 
 export type StorageAuth =
@@ -58,6 +59,8 @@ export interface StoreOptions {
    * (the rig's OneLake-shaped proxy). Defaults to LAKEHOUSE_ONELAKE_ENDPOINT.
    */
   oneLakeEndpoint?: string;
+  /** Told about headers the service ignored that guard nothing (tier, ACL, owner); log them at most. */
+  onIgnoredHeaders?: (headers: string[], request: string) => void;
 }
 
 export async function openLakehouseStore(
@@ -86,7 +89,7 @@ export async function openLakehouseStore(
   });
   if (loopbackToken && auth.kind === 'token') pipeline.factories.push(loopbackBearerPolicy(auth.credential));
   const service = new BlobServiceClient(serviceUrl, pipeline);
-  addWirePolicies(service, [countingPolicy(counter)]);
+  addWirePolicies(service, [rejectedHeadersPolicy(opts.onIgnoredHeaders), countingPolicy(counter)]);
   const container = service.getContainerClient(location.container);
   return {
     location,
