@@ -13,6 +13,8 @@ export interface CatalogLeaseDeps {
   duckdb: DuckDBOptions;
   counter?: RequestCounter;
   now?: () => Date;
+  /** Above this size the catalog commit stages and copies (default: Put Blob's 5000 MiB). Tests lower it. */
+  singleShotLimitBytes?: number;
   /** Headers the service ignored that guard nothing (tier, ACL): for the log. */
   onIgnoredHeaders?: (headers: string[], request: string) => void;
 }
@@ -34,6 +36,8 @@ export async function openCatalogLease(
     tool: deps.tool,
     now: deps.now,
     createEmptyCatalog: () => createEmptyCatalog(tablesUrl(entry.location), deps.duckdb),
+    stagingBlob: (suffix) => store.blob(`${entry.catalogPath}${suffix}`),
+    singleShotLimitBytes: deps.singleShotLimitBytes,
   });
   return { store, guard };
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { BlockBlobClient } from '@azure/storage-blob';
 import { LakehouseError } from '../errors';
+import { replaceBlob } from '../storage/atomicReplace';
 import { md5OfBytes, md5OfFile } from '../storage/contentHash';
 import { isStorageCode, storageError, storageFailure } from '../storage/storageErrors';
 import {
@@ -25,6 +26,10 @@ export interface LeaseGuardOptions {
   now?: () => Date;
   /** Bytes of a valid empty catalog, made on demand when the blob does not exist yet. */
   createEmptyCatalog?: () => Promise<Uint8Array>;
+  /** A new blob next to the catalog (`metadata.db<suffix>`), to stage a catalog too large for one Put Blob. */
+  stagingBlob?: (suffix: string) => BlockBlobClient;
+  /** Above this size the catalog is staged and copied instead of put in one request (tests lower it). */
+  singleShotLimitBytes?: number;
 }
 
 /** A lease this process holds. `etag` follows every write made under it. */
@@ -166,23 +171,25 @@ export class LeaseGuard {
   }
 
   /**
-   * Uploads a new catalog under the lease as one Put Blob (or Put Block List):
-   * atomic, only if the blob is still the one this lease last wrote (If-Match),
-   * with the stamp re-sent because Put Blob replaces metadata, and Content-MD5
-   * set so a later pull can tell content changes from metadata changes.
+   * Uploads a new catalog under the lease, atomically (one Put Blob, or for a
+   * catalog larger than one request a staged copy: never blocks onto the
+   * existing file, which OneLake refuses), only if the blob is still the one
+   * this lease last wrote (If-Match), with the stamp re-sent because a replace
+   * resets metadata, and Content-MD5 set so a later pull can tell content
+   * changes from metadata changes.
    */
   async upload(held: HeldLease, data: Uint8Array | { file: string }): Promise<string> {
     const { blob, catalogName } = this.options;
     const md5 = 'file' in data ? await md5OfFile(data.file) : md5OfBytes(data);
-    const options = {
-      conditions: { leaseId: held.leaseId, ifMatch: held.etag },
-      metadata: stampToMetadata(held.stamp),
-      blobHTTPHeaders: { blobContentType: 'application/vnd.sqlite3', blobContentMD5: Buffer.from(md5, 'base64') },
-    };
     try {
-      const response =
-        'file' in data ? await blob.uploadFile(data.file, options) : await blob.uploadData(Buffer.from(data), options);
-      held.etag = response.etag ?? held.etag;
+      held.etag =
+        (await replaceBlob(blob, data, {
+          conditions: { leaseId: held.leaseId, ifMatch: held.etag },
+          metadata: stampToMetadata(held.stamp),
+          headers: { blobContentType: 'application/vnd.sqlite3', blobContentMD5: Buffer.from(md5, 'base64') },
+          singleShotLimitBytes: this.options.singleShotLimitBytes,
+          stagingBlob: this.options.stagingBlob,
+        })) || held.etag;
       return held.etag;
     } catch (error) {
       if (isStorageCode(error, ...LEASE_GONE))

@@ -23,12 +23,20 @@ export async function uploadIfAbsent(
   blob: BlockBlobClient,
   file: string,
   signal?: AbortSignal,
+  options: { maxSingleShotSize?: number } = {},
 ): Promise<'written' | 'exists'> {
   try {
-    await blob.uploadFile(file, { conditions: { ifNoneMatch: '*' }, abortSignal: signal });
+    // A new blob may be built from blocks (large files). Onto an existing one OneLake refuses
+    // the first Put Block with 409 BlobOperationNotSupported, which means 'exists' here too.
+    await blob.uploadFile(file, {
+      conditions: { ifNoneMatch: '*' },
+      abortSignal: signal,
+      maxSingleShotSize: options.maxSingleShotSize,
+    });
     return 'written';
   } catch (error) {
-    if (isStorageCode(error, 'BlobAlreadyExists') || storageError(error).status === 409) return 'exists';
+    if (isStorageCode(error, 'BlobAlreadyExists', 'BlobOperationNotSupported') || storageError(error).status === 409)
+      return 'exists';
     throw storageFailure(`upload ${blob.name}`, error);
   }
 }
