@@ -57,6 +57,12 @@ export interface AcquireOptions {
    * acquiring with the same id succeeds while that lease is still active.
    */
   leaseId?: string;
+  /**
+   * Create an empty catalog when there is none (default true). Publish and
+   * Export Delta pass false: a catalog deleted after a pull must stay deleted,
+   * not come back empty; only an explicit first run creates one.
+   */
+  createIfMissing?: boolean;
 }
 
 const LEASE_GONE = [
@@ -98,7 +104,7 @@ export class LeaseGuard {
       await blob.getBlobLeaseClient(leaseId).acquireLease(-1);
     } catch (error) {
       if (storageError(error).status === 404) {
-        if (!this.options.createEmptyCatalog) {
+        if (!this.options.createEmptyCatalog || options.createIfMissing === false) {
           throw new LakehouseError(
             'catalog-missing',
             `${catalogName} does not exist.`,
@@ -171,12 +177,17 @@ export class LeaseGuard {
    * with the stamp re-sent because Put Blob replaces metadata, and Content-MD5
    * set so a later pull can tell content changes from metadata changes.
    */
-  async upload(held: HeldLease, data: Uint8Array | { file: string }): Promise<string> {
+  async upload(
+    held: HeldLease,
+    data: Uint8Array | { file: string },
+    extraMetadata: Record<string, string> = {},
+  ): Promise<string> {
     const { blob, catalogName } = this.options;
     const md5 = 'file' in data ? await md5OfFile(data.file) : md5OfBytes(data);
     const options = {
       conditions: { leaseId: held.leaseId, ifMatch: held.etag },
-      metadata: stampToMetadata(held.stamp),
+      // Publish adds parent_md5, so an ambiguous answer can be settled by what the remote holds.
+      metadata: { ...extraMetadata, ...stampToMetadata(held.stamp) },
       blobHTTPHeaders: { blobContentType: 'application/vnd.sqlite3', blobContentMD5: Buffer.from(md5, 'base64') },
     };
     try {
@@ -216,9 +227,13 @@ export class LeaseGuard {
     try {
       await this.options.blob.getBlobLeaseClient(held.leaseId).releaseLease();
     } catch (error) {
-      if (isStorageCode(error, ...LEASE_GONE))
+      if (!isStorageCode(error, ...LEASE_GONE))
+        throw new StorageError(`release the lease on ${this.options.catalogName}`, error);
+      // "Not present" is not proof of a loss: the SDK retries a release whose response was lost,
+      // and the retry finds the lease already released. Only someone else holding it now is a loss.
+      const view = await this.inspect();
+      if (view.status === 'held' || view.status === 'stale' || view.status === 'breaking')
         throw new LeaseLostError(this.options.catalogName, storageError(error).code ?? 'lease gone');
-      throw new StorageError(`release the lease on ${this.options.catalogName}`, error);
     }
   }
 
