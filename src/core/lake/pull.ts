@@ -2,6 +2,7 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { LakehouseEntry } from '../config/lakehouseConfig';
 import { catalogFileName } from '../config/lakehouseConfig';
+import { redactSecrets } from '../config/credentials';
 import { LakehouseError } from '../errors';
 import type { LakehouseStore } from '../storage/blobStore';
 import { md5OfFile } from '../storage/contentHash';
@@ -74,7 +75,7 @@ async function pullLocked(options: PullOptions): Promise<PullResult> {
   if (download) {
     const { format, dataPath } = await readCatalogInfo(session, download.file);
     state = {
-      location: entry.location.uri,
+      location: redactSecrets(entry.location.uri),
       catalogPath: entry.catalogPath,
       dataPrefix: remoteDataPrefix(dataPath, entry.location),
       etag: download.etag,
