@@ -1,5 +1,6 @@
 import { open as openFile } from 'node:fs/promises';
 import { quoteIdentifier, quoteLiteral, type DuckDBSession } from '../lake/duckdb';
+import { refuseCatalogCode, showCatalogValue } from '../ducklake/catalogSafety';
 import { CatalogFormatError } from './errors';
 
 /**
@@ -117,6 +118,7 @@ export class CatalogReader {
     await session.run(`ATTACH ${quoteLiteral(metadataPath)} AS ${quoteIdentifier(alias)} (${type}READ_ONLY)`);
     const reader = new CatalogReader(session, alias);
     try {
+      if (kind !== 'sqlite') await refuseCatalogCode(session, alias);
       await reader.metadata();
     } catch (error) {
       await reader.detach();
@@ -149,7 +151,7 @@ export class CatalogReader {
     const version = get('version') ?? '';
     if (!/^1\./.test(version)) {
       throw new CatalogFormatError(
-        `The DuckLake catalog is version '${version}'; the Delta exporter reads version 1.x catalogs.`,
+        `The DuckLake catalog is version '${showCatalogValue(version)}'; the Delta exporter reads version 1.x catalogs.`,
         'Open the catalog once with the DuckDB ducklake extension for DuckDB 1.5 (it migrates the catalog), then export again.',
       );
     }

@@ -1,5 +1,6 @@
 import { open } from 'node:fs/promises';
 import { LakehouseError } from '../errors';
+import { refuseCatalogCode, showCatalogValue } from '../ducklake/catalogSafety';
 import { DuckDBSession, quoteIdentifier, quoteLiteral } from './duckdb';
 
 export type CatalogFormat = 'sqlite' | 'duckdb';
@@ -55,6 +56,12 @@ export class CatalogTables {
     }
     const alias = `catalog_${Math.random().toString(36).slice(2, 10)}`;
     await session.run(`ATTACH ${quoteLiteral(file)} AS ${quoteIdentifier(alias)} (READ_ONLY)`);
+    try {
+      await refuseCatalogCode(session, alias);
+    } catch (error) {
+      await session.run(`DETACH ${quoteIdentifier(alias)}`);
+      throw error;
+    }
     return new CatalogTables(session, format, file, alias);
   }
 
@@ -89,7 +96,7 @@ export class CatalogTables {
     const version = (await this.metadata()).version ?? 'unknown';
     if (!SUPPORTED_CATALOG_VERSIONS.includes(version)) {
       throw new CatalogFormatError(
-        `The catalog is DuckLake version ${version}; this build of Lakehouse Dev supports ${SUPPORTED_CATALOG_VERSIONS.join(', ')} (DuckDB 1.5.5).`,
+        `The catalog is DuckLake version ${showCatalogValue(version)}; this build of Lakehouse Dev supports ${SUPPORTED_CATALOG_VERSIONS.join(', ')} (DuckDB 1.5.5).`,
         'Upgrade the catalog with the matching DuckDB/ducklake release (or Lakehouse Dev) before using it here; nothing was changed.',
       );
     }
