@@ -199,6 +199,29 @@ describe('publish under network faults (a loopback fault proxy between the SDK a
   });
 });
 
+describe('publish under faults on the other steps', () => {
+  it('a data file Put and a Delta commit Put applied with their answers lost, a 503 with Retry-After on the catalog Put: published and reported truly', async () => {
+    const { lake, proxy, cwd, mirror } = await changedLakehouse();
+    const dataPut = proxy.add({
+      match: (r) => r.method === 'PUT' && /\/Tables\/.*\.parquet$/.test(r.path) && !r.query.has('comp'),
+      fault: { kind: 'drop-response' },
+    });
+    const busy = proxy.add({ match: op.catalogPut(), fault: { kind: 'status', status: 503, retryAfterSeconds: 0 } });
+    const deltaPut = proxy.add({
+      match: (r) => r.method === 'PUT' && /\/readings\/_delta_log\/\d{20}\.json$/.test(r.path),
+      fault: { kind: 'drop-response' },
+    });
+    const result = await runCli(['publish', 'lh', '--json'], {}, cwd);
+    expect([dataPut.hits, busy.hits, deltaPut.hits]).toEqual([1, 1, 1]);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(result.json.status).toBe('published');
+    // The Delta commit whose answer was lost is ours (same bytes): reported as written, not 'unchanged'.
+    const tables = (result.json.delta as { tables: Array<{ name: string; status: string; version: number }> }).tables;
+    expect(tables.find((t) => t.name === 'readings')).toMatchObject({ status: 'updated', version: 1 });
+    await expectPublished(lake, mirror, 'faults on data, catalog and Delta puts', false);
+  });
+});
+
 describe('publish after someone else overtook a committed publish', () => {
   it('is a failure with its own exit code and says what to do', async () => {
     const { lake, cwd } = await changedLakehouse();
