@@ -38,13 +38,16 @@ export async function refuseCatalogCode(session: DuckDBSession, alias: string): 
 }
 
 /**
- * A value read from a catalog, made fit for an error message: short plain text
- * (a version, a path) as is, anything else only by its size — catalog content
- * is never echoed verbatim into a terminal or a CI log.
+ * A value read from a catalog, made fit for an error message: a short printable
+ * line (a version, a path) as is, anything else only by its size — catalog
+ * content is never echoed raw into a terminal or a CI log.
  */
 export function showCatalogValue(value: unknown): string {
   if (value === undefined || value === null) return 'none';
   const text = String(value);
-  if (text.length <= 200 && /^[\w .:/@%+=,~-]*$/.test(text)) return text;
+  // No control, C1 or bidi-override characters: nothing that moves a terminal's cursor, colours it,
+  // reorders what is shown, or spills a multi-line file into a log.
+  if (text.length <= 200 && !/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/.test(text))
+    return text;
   return `(a value of ${text.length} characters that is not shown)`;
 }

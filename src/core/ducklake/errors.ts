@@ -1,4 +1,5 @@
 import { LakehouseError } from '../errors';
+import { showCatalogValue } from './catalogSafety';
 
 /** The file is not a DuckLake catalog this build reads (not SQLite/DuckDB, no ducklake_metadata, another version). */
 export class CatalogFormatError extends LakehouseError {
@@ -22,7 +23,7 @@ export class UnsafeCatalogPathError extends LakehouseError {
   ) {
     super(
       'catalog-path-unsafe',
-      `The catalog references ${what ? `${what} ` : ''}'${path}', which ${why}; refusing to use it.`,
+      `The catalog references ${what ? `${what} ` : ''}'${showCatalogValue(path)}', which ${why}; refusing to use it.`,
       'Catalog paths must stay inside the lakehouse data folder. Files added with absolute paths (ducklake_add_data_files) cannot be mirrored or exported: rewrite them into the lakehouse with ducklake_rewrite_data_files, and check the catalog for hand-edited or foreign paths.',
     );
   }

@@ -49,6 +49,10 @@ describe('one owner of DuckLake catalog rules (core/ducklake)', () => {
     const secret = '-----BEGIN KEY-----\nAAAA';
     expect(() => checkCatalogVersion(secret)).toThrow(/a value of 24 characters that is not shown/);
     expect(showCatalogValue('az://ws/lh.Lakehouse/Tables/')).toBe('az://ws/lh.Lakehouse/Tables/');
+    // A path with a terminal escape is shown by its length only, in the path error as well.
+    const escape = 'main/t/\u001b]0;owned\u0007x.parquet';
+    expect(() => safeRelativePath(escape)).toThrow(/a value of 26 characters that is not shown/);
+    expect(verdict(() => safeRelativePath(escape))).toBe('refused');
   });
 
   it('one sniffer', () => {
