@@ -267,5 +267,9 @@ describe('a catalog deleted between pull and publish', () => {
     const exported = await runCli(['export-delta', 'lh', '--json'], {}, cwd);
     expect(exported.json.error?.code).toBe('catalog-missing');
     expect(await lake.store.blob('Files/metadata.db').exists()).toBe(false);
+    const run = await runCli(['run', 'lh', '--publish', '--json'], {}, cwd);
+    expect(run.code, run.stdout + run.stderr).toBe(11);
+    expect(run.json.error?.code).toBe('catalog-deleted');
+    expect(await lake.store.blob('Files/metadata.db').exists()).toBe(false);
   });
 });
