@@ -11,6 +11,12 @@ export const EXIT = {
   leaseLost: 6,
   notBuilt: 7,
   runFailed: 8,
+  /** Publish did not finish: someone published over its commit (see the message for what to do). */
+  superseded: 9,
+  /** The commit's outcome could not be checked (network): rerun publish to settle and finish it. */
+  commitUnknown: 10,
+  /** The remote catalog was deleted after the pull; nothing was created. */
+  catalogDeleted: 11,
   cancelled: 130,
 } as const;
 
@@ -19,6 +25,7 @@ export function exitCodeFor(error: unknown): number {
   if (!(error instanceof LakehouseError)) return EXIT.error;
   switch (error.code) {
     case 'lease-busy':
+    case 'mirror-busy':
       return EXIT.busy;
     case 'catalog-changed':
       return EXIT.changed;
@@ -35,6 +42,12 @@ export function exitCodeFor(error: unknown): number {
       return EXIT.notBuilt;
     case 'run-failed':
       return EXIT.runFailed;
+    case 'publish-superseded':
+      return EXIT.superseded;
+    case 'commit-unknown':
+      return EXIT.commitUnknown;
+    case 'catalog-deleted':
+      return EXIT.catalogDeleted;
     default:
       return EXIT.error;
   }

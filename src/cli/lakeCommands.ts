@@ -154,8 +154,6 @@ async function open(arg: string | undefined, opts: LakeOpts, cli: CliEnv) {
 export function describePublish(entry: LakehouseEntry, s: PublishSummary): string {
   if (s.status === 'nothing-to-publish')
     return `Nothing to publish: the local ${catalogFileName(entry)} is the one you pulled.`;
-  if (s.status === 'superseded')
-    return 'Someone else published after your interrupted publish had committed; their publish exported Delta. Pull to see it.';
   const delta = s.delta?.tables ?? [];
   const changed = delta.filter((t) => t.status === 'created' || t.status === 'updated');
   const skipped = delta.filter((t) => t.status === 'skipped');

@@ -1,3 +1,4 @@
+import { redactSecrets } from '../core/config/credentials';
 import { describeError, LakehouseError } from '../core/errors';
 
 export interface Output {
@@ -9,8 +10,15 @@ export interface Output {
   error(error: unknown): void;
 }
 
-export function createOutput(json: boolean, stdout = process.stdout, stderr = process.stderr): Output {
+export function createOutput(
+  json: boolean,
+  out: { write(text: string): unknown } = process.stdout,
+  err: { write(text: string): unknown } = process.stderr,
+): Output {
   const started = Date.now();
+  // Nothing reaches the terminal or a CI log unredacted, whatever an error or a result carries.
+  const stdout = { write: (text: string) => out.write(redactSecrets(text)) };
+  const stderr = { write: (text: string) => err.write(redactSecrets(text)) };
   return {
     json,
     result(text, data) {

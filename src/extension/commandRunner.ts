@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { redactSecrets } from '../core/config/credentials';
 import { describeError, isCancelled, LakehouseError } from '../core/errors';
 import type { Logger } from './log';
 
@@ -18,7 +19,7 @@ export function wrapCommand(id: string, handler: CommandHandler, log: Logger): C
         log.info(`${id}: cancelled`);
         return undefined;
       }
-      const message = describeError(error);
+      const message = redactSecrets(describeError(error));
       log.error(`${id}: ${error instanceof LakehouseError ? `[${error.code}] ` : ''}${message}`);
       if (!(error instanceof LakehouseError) && error instanceof Error && error.stack) log.debug(error.stack);
       const choice = await vscode.window.showErrorMessage(message, 'Show Log');

@@ -122,7 +122,7 @@ export async function publishCommand(deps: LakeCommandDeps, node?: unknown): Pro
       }),
     ),
   );
-  const text = `Published ${entry.name}: ${summary.tables.length} table(s), ${summary.files} file(s), ${formatBytes(summary.bytes)}, ${summary.requests} requests, ${summary.seconds.toFixed(1)} s.`;
+  const text = `${summary.status === 'finished-earlier-publish' ? 'Finished an interrupted publish of' : 'Published'} ${entry.name}: ${summary.tables.length} table(s), ${summary.files} file(s), ${formatBytes(summary.bytes)}, ${summary.requests} requests, ${summary.seconds.toFixed(1)} s.`;
   deps.log.info(text);
   for (const t of summary.delta?.tables ?? []) {
     if (t.status === 'skipped')

@@ -1,5 +1,6 @@
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../errors';
+import { credentialInLocation, CREDENTIALS_HINT } from './credentials';
 import { parseDuration } from '../util/duration';
 import { normalizeItemPath, parseLocation, type LakehouseLocation } from '../storage/location';
 
@@ -63,6 +64,15 @@ export function resolveEntries(
     if (seen.has(entry.name)) throw new ConfigError(`${where}: the name '${entry.name}' is used twice.`);
     seen.add(entry.name);
     if (typeof entry.location !== 'string') throw new ConfigError(`${where}: 'location' is required.`);
+    const credential = credentialInLocation(entry.location);
+    if (credential) {
+      // Refused rather than stripped: a location is echoed into outputs and state files, and the
+      // credential would not be used anyway (storage auth is Entra sign-in, or Azurite's fixed key).
+      throw new ConfigError(
+        `${where}: the location carries ${credential}; credentials are never read from a location (it is shown in outputs, logs and .lakehouse/ state files).`,
+        CREDENTIALS_HINT,
+      );
+    }
     const catalog = entry.catalog === undefined ? DEFAULT_CATALOG_PATH : entry.catalog;
     if (typeof catalog !== 'string')
       throw new ConfigError(`${where}: 'catalog' must be a path such as Files/metadata.db.`);

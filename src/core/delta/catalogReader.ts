@@ -1,5 +1,6 @@
-import { open as openFile } from 'node:fs/promises';
 import { quoteIdentifier, quoteLiteral, type DuckDBSession } from '../lake/duckdb';
+import { refuseCatalogCode } from '../ducklake/catalogSafety';
+import { checkCatalogVersion, sniffCatalogFormat, type CatalogFormat } from '../ducklake/format';
 import { CatalogFormatError } from './errors';
 
 /**
@@ -117,6 +118,7 @@ export class CatalogReader {
     await session.run(`ATTACH ${quoteLiteral(metadataPath)} AS ${quoteIdentifier(alias)} (${type}READ_ONLY)`);
     const reader = new CatalogReader(session, alias);
     try {
+      if (kind !== 'sqlite') await refuseCatalogCode(session, alias);
       await reader.metadata();
     } catch (error) {
       await reader.detach();
@@ -146,13 +148,8 @@ export class CatalogReader {
       );
     }
     const get = (key: string) => rows.find((r) => r.key === key)?.value;
-    const version = get('version') ?? '';
-    if (!/^1\./.test(version)) {
-      throw new CatalogFormatError(
-        `The DuckLake catalog is version '${version}'; the Delta exporter reads version 1.x catalogs.`,
-        'Open the catalog once with the DuckDB ducklake extension for DuckDB 1.5 (it migrates the catalog), then export again.',
-      );
-    }
+    // The one version policy: the exporter reads exactly what the rest of the product reads.
+    const version = checkCatalogVersion(get('version'));
     return { version, dataPath: get('data_path') ?? '', encrypted: get('encrypted') === 'true' };
   }
 
@@ -438,25 +435,17 @@ function visibleAt(alias: string, snapshot: number): string {
   return `AND ${alias}.begin_snapshot <= ${int(snapshot)} AND (${alias}.end_snapshot IS NULL OR ${int(snapshot)} < ${alias}.end_snapshot)`;
 }
 
-async function catalogFileKind(path: string): Promise<'sqlite' | 'duckdb'> {
-  let header: Buffer;
+/** The one sniffer (core/ducklake), with the exporter's own hint when the file cannot be read at all. */
+async function catalogFileKind(path: string): Promise<CatalogFormat> {
   try {
-    const handle = await openFile(path, 'r');
-    try {
-      header = Buffer.alloc(16);
-      await handle.read(header, 0, 16, 0);
-    } finally {
-      await handle.close();
-    }
+    return await sniffCatalogFormat(path);
   } catch (error) {
+    if (error instanceof CatalogFormatError) throw error;
     throw new CatalogFormatError(
       `Cannot read the DuckLake catalog at ${path}: ${error instanceof Error ? error.message : String(error)}`,
       'Pull the catalog first so a local copy of metadata.db exists.',
     );
   }
-  if (header.subarray(0, 16).toString('latin1') === 'SQLite format 3\0') return 'sqlite';
-  if (header.subarray(8, 12).toString('latin1') === 'DUCK') return 'duckdb';
-  throw new CatalogFormatError(`${path} is neither a SQLite nor a DuckDB file, so it cannot be a DuckLake catalog.`);
 }
 
 /** Only integers we produced ever reach SQL text. */

@@ -1,3 +1,4 @@
+import { refuseUnsafeCatalogPath } from '../ducklake/paths';
 import { UnsafeCatalogPathError } from './errors';
 
 /** Where a Delta table's log lives, relative to the table folder. */
@@ -9,18 +10,13 @@ export const LAST_CHECKPOINT = '_last_checkpoint';
  * its base folder. `what` names the path in the error.
  */
 export function safeRelativeSegments(path: string, what: string): string[] {
-  if (path.length === 0) throw new UnsafeCatalogPathError(what, path, 'is empty');
-  if (/[\u0000-\u001f\u007f]/.test(path)) throw new UnsafeCatalogPathError(what, path, 'contains control characters');
-  if (path.includes('\\')) throw new UnsafeCatalogPathError(what, path, 'contains a backslash');
-  if (path.startsWith('/') || /^[A-Za-z][A-Za-z0-9+.-]*:/.test(path)) {
-    throw new UnsafeCatalogPathError(what, path, 'is absolute where a relative path is required');
-  }
+  refuseUnsafeCatalogPath(path, what);
   const segments = path.split('/');
   // A trailing slash (folders) leaves one empty last segment; any other empty segment is `//`.
   const body = segments[segments.length - 1] === '' ? segments.slice(0, -1) : segments;
   for (const segment of body) {
     if (segment === '' || segment === '.' || segment === '..') {
-      throw new UnsafeCatalogPathError(what, path, `has a '${segment || '//'}' segment that could leave its folder`);
+      throw new UnsafeCatalogPathError(path, `has a '${segment || '//'}' segment that could leave its folder`, what);
     }
   }
   return body;
@@ -30,7 +26,7 @@ export function safeRelativeSegments(path: string, what: string): string[] {
 export function safeRelativeFolder(path: string, what: string): string {
   const segments = safeRelativeSegments(path.endsWith('/') ? path : `${path}/`, what);
   if (segments.some((s) => s === '_delta_log')) {
-    throw new UnsafeCatalogPathError(what, path, "contains a '_delta_log' segment");
+    throw new UnsafeCatalogPathError(path, "contains a '_delta_log' segment", what);
   }
   return `${segments.join('/')}/`;
 }

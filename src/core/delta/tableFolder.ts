@@ -22,7 +22,7 @@ export function tableFolder(table: CatalogTable, dataPath: string): string | und
     absolute = !table.schemaPathIsRelative;
   }
   if (absolute) {
-    if (!isAbsolutePath(combined)) throw new UnsafeCatalogPathError(what, combined, 'is flagged absolute but is not');
+    if (!isAbsolutePath(combined)) throw new UnsafeCatalogPathError(combined, 'is flagged absolute but is not', what);
     // Delta can only reference a table folder under the Tables root.
     if (!combined.startsWith(root)) return undefined;
     combined = combined.slice(root.length);
@@ -42,7 +42,7 @@ export function dataFileRelativePath(
 ): string | undefined {
   if (file.pathIsRelative) {
     if (isAbsolutePath(file.path)) {
-      throw new UnsafeCatalogPathError('a relative data file path', file.path, 'is absolute');
+      throw new UnsafeCatalogPathError(file.path, 'is absolute', 'a relative data file path');
     }
     return safeRelativeSegments(file.path, 'data file path').join('/');
   }

@@ -1,4 +1,5 @@
-import { LakehouseError } from '../errors';
+import { UnsafeCatalogPathError } from '../ducklake/errors';
+import { refuseUnsafeCatalogPath } from '../ducklake/paths';
 import type { CatalogTables } from './catalogFormat';
 import type { DuckDBSession } from './duckdb';
 
@@ -12,15 +13,8 @@ export interface CatalogFile {
   sizeBytes: number;
 }
 
-export class UnsafeCatalogPathError extends LakehouseError {
-  constructor(path: string, why: string) {
-    super(
-      'catalog-path-unsafe',
-      `The catalog references '${path}', which ${why}; refusing to map it to a local file.`,
-      'Files added with absolute paths (ducklake_add_data_files) cannot be mirrored: rewrite them into the lakehouse with ducklake_rewrite_data_files.',
-    );
-  }
-}
+// The one path error for catalog contents (core/ducklake); re-exported for existing callers.
+export { UnsafeCatalogPathError };
 
 type FileRow = {
   kind: 'data' | 'delete';
@@ -92,14 +86,11 @@ function relativeDataPath(r: FileRow): string {
   return safeRelativePath(joined);
 }
 
-/** Normalizes a catalog-relative path and refuses `..`, absolute paths, drive letters and URLs. */
+/** Normalizes a catalog-relative path; the one policy (core/ducklake) refuses URLs, absolute paths, backslashes; `..` leaves. */
 export function safeRelativePath(path: string): string {
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(path)) throw new UnsafeCatalogPathError(path, 'is a URL, not a relative path');
-  if (path.startsWith('/') || path.startsWith('\\') || /^[a-z]:/i.test(path))
-    throw new UnsafeCatalogPathError(path, 'is absolute');
-  if (path.includes('\0')) throw new UnsafeCatalogPathError(path, 'contains a NUL byte');
+  refuseUnsafeCatalogPath(path);
   const parts: string[] = [];
-  for (const part of path.split(/[\\/]/)) {
+  for (const part of path.split('/')) {
     if (part === '' || part === '.') continue;
     if (part === '..') throw new UnsafeCatalogPathError(path, 'leaves the data folder');
     parts.push(part);

@@ -1,34 +1,11 @@
-import { open } from 'node:fs/promises';
-import { LakehouseError } from '../errors';
+import { refuseCatalogCode } from '../ducklake/catalogSafety';
+import { CatalogFormatError } from '../ducklake/errors';
+import { checkCatalogVersion, sniffCatalogFormat, type CatalogFormat } from '../ducklake/format';
 import { DuckDBSession, quoteIdentifier, quoteLiteral } from './duckdb';
 
-export type CatalogFormat = 'sqlite' | 'duckdb';
-
-/** DuckLake catalog versions this build reads and writes (the ducklake extension for DuckDB 1.5.5). */
-export const SUPPORTED_CATALOG_VERSIONS = ['1.0'];
-
-export class CatalogFormatError extends LakehouseError {
-  constructor(message: string, hint?: string) {
-    super('catalog-format', message, hint);
-  }
-}
-
-/** Tells a SQLite catalog from a DuckDB-file catalog by its header. */
-export async function sniffCatalogFormat(file: string): Promise<CatalogFormat> {
-  const handle = await open(file, 'r');
-  try {
-    const header = Buffer.alloc(16);
-    const { bytesRead } = await handle.read(header, 0, 16, 0);
-    if (bytesRead >= 16 && header.toString('latin1', 0, 16) === 'SQLite format 3\0') return 'sqlite';
-    if (bytesRead >= 12 && header.toString('latin1', 8, 12) === 'DUCK') return 'duckdb';
-    throw new CatalogFormatError(
-      `${file} is neither a SQLite nor a DuckDB database${bytesRead === 0 ? ' (it is empty)' : ''}; it cannot be a DuckLake catalog.`,
-      'Check the catalog path, or restore the catalog from a backup / an earlier blob version.',
-    );
-  } finally {
-    await handle.close();
-  }
-}
+// The one sniffer, version policy and errors live in core/ducklake; re-exported for existing callers.
+export { CatalogFormatError } from '../ducklake/errors';
+export { sniffCatalogFormat, SUPPORTED_CATALOG_VERSIONS, type CatalogFormat } from '../ducklake/format';
 
 /** The `ATTACH` target for a catalog file. */
 export function attachTarget(format: CatalogFormat, file: string): string {
@@ -55,6 +32,12 @@ export class CatalogTables {
     }
     const alias = `catalog_${Math.random().toString(36).slice(2, 10)}`;
     await session.run(`ATTACH ${quoteLiteral(file)} AS ${quoteIdentifier(alias)} (READ_ONLY)`);
+    try {
+      await refuseCatalogCode(session, alias);
+    } catch (error) {
+      await session.run(`DETACH ${quoteIdentifier(alias)}`);
+      throw error;
+    }
     return new CatalogTables(session, format, file, alias);
   }
 
@@ -86,14 +69,7 @@ export class CatalogTables {
 
   /** Refuses catalogs this build cannot safely write (an older one would be migrated in place, a newer one misread). */
   async checkVersion(): Promise<string> {
-    const version = (await this.metadata()).version ?? 'unknown';
-    if (!SUPPORTED_CATALOG_VERSIONS.includes(version)) {
-      throw new CatalogFormatError(
-        `The catalog is DuckLake version ${version}; this build of Lakehouse Dev supports ${SUPPORTED_CATALOG_VERSIONS.join(', ')} (DuckDB 1.5.5).`,
-        'Upgrade the catalog with the matching DuckDB/ducklake release (or Lakehouse Dev) before using it here; nothing was changed.',
-      );
-    }
-    return version;
+    return checkCatalogVersion((await this.metadata()).version);
   }
 
   async close(): Promise<void> {

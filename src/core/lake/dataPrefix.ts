@@ -1,3 +1,4 @@
+import { showCatalogValue } from '../ducklake/catalogSafety';
 import { ConfigError } from '../errors';
 import type { LakehouseLocation } from '../storage/location';
 
@@ -9,7 +10,7 @@ import type { LakehouseLocation } from '../storage/location';
 export function remoteDataPrefix(dataPath: string, location: LakehouseLocation): string {
   const refuse = (why: string) =>
     new ConfigError(
-      `The catalog's data_path '${dataPath}' ${why}.`,
+      `The catalog's data_path '${showCatalogValue(dataPath)}' ${why}.`,
       `Lakehouse Dev mirrors and publishes data inside ${location.container}/${location.item}; point data_path there (e.g. ${location.item}/Tables/).`,
     );
   let container: string;

@@ -1,4 +1,4 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, open, readFile, rename, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { safeRelativePath, UnsafeCatalogPathError } from './catalogFiles';
 import type { CatalogFormat } from './catalogFormat';
@@ -90,10 +90,26 @@ export class LocalMirror {
   }
 }
 
-/** Write to a temp name and rename, so a crash never leaves a half-written file under the real name. */
+/**
+ * Write to a unique temp name, fsync, and rename (write-file-atomic), so neither
+ * a crash nor a power cut leaves a half-written journal or state file under the real name.
+ */
 export async function writeAtomically(path: string, data: string | Uint8Array): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}`;
-  await writeFile(tmp, data);
-  await rename(tmp, path);
+  const { default: writeFileAtomic } = await import('write-file-atomic');
+  await writeFileAtomic(path, typeof data === 'string' ? data : Buffer.from(data), { fsync: true });
+}
+
+/** Copies a file (a catalog) atomically: copy to a temp name, fsync it, rename over the target. */
+export async function copyAtomically(source: string, target: string): Promise<void> {
+  await mkdir(dirname(target), { recursive: true });
+  const tmp = `${target}.tmp-${process.pid}-${Date.now()}`;
+  await copyFile(source, tmp);
+  const handle = await open(tmp, 'r+');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(tmp, target);
 }

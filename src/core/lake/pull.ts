@@ -1,7 +1,8 @@
-import { copyFile, mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { LakehouseEntry } from '../config/lakehouseConfig';
 import { catalogFileName } from '../config/lakehouseConfig';
+import { redactSecrets } from '../config/credentials';
 import { LakehouseError } from '../errors';
 import type { LakehouseStore } from '../storage/blobStore';
 import { md5OfFile } from '../storage/contentHash';
@@ -12,7 +13,8 @@ import { listLiveFiles } from './catalogFiles';
 import { CatalogTables, readCatalogInfo } from './catalogFormat';
 import { remoteDataPrefix } from './dataPrefix';
 import type { DuckDBSession } from './duckdb';
-import type { LocalMirror, PullState } from './localMirror';
+import { copyAtomically, type LocalMirror, type PullState } from './localMirror';
+import { withMirrorLock } from './mirrorLock';
 
 export interface PullOptions {
   entry: LakehouseEntry;
@@ -26,6 +28,8 @@ export interface PullOptions {
   concurrency?: number;
   signal?: AbortSignal;
   progress?: Progress;
+  /** The caller (a run) already holds the mirror's lock. */
+  mirrorLocked?: boolean;
 }
 
 export interface PullResult {
@@ -51,6 +55,12 @@ export class LocalChangesConflictError extends LakehouseError {
  * downloads no data files.
  */
 export async function pull(options: PullOptions): Promise<PullResult> {
+  return withMirrorLock(options.mirror, options.discardLocalChanges ? 'reset' : 'pull', options.mirrorLocked, () =>
+    pullLocked(options),
+  );
+}
+
+async function pullLocked(options: PullOptions): Promise<PullResult> {
   const { entry, store, mirror, session, signal } = options;
   const progress = options.progress ?? silentProgress;
   const name = catalogFileName(entry);
@@ -65,7 +75,7 @@ export async function pull(options: PullOptions): Promise<PullResult> {
   if (download) {
     const { format, dataPath } = await readCatalogInfo(session, download.file);
     state = {
-      location: entry.location.uri,
+      location: redactSecrets(entry.location.uri),
       catalogPath: entry.catalogPath,
       dataPrefix: remoteDataPrefix(dataPath, entry.location),
       etag: download.etag,
@@ -82,13 +92,12 @@ export async function pull(options: PullOptions): Promise<PullResult> {
     if (dirty) {
       catalog = 'kept-local-changes';
     } else {
-      await copyFile(mirror.baseFile, `${mirror.catalogFile}.tmp`);
-      await rename(`${mirror.catalogFile}.tmp`, mirror.catalogFile);
+      await copyAtomically(mirror.baseFile, mirror.catalogFile);
       catalog = 'downloaded';
     }
   } else {
     state = previous!;
-    if (options.discardLocalChanges) await copyFile(mirror.baseFile, mirror.catalogFile);
+    if (options.discardLocalChanges) await copyAtomically(mirror.baseFile, mirror.catalogFile);
     else if (dirty) catalog = 'kept-local-changes';
   }
 

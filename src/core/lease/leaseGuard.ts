@@ -62,6 +62,12 @@ export interface AcquireOptions {
    * acquiring with the same id succeeds while that lease is still active.
    */
   leaseId?: string;
+  /**
+   * Create an empty catalog when there is none (default true). Publish and
+   * Export Delta pass false: a catalog deleted after a pull must stay deleted,
+   * not come back empty; only an explicit first run creates one.
+   */
+  createIfMissing?: boolean;
 }
 
 const LEASE_GONE = [
@@ -103,7 +109,7 @@ export class LeaseGuard {
       await blob.getBlobLeaseClient(leaseId).acquireLease(-1);
     } catch (error) {
       if (storageError(error).status === 404) {
-        if (!this.options.createEmptyCatalog) {
+        if (!this.options.createEmptyCatalog || options.createIfMissing === false) {
           throw new LakehouseError(
             'catalog-missing',
             `${catalogName} does not exist.`,
@@ -178,14 +184,19 @@ export class LeaseGuard {
    * resets metadata, and Content-MD5 set so a later pull can tell content
    * changes from metadata changes.
    */
-  async upload(held: HeldLease, data: Uint8Array | { file: string }): Promise<string> {
+  async upload(
+    held: HeldLease,
+    data: Uint8Array | { file: string },
+    extraMetadata: Record<string, string> = {},
+  ): Promise<string> {
     const { blob, catalogName } = this.options;
     const md5 = 'file' in data ? await md5OfFile(data.file) : md5OfBytes(data);
     try {
       held.etag =
         (await replaceBlob(blob, data, {
           conditions: { leaseId: held.leaseId, ifMatch: held.etag },
-          metadata: stampToMetadata(held.stamp),
+          // Publish adds parent_md5, so an ambiguous answer can be settled by what the remote holds.
+          metadata: { ...extraMetadata, ...stampToMetadata(held.stamp) },
           headers: { blobContentType: 'application/vnd.sqlite3', blobContentMD5: Buffer.from(md5, 'base64') },
           singleShotLimitBytes: this.options.singleShotLimitBytes,
           stagingBlob: this.options.stagingBlob,
@@ -223,9 +234,13 @@ export class LeaseGuard {
     try {
       await this.options.blob.getBlobLeaseClient(held.leaseId).releaseLease();
     } catch (error) {
-      if (isStorageCode(error, ...LEASE_GONE))
+      if (!isStorageCode(error, ...LEASE_GONE))
+        throw storageFailure(`release the lease on ${this.options.catalogName}`, error);
+      // "Not present" is not proof of a loss: the SDK retries a release whose response was lost,
+      // and the retry finds the lease already released. Only someone else holding it now is a loss.
+      const view = await this.inspect();
+      if (view.status === 'held' || view.status === 'stale' || view.status === 'breaking')
         throw new LeaseLostError(this.options.catalogName, storageError(error).code ?? 'lease gone');
-      throw storageFailure(`release the lease on ${this.options.catalogName}`, error);
     }
   }
 

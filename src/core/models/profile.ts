@@ -1,6 +1,7 @@
-import { existsSync, openSync, readSync, closeSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, extname, isAbsolute, join, resolve } from 'node:path';
 import type nunjucks from 'nunjucks';
+import { sniffCatalogFormatSync } from '../ducklake/format';
 import { ProjectConfigError } from './errors';
 import type { TargetInfo } from './jinja/context';
 import type { CatalogOverride } from './types';
@@ -192,17 +193,10 @@ export function applyCatalogOverride(
   return attach.map((a) => (a === target ? replaced : a));
 }
 
-// A DuckLake catalog is SQLite when the file says so; a new file becomes SQLite (the product's format).
+// A DuckLake catalog is SQLite when the file says so (the one sniffer, core/ducklake); a new file becomes SQLite.
 function catalogScheme(path: string): string {
   if (!existsSync(path)) return 'sqlite:';
-  const header = Buffer.alloc(16);
-  const fd = openSync(path, 'r');
-  try {
-    readSync(fd, header, 0, 16, 0);
-  } finally {
-    closeSync(fd);
-  }
-  return header.toString('latin1') === 'SQLite format 3\0' ? 'sqlite:' : '';
+  return sniffCatalogFormatSync(path) === 'sqlite' ? 'sqlite:' : '';
 }
 
 /** `ATTACH IF NOT EXISTS '<path>' AS alias (TYPE t, READ_ONLY, KEY 'value', FLAG)`; relative paths resolved against `baseDir`. */

@@ -10,15 +10,16 @@ import { isStorageCode, storageError, storageFailure } from '../storage/storageE
  */
 export function blobDeltaLogStore(store: LakehouseStore, dataPrefix: string): DeltaLogStore {
   const full = (path: string) => normalizeItemPath(`${dataPrefix}${path}`);
+  const read = async (path: string): Promise<Uint8Array | undefined> => {
+    try {
+      return new Uint8Array(await store.blob(full(path)).downloadToBuffer());
+    } catch (error) {
+      if (storageError(error).status === 404) return undefined;
+      throw storageFailure(`read ${full(path)}`, error);
+    }
+  };
   return {
-    async read(path) {
-      try {
-        return new Uint8Array(await store.blob(full(path)).downloadToBuffer());
-      } catch (error) {
-        if (storageError(error).status === 404) return undefined;
-        throw storageFailure(`read ${full(path)}`, error);
-      }
-    },
+    read,
     async list(dir) {
       const prefix = `${store.location.item}/${full(dir)}/`;
       const names: string[] = [];
@@ -36,8 +37,12 @@ export function blobDeltaLogStore(store: LakehouseStore, dataPrefix: string): De
         await store.blob(full(path)).uploadData(Buffer.from(bytes), { conditions: { ifNoneMatch: '*' } });
         return 'written';
       } catch (error) {
-        if (isStorageCode(error, 'BlobAlreadyExists') || storageError(error).status === 409) return 'exists';
-        throw storageFailure(`write ${full(path)}`, error);
+        if (!isStorageCode(error, 'BlobAlreadyExists') && storageError(error).status !== 409)
+          throw storageFailure(`write ${full(path)}`, error);
+        // The SDK retries a put whose answer was lost; its retry finds our own object. Same bytes
+        // (commit files carry timestamps, so another writer's differ) means we wrote it.
+        const existing = await read(path);
+        return existing && Buffer.from(existing).equals(Buffer.from(bytes)) ? 'written' : 'exists';
       }
     },
     async put(path, bytes) {

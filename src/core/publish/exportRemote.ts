@@ -26,7 +26,8 @@ export async function exportRemoteCatalog(options: {
   progress?: Progress;
 }): Promise<DeltaExportReport> {
   const { entry, store, guard, session } = options;
-  const held = await guard.acquire({ operation: 'export-delta' });
+  // Never creates a catalog: exporting a lakehouse that has none is an error, not a first run.
+  const held = await guard.acquire({ operation: 'export-delta', createIfMissing: false });
   const dir = await mkdtemp(join(tmpdir(), 'lakehouse-export-'));
   try {
     const file = join(dir, 'metadata.db');

@@ -1,4 +1,4 @@
-import { copyFile, rename, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 
 import { catalogFileName, type LakehouseEntry } from '../config/lakehouseConfig';
 import { exportDeltaLake, knownStates, type DeltaExportReport, type ExportedTableState } from '../delta';
@@ -6,7 +6,8 @@ import { LakehouseError } from '../errors';
 import { listLiveFiles, type CatalogFile } from '../lake/catalogFiles';
 import { CatalogTables } from '../lake/catalogFormat';
 import type { DuckDBSession } from '../lake/duckdb';
-import type { LocalMirror, PullState } from '../lake/localMirror';
+import { copyAtomically, type LocalMirror, type PullState } from '../lake/localMirror';
+import { withMirrorLock } from '../lake/mirrorLock';
 import { hasLocalChanges } from '../lake/pull';
 import { CatalogChangedError } from '../lease/leaseErrors';
 import type { HeldLease, LeaseGuard } from '../lease/leaseGuard';
@@ -17,7 +18,15 @@ import { uploadIfAbsent } from '../storage/transfer';
 import { forEachLimit } from '../util/pool';
 import { silentProgress, throwIfCancelled, type Progress } from '../util/progress';
 import { blobDeltaLogStore } from './blobDeltaLogStore';
-import { clearJournal, readJournal, writeJournal, type PublishStep } from './journal';
+import {
+  CatalogDeletedError,
+  CommitOutcomeUnknownError,
+  judgeCommit,
+  PARENT_MD5_KEY,
+  PublishSupersededError,
+  readCatalogEvidence,
+} from './commitEvidence';
+import { clearJournal, readJournal, writeJournal, type PublishJournal, type PublishStep } from './journal';
 import { DEFAULT_MAINTENANCE, runMaintenance, type MaintenanceOptions } from './maintenance';
 
 export interface PublishOptions {
@@ -37,6 +46,8 @@ export interface PublishOptions {
   onStep?: (step: PublishStep) => void | Promise<void>;
   /** Told when publish holds the lease and when it let go (the editor shows "held by you · publishing"). */
   onLease?: (held: HeldLease | undefined) => void;
+  /** The caller (a run) already holds the mirror's lock. */
+  mirrorLocked?: boolean;
 }
 
 export interface PublishPlan {
@@ -49,7 +60,8 @@ export interface PublishPlan {
 }
 
 export interface PublishSummary {
-  status: 'published' | 'nothing-to-publish' | 'finished-earlier-publish' | 'superseded';
+  /** A publish overtaken by someone else's is not a status but an error (PublishSupersededError). */
+  status: 'published' | 'nothing-to-publish' | 'finished-earlier-publish';
   tables: string[];
   files: number;
   bytes: number;
@@ -86,6 +98,10 @@ export async function planPublish(session: DuckDBSession, mirror: LocalMirror): 
  * any point finishes the job or reports that someone else published.
  */
 export async function publish(options: PublishOptions): Promise<PublishSummary> {
+  return withMirrorLock(options.mirror, 'publish', options.mirrorLocked, () => publishLocked(options));
+}
+
+async function publishLocked(options: PublishOptions): Promise<PublishSummary> {
   const { entry, store, guard, mirror, session, signal } = options;
   const progress = options.progress ?? silentProgress;
   const name = catalogFileName(entry);
@@ -111,30 +127,52 @@ export async function publish(options: PublishOptions): Promise<PublishSummary> 
 
   // 1–2. The lease, and the check that nobody published since the pull.
   progress.report({ message: `Taking the lease on ${name}…` });
+  const catalogBlob = store.blob(entry.catalogPath);
   let committed = journal?.steps.includes('committed') ?? false;
-  let held = options.held;
-  if (!held) {
-    const resume = { leaseId: journal?.leaseId, runId: journal?.runId };
-    try {
-      held = await guard.acquire({
-        operation: 'publish',
-        ...resume,
-        expect: committed ? undefined : { etag: state.etag, md5: state.md5 },
-      });
-    } catch (error) {
-      // A crash right after the commit point, before it was journaled: the remote is already ours.
-      if (!(error instanceof CatalogChangedError) || !journal?.catalogMd5) throw error;
-      held = await guard.acquire({ operation: 'publish', ...resume });
-      committed = true;
+  if (journal && !committed && journal.steps.includes('committing') && journal.catalogMd5) {
+    // An earlier attempt reached the commit point without learning whether it landed: settle it from
+    // what the remote holds before anything else, never from a status code.
+    const evidence = await readCatalogEvidence(catalogBlob, name);
+    const outcome = judgeCommit(evidence, { md5: journal.catalogMd5, parentMd5: journal.pulled.md5 });
+    if (outcome === 'ours') committed = true;
+    else if (outcome === 'missing') throw new CatalogDeletedError(name);
+    else if (outcome === 'other') {
+      await clearJournal(mirror);
+      throw new CatalogChangedError(name, evidence);
     }
   }
   if (committed && journal) {
-    const remoteMd5 = await remoteCatalogMd5(store, entry, held);
-    if (remoteMd5 !== journal.catalogMd5) {
-      // Someone broke our stale lease and published after our commit: their export covers Delta.
-      await guard.release(held);
+    // Read before taking the lease: our own stamp would hide who published over us.
+    const evidence = await readCatalogEvidence(catalogBlob, name);
+    if (!evidence.exists) throw new CatalogDeletedError(name);
+    if (evidence.md5 !== journal.catalogMd5) {
+      if (options.held) await guard.release(options.held).catch(() => undefined);
       await clearJournal(mirror);
-      return summary('superseded');
+      throw new PublishSupersededError(name, evidence);
+    }
+  }
+  let held = options.held;
+  if (!held) {
+    try {
+      held = await guard.acquire({
+        operation: 'publish',
+        leaseId: journal?.leaseId,
+        runId: journal?.runId,
+        expect: committed ? undefined : { etag: state.etag, md5: state.md5 },
+        createIfMissing: false,
+      });
+    } catch (error) {
+      if (error instanceof LakehouseError && error.code === 'catalog-missing') throw new CatalogDeletedError(name);
+      throw error;
+    }
+  }
+  if (committed && journal) {
+    const evidence = await readCatalogEvidence(catalogBlob, name);
+    if (evidence.md5 !== journal.catalogMd5) {
+      // Someone broke our stale lease and published after our commit: this publish did not finish.
+      await guard.release(held).catch(() => undefined);
+      await clearJournal(mirror);
+      throw new PublishSupersededError(name, { lastModified: evidence.lastModified });
     }
   }
   options.onLease?.(held);
@@ -179,7 +217,7 @@ export async function publish(options: PublishOptions): Promise<PublishSummary> 
       progress.report({ message: `Committing ${name}…` });
       journal.catalogMd5 = await md5OfFile(mirror.catalogFile);
       await step('committing');
-      journal.committedEtag = await guard.upload(held, { file: mirror.catalogFile });
+      journal.committedEtag = await commitCatalog(options, held, journal as CommitJournal, name);
       committed = true;
       await step('committed');
     }
@@ -203,8 +241,7 @@ export async function publish(options: PublishOptions): Promise<PublishSummary> 
     await guard.release(held);
     options.onLease?.(undefined);
     await step('released');
-    await copyFile(mirror.catalogFile, `${mirror.baseFile}.tmp`);
-    await rename(`${mirror.baseFile}.tmp`, mirror.baseFile);
+    await copyAtomically(mirror.catalogFile, mirror.baseFile);
     const etag = journal.committedEtag ?? (await store.blob(entry.catalogPath).getProperties()).etag ?? '';
     await mirror.writeState({
       ...state,
@@ -224,7 +261,10 @@ export async function publish(options: PublishOptions): Promise<PublishSummary> 
     options.onLease?.(undefined);
     // Before the commit point nothing is visible: let go of the lease so others can work.
     // After it, keep the journal; a rerun re-takes this lease (same id) and finishes.
-    if (!committed) {
+    if (error instanceof CommitOutcomeUnknownError) {
+      // The journal stays at 'committing' until a rerun proves the outcome from the remote.
+      await guard.release(held).catch(() => undefined);
+    } else if (!committed) {
       try {
         await guard.release(held);
         await clearJournal(mirror);
@@ -235,6 +275,38 @@ export async function publish(options: PublishOptions): Promise<PublishSummary> 
       await guard.release(held).catch(() => undefined);
     }
     throw error;
+  }
+}
+
+type CommitJournal = PublishJournal & { catalogMd5: string };
+
+/**
+ * The commit point. The SDK retries a Put Blob whose answer was lost; if the
+ * first attempt landed, the retry's If-Match fails with 412 (or the retries run
+ * out on resets). Any failure is therefore checked against the remote: our
+ * bytes on our parent there means committed, the pulled catalog there means
+ * not committed (the original error stands), and no answer at all means the
+ * outcome is unknown and the journal must stay.
+ */
+async function commitCatalog(
+  options: PublishOptions,
+  held: HeldLease,
+  journal: CommitJournal,
+  name: string,
+): Promise<string> {
+  const { guard, mirror, store, entry } = options;
+  try {
+    return await guard.upload(held, { file: mirror.catalogFile }, { [PARENT_MD5_KEY]: journal.pulled.md5 });
+  } catch (error) {
+    let evidence;
+    try {
+      evidence = await readCatalogEvidence(store.blob(entry.catalogPath), name);
+    } catch {
+      throw new CommitOutcomeUnknownError(name, error);
+    }
+    if (judgeCommit(evidence, { md5: journal.catalogMd5, parentMd5: journal.pulled.md5 }) !== 'ours') throw error;
+    held.etag = evidence.etag ?? held.etag;
+    return held.etag;
   }
 }
 
@@ -286,15 +358,6 @@ function dedupe(files: CatalogFile[]): CatalogFile[] {
   const seen = new Map<string, CatalogFile>();
   for (const f of files) if (!seen.has(f.path)) seen.set(f.path, f);
   return [...seen.values()];
-}
-
-async function remoteCatalogMd5(
-  store: LakehouseStore,
-  entry: LakehouseEntry,
-  held: HeldLease,
-): Promise<string | undefined> {
-  const props = await store.blob(entry.catalogPath).getProperties({ conditions: { leaseId: held.leaseId } });
-  return props.contentMD5 ? Buffer.from(props.contentMD5).toString('base64') : undefined;
 }
 
 /** Where the last export's per-table state lives, next to the catalog, so any publisher's next export is cheap. */

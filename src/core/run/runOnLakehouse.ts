@@ -1,10 +1,12 @@
-import type { LakehouseEntry } from '../config/lakehouseConfig';
+import { catalogFileName, type LakehouseEntry } from '../config/lakehouseConfig';
 import { LakehouseError } from '../errors';
 import { DuckDBSession, type DuckDBOptions } from '../lake/duckdb';
 import type { LocalMirror } from '../lake/localMirror';
+import { withMirrorLock } from '../lake/mirrorLock';
 import { pull, type PullResult } from '../lake/pull';
 import type { HeldLease, LeaseGuard } from '../lease/leaseGuard';
 import { executeProject, runWithDbtCli, type RunCommand, type RunEvent, type RunSummary } from '../models';
+import { CatalogDeletedError } from '../publish/commitEvidence';
 import { publish, type PublishSummary } from '../publish/publish';
 import type { LakehouseStore } from '../storage/blobStore';
 import { silentProgress, throwIfCancelled, type Progress } from '../util/progress';
@@ -47,17 +49,35 @@ export interface RunOnLakehouseResult {
 
 /** Pull the catalog and data into the mirror, run the project against them, and (one-shot) publish. */
 export async function runOnLakehouse(options: RunOnLakehouseOptions): Promise<RunOnLakehouseResult> {
+  // One lock for the whole run: pull, the models writing the working catalog, and publish.
+  return withMirrorLock(
+    options.mirror,
+    options.publish ? `${options.command ?? 'run'} --publish` : (options.command ?? 'run'),
+    false,
+    () => runLocked(options),
+  );
+}
+
+async function runLocked(options: RunOnLakehouseOptions): Promise<RunOnLakehouseResult> {
   const { entry, store, guard, mirror, signal } = options;
   const progress = options.progress ?? silentProgress;
   let held: HeldLease | undefined;
   if (options.publish) {
     progress.report({ message: 'Taking the lease for the whole run…' });
-    held = await guard.acquire({ operation: 'run' });
+    // Only a first run (nothing pulled here yet) may create the catalog; one deleted after a pull stays deleted.
+    const pulledBefore = Boolean(await mirror.readState());
+    try {
+      held = await guard.acquire({ operation: 'run', createIfMissing: !pulledBefore });
+    } catch (error) {
+      if (pulledBefore && error instanceof LakehouseError && error.code === 'catalog-missing')
+        throw new CatalogDeletedError(catalogFileName(entry));
+      throw error;
+    }
     options.onLease?.(held);
   }
   const session = await DuckDBSession.open(options.duckdb);
   try {
-    const pulled = await pull({ entry, store, mirror, session, signal, progress });
+    const pulled = await pull({ entry, store, mirror, session, signal, progress, mirrorLocked: true });
     throwIfCancelled(signal, 'Run');
     const run = await runProject(options, progress);
     if (!options.publish || !held) return { pull: pulled, run };
@@ -81,6 +101,7 @@ export async function runOnLakehouse(options: RunOnLakehouseOptions): Promise<Ru
       signal,
       progress,
       onLease: options.onLease,
+      mirrorLocked: true,
     });
     held = undefined;
     return { pull: pulled, run, publish: published };
