@@ -26,7 +26,7 @@ interface ExportingTemplate {
   getExported(context: object, callback: (error: unknown, exported: unknown) => void): void;
 }
 
-/** Thrown by `return(value)` outside any macro (a model's top level), which dbt rejects too. */
+/** Thrown by `return(value)`; the macro being called returns the value (outside any macro it is an error, as in dbt). */
 export class MacroReturn {
   constructor(readonly value: unknown) {}
 }
@@ -129,20 +129,11 @@ export class MacroLibrary {
       }
       return exported;
     };
-    // return(value) records the value on the innermost running macro; the macro's
-    // output is then discarded. It does not unwind: nunjucks macros share one
-    // frame variable per file and an exception would leave it pointing at the
-    // callee's frame. Statements after return() still run; their output is dropped.
-    const calls: Array<{ returned: boolean; value: unknown }> = [];
+    // return(value) unwinds to the innermost project macro, like dbt's
+    // MacroReturn; compiled macros restore their caller's frame on the way out.
     const bound: Record<string, MacroFunction> = {
       return: (value: unknown) => {
-        const call = calls[calls.length - 1];
-        if (!call) throw new MacroReturn(value);
-        if (!call.returned) {
-          call.returned = true;
-          call.value = value;
-        }
-        return '';
+        throw new MacroReturn(value);
       },
     };
     for (const definition of this.definitions.values()) {
@@ -150,16 +141,12 @@ export class MacroLibrary {
         const macro = exportsOf(definition.file)[INTERNAL_PREFIX + definition.name];
         if (!macro)
           throw new Error(`Macro '${definition.name}' could not be loaded from ${definition.file.relativePath}`);
-        const call = { returned: false, value: undefined as unknown };
-        calls.push(call);
         try {
-          const output = macro(...args);
-          return call.returned ? call.value : output;
+          return macro(...args);
         } catch (error) {
+          if (error instanceof MacroReturn) return error.value;
           if (error instanceof MacroCallError || error instanceof LakehouseError) throw error;
           throw new MacroCallError(definition.name, definition.file, unwrapTemplateError(error));
-        } finally {
-          calls.pop();
         }
       };
     }

@@ -3,10 +3,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import type { NodeScope, ProjectServices } from '../../../../src/core/models/jinja/context';
-import { compileTemplate, createJinjaEnvironment } from '../../../../src/core/models/jinja/environment';
-import { MacroLibrary } from '../../../../src/core/models/jinja/macros';
+import { createJinjaEnvironment } from '../../../../src/core/models/jinja/environment';
+import { MacroLibrary, compileProjectTemplate } from '../../../../src/core/models/jinja/macros';
 import { makeQueryTable } from '../../../../src/core/models/jinja/query-result';
-import { renderTemplate, toCompileError } from '../../../../src/core/models/jinja/render';
+import { renderTemplate } from '../../../../src/core/models/jinja/render';
 import { Relation } from '../../../../src/core/models/relation';
 import { PEER_VENV } from '../peers';
 
@@ -18,6 +18,8 @@ export interface Snippet {
   macros?: string;
   /** The runner refuses: the message names this construct and the snippet's file and line. */
   refusal?: string;
+  /** The 1-based line the refusal must point at. */
+  line?: number;
   /** Both sides fail with a message containing this. */
   error?: string;
 }
@@ -108,12 +110,10 @@ export async function renderSnippetWithRunner(snippet: Snippet): Promise<Outcome
       env,
       snippet.macros ? [{ path: MACRO_PATH, relativePath: 'macros/snippet_macros.sql', raw: snippet.macros }] : [],
     );
-    let template;
-    try {
-      template = compileTemplate(env, snippet.template, 'models/snippet.sql');
-    } catch (error) {
-      throw toCompileError(error, SNIPPET_PATH);
-    }
+    const template = compileProjectTemplate(env, snippet.template, {
+      path: SNIPPET_PATH,
+      relativePath: 'models/snippet.sql',
+    });
     const { text } = await renderTemplate({
       template,
       services: services(macros),
