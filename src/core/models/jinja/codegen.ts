@@ -40,6 +40,16 @@ const runtime = lib.runtime;
 /** The helpers compiled templates call, as `runtime.lh.*`. */
 const helpers = {
   ...py,
+  pyDict(pairs: Array<[unknown, unknown]>): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const [key, value] of pairs) {
+      if (typeof key !== 'string') {
+        throw new Error(`A dict key that is not a string (${py.pyRepr(key)}) is not supported by the built-in runner`);
+      }
+      out[key] = value;
+    }
+    return out;
+  },
   PyLoop,
   bool: py.pyBool,
   compareChain(first: unknown, rest: unknown[]): boolean {
@@ -110,6 +120,21 @@ export function installJinjaCodegen(): void {
       return;
     }
     originalLiteral.call(this, node, frame);
+  };
+
+  // Dict literals with computed keys; keys must be strings (see docs/JINJA.md).
+  proto.compileDict = function compileDict(this: CompilerInternals, node: AnyNode, frame: AnyNode) {
+    this._emit('runtime.lh.pyDict([');
+    node.children.forEach((pair: AnyNode, i: number) => {
+      if (i > 0) this._emit(', ');
+      this._emit('[');
+      if (pair.key instanceof nodes.Symbol) this._emit(JSON.stringify(pair.key.value));
+      else this.compile(pair.key, frame);
+      this._emit(', ');
+      this._compileExpression(pair.value, frame);
+      this._emit(']');
+    });
+    this._emit('])');
   };
 
   proto.compileTuple = function compileTuple(this: CompilerInternals, node: AnyNode, frame: AnyNode) {

@@ -87,7 +87,7 @@ export class MacroLibrary {
         }
         definitions.set(name, { name, file, line });
       }
-      templates.set(file.relativePath, compileProjectTemplate(env, rewriteDefinitions(file.raw), file));
+      templates.set(file.relativePath, compileMacroFile(env, file));
     }
     return new MacroLibrary(definitions, templates);
   }
@@ -154,7 +154,16 @@ export class MacroLibrary {
   }
 }
 
-function findDefinitions(raw: string): Array<{ name: string; index: number }> {
+/** A macro file as the library compiles it (macros renamed, test blocks as macros). */
+export function compileMacroFile(env: nunjucks.Environment, file: MacroFile): nunjucks.Template {
+  return compileProjectTemplate(env, rewriteDefinitions(file.raw), file);
+}
+
+function findDefinitions(source: string): Array<{ name: string; index: number }> {
+  // A definition inside a comment or a raw block is text (same offsets, so lines stay right).
+  const raw = source.replace(/\{#[\s\S]*?#\}|\{%-?\s*raw\s*-?%\}[\s\S]*?\{%-?\s*endraw\s*-?%\}/g, (m) =>
+    m.replace(/[^\n]/g, ' '),
+  );
   const found: Array<{ name: string; index: number }> = [];
   for (const match of raw.matchAll(MACRO_TAG)) found.push({ name: match[2]!, index: match.index });
   for (const match of raw.matchAll(TEST_TAG)) found.push({ name: `test_${match[2]!}`, index: match.index });

@@ -140,7 +140,8 @@ export function installJinjaSyntax(): void {
         continue;
       }
       if (node instanceof nodes.Dict) {
-        const key = this.parsePrimary();
+        // Keys are expressions in Jinja: `{col.name | lower: col.data_type}`.
+        const key = this.parseExpression();
         if (!this.skip(lexer.TOKEN_COLON)) this.fail('expected colon after dict key', tok.lineno, tok.colno);
         const value = this.parseExpression();
         node.addChild(new nodes.Pair(key.lineno, key.colno, key, value));
@@ -153,6 +154,22 @@ export function installJinjaSyntax(): void {
       return new Tuple(node.lineno, node.colno, node.children);
     }
     return node;
+  };
+
+  // `{% if x: %}`: Jinja skips one colon before a block end, for Python habits.
+  proto.advanceAfterBlockEnd = function advanceAfterBlockEnd(this: ParserInternals, name?: string): Token {
+    if (!name) {
+      const tok = this.peekToken();
+      if (!tok) this.fail('unexpected end of file');
+      if (tok.type !== lexer.TOKEN_SYMBOL) this.fail('expected a tag name before the block end');
+      name = String(this.nextToken().value);
+    }
+    this.skip(lexer.TOKEN_COLON);
+    const tok = this.nextToken();
+    if (!tok || tok.type !== lexer.TOKEN_BLOCK_END) this.fail(`expected block end in ${name} statement`);
+    if (String(tok.value).charAt(0) === '-')
+      (this as unknown as { dropLeadingWhitespace: boolean }).dropLeadingWhitespace = true;
+    return tok;
   };
 
   proto.parseSignature = function parseSignature(this: ParserInternals, tolerant?: boolean, noParens?: boolean) {
@@ -214,32 +231,26 @@ export function installJinjaSyntax(): void {
     return node;
   };
 
+  // Jinja applies filters and tests to the operand they follow, before any
+  // arithmetic or comparison: `1 + 2 is number` tests 2, as `x | f` filters x.
   proto.parseIs = function parseIs(this: ParserInternals): AnyNode {
-    let node = this.parseCompare();
-    while (this.skipSymbol('is')) {
-      const negated = this.skipSymbol('not');
-      const nameTok = this.nextToken();
-      if (
-        nameTok.type !== lexer.TOKEN_SYMBOL &&
-        nameTok.type !== lexer.TOKEN_NONE &&
-        nameTok.type !== lexer.TOKEN_BOOLEAN
-      ) {
-        this.fail('expected a test name after "is"', nameTok.lineno, nameTok.colno);
-      }
-      let name = String(nameTok.value);
-      while (this.skipValue(lexer.TOKEN_OPERATOR, '.')) name += `.${String(this.nextToken().value)}`;
-      const symbol = new nodes.Symbol(nameTok.lineno, nameTok.colno, name);
-      let right: AnyNode = symbol;
-      const next = this.peekToken();
-      if (next.type === lexer.TOKEN_LEFT_PAREN) {
-        right = new nodes.FunCall(next.lineno, next.colno, symbol, this.parseSignature());
-      } else if (startsTestArgument(next)) {
-        // `is divisibleby 3`, `is sameas none`: one argument, no parentheses.
-        const arg = this.parsePostfix(this.parsePrimary(true));
-        right = new nodes.FunCall(next.lineno, next.colno, symbol, new nodes.NodeList(next.lineno, next.colno, [arg]));
-      }
-      node = new nodes.Is(node.lineno, node.colno, node, right);
-      if (negated) node = new nodes.Not(node.lineno, node.colno, node);
+    return this.parseCompare();
+  };
+  proto.parseFilter = function parseFilter(this: ParserInternals, start: AnyNode): AnyNode {
+    let node = start;
+    for (;;) {
+      if (this.skip(lexer.TOKEN_PIPE)) {
+        const name = (this as unknown as { parseFilterName(): AnyNode }).parseFilterName();
+        const args = (this as unknown as { parseFilterArgs(n: AnyNode): AnyNode[] }).parseFilterArgs(name);
+        node = new nodes.Filter(
+          name.lineno,
+          name.colno,
+          name,
+          new nodes.NodeList(name.lineno, name.colno, [node, ...args]),
+        );
+      } else if (this.skipSymbol('is')) {
+        node = parseTest(this, node);
+      } else break;
     }
     return node;
   };
@@ -424,6 +435,32 @@ function parseSlice(parser: ParserInternals, closer: string): AnyNode {
   }
   const literal = (n: AnyNode) => n ?? new nodes.Literal(first.lineno, first.colno, null);
   return new SliceNode(first.lineno, first.colno, literal(parts[0]), literal(parts[1]), literal(parts[2]));
+}
+
+function parseTest(parser: ParserInternals, node: AnyNode): AnyNode {
+  const negated = parser.skipSymbol('not');
+  const nameTok = parser.nextToken();
+  if (
+    nameTok.type !== lexer.TOKEN_SYMBOL &&
+    nameTok.type !== lexer.TOKEN_NONE &&
+    nameTok.type !== lexer.TOKEN_BOOLEAN
+  ) {
+    parser.fail('expected a test name after "is"', nameTok.lineno, nameTok.colno);
+  }
+  let name = String(nameTok.value);
+  while (parser.skipValue(lexer.TOKEN_OPERATOR, '.')) name += `.${String(parser.nextToken().value)}`;
+  const symbol = new nodes.Symbol(nameTok.lineno, nameTok.colno, name);
+  let right: AnyNode = symbol;
+  const next = parser.peekToken();
+  if (next.type === lexer.TOKEN_LEFT_PAREN) {
+    right = new nodes.FunCall(next.lineno, next.colno, symbol, parser.parseSignature());
+  } else if (startsTestArgument(next)) {
+    // `is divisibleby 3`, `is sameas none`: one argument, no parentheses.
+    const arg = parser.parsePostfix(parser.parsePrimary(true));
+    right = new nodes.FunCall(next.lineno, next.colno, symbol, new nodes.NodeList(next.lineno, next.colno, [arg]));
+  }
+  const test = new nodes.Is(node.lineno, node.colno, node, right);
+  return negated ? new nodes.Not(node.lineno, node.colno, test) : test;
 }
 
 function startsTestArgument(tok: Token): boolean {

@@ -1,10 +1,15 @@
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join, sep } from 'node:path';
 import { parse } from 'yaml';
 import type { NodeScope, ProjectServices } from '../../../../src/core/models/jinja/context';
 import { createJinjaEnvironment } from '../../../../src/core/models/jinja/environment';
-import { MacroLibrary, compileProjectTemplate } from '../../../../src/core/models/jinja/macros';
+import {
+  MacroLibrary,
+  compileMacroFile,
+  compileProjectTemplate,
+  type MacroFile,
+} from '../../../../src/core/models/jinja/macros';
 import { makeQueryTable } from '../../../../src/core/models/jinja/query-result';
 import { renderTemplate } from '../../../../src/core/models/jinja/render';
 import { Relation } from '../../../../src/core/models/relation';
@@ -124,4 +129,117 @@ export async function renderSnippetWithRunner(snippet: Snippet): Promise<Outcome
   } catch (error) {
     return { error: error instanceof Error ? error.message : String(error) };
   }
+}
+
+/** A macro file shipped by dbt-core's global project or dbt-duckdb, read from the peers venv. */
+export interface DbtMacroFile extends MacroFile {
+  /** `global_project/...` or `duckdb/...`. */
+  id: string;
+}
+
+/** Every `.sql` file under the installed wheels' macro folders (never copied into this repository). */
+export async function dbtMacroFiles(): Promise<DbtMacroFile[]> {
+  const include = await new Promise<string>((resolve, reject) => {
+    execFile(
+      PYTHON,
+      ['-c', 'import os, dbt.include.global_project as g; print(os.path.dirname(list(g.__path__)[0]))'],
+      (error, stdout, stderr) => (error ? reject(new Error(stderr || error.message)) : resolve(stdout.trim())),
+    );
+  });
+  const files: DbtMacroFile[] = [];
+  for (const root of ['global_project/macros', 'duckdb/macros']) {
+    for (const relative of readdirSync(join(include, root), { recursive: true }) as string[]) {
+      if (!relative.endsWith('.sql')) continue;
+      const path = join(include, root, relative);
+      const id = `${root.split('/')[0]!}/${relative.split(sep).join('/')}`;
+      files.push({ id, path, relativePath: `macros/${id}`, raw: readFileSync(path, 'utf8') });
+    }
+  }
+  return files.sort((a, b) => a.id.localeCompare(b.id));
+}
+
+export type ParseOutcome = { macros: string[] } | { error: string };
+
+/** dbt's parse of each file: the macros it defines (dbt's `dbt_macro__` prefix removed). */
+export async function parseWithJinja2(files: DbtMacroFile[]): Promise<Map<string, ParseOutcome>> {
+  const results = await runJinja2<Array<{ id: string; macros?: string[]; error?: string }>>({
+    files: files.map((f) => ({ id: f.id, source: f.raw })),
+  });
+  return new Map(
+    results.map(({ id, macros, error }) => [
+      id,
+      macros ? { macros: macros.map((m) => m.replace(/^dbt_macro__/, '')).sort() } : { error: error ?? '' },
+    ]),
+  );
+}
+
+/** The runner's parse of a file: its macros, or the error (a refusal) it raises. */
+export function parseWithRunner(file: DbtMacroFile): ParseOutcome {
+  try {
+    return { macros: MacroLibrary.load(env, [file]).names().sort() };
+  } catch (error) {
+    return { error: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+/** Renders a template against a macro library the way a model is rendered. */
+export async function renderWithLibrary(library: MacroLibrary, source: string): Promise<Outcome> {
+  try {
+    const template = compileProjectTemplate(env, source, { path: SNIPPET_PATH, relativePath: 'models/snippet.sql' });
+    const { text } = await renderTemplate({
+      template,
+      services: services(library),
+      scope: scope(),
+      runQuery: () => Promise.resolve(makeQueryTable([], [])),
+    });
+    return { output: text };
+  } catch (error) {
+    return { error: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+/** A macro file's top level rendered by the runner (what dbt renders when it parses the file). */
+export async function renderTopLevelWithRunner(file: DbtMacroFile): Promise<Outcome> {
+  try {
+    const library = MacroLibrary.load(env, [file]);
+    const { text } = await renderTemplate({
+      template: compileMacroFile(env, file),
+      services: services(library),
+      scope: scope(),
+      runQuery: () => Promise.resolve(makeQueryTable([], [])),
+    });
+    return { output: text };
+  } catch (error) {
+    return { error: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+export function loadLibrary(files: MacroFile[]): MacroLibrary {
+  return MacroLibrary.load(env, files);
+}
+
+export function loadMacroCalls(): string[] {
+  return readFileSync(join(__dirname, 'dbt-macro-calls.txt'), 'utf8')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'));
+}
+
+/**
+ * The shipped macro files the runner loads (materializations are refused),
+ * without core files that define a name dbt-duckdb redefines (dbt's adapter
+ * package wins; the runner's library refuses duplicate names).
+ */
+export function callableMacroFiles(files: DbtMacroFile[]): DbtMacroFile[] {
+  const loadable = files.filter((f) => 'macros' in parseWithRunner(f));
+  const adapterNames = new Set(
+    loadable
+      .filter((f) => f.id.startsWith('duckdb/'))
+      .flatMap((f) => (parseWithRunner(f) as { macros: string[] }).macros),
+  );
+  return loadable.filter(
+    (f) =>
+      f.id.startsWith('duckdb/') ||
+      !(parseWithRunner(f) as { macros: string[] }).macros.some((m) => adapterNames.has(m)),
+  );
 }

@@ -55,8 +55,30 @@ def base_context(spec):
     modules = Modules()
     modules.datetime = datetime
 
+    class Adapter:
+        """adapter.dispatch and adapter.quote as dbt-duckdb answers them."""
+
+        def dispatch(self, name, macro_namespace=None):
+            for prefix in ("duckdb__", "default__"):
+                if prefix + name in ctx:
+                    return ctx[prefix + name]
+            raise Raise(f"No macro named '{name}' for dispatch")
+
+        def quote(self, identifier):
+            return '"{}"'.format(str(identifier).replace('"', '""'))
+
+    class Namespace:
+        """`dbt.<macro>`: the same macros by attribute."""
+
+        def __getattr__(self, name):
+            if name in ctx:
+                return ctx[name]
+            raise AttributeError(name)
+
     ctx.update(
         {
+            "adapter": Adapter(),
+            "dbt": Namespace(),
             "target": spec.get("target", {}),
             "project_name": spec.get("project_name", ""),
             "var": var,
@@ -74,9 +96,18 @@ def base_context(spec):
     return ctx
 
 
+_compiled = {}
+
+
+def compiled(env, source):
+    if source not in _compiled:
+        _compiled[source] = env.from_string(source)
+    return _compiled[source]
+
+
 def bind_macros(env, source, ctx):
     """Like dbt's MacroGenerator: each macro sees the context and catches return()."""
-    module = env.from_string(source).make_module(vars=ctx)
+    module = compiled(env, source).make_module(vars=ctx)
     for attr in dir(module):
         if not attr.startswith("dbt_macro__"):
             continue
@@ -93,8 +124,9 @@ def bind_macros(env, source, ctx):
 
 def render_case(env, case, spec):
     ctx = base_context(spec)
-    if case.get("macros"):
-        bind_macros(env, case["macros"], ctx)
+    macros = case.get("macros") or []
+    for source in [macros] if isinstance(macros, str) else macros:
+        bind_macros(env, source, ctx)
     return env.from_string(case["template"]).render(ctx)
 
 
