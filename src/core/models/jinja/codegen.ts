@@ -2,6 +2,7 @@ import nunjucks from 'nunjucks';
 import { DStarArg, SliceNode, StarArg, Tuple } from './syntax';
 import * as py from './py-values';
 import { PyLoop } from './loop';
+import { UndefinedError } from './undefined';
 
 /**
  * Code generation with Jinja2's semantics, patched onto nunjucks' Compiler:
@@ -83,6 +84,10 @@ const helpers = {
     return args;
   },
   makeMacro,
+  defined(value: unknown, name: string): unknown {
+    if (value === undefined) throw new UndefinedError(`'${name.replace(/\["([^"]*)"\]/g, '.$1')}' is undefined`);
+    return value;
+  },
 };
 
 let installed = false;
@@ -264,6 +269,19 @@ export function installJinjaCodegen(): void {
     this.compile(node.stop, frame);
     this._emit(', ');
     this.compile(node.step, frame);
+  };
+
+  // `x.y` / `x[k]`: reading through a name that is not defined names it, as Jinja2 does.
+  proto.compileLookupVal = function compileLookupVal(this: CompilerInternals, node: AnyNode, frame: AnyNode) {
+    this._emit('runtime.memberLookup((');
+    if (node.target instanceof nodes.Symbol || node.target instanceof nodes.LookupVal) {
+      this._emit('runtime.lh.defined(');
+      this._compileExpression(node.target, frame);
+      this._emit(`, ${JSON.stringify(this._getNodeName(node.target))})`);
+    } else this._compileExpression(node.target, frame);
+    this._emit('),');
+    this._compileExpression(node.val, frame);
+    this._emit(')');
   };
 
   proto.compileLoopControl = function compileLoopControl(this: CompilerInternals, node: AnyNode) {

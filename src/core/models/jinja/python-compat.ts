@@ -14,6 +14,7 @@ import {
   typeName,
 } from './py-values';
 import { installJinjaSyntax } from './syntax';
+import { UndefinedError } from './undefined';
 
 /**
  * Attribute and item access with Python's semantics: string, list and dict
@@ -30,12 +31,7 @@ let installed = false;
 
 type Lookup = (obj: unknown, ...rest: unknown[]) => unknown;
 
-export class UndefinedError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UndefinedError';
-  }
-}
+export { UndefinedError };
 
 export function installPythonCompat(): void {
   if (installed) return;
