@@ -38,6 +38,8 @@ describe('Jinja corpus: idiom snippets vs dbt Jinja2', () => {
       const message = (mine as { error: string }).error;
       expect(message).toContain(snippet.refusal);
       expect(message).toContain('not supported by the built-in runner');
+      // The typed refusal, which carries the hint to use the dbt CLI runner.
+      expect(mine).toHaveProperty('code', 'model-unsupported');
       expect(message).toMatch(new RegExp(`^${SNIPPET_PATH.replace(/[/.]/g, '\\$&')}:${snippet.line}\\b`));
     } else if (snippet.error) {
       expect(theirs).toHaveProperty('error');

@@ -2,7 +2,7 @@ import type nunjucks from 'nunjucks';
 import { LakehouseError } from '../../errors';
 import { ModelCompileError, UnsupportedFeatureError } from '../errors';
 import { compileTemplate } from './environment';
-import { templateErrorLocation } from './template-errors';
+import { asRefusal, templateErrorLocation } from './template-errors';
 
 export interface MacroFile {
   /** Absolute path. */
@@ -215,13 +215,11 @@ export function compileProjectTemplate(
   try {
     return compileTemplate(env, source, file.relativePath);
   } catch (error) {
-    throw new ModelCompileError(
-      cleanTemplateMessage(error),
-      templateErrorLocation(error, file.path, 'compile'),
-      undefined,
-      {
-        cause: error,
-      },
-    );
+    const location = templateErrorLocation(error, file.path, 'compile');
+    const refused = asRefusal(cleanTemplateMessage(error), location);
+    if (refused) throw refused;
+    throw new ModelCompileError(cleanTemplateMessage(error), location, undefined, {
+      cause: error,
+    });
   }
 }

@@ -54,7 +54,7 @@ export const SliceNode = nodes.Node.extend('PySlice', { fields: ['start', 'stop'
 
 /** A construct the runner refuses; the parser reports it at its line. */
 export function refusal(construct: string): string {
-  return `${construct} is not supported by the built-in runner (use the dbt CLI runner)`;
+  return `${construct} is not supported by the built-in runner`;
 }
 
 let installed = false;

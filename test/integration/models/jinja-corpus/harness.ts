@@ -29,7 +29,7 @@ export interface Snippet {
   error?: string;
 }
 
-export type Outcome = { output: string } | { error: string };
+export type Outcome = { output: string } | { error: string; code?: string };
 
 export const PYTHON = join(PEER_VENV, 'bin', 'python');
 const HELPER = join(__dirname, 'render_jinja2.py');
@@ -127,7 +127,11 @@ export async function renderSnippetWithRunner(snippet: Snippet): Promise<Outcome
     });
     return { output: text };
   } catch (error) {
-    return { error: error instanceof Error ? error.message : String(error) };
+    const code = (error as { code?: unknown }).code;
+    return {
+      error: error instanceof Error ? error.message : String(error),
+      ...(typeof code === 'string' ? { code } : {}),
+    };
   }
 }
 
