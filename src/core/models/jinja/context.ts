@@ -195,10 +195,10 @@ export function buildContext(services: ProjectServices, scope: NodeScope, pass: 
         return fallback ?? null;
       }
     },
-    // dbt's tojson: json.dumps, keys in insertion order unless sort_keys=True.
+    // dbt's tojson(value, default=None, sort_keys=False): json.dumps, insertion order unless sort_keys.
     tojson: (...args: unknown[]) => {
       const { positional, keywords } = kw(args);
-      return pyJsonDumps(positional[0], Boolean(keywords.sort_keys ?? positional[1]));
+      return pyJsonDumps(positional[0], Boolean(keywords.sort_keys ?? positional[2]));
     },
     zip: (...lists: unknown[]) => {
       const items = lists.map((l) => pyIterate(l));

@@ -11,6 +11,7 @@ import json
 import sys
 
 import jinja2
+from dbt.context.base import BaseContext
 from dbt_common.clients.jinja import MacroReturn, get_environment
 
 
@@ -84,10 +85,11 @@ def base_context(spec):
             "var": var,
             "env_var": env_var,
             "return": _return,
-            "zip": lambda *args: zip(*args),
-            "set": lambda value: set(value),
-            "tojson": lambda value, sort_keys=False: json.dumps(value, sort_keys=sort_keys),
-            "fromjson": lambda text, default=None: json.loads(text),
+            # dbt's own context functions, as its BaseContext defines them.
+            "zip": BaseContext._zip,
+            "set": BaseContext._set,
+            "tojson": BaseContext.tojson,
+            "fromjson": BaseContext.fromjson,
             "log": lambda msg, info=False: "",
             "exceptions": exceptions,
             "modules": modules,
