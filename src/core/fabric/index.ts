@@ -1,0 +1,3 @@
+export * from './types';
+export * from './fabricErrors';
+export * from './fabricClient';
