@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { toSignInSession, type SessionSource } from './auth';
+import { jwtClaims, toSignInSession, type SessionSource } from './auth';
 
 /**
  * TESTING AID (environment only, never a setting): code-server cannot sign in
@@ -10,7 +10,8 @@ import { toSignInSession, type SessionSource } from './auth';
 export function testSessionSource(env: NodeJS.ProcessEnv): SessionSource | undefined {
   const token = env.LAKEHOUSE_TEST_FABRIC_TOKEN;
   if (!token) return undefined;
-  const account = { id: 'test-account', label: env.LAKEHOUSE_TEST_FABRIC_ACCOUNT || 'test@lakehouse.invalid' };
+  const upn = jwtClaims(token)?.upn;
+  const account = { id: 'test-account', label: typeof upn === 'string' ? upn : 'test account' };
   return {
     name: 'test token (LAKEHOUSE_TEST_FABRIC_TOKEN)',
     onDidChange: new vscode.EventEmitter<void>().event,

@@ -79,7 +79,7 @@ export class FabricTreeProvider implements vscode.TreeDataProvider<FabricNode>, 
         break;
       case 'fabricWorkspace':
         item.iconPath = new vscode.ThemeIcon(node.pinned ? 'pinned' : 'folder-library');
-        item.description = node.workspace.type === 'Personal' ? 'My workspace' : undefined;
+        item.description = node.workspace.type === 'Personal' ? 'personal' : undefined;
         item.tooltip = `${node.workspace.displayName}\n${node.workspace.id}`;
         break;
       case 'fabricLakehouse':
@@ -125,6 +125,10 @@ export class FabricTreeProvider implements vscode.TreeDataProvider<FabricNode>, 
         item.iconPath = new vscode.ThemeIcon('info');
         break;
     }
+    // Screen readers (and the e2e) read "label description", not the tooltip.
+    item.accessibilityInformation ??= {
+      label: [typeof item.label === 'string' ? item.label : labelOf(node), item.description].filter(Boolean).join(' '),
+    };
     return item;
   }
 

@@ -1,0 +1,135 @@
+/// <reference lib="dom" />
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseLakehouseFile } from '../../src/core/config/lakehouseConfig';
+import { fabricFixture, SALES_LH, SALES_WS, USER, type FabricFixture } from './support/fabricFixture';
+import { openLakehouseEditor, updateDocImage, type EditorSession } from './support/fixture';
+import { collapseView, expandView, widenSideBar } from './support/sideBar';
+import type { Workbench } from './support/workbench';
+
+const DIALOG = '.monaco-dialog-box';
+const QUICK_INPUT = '.quick-input-widget';
+
+async function expectNoPrompt(bench: Workbench): Promise<void> {
+  expect(await bench.page.locator(DIALOG).count()).toBe(0);
+  expect(await bench.page.locator(QUICK_INPUT).isVisible()).toBe(false);
+}
+
+/** Collapses and then expands a tree row (a click toggles it), checking each state. */
+async function collapseAndExpand(bench: Workbench, label: string): Promise<void> {
+  const row = bench.treeItem(label);
+  await expect.poll(() => row.getAttribute('aria-expanded')).toBe('true');
+  await row.click();
+  await expect.poll(() => row.getAttribute('aria-expanded')).toBe('false');
+  await row.click();
+  await expect.poll(() => row.getAttribute('aria-expanded')).toBe('true');
+}
+
+describe('Microsoft Fabric view, signed out', () => {
+  let world: FabricFixture;
+  let editor: EditorSession;
+
+  beforeAll(async () => {
+    world = await fabricFixture();
+    // The fake Fabric server is there, but no token: nothing may be asked and no dialog may open.
+    editor = await openLakehouseEditor(world, { env: { LAKEHOUSE_FABRIC_API_URL: world.fabric.url } });
+  });
+  afterAll(async () => {
+    await editor?.close();
+    await world?.stop();
+  });
+
+  it('shows a Sign-in item, opens no dialog and calls no Fabric API', async () => {
+    const bench = editor.bench;
+    const row = await bench.waitForTreeText(/^Sign in to Microsoft Fabric/);
+    await expectNoPrompt(bench);
+    // A background re-read (the Refresh button's command) still prompts nothing.
+    await bench.runCommand('Lakehouse: Refresh Fabric');
+    await bench.waitForTreeText(/^Sign in to Microsoft Fabric/);
+    await expectNoPrompt(bench);
+    expect(world.fabric.requests).toEqual([]);
+    expect(await row.isVisible()).toBe(true);
+    await bench.screenshot('fabric-signed-out');
+  });
+});
+
+describe('Microsoft Fabric view, signed in (test token)', () => {
+  let world: FabricFixture;
+  let editor: EditorSession;
+  let bench: Workbench;
+
+  beforeAll(async () => {
+    world = await fabricFixture();
+    editor = await openLakehouseEditor(world, {
+      env: { LAKEHOUSE_FABRIC_API_URL: world.fabric.url, LAKEHOUSE_TEST_FABRIC_TOKEN: world.token },
+      // A long budget, so no poll lands between the two expands.
+      userSettings: { 'lakehouse.fabric.cacheSeconds': 600 },
+    });
+    bench = editor.bench;
+  });
+  afterAll(async () => {
+    await editor?.close();
+    await world?.stop();
+  });
+
+  it('shows account → workspaces → lakehouses → catalog with its lease → tables', async () => {
+    await bench.waitForTreeText(new RegExp(`^${USER}`));
+    // Three workspaces over two pages of List Workspaces.
+    await bench.waitForTreeText(/^My workspace/);
+    await bench.waitForTreeText(/^Marketing/);
+    await bench.treeItem(SALES_WS.displayName).click();
+    await bench.waitForTreeText(/^staging/);
+    await bench.treeItem(SALES_LH.displayName).click();
+    await bench.waitForTreeText(/Files\/metadata\.db.*held by ana@laptop/);
+    await bench.treeItem('Tables').click();
+    await bench.treeItem('main').click();
+    await bench.waitForTreeText(/^meter_readings DuckLake · no Delta log/);
+    await bench.waitForTreeText(/^sites DuckLake \+ Delta v1/);
+    await bench.treeItem('staging').click();
+    await bench.waitForTreeText(/^No catalog, Create Files\/metadata\.db/);
+    await expectNoPrompt(bench);
+
+    const listed = world.fabric.requests.map((r) => r.path.replace(/\?.*/, ''));
+    expect(listed.filter((p) => p === '/v1/workspaces')).toHaveLength(2);
+    expect(world.fabric.requests.every((r) => r.status === 200)).toBe(true);
+    // The documentation shot: the Fabric view alone, wide enough for the descriptions.
+    await collapseView(bench, 'Lakehouses');
+    await widenSideBar(bench, 560);
+    await bench.page.mouse.move(1000, 600);
+    const shot = await bench.screenshot('fabric-tree');
+    updateDocImage(shot, 'fabric-tree.png');
+    await expandView(bench, 'Lakehouses');
+  });
+
+  it('a second expand and a re-render within the budget make no request; Refresh makes them', async () => {
+    const fabricBefore = world.fabric.requests.length;
+    await collapseAndExpand(bench, SALES_WS.displayName);
+    await bench.waitForTreeText(/Files\/metadata\.db.*held by ana@laptop/);
+    // Hiding and showing the view re-renders it from the store.
+    await bench.openViewContainer('Explorer');
+    await bench.openViewContainer('Lakehouse');
+    await bench.waitForTreeText(/^sites DuckLake \+ Delta v1/);
+    expect(world.fabric.requests.length).toBe(fabricBefore);
+
+    await bench.runCommand('Lakehouse: Refresh Fabric');
+    await expect.poll(() => world.fabric.requests.length).toBeGreaterThan(fabricBefore);
+  });
+
+  it('Add Lakehouse writes the lakehouse.yml entry and keeps the comment', async () => {
+    await bench.contextMenu(SALES_LH.displayName, 'Add Lakehouse…');
+    const input = bench.page.locator(`${QUICK_INPUT} .quick-input-box input`);
+    await input.waitFor({ state: 'visible' });
+    expect(await input.inputValue()).toBe('sales');
+    await bench.page.keyboard.press('Enter');
+    await bench.waitForNotification(/Added sales to lakehouse\.yml/);
+    const text = readFileSync(join(world.workspace, 'lakehouse.yml'), 'utf8');
+    expect(text).toContain('# Lakehouses this project works with (keep this comment)');
+    expect(text).toContain(`# ${SALES_WS.displayName} / ${SALES_LH.displayName}`);
+    const [entry, ...rest] = parseLakehouseFile(text, 'lakehouse.yml');
+    expect(rest).toEqual([]);
+    expect(entry).toMatchObject({ name: 'sales', catalogPath: 'Files/metadata.db' });
+    expect(entry!.location).toMatchObject({ container: SALES_WS.id, item: SALES_LH.id });
+    expect(entry!.location.accountUrl).toBe(world.entry.location.accountUrl);
+  });
+});
