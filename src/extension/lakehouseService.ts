@@ -44,6 +44,8 @@ export class LakehouseService implements vscode.Disposable {
         holder: this.deps.holder(),
         tool: TOOL,
         duckdb: this.deps.duckdb(),
+        onIgnoredHeaders: (headers, request) =>
+          this.deps.log.debug(`Storage ignored ${headers.join(', ')} on ${request}`),
       });
       opened.catch(() => this.opened.delete(key));
       this.opened.set(key, opened);
