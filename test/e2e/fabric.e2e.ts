@@ -33,7 +33,9 @@ describe('Microsoft Fabric view, signed out', () => {
   beforeAll(async () => {
     world = await fabricFixture();
     // The fake Fabric server is there, but no token: nothing may be asked and no dialog may open.
-    editor = await openLakehouseEditor(world, { env: { LAKEHOUSE_FABRIC_API_URL: world.fabric.url } });
+    editor = await openLakehouseEditor(world, {
+      env: { LAKEHOUSE_FABRIC_API_URL: world.fabric.url, LAKEHOUSE_ONELAKE_ENDPOINT: world.proxy.blobEndpoint },
+    });
   });
   afterAll(async () => {
     await editor?.close();
@@ -49,6 +51,7 @@ describe('Microsoft Fabric view, signed out', () => {
     await bench.waitForTreeText(/^Sign in to Microsoft Fabric/);
     await expectNoPrompt(bench);
     expect(world.fabric.requests).toEqual([]);
+    expect(world.proxy.requests.total).toBe(0);
     expect(await row.isVisible()).toBe(true);
     await bench.screenshot('fabric-signed-out');
   });
@@ -62,7 +65,11 @@ describe('Microsoft Fabric view, signed in (test token)', () => {
   beforeAll(async () => {
     world = await fabricFixture();
     editor = await openLakehouseEditor(world, {
-      env: { LAKEHOUSE_FABRIC_API_URL: world.fabric.url, LAKEHOUSE_TEST_FABRIC_TOKEN: world.token },
+      env: {
+        LAKEHOUSE_FABRIC_API_URL: world.fabric.url,
+        LAKEHOUSE_TEST_FABRIC_TOKEN: world.token,
+        LAKEHOUSE_ONELAKE_ENDPOINT: world.proxy.blobEndpoint,
+      },
       // A long budget, so no poll lands between the two expands.
       userSettings: { 'lakehouse.fabric.cacheSeconds': 600 },
     });
@@ -88,11 +95,19 @@ describe('Microsoft Fabric view, signed in (test token)', () => {
     await bench.waitForTreeText(/^sites DuckLake \+ Delta v1/);
     await bench.treeItem('staging').click();
     await bench.waitForTreeText(/^No catalog, Create Files\/metadata\.db/);
+    // Files: one folder level per expand.
+    await bench.treeItem('Files').click();
+    await bench.waitForTreeText(/^raw$/);
+    expect(await bench.treeItem('readings-2026-11.csv').count()).toBe(0);
     await expectNoPrompt(bench);
 
     const listed = world.fabric.requests.map((r) => r.path.replace(/\?.*/, ''));
     expect(listed.filter((p) => p === '/v1/workspaces')).toHaveLength(2);
     expect(world.fabric.requests.every((r) => r.status === 200)).toBe(true);
+    // Storage went through OneLake's rules: listings and the catalog's properties, and nothing refused.
+    expect(world.proxy.requests.byOperation.ListBlobs ?? 0).toBeGreaterThan(0);
+    expect(world.proxy.requests.byOperation.GetBlobProperties ?? 0).toBeGreaterThan(0);
+    expect(world.proxy.requests.refused).toEqual({});
     // The documentation shot: the Fabric view alone, wide enough for the descriptions.
     await collapseView(bench, 'Lakehouses');
     await widenSideBar(bench, 560);
@@ -104,6 +119,7 @@ describe('Microsoft Fabric view, signed in (test token)', () => {
 
   it('a second expand and a re-render within the budget make no request; Refresh makes them', async () => {
     const fabricBefore = world.fabric.requests.length;
+    const storageBefore = world.proxy.requests.total;
     await collapseAndExpand(bench, SALES_WS.displayName);
     await bench.waitForTreeText(/Files\/metadata\.db.*held by ana@laptop/);
     // Hiding and showing the view re-renders it from the store.
@@ -111,9 +127,11 @@ describe('Microsoft Fabric view, signed in (test token)', () => {
     await bench.openViewContainer('Lakehouse');
     await bench.waitForTreeText(/^sites DuckLake \+ Delta v1/);
     expect(world.fabric.requests.length).toBe(fabricBefore);
+    expect(world.proxy.requests.total).toBe(storageBefore);
 
     await bench.runCommand('Lakehouse: Refresh Fabric');
     await expect.poll(() => world.fabric.requests.length).toBeGreaterThan(fabricBefore);
+    await expect.poll(() => world.proxy.requests.total).toBeGreaterThan(storageBefore);
   });
 
   it('Add Lakehouse writes the lakehouse.yml entry and keeps the comment', async () => {
@@ -130,6 +148,12 @@ describe('Microsoft Fabric view, signed in (test token)', () => {
     expect(rest).toEqual([]);
     expect(entry).toMatchObject({ name: 'sales', catalogPath: 'Files/metadata.db' });
     expect(entry!.location).toMatchObject({ container: SALES_WS.id, item: SALES_LH.id });
-    expect(entry!.location.accountUrl).toBe(world.entry.location.accountUrl);
+    // The real OneLake location (by GUID), not the test rig's address.
+    expect(entry!.location.accountUrl).toBe('https://onelake.blob.fabric.microsoft.com');
+    expect(text).toContain(`location: onelake://${SALES_WS.id}/${SALES_LH.id}`);
+    // The project's view now shows it, with its catalog's lease read through the proxy.
+    await collapseView(bench, 'Microsoft Fabric');
+    await bench.screenshot('fabric-added');
+    await bench.waitForTreeText(/Files\/metadata\.db, lease held by ana@laptop/);
   });
 });

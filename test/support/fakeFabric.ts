@@ -1,7 +1,7 @@
 // A loopback stand-in for the Fabric REST API (v1), following the documented shapes:
 // List Workspaces / Get Workspace / List Lakehouses with continuationToken + continuationUri,
 // 429 + Retry-After, and the error envelope (errorCode, message, requestId, moreDetails).
-// Tokens are opaque strings this server issued; each names one tenant and one user.
+// Tokens are JWT-shaped strings this server issued; each names one tenant and one user.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -222,7 +222,15 @@ export async function startFakeFabric(options: FakeFabricOptions): Promise<FakeF
   return {
     url: `${base}/v1`,
     issueToken(tenant, user = 'dev@contoso.example') {
-      const token = `fake-${randomBytes(16).toString('hex')}`;
+      // JWT-shaped (unsigned) so the client reads tid/upn/exp as from a real token; the server trusts only its own list.
+      const part = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+      const claims = {
+        aud: 'https://api.fabric.microsoft.com',
+        tid: tenant,
+        upn: user,
+        exp: Math.floor(Date.now() / 1000) + 3600,
+      };
+      const token = `${part({ alg: 'none', typ: 'JWT' })}.${part(claims)}.${randomBytes(16).toString('base64url')}`;
       tokens.set(token, { tenant, user, revoked: false });
       return token;
     },

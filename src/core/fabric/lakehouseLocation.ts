@@ -1,99 +1,36 @@
-import type { LakehouseLocation } from '../storage/location';
+import { parseLakehouseUrl, parseLocation, type LakehouseLocation } from '../storage/location';
+import { formatLocation } from '../storage/locationFormat';
 import type { FabricLakehouse, FabricWorkspaceDetails } from './types';
 
-const ONELAKE_BLOB = 'https://onelake.blob.fabric.microsoft.com';
-const ONELAKE_DFS = 'https://onelake.dfs.fabric.microsoft.com';
-
 /**
- * The storage location of a discovered lakehouse, by GUID (names can change
- * and may hold characters a URL path does not like): the workspace's own
- * (regional) blob endpoint, container = workspace id, item = lakehouse id.
- *
- * An `http://127.0.0.1…/devstoreaccount1` endpoint (the test rig's fake
- * Fabric pointing at the emulator) is treated as Azurite, which signs with
- * its well-known key instead of a bearer token.
+ * The storage location of a discovered lakehouse, by GUID (names can be
+ * renamed and may hold characters a path does not like), on the workspace's
+ * own (regional) OneLake endpoint. An endpoint this product cannot use falls
+ * back to the global OneLake host, which serves every region.
  */
 export function discoveredLocation(workspace: FabricWorkspaceDetails, lakehouse: FabricLakehouse): LakehouseLocation {
-  const blob = (workspace.oneLakeEndpoints?.blobEndpoint ?? ONELAKE_BLOB).replace(/\/+$/, '');
-  const dfsHost = new URL(workspace.oneLakeEndpoints?.dfsEndpoint ?? ONELAKE_DFS).host;
-  const emulator = /^http:\/\/(127\.0\.0\.1|localhost)(:\d+)?\/devstoreaccount1$/i.test(blob);
-  return {
-    uri: emulator
-      ? `azurite://${new URL(blob).host}/${workspace.id}/${lakehouse.id}`
-      : `abfss://${workspace.id}@${dfsHost}/${lakehouse.id}`,
-    kind: emulator ? 'azurite' : 'onelake',
-    accountUrl: blob,
-    container: workspace.id,
-    item: lakehouse.id,
-  };
-}
-
-export interface CopyPaths {
-  abfss: string;
-  https: string;
-  relative: string;
+  const endpoint = workspace.oneLakeEndpoints?.dfsEndpoint ?? workspace.oneLakeEndpoints?.blobEndpoint;
+  if (endpoint) {
+    try {
+      return parseLocation(formatLocation(endpoint, workspace.id, lakehouse.id));
+    } catch {
+      // fall through to the global host
+    }
+  }
+  return parseLocation(formatLocation('onelake', workspace.id, lakehouse.id));
 }
 
 /**
- * The three forms people paste: abfss (Spark, DuckDB), https (dfs, the form
- * Fabric shows as "URL") and the path relative to the lakehouse root.
- * (Thin adapter until storage/location.ts grows copyPaths.)
- */
-export function copyPathsOf(location: LakehouseLocation, path = '', dfsEndpoint?: string): CopyPaths {
-  const relative = path.replace(/^\/+|\/+$/g, '');
-  const tail = relative ? `/${relative}` : '';
-  const dfs = new URL(
-    dfsEndpoint ??
-      (location.kind === 'onelake'
-        ? location.accountUrl.replace('.blob.', '.dfs.')
-        : location.kind === 'blob'
-          ? location.accountUrl.replace('.blob.core.', '.dfs.core.')
-          : location.accountUrl),
-  );
-  const segments = [location.container, location.item].map(encodeURIComponent).join('/');
-  const https =
-    location.kind === 'azurite'
-      ? `${location.accountUrl}/${segments}${tail}`
-      : `${dfs.protocol}//${dfs.host}/${segments}${tail}`;
-  return {
-    abfss: `abfss://${encodeURIComponent(location.container)}@${dfs.host}/${encodeURIComponent(location.item)}${tail}`,
-    https,
-    relative,
-  };
-}
-
-/**
- * A pasted OneLake URL → the `location` to write in lakehouse.yml. Accepts
- * `abfss://<ws>@<region->onelake.dfs.fabric.microsoft.com/<item>[/Files/…]`
- * and `https://<region->onelake.(dfs|blob).fabric.microsoft.com/<ws>/<item>[/…]`,
- * by name or GUID; anything after the item is dropped. (Thin adapter until
- * storage/location.ts grows parseLakehouseUrl.)
+ * A pasted URL → the `location` to write in lakehouse.yml: every form
+ * parseLakehouseUrl accepts (OneLake abfss / https dfs or blob, names or
+ * GUIDs, regional hosts, ADLS accounts, the emulator); a path below the item
+ * is dropped. Undefined when it is not a lakehouse URL.
  */
 export function pastedLakehouseUrl(text: string): { location: string; workspace: string; item: string } | undefined {
-  let url: URL;
   try {
-    url = new URL(text.trim());
+    const { location } = parseLakehouseUrl(text);
+    return { location: location.uri, workspace: location.container, item: location.item };
   } catch {
     return undefined;
   }
-  if (!/(^|\.|-)onelake\.(dfs|blob)\.fabric\.microsoft\.com$/i.test(url.hostname)) return undefined;
-  const segments = url.pathname
-    .split('/')
-    .filter(Boolean)
-    .map((s) => decodeURIComponent(s));
-  let workspace: string | undefined;
-  let item: string | undefined;
-  if (url.protocol === 'abfss:') {
-    workspace = decodeURIComponent(url.username);
-    item = segments[0];
-  } else if (url.protocol === 'https:') {
-    [workspace, item] = segments;
-  }
-  if (!workspace || !item) return undefined;
-  const host = url.hostname.replace('.blob.', '.dfs.');
-  return {
-    location: `abfss://${encodeURIComponent(workspace)}@${host}/${encodeURIComponent(item)}`,
-    workspace,
-    item,
-  };
 }

@@ -2,7 +2,8 @@ import * as vscode from 'vscode';
 import { CONFIG_FILE, parseLakehouseFile, type LakehouseEntry } from '../../core/config/lakehouseConfig';
 import { addLakehouseEntry, entryNameFrom, removeLakehouseEntry } from '../../core/config/lakehouseFileEdit';
 import { CancelledError, ConfigError, LakehouseError } from '../../core/errors';
-import { copyPathsOf, fabricPortalUrl, pastedLakehouseUrl } from '../../core/fabric';
+import { fabricPortalUrl, pastedLakehouseUrl } from '../../core/fabric';
+import { copyPaths } from '../../core/storage/locationFormat';
 import type { FabricSignIn } from '../fabricSignIn';
 import type { LakehouseConfigService } from '../lakehouseConfig';
 import type { LakehouseService } from '../lakehouseService';
@@ -124,11 +125,11 @@ export async function openInFabricCommand(node: unknown): Promise<void> {
 }
 
 export async function copyPathCommand(deps: FabricCommandDeps, node: unknown): Promise<void> {
-  const { entry, path, dfs } = await pathTarget(deps, node);
-  const paths = copyPathsOf(entry.location, path, dfs);
+  const { entry, path } = await pathTarget(deps, node);
+  const paths = copyPaths(entry.location, path);
   const pick = await vscode.window.showQuickPick(
     [
-      { label: 'ABFS path', detail: paths.abfss, value: paths.abfss },
+      ...(paths.abfss ? [{ label: 'ABFS path', detail: paths.abfss, value: paths.abfss }] : []),
       { label: 'URL', detail: paths.https, value: paths.https },
       { label: 'Relative path', detail: paths.relative || '(the lakehouse root)', value: paths.relative },
     ],
@@ -139,14 +140,10 @@ export async function copyPathCommand(deps: FabricCommandDeps, node: unknown): P
   vscode.window.setStatusBarMessage(`Copied ${pick.value}`, 4_000);
 }
 
-async function pathTarget(
-  deps: FabricCommandDeps,
-  node: unknown,
-): Promise<{ entry: LakehouseEntry; path: string; dfs?: string }> {
+async function pathTarget(deps: FabricCommandDeps, node: unknown): Promise<{ entry: LakehouseEntry; path: string }> {
   const asFabric = node as FabricNode | undefined;
   if (asFabric && 'entry' in asFabric && itemPathOf(asFabric) !== undefined) {
-    const dfs = asFabric.kind === 'fabricLakehouse' ? asFabric.workspace.oneLakeEndpoints?.dfsEndpoint : undefined;
-    return { entry: asFabric.entry, path: itemPathOf(asFabric)!, dfs };
+    return { entry: asFabric.entry, path: itemPathOf(asFabric)! };
   }
   const tree = node as TreeNode | undefined;
   const entry = await pickLakehouse(node, deps.config, 'Copy Path');

@@ -1,12 +1,16 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { resolveEntries, type LakehouseEntry } from '../../../src/core/config/lakehouseConfig';
-import { openCatalogLease } from '../../../src/core/lease/catalogLease';
+import type { LakehouseEntry } from '../../../src/core/config/lakehouseConfig';
+import { discoveredLocation } from '../../../src/core/fabric';
+import { createEmptyCatalog } from '../../../src/core/lake/emptyCatalog';
 import { LeaseGuard } from '../../../src/core/lease/leaseGuard';
 import { startAzurite, type AzuriteServer } from '../../../src/core/storage/azurite';
-import type { LakehouseStore } from '../../../src/core/storage/blobStore';
+import { openLakehouseStore, type LakehouseStore } from '../../../src/core/storage/blobStore';
+import { loopbackTestCredential } from '../../../src/core/storage/endpoint';
+import { tablesUrl } from '../../../src/core/storage/location';
 import { startFakeFabric, type FakeFabric } from '../../support/fakeFabric';
+import { startOneLakeProxy, type OneLakeProxy } from '../../support/onelakeProxy';
 
 export const TENANT = '7d5e0c1a-3b2f-4e6d-9a8b-1c2d3e4f5a6b';
 export const USER = 'dev@contoso.example';
@@ -16,6 +20,8 @@ export const STAGING_LH = { id: 'c1b2c3d4-0000-4000-8000-00000000e2e3', displayN
 
 export interface FabricFixture {
   azurite: AzuriteServer;
+  /** OneLake's rules in front of strict Azurite; the extension reaches it through LAKEHOUSE_ONELAKE_ENDPOINT. */
+  proxy: OneLakeProxy;
   fabric: FakeFabric;
   token: string;
   entry: LakehouseEntry;
@@ -56,16 +62,24 @@ function exportedCommit(snapshotId: number): string {
 
 /**
  * The Fabric e2e world: the fake Fabric REST server (one tenant, three
- * workspaces over two pages) whose workspaces' OneLake endpoints point at
- * Azurite, where the Sales Analytics/sales lakehouse has a real DuckLake
- * catalog held by someone else, and tables; staging has no catalog.
+ * workspaces over two pages, OneLake's real host names as their endpoints)
+ * and the OneLake-shaped proxy in front of strict Azurite serving them, where
+ * Sales Analytics/sales has a real DuckLake catalog held by someone else, and
+ * tables; staging has no catalog.
  */
 export async function fabricFixture(): Promise<FabricFixture> {
   const azurite = await startAzurite({ location: mkdtempSync(join(tmpdir(), 'lakehouse-e2e-fabric-azurite-')) });
-  const blobEndpoint = `http://${azurite.host}:${azurite.port}/devstoreaccount1`;
+  const proxy = await startOneLakeProxy({ azurite: azurite.accountUrl });
+  for (const lakehouse of [SALES_LH, STAGING_LH]) {
+    await proxy.addLakehouse({
+      workspace: SALES_WS.displayName,
+      workspaceId: SALES_WS.id,
+      item: lakehouse.displayName,
+      itemId: lakehouse.id,
+    });
+  }
   const fabric = await startFakeFabric({
     pageSize: 2,
-    oneLakeEndpoints: { blobEndpoint, dfsEndpoint: blobEndpoint },
     tenants: {
       [TENANT]: {
         workspaces: [
@@ -78,40 +92,58 @@ export async function fabricFixture(): Promise<FabricFixture> {
   });
   const token = fabric.issueToken(TENANT, USER);
 
-  const location = `azurite://${azurite.host}:${azurite.port}/${SALES_WS.id}/${SALES_LH.id}`;
-  const [entry] = resolveEntries([{ name: 'sales', location, staleAfter: '12h' }], 'e2e');
-  const { store, guard } = await openCatalogLease(entry!, {
-    holder: 'setup@e2e',
-    tool: 'lakehouse-dev/e2e',
-    duckdb: { extensionDirectory: process.env.LAKEHOUSE_DUCKDB_EXTENSIONS },
-  });
-  await store.container.create();
-  await guard.release(await guard.acquire({ operation: 'setup' }));
+  // The same location the extension derives from discovery, reached through the proxy.
+  const location = discoveredLocation(
+    { ...SALES_WS, type: 'Workspace' },
+    { ...SALES_LH, type: 'Lakehouse', workspaceId: SALES_WS.id },
+  );
+  const entry: LakehouseEntry = {
+    name: 'sales',
+    location,
+    catalogPath: 'Files/metadata.db',
+    staleAfterMs: 12 * 3_600_000,
+    source: 'e2e',
+  };
+  const store = await openLakehouseStore(
+    location,
+    { kind: 'token', credential: loopbackTestCredential() },
+    { oneLakeEndpoint: proxy.blobEndpoint },
+  );
+  const guardAs = (holder: string) =>
+    new LeaseGuard({
+      blob: store.blob(entry.catalogPath),
+      catalogName: 'metadata.db',
+      staleAfterMs: entry.staleAfterMs,
+      holder,
+      tool: 'lakehouse-dev/e2e',
+      createEmptyCatalog: () =>
+        createEmptyCatalog(tablesUrl(location), { extensionDirectory: process.env.LAKEHOUSE_DUCKDB_EXTENSIONS }),
+      stagingBlob: (suffix) => store.blob(`${entry.catalogPath}${suffix}`),
+    });
+  const setup = guardAs('setup@e2e');
+  await setup.release(await setup.acquire({ operation: 'setup' }));
   await store.blob('Tables/main/meter_readings/ducklake-0001.parquet').uploadData(Buffer.from('PAR1'));
   await store.blob('Tables/main/sites/ducklake-0002.parquet').uploadData(Buffer.from('PAR1'));
   await store.blob('Tables/main/sites/_delta_log/00000000000000000000.json').uploadData(Buffer.from(exportedCommit(1)));
   await store.blob('Tables/main/sites/_delta_log/00000000000000000001.json').uploadData(Buffer.from(exportedCommit(3)));
   await store.blob('Files/raw/readings-2026-11.csv').uploadData(Buffer.from('site,kwh\n1,2\n'));
   // Someone else holds the catalog: the tree must show who.
-  await new LeaseGuard({
-    blob: store.blob(entry!.catalogPath),
-    catalogName: 'metadata.db',
-    staleAfterMs: entry!.staleAfterMs,
-    holder: 'ana@laptop',
-    tool: 'lakehouse-dev/0.1.0',
-  }).acquire({ operation: 'publish' });
+  await guardAs('ana@laptop').acquire({ operation: 'publish' });
+  proxy.reset();
 
   const workspace = mkdtempSync(join(tmpdir(), 'lakehouse-e2e-fabric-ws-'));
   writeFileSync(join(workspace, 'lakehouse.yml'), '# Lakehouses this project works with (keep this comment)\n');
   return {
     azurite,
+    proxy,
     fabric,
     token,
-    entry: entry!,
+    entry,
     store,
     workspace,
     stop: async () => {
       await fabric.stop();
+      await proxy.stop();
       await azurite.stop();
     },
   };

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { parseLakehouseFile } from '../../../src/core/config/lakehouseConfig';
 import { addLakehouseEntry, entryNameFrom, removeLakehouseEntry } from '../../../src/core/config/lakehouseFileEdit';
 
+const WS = 'aaaaaaaa-0000-4000-8000-000000000001';
+const LH = 'bbbbbbbb-0000-4000-8000-000000000002';
 const FILE = `# Our lakehouses (keep this comment)
 lakehouses:
   - name: dev # the dev one
@@ -14,7 +16,7 @@ describe('lakehouse.yml editing', () => {
   it('adds an entry and keeps comments and other keys', () => {
     const text = addLakehouseEntry(FILE, {
       name: 'sales',
-      location: 'abfss://ws-id@onelake.dfs.fabric.microsoft.com/lh-id',
+      location: `abfss://${WS}@onelake.dfs.fabric.microsoft.com/${LH}`,
       comment: 'Sales workspace / sales lakehouse',
     });
     expect(text).toContain('# Our lakehouses (keep this comment)');
@@ -24,7 +26,7 @@ describe('lakehouse.yml editing', () => {
     const entries = parseLakehouseFile(text, 'lakehouse.yml');
     expect(entries.map((e) => [e.name, e.location.container, e.location.item])).toEqual([
       ['dev', 'Sales', 'dev.Lakehouse'],
-      ['sales', 'ws-id', 'lh-id'],
+      ['sales', WS, LH],
     ]);
   });
 
