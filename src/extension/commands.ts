@@ -9,6 +9,7 @@ import type { Logger } from './log';
 import type { CommandHandler } from './commandRunner';
 import { fabricCommands } from './fabric/fabricCommandTable';
 import type { FabricCommandDeps } from './fabric/fabricCommands';
+import { clearStorageSecretCommand, setStorageSecretCommand, type StorageSecrets } from './storageSecrets';
 import { modelNameOf, previewModelCommand, runModelsCommand } from './run/runCommands';
 import type { RunHistory } from './run/runHistory';
 
@@ -20,6 +21,7 @@ export interface CommandDeps {
   diagnostics: vscode.DiagnosticCollection;
   refresh: () => void;
   fabric: FabricCommandDeps;
+  storageSecrets: StorageSecrets;
 }
 
 /** The one command table: every contributed command id and its handler. */
@@ -47,6 +49,10 @@ export function createCommands(deps: CommandDeps): Record<string, CommandHandler
     'lakehouse.resetLocal': (node) => resetLocalCommand(deps, node),
     'lakehouse.query': () => notBuilt('Query'),
     ...fabricCommands(deps.fabric),
+    'lakehouse.setStorageSecret': (node) =>
+      setStorageSecretCommand({ config: deps.config, secrets: deps.storageSecrets, log: deps.log }, node),
+    'lakehouse.clearStorageSecret': (node) =>
+      clearStorageSecretCommand({ config: deps.config, secrets: deps.storageSecrets, log: deps.log }, node),
   };
 }
 

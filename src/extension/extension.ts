@@ -11,6 +11,7 @@ import { FabricTreeModel } from './fabric/fabricTreeModel';
 import { FabricTreeProvider } from './fabric/fabricTreeProvider';
 import { fabricPolling } from './fabric/fabricPolling';
 import { WorkspacePreferences } from './fabric/workspacePreferences';
+import { StorageSecrets } from './storageSecrets';
 import { parseDuration } from '../core/util/duration';
 import { autoRefresh } from './autoRefresh';
 import { wrapCommand } from './commandRunner';
@@ -35,10 +36,12 @@ export function activate(context: vscode.ExtensionContext) {
   // Sign-in: VS Code's Microsoft provider, or (tests only) the environment's token. Background work asks silently.
   const sessions = vscodeSessionSource();
   const signIn = new FabricSignIn(testSessionSource(process.env) ?? sessions, context.globalState, log);
+  const storageSecrets = new StorageSecrets(context.secrets);
   const lakehouses = new LakehouseService({
     log,
     holder: () => settings().get<string>('holder') || defaultHolder(),
     credential: () => signIn.storageCredential(),
+    storageAuth: (entry) => storageSecrets.authFor(entry),
     duckdb: () => ({
       extensionDirectory: resolveExtensionDirectory(
         settings().get<string>('duckdb.extensionDirectory') || undefined,
@@ -102,6 +105,10 @@ export function activate(context: vscode.ExtensionContext) {
     fabricView,
     fabricPolling(fabricView, fabricStore, cacheSeconds, () => fabricProvider.rerender()),
     signIn.onDidChange(() => provider.refresh()),
+    storageSecrets.onDidChange(() => {
+      lakehouses.reset();
+      provider.refresh();
+    }),
     createLeaseStatusBar(lakehouses),
     config.onDidChange(() => {
       lakehouses.reset();
@@ -125,6 +132,7 @@ export function activate(context: vscode.ExtensionContext) {
       history,
       diagnostics,
       refresh,
+      storageSecrets,
       fabric: {
         log,
         signIn,
