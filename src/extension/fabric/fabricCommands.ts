@@ -105,7 +105,6 @@ export async function filterWorkspacesCommand(deps: FabricCommandDeps): Promise<
   });
   if (text === undefined) throw new CancelledError('Filter Workspaces');
   await deps.prefs.setFilter(text);
-  await vscode.commands.executeCommand('setContext', 'lakehouse.fabric.filtered', text.trim().length > 0);
   deps.rerender();
 }
 
