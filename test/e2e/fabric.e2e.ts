@@ -156,4 +156,22 @@ describe('Microsoft Fabric view, signed in (test token)', () => {
     await bench.screenshot('fabric-added');
     await bench.waitForTreeText(/Files\/metadata\.db, lease held by ana@laptop/);
   });
+
+  it('Sign Out stops using the session without a dialog; Sign In brings the account back', async () => {
+    await expandView(bench, 'Microsoft Fabric');
+    await bench.dismissNotifications();
+    await bench.runCommand('Lakehouse: Sign Out of Microsoft Fabric');
+    await bench.waitForTreeText(/^Sign in to Microsoft Fabric/);
+    const before = world.fabric.requests.length;
+    await expectNoPrompt(bench);
+    await bench.runCommand('Lakehouse: Refresh Fabric');
+    await bench.waitForTreeText(/^Sign in to Microsoft Fabric/);
+    // Signed out, a refresh asks Fabric nothing.
+    expect(world.fabric.requests.length).toBe(before);
+
+    await bench.runCommand('Lakehouse: Sign In to Microsoft Fabric');
+    await bench.waitForNotification(new RegExp(`Signed in to Microsoft Fabric as ${USER}`));
+    await bench.waitForTreeText(/^Sales Analytics/);
+    expect(world.fabric.requests.length).toBeGreaterThan(before);
+  });
 });
