@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BlockBlobClient } from '@azure/storage-blob';
@@ -9,6 +9,8 @@ import { LeaseGuard } from '../../../src/core/lease/leaseGuard';
 import { md5OfBytes } from '../../../src/core/storage/contentHash';
 import { storageError } from '../../../src/core/storage/storageErrors';
 import { uploadIfAbsent } from '../../../src/core/storage/transfer';
+import { readWithDuckDBDelta } from '../delta/helpers';
+import { Developer, downloadFolder } from '../support/developer';
 import { FLAVORS, freshLakehouse, guardFor, oneLakeRig } from '../support/lakehouse';
 
 const LIMIT = 64 * 1024;
@@ -151,5 +153,29 @@ describe.each(FLAVORS)('a catalog larger than one request (%s)', (flavor) => {
       await uploadIfAbsent(target, tempFile(randomBytes(4 * LIMIT)), undefined, { maxSingleShotSize: LIMIT }),
     ).toBe('exists');
     expect(Buffer.compare(await target.downloadToBuffer(), bytes)).toBe(0);
+  });
+
+  it('a publish whose catalog is over the limit commits by staged copy and reads back', async () => {
+    const lake = await freshLakehouse({ flavor, singleShotLimitBytes: 16 * 1024 });
+    await lake.guard.release(await lake.guard.acquire({ operation: 'setup' }));
+    const ana = await Developer.create(lake, 'ana');
+    try {
+      await ana.pull();
+      await ana.run('CREATE TABLE lake.main.readings AS SELECT range AS id, range % 7 AS site FROM range(4000)');
+      const proxy = flavor === 'onelake' ? await oneLakeRig() : undefined;
+      proxy?.reset();
+      expect((await ana.publish()).status).toBe('published');
+      const remote = await lake.store.blob('Files/metadata.db').downloadToBuffer();
+      expect(remote.byteLength).toBeGreaterThan(16 * 1024);
+      expect(md5OfBytes(remote)).toBe(md5OfBytes(readFileSync(ana.mirror.catalogFile)));
+      if (proxy) {
+        expect(proxy.requests.byOperation.CopyBlob).toBe(1);
+        expect(proxy.requests.refused).toEqual({});
+      }
+      expect((await readWithDuckDBDelta(await downloadFolder(lake.store, 'Tables/main/readings'))).rows).toBe(4000);
+      expect((await lake.guard.inspect()).status).toBe('free');
+    } finally {
+      ana.close();
+    }
   });
 });

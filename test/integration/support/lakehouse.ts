@@ -70,18 +70,26 @@ export async function freshLakehouse(
   });
   // OneLake workspaces cannot be created through storage: the rig registered it above.
   if (opts.flavor !== 'onelake' && opts.createContainer !== false) await store.container.create();
-  return { entry: entry!, store, guard, location, flavor: opts.flavor ?? 'azurite' };
+  return {
+    entry: entry!,
+    store,
+    guard,
+    location,
+    flavor: opts.flavor ?? 'azurite',
+    singleShotLimitBytes: opts.singleShotLimitBytes,
+  };
 }
 
 /** Another guard on the same catalog as a different holder, or with a shifted clock. */
 export function guardFor(
   entry: LakehouseEntry,
   store: Awaited<ReturnType<typeof freshLakehouse>>['store'],
-  opts: { holder?: string; now?: () => Date; staleAfterMs?: number } = {},
+  opts: { holder?: string; now?: () => Date; staleAfterMs?: number; singleShotLimitBytes?: number } = {},
 ) {
   return new LeaseGuard({
     blob: store.blob(entry.catalogPath),
     stagingBlob: (suffix) => store.blob(`${entry.catalogPath}${suffix}`),
+    singleShotLimitBytes: opts.singleShotLimitBytes,
     catalogName: 'metadata.db',
     staleAfterMs: opts.staleAfterMs ?? entry.staleAfterMs,
     holder: opts.holder ?? 'other@host',
