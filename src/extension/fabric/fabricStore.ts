@@ -10,6 +10,7 @@ import {
 } from '../../core/fabric';
 import type { LeaseView } from '../../core/lease/leaseView';
 import { listFolders } from '../../core/storage/tableListing';
+import { forEachLimit } from '../../core/util/pool';
 import type { FabricSignIn, SignInState } from '../fabricSignIn';
 import type { LakehouseService } from '../lakehouseService';
 import type { Logger } from '../log';
@@ -114,8 +115,15 @@ export class FabricStore implements vscode.Disposable {
     return this.cache.get(`tables:${storeKey(entry)}/${schema}`, async () => {
       const { store } = await this.deps.lakehouses.open(entry);
       const names = await listFolders(store, `Tables/${schema}`);
-      const kinds: TableKind[] = [];
-      for (const table of names) kinds.push(await inspectTable(store, schema, table));
+      // A few tables at a time: each costs 1–4 small requests, and a schema may hold hundreds.
+      const kinds: TableKind[] = new Array(names.length);
+      await forEachLimit(
+        names.map((table, i) => ({ table, i })),
+        6,
+        async ({ table, i }) => {
+          kinds[i] = await inspectTable(store, schema, table);
+        },
+      );
       return kinds;
     });
   }
