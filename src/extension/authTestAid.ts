@@ -8,14 +8,23 @@ import { jwtClaims, toSignInSession, type SessionSource } from './auth';
  * Code's Microsoft provider for Fabric discovery and storage.
  */
 export function testSessionSource(env: NodeJS.ProcessEnv): SessionSource | undefined {
-  const token = env.LAKEHOUSE_TEST_FABRIC_TOKEN;
-  if (!token) return undefined;
-  const upn = jwtClaims(token)?.upn;
+  // Several tokens (comma-separated) stand for one account in several tenants: a request for
+  // VSCODE_TENANT:<id> gets the token whose `tid` claim is <id>, as a guest sign-in would.
+  const tokens = (env.LAKEHOUSE_TEST_FABRIC_TOKEN ?? '')
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
+  if (tokens.length === 0) return undefined;
+  const upn = jwtClaims(tokens[0]!)?.upn;
   const account = { id: 'test-account', label: typeof upn === 'string' ? upn : 'test account' };
   return {
     name: 'test token (LAKEHOUSE_TEST_FABRIC_TOKEN)',
     onDidChange: new vscode.EventEmitter<void>().event,
-    getSession: async () => toSignInSession(token, account),
+    getSession: async (scopes) => {
+      const tenant = scopes.find((s) => s.startsWith('VSCODE_TENANT:'))?.slice('VSCODE_TENANT:'.length);
+      const token = tenant ? tokens.find((t) => jwtClaims(t)?.tid === tenant) : tokens[0];
+      return token ? toSignInSession(token, account) : undefined;
+    },
     accounts: async () => [account],
   };
 }

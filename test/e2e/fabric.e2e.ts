@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseLakehouseFile } from '../../src/core/config/lakehouseConfig';
-import { fabricFixture, SALES_LH, SALES_WS, USER, type FabricFixture } from './support/fabricFixture';
+import { fabricFixture, GUEST_TENANT, SALES_LH, SALES_WS, USER, type FabricFixture } from './support/fabricFixture';
 import { openLakehouseEditor, updateDocImage, type EditorSession } from './support/fixture';
 import { collapseView, expandView, widenSideBar } from './support/sideBar';
 import type { Workbench } from './support/workbench';
@@ -173,5 +173,25 @@ describe('Microsoft Fabric view, signed in (test token)', () => {
     await bench.waitForNotification(new RegExp(`Signed in to Microsoft Fabric as ${USER}`));
     await bench.waitForTreeText(/^Sales Analytics/);
     expect(world.fabric.requests.length).toBeGreaterThan(before);
+  });
+
+  it("Choose Tenant shows a guest tenant's workspaces, and back", async () => {
+    const input = bench.page.locator(`${QUICK_INPUT} .quick-input-box input`);
+    await bench.runCommand('Lakehouse: Choose Fabric Tenant…');
+    await input.fill('Enter a tenant');
+    await bench.page.keyboard.press('Enter');
+    await expect.poll(() => input.inputValue()).toBe('');
+    await input.fill(GUEST_TENANT);
+    await bench.page.keyboard.press('Enter');
+    await bench.waitForTreeText(new RegExp(`^${USER} tenant ${GUEST_TENANT}`));
+    await bench.waitForTreeText(/^Fabrikam Shared/);
+    expect(await bench.treeItem(SALES_WS.displayName).count()).toBe(0);
+    expect(world.fabric.requests.at(-1)?.tenant).toBe(GUEST_TENANT);
+
+    await bench.runCommand('Lakehouse: Choose Fabric Tenant…');
+    await input.fill('Home tenant');
+    await bench.page.keyboard.press('Enter');
+    await bench.waitForTreeText(/^Sales Analytics/);
+    expect(await bench.treeItem('Fabrikam Shared').count()).toBe(0);
   });
 });

@@ -14,6 +14,8 @@ import { startOneLakeProxy, type OneLakeProxy } from '../../support/onelakeProxy
 
 export const TENANT = '7d5e0c1a-3b2f-4e6d-9a8b-1c2d3e4f5a6b';
 export const USER = 'dev@contoso.example';
+/** A tenant the user is a guest in. */
+export const GUEST_TENANT = '9e8d7c6b-5a49-4382-9170-6f5e4d3c2b1a';
 export const SALES_WS = { id: 'a1b2c3d4-0000-4000-8000-00000000e2e1', displayName: 'Sales Analytics' };
 export const SALES_LH = { id: 'b1b2c3d4-0000-4000-8000-00000000e2e2', displayName: 'sales' };
 export const STAGING_LH = { id: 'c1b2c3d4-0000-4000-8000-00000000e2e3', displayName: 'staging' };
@@ -23,6 +25,7 @@ export interface FabricFixture {
   /** OneLake's rules in front of strict Azurite; the extension reaches it through LAKEHOUSE_ONELAKE_ENDPOINT. */
   proxy: OneLakeProxy;
   fabric: FakeFabric;
+  /** The user's tokens for the home tenant and the guest tenant (LAKEHOUSE_TEST_FABRIC_TOKEN). */
   token: string;
   entry: LakehouseEntry;
   store: LakehouseStore;
@@ -88,9 +91,12 @@ export async function fabricFixture(): Promise<FabricFixture> {
           { id: 'a1b2c3d4-0000-4000-8000-00000000e2e5', displayName: 'My workspace', type: 'Personal', lakehouses: [] },
         ],
       },
+      [GUEST_TENANT]: {
+        workspaces: [{ id: 'f1b2c3d4-0000-4000-8000-00000000e2e6', displayName: 'Fabrikam Shared', lakehouses: [] }],
+      },
     },
   });
-  const token = fabric.issueToken(TENANT, USER);
+  const token = `${fabric.issueToken(TENANT, USER)},${fabric.issueToken(GUEST_TENANT, USER)}`;
 
   // The same location the extension derives from discovery, reached through the proxy.
   const location = discoveredLocation(
