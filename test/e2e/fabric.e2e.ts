@@ -180,7 +180,11 @@ describe('Microsoft Fabric view, signed in (test token)', () => {
     await bench.runCommand('Lakehouse: Choose Fabric Tenant…');
     await input.fill('Enter a tenant');
     await bench.page.keyboard.press('Enter');
-    await expect.poll(() => input.inputValue()).toBe('');
+    // The second step: an input box asking for the tenant.
+    await bench.page
+      .locator(QUICK_INPUT)
+      .getByText(/tenant ID \(a GUID\) or a verified domain/)
+      .waitFor();
     await input.fill(GUEST_TENANT);
     await bench.page.keyboard.press('Enter');
     await bench.waitForTreeText(new RegExp(`^${USER} tenant ${GUEST_TENANT}`));
