@@ -72,7 +72,10 @@ export function activate(context: vscode.ExtensionContext) {
     staleAfterMs: () => parseDuration(settings().get<string>('lease.staleAfter', '12h'), 'lakehouse.lease.staleAfter'),
   });
   const prefs = new WorkspacePreferences(context.globalState);
-  const fabricProvider = new FabricTreeProvider(new FabricTreeModel(fabricStore, prefs, lakehouses), fabricStore);
+  const fabricProvider = new FabricTreeProvider(
+    new FabricTreeModel(fabricStore, prefs, lakehouses, async () => (await config.load()).entries),
+    fabricStore,
+  );
   const fabricView = vscode.window.createTreeView('lakehouse.fabric', {
     treeDataProvider: fabricProvider,
     showCollapseAll: true,
@@ -113,6 +116,7 @@ export function activate(context: vscode.ExtensionContext) {
     config.onDidChange(() => {
       lakehouses.reset();
       refresh();
+      fabricProvider.rerender();
     }),
     lakehouses.onDidChangeHeld(() => provider.refresh()),
     history,

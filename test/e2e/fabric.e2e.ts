@@ -155,6 +155,12 @@ describe('Microsoft Fabric view, signed in (test token)', () => {
     await collapseView(bench, 'Microsoft Fabric');
     await bench.screenshot('fabric-added');
     await bench.waitForTreeText(/Files\/metadata\.db, lease held by ana@laptop/);
+    // The Fabric view says it is in the project now, and no longer offers to add it.
+    await expandView(bench, 'Microsoft Fabric');
+    await bench.waitForTreeText(/^sales in lakehouse\.yml as sales$/);
+    const menu = (await bench.contextMenuEntries(/^sales in lakehouse\.yml/)).map((e) => e.label);
+    expect(menu).toContain('Open in Fabric');
+    expect(menu).not.toContain('Add Lakehouse…');
   });
 
   it('Sign Out stops using the session without a dialog; Sign In brings the account back', async () => {

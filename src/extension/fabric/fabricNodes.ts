@@ -22,6 +22,8 @@ export type FabricNode =
       workspace: FabricWorkspaceDetails;
       lakehouse: FabricLakehouse;
       entry: LakehouseEntry;
+      /** The name of this project's lakehouse.yml entry for it, when there is one. */
+      configuredAs?: string;
     }
   | {
       kind: 'catalog';
@@ -47,6 +49,8 @@ export function fabricContextValue(node: FabricNode): string {
       return `catalog.${node.view?.status ?? 'unknown'}${node.mine ? '.mine' : ''}`;
     case 'fabricWorkspace':
       return node.pinned ? 'fabricWorkspace.pinned' : 'fabricWorkspace';
+    case 'fabricLakehouse':
+      return node.configuredAs ? 'fabricLakehouse.added' : 'fabricLakehouse';
     default:
       return node.kind;
   }

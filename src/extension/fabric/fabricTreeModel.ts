@@ -16,6 +16,8 @@ export class FabricTreeModel {
     private readonly store: FabricStore,
     private readonly prefs: WorkspacePreferences,
     private readonly lakehouses: LakehouseService,
+    /** This project's configured lakehouses (lakehouse.yml), read locally. */
+    private readonly configured: () => Promise<LakehouseEntry[]>,
   ) {}
 
   async roots(): Promise<FabricNode[]> {
@@ -68,6 +70,7 @@ export class FabricTreeModel {
       case 'fabricWorkspace': {
         const list = await this.store.lakehouses(node.workspace.id);
         if (list.length === 0) return [empty(node, 'No lakehouses in this workspace')];
+        const configured = await this.configured().catch(() => []);
         return list.map(({ workspace, lakehouse, entry }) => ({
           kind: 'fabricLakehouse',
           id: `fabric:lh:${workspace.id}/${lakehouse.id}`,
@@ -75,6 +78,7 @@ export class FabricTreeModel {
           workspace,
           lakehouse,
           entry,
+          configuredAs: configured.find((c) => isSameLakehouse(c, workspace, lakehouse))?.name,
         }));
       }
       case 'fabricLakehouse': {
@@ -152,6 +156,19 @@ export class FabricTreeModel {
       return { ...base, error: describeError(error), mine: false };
     }
   }
+}
+
+/** A lakehouse.yml entry on OneLake naming this workspace and lakehouse, by GUID or by name. */
+function isSameLakehouse(
+  entry: LakehouseEntry,
+  workspace: { id: string; displayName: string },
+  lakehouse: { id: string; displayName: string },
+): boolean {
+  if (entry.location.kind !== 'onelake') return false;
+  const { container, item } = entry.location;
+  const sameWorkspace = container.toLowerCase() === workspace.id.toLowerCase() || container === workspace.displayName;
+  const sameItem = item.toLowerCase() === lakehouse.id.toLowerCase() || item === `${lakehouse.displayName}.Lakehouse`;
+  return sameWorkspace && sameItem;
 }
 
 function empty(node: FabricNode, message: string): FabricNode {

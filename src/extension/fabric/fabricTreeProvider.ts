@@ -84,6 +84,7 @@ export class FabricTreeProvider implements vscode.TreeDataProvider<FabricNode>, 
         break;
       case 'fabricLakehouse':
         item.iconPath = new vscode.ThemeIcon('database');
+        item.description = node.configuredAs ? `in lakehouse.yml as ${node.configuredAs}` : undefined;
         item.tooltip = `${node.lakehouse.displayName}\n${node.entry.location.uri}`;
         break;
       case 'catalog':
