@@ -157,6 +157,9 @@ describe('Microsoft Fabric view, signed in (test token)', () => {
     await bench.waitForTreeText(/Files\/metadata\.db, lease held by ana@laptop/);
     // The Fabric view says it is in the project now, and no longer offers to add it.
     await expandView(bench, 'Microsoft Fabric');
+    // Re-expanding the pane does not always restore the workspace's expansion; open it if needed.
+    const workspaceRow = await bench.waitForTreeText(/^Sales Analytics/);
+    if ((await workspaceRow.getAttribute('aria-expanded')) === 'false') await workspaceRow.click();
     await bench.waitForTreeText(/^sales in lakehouse\.yml as sales$/);
     const menu = (await bench.contextMenuEntries(/^sales in lakehouse\.yml/)).map((e) => e.label);
     expect(menu).toContain('Open in Fabric');
