@@ -12,6 +12,7 @@ import { ConfigError } from '../core/errors';
 import { resolveExtensionDirectory, type DuckDBOptions } from '../core/lake/duckdb';
 import { defaultHolder, TOOL } from '../core/identity';
 import { openCatalogLease } from '../core/lease/catalogLease';
+import { loopbackTestCredential, oneLakeEndpointOverride } from '../core/storage/endpoint';
 
 export interface CliEnv {
   cwd: string;
@@ -90,8 +91,13 @@ export function cliHolder(option: string | undefined, cli: CliEnv): string {
 }
 
 /** Entra credential for OneLake (az login, environment, managed identity…); loaded only when needed. */
-export async function cliCredential(entry: LakehouseEntry): Promise<TokenCredential | undefined> {
+export async function cliCredential(
+  entry: LakehouseEntry,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<TokenCredential | undefined> {
   if (entry.location.kind === 'azurite') return undefined;
+  // The loopback test rig (LAKEHOUSE_ONELAKE_ENDPOINT) gets a worthless fixed token, never a real one.
+  if (entry.location.kind === 'onelake' && oneLakeEndpointOverride(env)) return loopbackTestCredential();
   const { DefaultAzureCredential } = await import('@azure/identity');
   return new DefaultAzureCredential();
 }
@@ -119,7 +125,7 @@ export async function openCliLakehouse(
   const entry = resolveLakehouse(arg, opts, cli);
   const duckdb = cliDuckDBOptions(cli);
   const { store, guard } = await openCatalogLease(entry, {
-    credential: await cliCredential(entry),
+    credential: await cliCredential(entry, cli.env),
     holder: cliHolder(opts.holder, cli),
     tool: TOOL,
     duckdb,

@@ -6,7 +6,7 @@ import { redactSecrets } from '../config/credentials';
 import { LakehouseError } from '../errors';
 import type { LakehouseStore } from '../storage/blobStore';
 import { md5OfFile } from '../storage/contentHash';
-import { storageError, StorageError } from '../storage/storageErrors';
+import { storageError, storageFailure } from '../storage/storageErrors';
 import { forEachLimit } from '../util/pool';
 import { silentProgress, throwIfCancelled, type Progress } from '../util/progress';
 import { listLiveFiles } from './catalogFiles';
@@ -143,7 +143,7 @@ async function downloadCatalogIfChanged(
       }
     } catch (error) {
       if (storageError(error).status === 404) throw notFound(error);
-      throw new StorageError(`read ${entry.catalogPath}`, error);
+      throw storageFailure(`read ${entry.catalogPath}`, error);
     }
   }
   const file = `${mirror.baseFile}.download`;
@@ -154,7 +154,7 @@ async function downloadCatalogIfChanged(
   } catch (error) {
     await rm(file, { force: true });
     if (storageError(error).status === 404) throw notFound(error);
-    throw new StorageError(`download ${entry.catalogPath}`, error);
+    throw storageFailure(`download ${entry.catalogPath}`, error);
   }
 }
 
@@ -194,7 +194,7 @@ async function mirrorDataFiles(
       } catch (error) {
         await rm(tmp, { force: true });
         if (signal?.aborted) throw error;
-        throw new StorageError(`download ${state.dataPrefix}${file.path}`, error);
+        throw storageFailure(`download ${state.dataPrefix}${file.path}`, error);
       }
       done++;
       bytes += file.sizeBytes;

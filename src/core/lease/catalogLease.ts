@@ -1,5 +1,11 @@
 import type { TokenCredential } from '@azure/identity';
-import { authFor, openLakehouseStore, RequestCounter, type LakehouseStore } from '../storage/blobStore';
+import {
+  authFor,
+  openLakehouseStore,
+  RequestCounter,
+  type LakehouseStore,
+  type StorageAuth,
+} from '../storage/blobStore';
 import { tablesUrl } from '../storage/location';
 import { catalogFileName, type LakehouseEntry } from '../config/lakehouseConfig';
 import { createEmptyCatalog } from '../lake/emptyCatalog';
@@ -8,11 +14,17 @@ import { LeaseGuard } from './leaseGuard';
 
 export interface CatalogLeaseDeps {
   credential?: TokenCredential;
+  /** Overrides the auth the location implies (an account key the user stored for a plain Blob account). */
+  auth?: StorageAuth;
   holder: string;
   tool: string;
   duckdb: DuckDBOptions;
   counter?: RequestCounter;
   now?: () => Date;
+  /** Above this size the catalog commit stages and copies (default: Put Blob's 5000 MiB). Tests lower it. */
+  singleShotLimitBytes?: number;
+  /** Headers the service ignored that guard nothing (tier, ACL): for the log. */
+  onIgnoredHeaders?: (headers: string[], request: string) => void;
 }
 
 /** The store and lease guard for one configured lakehouse's catalog. */
@@ -20,7 +32,10 @@ export async function openCatalogLease(
   entry: LakehouseEntry,
   deps: CatalogLeaseDeps,
 ): Promise<{ store: LakehouseStore; guard: LeaseGuard }> {
-  const store = await openLakehouseStore(entry.location, authFor(entry.location, deps.credential), deps.counter);
+  const store = await openLakehouseStore(entry.location, deps.auth ?? authFor(entry.location, deps.credential), {
+    counter: deps.counter,
+    onIgnoredHeaders: deps.onIgnoredHeaders,
+  });
   const guard = new LeaseGuard({
     blob: store.blob(entry.catalogPath),
     catalogName: catalogFileName(entry),
@@ -29,6 +44,8 @@ export async function openCatalogLease(
     tool: deps.tool,
     now: deps.now,
     createEmptyCatalog: () => createEmptyCatalog(tablesUrl(entry.location), deps.duckdb),
+    stagingBlob: (suffix) => store.blob(`${entry.catalogPath}${suffix}`),
+    singleShotLimitBytes: deps.singleShotLimitBytes,
   });
   return { store, guard };
 }

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { BlockBlobClient } from '@azure/storage-blob';
 import { LakehouseError } from '../errors';
+import { replaceBlob } from '../storage/atomicReplace';
 import { md5OfBytes, md5OfFile } from '../storage/contentHash';
-import { isStorageCode, storageError, StorageError } from '../storage/storageErrors';
+import { isStorageCode, storageError, storageFailure } from '../storage/storageErrors';
 import {
   CatalogBusyError,
   CatalogChangedError,
@@ -25,6 +26,10 @@ export interface LeaseGuardOptions {
   now?: () => Date;
   /** Bytes of a valid empty catalog, made on demand when the blob does not exist yet. */
   createEmptyCatalog?: () => Promise<Uint8Array>;
+  /** A new blob next to the catalog (`metadata.db<suffix>`), to stage a catalog too large for one Put Blob. */
+  stagingBlob?: (suffix: string) => BlockBlobClient;
+  /** Above this size the catalog is staged and copied instead of put in one request (tests lower it). */
+  singleShotLimitBytes?: number;
 }
 
 /** A lease this process holds. `etag` follows every write made under it. */
@@ -114,7 +119,7 @@ export class LeaseGuard {
         await this.createCatalog();
         return this.acquire(options);
       }
-      if (!isStorageCode(error, 'LeaseAlreadyPresent')) throw new StorageError(`lease ${catalogName}`, error);
+      if (!isStorageCode(error, 'LeaseAlreadyPresent')) throw storageFailure(`lease ${catalogName}`, error);
       const view = await this.inspect();
       if (options.breakIfStale && view.status === 'stale') {
         await this.breakJudged(view);
@@ -141,7 +146,7 @@ export class LeaseGuard {
       // acquire and stamp: it won, we did not.
       if (isStorageCode(error, ...LEASE_GONE)) throw new CatalogBusyError(await this.inspect(), catalogName);
       await this.releaseQuietly(leaseId);
-      throw new StorageError(`stamp the lease on ${catalogName}`, error);
+      throw storageFailure(`stamp the lease on ${catalogName}`, error);
     }
   }
 
@@ -172,10 +177,12 @@ export class LeaseGuard {
   }
 
   /**
-   * Uploads a new catalog under the lease as one Put Blob (or Put Block List):
-   * atomic, only if the blob is still the one this lease last wrote (If-Match),
-   * with the stamp re-sent because Put Blob replaces metadata, and Content-MD5
-   * set so a later pull can tell content changes from metadata changes.
+   * Uploads a new catalog under the lease, atomically (one Put Blob, or for a
+   * catalog larger than one request a staged copy: never blocks onto the
+   * existing file, which OneLake refuses), only if the blob is still the one
+   * this lease last wrote (If-Match), with the stamp re-sent because a replace
+   * resets metadata, and Content-MD5 set so a later pull can tell content
+   * changes from metadata changes.
    */
   async upload(
     held: HeldLease,
@@ -184,16 +191,16 @@ export class LeaseGuard {
   ): Promise<string> {
     const { blob, catalogName } = this.options;
     const md5 = 'file' in data ? await md5OfFile(data.file) : md5OfBytes(data);
-    const options = {
-      conditions: { leaseId: held.leaseId, ifMatch: held.etag },
-      // Publish adds parent_md5, so an ambiguous answer can be settled by what the remote holds.
-      metadata: { ...extraMetadata, ...stampToMetadata(held.stamp) },
-      blobHTTPHeaders: { blobContentType: 'application/vnd.sqlite3', blobContentMD5: Buffer.from(md5, 'base64') },
-    };
     try {
-      const response =
-        'file' in data ? await blob.uploadFile(data.file, options) : await blob.uploadData(Buffer.from(data), options);
-      held.etag = response.etag ?? held.etag;
+      held.etag =
+        (await replaceBlob(blob, data, {
+          conditions: { leaseId: held.leaseId, ifMatch: held.etag },
+          // Publish adds parent_md5, so an ambiguous answer can be settled by what the remote holds.
+          metadata: { ...extraMetadata, ...stampToMetadata(held.stamp) },
+          headers: { blobContentType: 'application/vnd.sqlite3', blobContentMD5: Buffer.from(md5, 'base64') },
+          singleShotLimitBytes: this.options.singleShotLimitBytes,
+          stagingBlob: this.options.stagingBlob,
+        })) || held.etag;
       return held.etag;
     } catch (error) {
       if (isStorageCode(error, ...LEASE_GONE))
@@ -207,7 +214,7 @@ export class LeaseGuard {
           lastModified: props.lastModified,
         });
       }
-      throw new StorageError(`upload ${catalogName}`, error);
+      throw storageFailure(`upload ${catalogName}`, error);
     }
   }
 
@@ -219,7 +226,7 @@ export class LeaseGuard {
       if (isStorageCode(error, ...LEASE_GONE) || storageError(error).status === 412) {
         throw new LeaseLostError(this.options.catalogName, storageError(error).code ?? 'lease gone');
       }
-      throw new StorageError(`check the lease on ${this.options.catalogName}`, error);
+      throw storageFailure(`check the lease on ${this.options.catalogName}`, error);
     }
   }
 
@@ -228,7 +235,7 @@ export class LeaseGuard {
       await this.options.blob.getBlobLeaseClient(held.leaseId).releaseLease();
     } catch (error) {
       if (!isStorageCode(error, ...LEASE_GONE))
-        throw new StorageError(`release the lease on ${this.options.catalogName}`, error);
+        throw storageFailure(`release the lease on ${this.options.catalogName}`, error);
       // "Not present" is not proof of a loss: the SDK retries a release whose response was lost,
       // and the retry finds the lease already released. Only someone else holding it now is a loss.
       const view = await this.inspect();
@@ -258,7 +265,7 @@ export class LeaseGuard {
       await this.options.blob.getBlobLeaseClient().breakLease(0);
     } catch (error) {
       if (!isStorageCode(error, 'LeaseNotPresentWithLeaseOperation')) {
-        throw new StorageError(`break the lease on ${this.options.catalogName}`, error);
+        throw storageFailure(`break the lease on ${this.options.catalogName}`, error);
       }
     }
     return view;
@@ -275,7 +282,7 @@ export class LeaseGuard {
         if (now.status === 'held' || now.status === 'stale') throw new CatalogBusyError(now, this.options.catalogName);
         throw new LeaseChangedError(this.options.catalogName);
       }
-      throw new StorageError(`break the lease on ${this.options.catalogName}`, error);
+      throw storageFailure(`break the lease on ${this.options.catalogName}`, error);
     }
   }
 
@@ -297,7 +304,7 @@ export class LeaseGuard {
         storageError(error).status === 412
       )
         return;
-      throw new StorageError(`create ${this.options.catalogName}`, error);
+      throw storageFailure(`create ${this.options.catalogName}`, error);
     }
   }
 
@@ -315,7 +322,7 @@ export class LeaseGuard {
       };
     } catch (error) {
       if (storageError(error).status === 404) return { exists: false };
-      throw new StorageError(`read ${this.options.catalogName}`, error);
+      throw storageFailure(`read ${this.options.catalogName}`, error);
     }
   }
 

@@ -1,7 +1,7 @@
 import type { DeltaLogStore } from '../delta';
 import type { LakehouseStore } from '../storage/blobStore';
 import { normalizeItemPath } from '../storage/location';
-import { isStorageCode, storageError, StorageError } from '../storage/storageErrors';
+import { isStorageCode, storageError, storageFailure } from '../storage/storageErrors';
 
 /**
  * Delta logs on blob storage, rooted at the catalog's data folder (`Tables/`).
@@ -15,7 +15,7 @@ export function blobDeltaLogStore(store: LakehouseStore, dataPrefix: string): De
       return new Uint8Array(await store.blob(full(path)).downloadToBuffer());
     } catch (error) {
       if (storageError(error).status === 404) return undefined;
-      throw new StorageError(`read ${full(path)}`, error);
+      throw storageFailure(`read ${full(path)}`, error);
     }
   };
   return {
@@ -28,7 +28,7 @@ export function blobDeltaLogStore(store: LakehouseStore, dataPrefix: string): De
           if (item.kind === 'blob') names.push(item.name.slice(prefix.length));
         }
       } catch (error) {
-        throw new StorageError(`list ${full(dir)}`, error);
+        throw storageFailure(`list ${full(dir)}`, error);
       }
       return names;
     },
@@ -38,7 +38,7 @@ export function blobDeltaLogStore(store: LakehouseStore, dataPrefix: string): De
         return 'written';
       } catch (error) {
         if (!isStorageCode(error, 'BlobAlreadyExists') && storageError(error).status !== 409)
-          throw new StorageError(`write ${full(path)}`, error);
+          throw storageFailure(`write ${full(path)}`, error);
         // The SDK retries a put whose answer was lost; its retry finds our own object. Same bytes
         // (commit files carry timestamps, so another writer's differ) means we wrote it.
         const existing = await read(path);
@@ -49,7 +49,7 @@ export function blobDeltaLogStore(store: LakehouseStore, dataPrefix: string): De
       try {
         await store.blob(full(path)).uploadData(Buffer.from(bytes));
       } catch (error) {
-        throw new StorageError(`write ${full(path)}`, error);
+        throw storageFailure(`write ${full(path)}`, error);
       }
     },
   };

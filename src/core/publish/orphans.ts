@@ -8,7 +8,7 @@ import { remoteDataPrefix } from '../lake/dataPrefix';
 import type { DuckDBSession } from '../lake/duckdb';
 import type { HeldLease, LeaseGuard } from '../lease/leaseGuard';
 import type { LakehouseStore } from '../storage/blobStore';
-import { StorageError } from '../storage/storageErrors';
+import { storageFailure } from '../storage/storageErrors';
 import { downloadToFile } from '../storage/transfer';
 
 export interface OrphanFile {
@@ -76,7 +76,7 @@ export async function findOrphans(options: {
         });
       }
     } catch (error) {
-      throw new StorageError(`list ${prefix}`, error);
+      throw storageFailure(`list ${prefix}`, error);
     }
     let deleted = 0;
     if (held) {

@@ -13,7 +13,7 @@ import { CatalogChangedError } from '../lease/leaseErrors';
 import type { HeldLease, LeaseGuard } from '../lease/leaseGuard';
 import type { LakehouseStore } from '../storage/blobStore';
 import { md5OfFile } from '../storage/contentHash';
-import { storageError, StorageError } from '../storage/storageErrors';
+import { storageError, storageFailure } from '../storage/storageErrors';
 import { uploadIfAbsent } from '../storage/transfer';
 import { forEachLimit } from '../util/pool';
 import { silentProgress, throwIfCancelled, type Progress } from '../util/progress';
@@ -376,7 +376,7 @@ async function readKnown(
     >;
   } catch (error) {
     if (storageError(error).status === 404 || error instanceof SyntaxError) return undefined;
-    throw new StorageError('read the last Delta export state', error);
+    throw storageFailure('read the last Delta export state', error);
   }
 }
 

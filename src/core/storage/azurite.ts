@@ -52,7 +52,6 @@ export async function startAzurite(options: AzuriteOptions): Promise<AzuriteServ
       options.location,
       '--silent',
       '--skipApiVersionCheck',
-      '--loose',
       '--disableTelemetry',
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },

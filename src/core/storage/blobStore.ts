@@ -1,8 +1,12 @@
-import type { BlockBlobClient, ContainerClient, RequestPolicy, RequestPolicyFactory } from '@azure/storage-blob';
+import type { BlockBlobClient, ContainerClient } from '@azure/storage-blob';
 import type { TokenCredential } from '@azure/identity';
 import { ConfigError } from '../errors';
 import { AZURITE_ACCOUNT, AZURITE_KEY } from './azurite';
+import { blobServiceUrl, isLoopbackUrl, oneLakeEndpointOverride } from './endpoint';
 import { itemBlobName, type LakehouseLocation } from './location';
+import { loopbackBearerPolicy } from './loopbackBearer';
+import { rejectedHeadersPolicy } from './rejectedHeaders';
+import { addWirePolicies, type WirePolicy } from './wirePolicies';
 
 export type StorageAuth =
   { kind: 'sharedKey'; account: string; key: string } | { kind: 'token'; credential: TokenCredential };
@@ -48,21 +52,44 @@ export function authFor(location: LakehouseLocation, credential: TokenCredential
   return { kind: 'token', credential };
 }
 
+export interface StoreOptions {
+  counter?: RequestCounter;
+  /**
+   * Testing aid: the loopback Blob API root OneLake locations are served from
+   * (the rig's OneLake-shaped proxy). Defaults to LAKEHOUSE_ONELAKE_ENDPOINT.
+   */
+  oneLakeEndpoint?: string;
+  /** Told about headers the service ignored that guard nothing (tier, ACL, owner); log them at most. */
+  onIgnoredHeaders?: (headers: string[], request: string) => void;
+}
+
 export async function openLakehouseStore(
   location: LakehouseLocation,
   auth: StorageAuth,
-  counter: RequestCounter = new RequestCounter(),
+  options: StoreOptions | RequestCounter = {},
 ): Promise<LakehouseStore> {
+  const opts = options instanceof RequestCounter ? { counter: options } : options;
+  const counter = opts.counter ?? new RequestCounter();
+  const serviceUrl = blobServiceUrl(location, opts.oneLakeEndpoint ?? oneLakeEndpointOverride());
   // Loaded on first use so the extension activates without paying for the SDK.
-  const { BlobServiceClient, StorageSharedKeyCredential, newPipeline } = await import('@azure/storage-blob');
+  const { AnonymousCredential, BlobServiceClient, StorageSharedKeyCredential, newPipeline } =
+    await import('@azure/storage-blob');
+  // The SDK refuses bearer tokens over plain http; the loopback test rig is plain http, so
+  // there (and only there) the token is set by our own policy.
+  const loopbackToken = auth.kind === 'token' && serviceUrl.startsWith('http://') && isLoopbackUrl(new URL(serviceUrl));
   const credential =
-    auth.kind === 'sharedKey' ? new StorageSharedKeyCredential(auth.account, auth.key) : auth.credential;
+    auth.kind === 'sharedKey'
+      ? new StorageSharedKeyCredential(auth.account, auth.key)
+      : loopbackToken
+        ? new AnonymousCredential()
+        : auth.credential;
   const pipeline = newPipeline(credential, {
     retryOptions: { maxTries: 4, retryDelayInMs: 200, maxRetryDelayInMs: 2_000 },
     userAgentOptions: { userAgentPrefix: 'lakehouse-dev' },
   });
-  pipeline.factories.push(countingPolicy(counter));
-  const service = new BlobServiceClient(location.accountUrl, pipeline);
+  if (loopbackToken && auth.kind === 'token') pipeline.factories.push(loopbackBearerPolicy(auth.credential));
+  const service = new BlobServiceClient(serviceUrl, pipeline);
+  addWirePolicies(service, [rejectedHeadersPolicy(opts.onIgnoredHeaders), countingPolicy(counter)]);
   const container = service.getContainerClient(location.container);
   return {
     location,
@@ -72,15 +99,12 @@ export async function openLakehouseStore(
   };
 }
 
-function countingPolicy(counter: RequestCounter): RequestPolicyFactory {
+function countingPolicy(counter: RequestCounter): WirePolicy {
   return {
-    create(next: RequestPolicy): RequestPolicy {
-      return {
-        sendRequest(request) {
-          counter.record(request.method);
-          return next.sendRequest(request);
-        },
-      };
+    name: 'lakehouseRequestCounter',
+    sendRequest(request, next) {
+      counter.record(request.method);
+      return next(request as never);
     },
   };
 }

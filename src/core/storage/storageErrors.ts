@@ -29,3 +29,13 @@ export class StorageError extends LakehouseError {
     );
   }
 }
+
+/**
+ * The error to throw for a failed storage call: errors that are already typed
+ * and actionable (an ignored lease header, a cancellation) pass through as they
+ * are; anything else is wrapped with what was being done.
+ */
+export function storageFailure(action: string, error: unknown): LakehouseError {
+  if (error instanceof LakehouseError) return error;
+  return new StorageError(action, error);
+}

@@ -1,5 +1,5 @@
 import type { LakehouseStore } from './blobStore';
-import { StorageError } from './storageErrors';
+import { storageFailure } from './storageErrors';
 
 /**
  * Folders directly under a path of the lakehouse item (one List Blobs call per
@@ -14,7 +14,7 @@ export async function listFolders(store: LakehouseStore, path: string, limit = 5
       if (names.length >= limit) break;
     }
   } catch (error) {
-    throw new StorageError(`list ${path}`, error);
+    throw storageFailure(`list ${path}`, error);
   }
   return names.filter((n) => n.length > 0 && !n.startsWith('_')).sort((a, b) => a.localeCompare(b));
 }

@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { BlockBlobClient } from '@azure/storage-blob';
-import { isStorageCode, storageError, StorageError } from './storageErrors';
+import { isStorageCode, storageError, storageFailure } from './storageErrors';
 
 /** Downloads a blob to a file; returns the ETag the bytes belong to. */
 export async function downloadToFile(blob: BlockBlobClient, dest: string, signal?: AbortSignal): Promise<string> {
@@ -10,7 +10,7 @@ export async function downloadToFile(blob: BlockBlobClient, dest: string, signal
     const response = await blob.downloadToFile(dest, 0, undefined, { abortSignal: signal });
     return response.etag ?? '';
   } catch (error) {
-    throw new StorageError(`download ${blob.name}`, error);
+    throw storageFailure(`download ${blob.name}`, error);
   }
 }
 
@@ -23,12 +23,20 @@ export async function uploadIfAbsent(
   blob: BlockBlobClient,
   file: string,
   signal?: AbortSignal,
+  options: { maxSingleShotSize?: number } = {},
 ): Promise<'written' | 'exists'> {
   try {
-    await blob.uploadFile(file, { conditions: { ifNoneMatch: '*' }, abortSignal: signal });
+    // A new blob may be built from blocks (large files). Onto an existing one OneLake refuses
+    // the first Put Block with 409 BlobOperationNotSupported, which means 'exists' here too.
+    await blob.uploadFile(file, {
+      conditions: { ifNoneMatch: '*' },
+      abortSignal: signal,
+      maxSingleShotSize: options.maxSingleShotSize,
+    });
     return 'written';
   } catch (error) {
-    if (isStorageCode(error, 'BlobAlreadyExists') || storageError(error).status === 409) return 'exists';
-    throw new StorageError(`upload ${blob.name}`, error);
+    if (isStorageCode(error, 'BlobAlreadyExists', 'BlobOperationNotSupported') || storageError(error).status === 409)
+      return 'exists';
+    throw storageFailure(`upload ${blob.name}`, error);
   }
 }

@@ -138,13 +138,18 @@ export const peerPython = join(
   'bin/python',
 );
 
+// Exits with os._exit once the result is written: under load, delta-rs's native threads
+// sometimes abort during interpreter teardown ("terminate called without an active
+// exception") after the work is done, which failed the crash matrix with nothing wrong.
 const DELTA_RS_SCRIPT = `
-import json, sys
+import json, os, sys
 import deltalake, pyarrow.parquet as pq
 dt = deltalake.DeltaTable(sys.argv[1])
 table = dt.to_pyarrow_table()
 pq.write_table(table, sys.argv[2])
 print(json.dumps({"version": dt.version(), "files": len(dt.file_uris()), "rows": table.num_rows}))
+sys.stdout.flush()
+os._exit(0)
 `;
 
 export interface DeltaRsResult extends TableContent {

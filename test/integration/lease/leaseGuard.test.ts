@@ -6,13 +6,13 @@ import {
   LeaseNotStaleError,
 } from '../../../src/core/lease/leaseErrors';
 import { md5OfBytes } from '../../../src/core/storage/contentHash';
-import { freshLakehouse, guardFor } from '../support/lakehouse';
+import { freshLakehouse, guardFor, FLAVORS } from '../support/lakehouse';
 
 const HOUR = 3_600_000;
 
-describe('LeaseGuard on Azurite', () => {
+describe.each(FLAVORS)('LeaseGuard on Azurite (%s)', (flavor) => {
   it('creates an empty DuckLake catalog when there is none, leases and stamps it, and releases', async () => {
-    const { store, guard, entry } = await freshLakehouse();
+    const { store, guard, entry } = await freshLakehouse({ flavor });
     const held = await guard.acquire({ operation: 'run' });
     const bytes = await store.blob(entry.catalogPath).downloadToBuffer();
     expect(bytes.subarray(0, 16).toString('latin1')).toBe('SQLite format 3\0');
@@ -30,7 +30,7 @@ describe('LeaseGuard on Azurite', () => {
   });
 
   it('refuses a second holder with the first one named, and never overwrites an existing catalog on create', async () => {
-    const { guard, entry, store } = await freshLakehouse();
+    const { guard, entry, store } = await freshLakehouse({ flavor });
     const held = await guard.acquire({ operation: 'publish' });
     const before = await store.blob(entry.catalogPath).getProperties();
     const other = guardFor(entry, store, { holder: 'bob@desk' });
@@ -45,7 +45,7 @@ describe('LeaseGuard on Azurite', () => {
   });
 
   it('keeps the stamp through a catalog upload, and refuses a lost update before writing', async () => {
-    const { guard, entry, store } = await freshLakehouse();
+    const { guard, entry, store } = await freshLakehouse({ flavor });
     const blob = store.blob(entry.catalogPath);
     await guard.release(await guard.acquire({ operation: 'setup' }));
     const pulledBytes = await blob.downloadToBuffer();
@@ -70,7 +70,7 @@ describe('LeaseGuard on Azurite', () => {
   });
 
   it('does not count a lease taken and released in between as a change', async () => {
-    const { guard, entry, store } = await freshLakehouse();
+    const { guard, entry, store } = await freshLakehouse({ flavor });
     const blob = store.blob(entry.catalogPath);
     await guard.release(await guard.acquire({ operation: 'setup' }));
     const pulled = { etag: (await blob.getProperties()).etag!, md5: md5OfBytes(await blob.downloadToBuffer()) };
@@ -84,7 +84,7 @@ describe('LeaseGuard on Azurite', () => {
   });
 
   it('measures a lease without a stamp from Last-Modified, so it is not instantly stale', async () => {
-    const { guard, entry, store } = await freshLakehouse({ staleAfter: '1h' });
+    const { guard, entry, store } = await freshLakehouse({ flavor, staleAfter: '1h' });
     const blob = store.blob(entry.catalogPath);
     await blob.uploadData(Buffer.from('not ours'));
     await blob.getBlobLeaseClient().acquireLease(-1); // another tool: lease, no stamp
@@ -101,7 +101,7 @@ describe('LeaseGuard on Azurite', () => {
   });
 
   it('reports a lease lost mid-run and writes nothing', async () => {
-    const { guard, entry, store } = await freshLakehouse();
+    const { guard, entry, store } = await freshLakehouse({ flavor });
     const blob = store.blob(entry.catalogPath);
     const held = await guard.acquire({ operation: 'run' });
     const content = await blob.downloadToBuffer();
@@ -114,7 +114,7 @@ describe('LeaseGuard on Azurite', () => {
   });
 
   it('shows breaking and broken states and lets a broken lease be taken', async () => {
-    const { guard, entry, store } = await freshLakehouse();
+    const { guard, entry, store } = await freshLakehouse({ flavor });
     const blob = store.blob(entry.catalogPath);
     const held = await guard.acquire({ operation: 'run' });
     await blob.getBlobLeaseClient().breakLease(30);

@@ -1,12 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { freshLakehouse, guardFor, runCli, startCli } from '../support/lakehouse';
+import { freshLakehouse, guardFor, runCli, startCli, FLAVORS } from '../support/lakehouse';
 
 const HOUR = 3_600_000;
 
-describe('lease across real OS processes', () => {
+describe.each(FLAVORS)('lease across real OS processes (%s)', (flavor) => {
   it('race: 8 processes acquire at once, exactly one holds, 7 fail busy within 2 s', async () => {
-    const { guard, location } = await freshLakehouse();
+    const { guard, location } = await freshLakehouse({ flavor });
     await guard.release(await guard.acquire({ operation: 'setup' })); // the catalog exists
 
     const results = await Promise.all(
@@ -29,7 +29,7 @@ describe('lease across real OS processes', () => {
   });
 
   it('stale race: 20 rounds of 8 breakers, never two holders', async () => {
-    const { guard, entry, store, location } = await freshLakehouse();
+    const { guard, entry, store, location } = await freshLakehouse({ flavor });
     await guard.release(await guard.acquire({ operation: 'setup' }));
     for (let round = 0; round < 20; round++) {
       // A crashed run that took the lease an hour ago.
@@ -66,7 +66,7 @@ describe('lease across real OS processes', () => {
   });
 
   it('crash: a holder killed with SIGKILL blocks the next run until the threshold passes, which then breaks and proceeds', async () => {
-    const { guard, location } = await freshLakehouse();
+    const { guard, location } = await freshLakehouse({ flavor });
     await guard.release(await guard.acquire({ operation: 'setup' }));
     const { child } = await startCli([
       'lease',
@@ -115,7 +115,7 @@ describe('lease across real OS processes', () => {
   });
 
   it('status, release and break work from the CLI with documented exit codes', async () => {
-    const { location } = await freshLakehouse();
+    const { location } = await freshLakehouse({ flavor });
     const cwd = (await import('node:fs')).mkdtempSync(
       (await import('node:path')).join((await import('node:os')).tmpdir(), 'lh-cli-'),
     );

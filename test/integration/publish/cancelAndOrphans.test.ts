@@ -3,14 +3,14 @@ import { CancelledError } from '../../../src/core/errors';
 import { findOrphans } from '../../../src/core/publish/orphans';
 import { md5OfBytes } from '../../../src/core/storage/contentHash';
 import { countBlobs, Developer } from '../support/developer';
-import { freshLakehouse } from '../support/lakehouse';
+import { freshLakehouse, FLAVORS } from '../support/lakehouse';
 
 const developers: Developer[] = [];
 afterEach(() => developers.splice(0).forEach((d) => d.close()));
 
-describe('cancelling a publish, and the orphans it leaves', () => {
+describe.each(FLAVORS)('cancelling a publish, and the orphans it leaves (%s)', (flavor) => {
   it('cancel after the uploads: remote catalog untouched, lease free, journal gone; the orphans are listed and cleaned', async () => {
-    const lake = await freshLakehouse();
+    const lake = await freshLakehouse({ flavor });
     await lake.guard.release(await lake.guard.acquire({ operation: 'setup' }));
     const ana = await Developer.create(lake, 'ana');
     developers.push(ana);

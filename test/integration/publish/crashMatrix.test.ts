@@ -9,7 +9,7 @@ import type { PublishJournal } from '../../../src/core/publish/journal';
 import { md5OfBytes } from '../../../src/core/storage/contentHash';
 import { contentHash, readWithDeltaRs, readWithDuckDBDelta } from '../delta/helpers';
 import { Developer, downloadFolder } from '../support/developer';
-import { duckdb, freshLakehouse, runCli } from '../support/lakehouse';
+import { duckdb, freshLakehouse, runCli, FLAVORS } from '../support/lakehouse';
 
 const STEPS = ['leased', 'maintained', 'data-uploaded', 'committing', 'committed', 'exported'] as const;
 const TABLES = ['readings', 'sites'];
@@ -30,10 +30,10 @@ async function localContent(mirror: LocalMirror): Promise<Record<string, { rows:
   }
 }
 
-describe('publish crash matrix (the publishing process SIGKILLed after each step)', () => {
+describe.each(FLAVORS)('publish crash matrix (the publishing process SIGKILLed after each step) (%s)', (flavor) => {
   for (const step of STEPS) {
     it(`killed after '${step}': remote is old or new, Delta reads, a rerun finishes the job`, async () => {
-      const lake = await freshLakehouse();
+      const lake = await freshLakehouse({ flavor });
       await lake.guard.release(await lake.guard.acquire({ operation: 'setup' }));
       // Someone published v0 of both tables before.
       const earlier = await Developer.create(lake, 'earlier');

@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readWithDeltaRs, readWithDuckDBDelta } from '../delta/helpers';
 import { Developer, downloadFolder } from '../support/developer';
-import { freshLakehouse, runCli } from '../support/lakehouse';
+import { freshLakehouse, runCli, FLAVORS } from '../support/lakehouse';
 
-describe('lakehouse export-delta (recovery)', () => {
+describe.each(FLAVORS)('lakehouse export-delta (recovery) (%s)', (flavor) => {
   it('writes the Delta logs a publish skipped, from the remote catalog, under the lease', async () => {
-    const lake = await freshLakehouse();
+    const lake = await freshLakehouse({ flavor });
     await lake.guard.release(await lake.guard.acquire({ operation: 'setup' }));
     const ana = await Developer.create(lake, 'ana');
     try {

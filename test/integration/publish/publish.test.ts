@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CatalogChangedError } from '../../../src/core/lease/leaseErrors';
 import { contentHash, readWithDeltaRs, readWithDuckDBDelta } from '../delta/helpers';
 import { countBlobs, Developer, downloadFolder } from '../support/developer';
-import { freshLakehouse } from '../support/lakehouse';
+import { freshLakehouse, FLAVORS } from '../support/lakehouse';
 
 const developers: Developer[] = [];
 afterEach(() => developers.splice(0).forEach((d) => d.close()));
@@ -28,9 +28,9 @@ async function readBack(dev: Developer, table: string) {
   return { expected, duckdb: await readWithDuckDBDelta(folder), deltaRs: await readWithDeltaRs(folder) };
 }
 
-describe('publish to Azurite, read back as Delta by two independent readers', () => {
+describe.each(FLAVORS)('publish to Azurite, read back as Delta by two independent readers (%s)', (flavor) => {
   it('first publish, incremental, deletes, compaction and an added column all read back identically', async () => {
-    const lake = await freshLakehouse();
+    const lake = await freshLakehouse({ flavor });
     await lake.guard.release(await lake.guard.acquire({ operation: 'setup' }));
     const ana = await developer(lake, 'ana');
     await ana.pull();
@@ -84,7 +84,7 @@ describe('publish to Azurite, read back as Delta by two independent readers', ()
   });
 
   it('conflict: two developers pull, both run, both publish; the second is refused before uploading anything', async () => {
-    const lake = await freshLakehouse();
+    const lake = await freshLakehouse({ flavor });
     await lake.guard.release(await lake.guard.acquire({ operation: 'setup' }));
     const ana = await developer(lake, 'ana');
     const bob = await developer(lake, 'bob');
@@ -107,7 +107,7 @@ describe('publish to Azurite, read back as Delta by two independent readers', ()
   });
 
   it('makes at most k + 8 requests plus 2 per changed table for k new files', async () => {
-    const lake = await freshLakehouse();
+    const lake = await freshLakehouse({ flavor });
     await lake.guard.release(await lake.guard.acquire({ operation: 'setup' }));
     const ana = await developer(lake, 'ana');
     await ana.pull();
@@ -127,7 +127,7 @@ describe('publish to Azurite, read back as Delta by two independent readers', ()
   });
 
   it('has nothing to publish right after a pull', async () => {
-    const lake = await freshLakehouse();
+    const lake = await freshLakehouse({ flavor });
     await lake.guard.release(await lake.guard.acquire({ operation: 'setup' }));
     const ana = await developer(lake, 'ana');
     await ana.pull();

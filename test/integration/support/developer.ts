@@ -22,7 +22,10 @@ export class Developer {
     readonly session: DuckDBSession,
   ) {
     this.mirror = new LocalMirror(mkdtempSync(join(tmpdir(), `lakehouse-dev-${name}-`)));
-    this.guard = guardFor(lake.entry, lake.store, { holder: `${name}@laptop` });
+    this.guard = guardFor(lake.entry, lake.store, {
+      holder: `${name}@laptop`,
+      singleShotLimitBytes: lake.singleShotLimitBytes,
+    });
   }
 
   static async create(lake: Lake, name: string): Promise<Developer> {

@@ -1,37 +1,95 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
-import { inject } from 'vitest';
+import { afterAll, inject } from 'vitest';
 import { resolveEntries, type LakehouseEntry } from '../../../src/core/config/lakehouseConfig';
 import { openCatalogLease } from '../../../src/core/lease/catalogLease';
 import { LeaseGuard } from '../../../src/core/lease/leaseGuard';
+import { loopbackTestCredential, ONELAKE_ENDPOINT_ENV } from '../../../src/core/storage/endpoint';
+import { startOneLakeProxy, type OneLakeProxy } from '../../support/onelakeProxy';
 
 export const CLI = resolve(__dirname, '../../../dist/cli.js');
 export const duckdb = { extensionDirectory: process.env.LAKEHOUSE_DUCKDB_EXTENSIONS };
 
-/** A fresh container (workspace) per test on the shared Azurite, so tests never see each other's blobs. */
-export async function freshLakehouse(opts: { staleAfter?: string; createContainer?: boolean } = {}) {
-  const url = new URL(inject('azuriteUrl'));
-  const container = `ws-${randomBytes(6).toString('hex')}`;
-  const location = `azurite://${url.host}/${container}/test.Lakehouse`;
+/**
+ * Where the storage suites run: plain strict Azurite, or the same Azurite
+ * behind the OneLake-shaped proxy (OneLake's paths, bearer tokens and rules).
+ * Both go through the product's own store factory.
+ */
+export type StorageFlavor = 'azurite' | 'onelake';
+export const FLAVORS: StorageFlavor[] = ['azurite', 'onelake'];
+
+let rig: Promise<OneLakeProxy> | undefined;
+
+/**
+ * The OneLake-shaped proxy for this test file, started on first use. Its
+ * endpoint goes into LAKEHOUSE_ONELAKE_ENDPOINT, so in-process stores and the
+ * CLI processes the tests spawn both reach OneLake locations through it.
+ */
+export function oneLakeRig(): Promise<OneLakeProxy> {
+  rig ??= startOneLakeProxy({ azurite: inject('azuriteUrl') }).then((proxy) => {
+    process.env[ONELAKE_ENDPOINT_ENV] = proxy.blobEndpoint;
+    return proxy;
+  });
+  return rig;
+}
+
+afterAll(async () => {
+  if (!rig) return;
+  const proxy = await rig;
+  rig = undefined;
+  delete process.env[ONELAKE_ENDPOINT_ENV];
+  await proxy.stop();
+});
+
+/**
+ * A fresh workspace per test, so tests never see each other's blobs: a new
+ * Azurite container, or on the OneLake flavor a new Fabric workspace (a name
+ * with spaces and capitals, as real ones have) registered with the proxy.
+ */
+export async function freshLakehouse(
+  opts: { staleAfter?: string; createContainer?: boolean; flavor?: StorageFlavor; singleShotLimitBytes?: number } = {},
+) {
+  const suffix = randomBytes(6).toString('hex');
+  let location: string;
+  if (opts.flavor === 'onelake') {
+    const proxy = await oneLakeRig();
+    const lh = await proxy.addLakehouse({ workspace: `Lakehouse Tests ${suffix.toUpperCase()}`, item: 'test' });
+    location = `onelake://${lh.workspace}/${lh.item}`;
+  } else {
+    const url = new URL(inject('azuriteUrl'));
+    location = `azurite://${url.host}/ws-${suffix}/test.Lakehouse`;
+  }
   const [entry] = resolveEntries([{ name: 'test', location, staleAfter: opts.staleAfter ?? '12h' }], 'test');
   const { store, guard } = await openCatalogLease(entry!, {
+    credential: opts.flavor === 'onelake' ? loopbackTestCredential() : undefined,
     holder: 'test@runner',
     tool: 'lakehouse-dev/test',
     duckdb,
+    singleShotLimitBytes: opts.singleShotLimitBytes,
   });
-  if (opts.createContainer !== false) await store.container.create();
-  return { entry: entry!, store, guard, location };
+  // OneLake workspaces cannot be created through storage: the rig registered it above.
+  if (opts.flavor !== 'onelake' && opts.createContainer !== false) await store.container.create();
+  return {
+    entry: entry!,
+    store,
+    guard,
+    location,
+    flavor: opts.flavor ?? 'azurite',
+    singleShotLimitBytes: opts.singleShotLimitBytes,
+  };
 }
 
 /** Another guard on the same catalog as a different holder, or with a shifted clock. */
 export function guardFor(
   entry: LakehouseEntry,
   store: Awaited<ReturnType<typeof freshLakehouse>>['store'],
-  opts: { holder?: string; now?: () => Date; staleAfterMs?: number } = {},
+  opts: { holder?: string; now?: () => Date; staleAfterMs?: number; singleShotLimitBytes?: number } = {},
 ) {
   return new LeaseGuard({
     blob: store.blob(entry.catalogPath),
+    stagingBlob: (suffix) => store.blob(`${entry.catalogPath}${suffix}`),
+    singleShotLimitBytes: opts.singleShotLimitBytes,
     catalogName: 'metadata.db',
     staleAfterMs: opts.staleAfterMs ?? entry.staleAfterMs,
     holder: opts.holder ?? 'other@host',
