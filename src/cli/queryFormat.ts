@@ -12,7 +12,6 @@ export function csvLine(cells: readonly Cell[]): string {
 
 /** Terminal-safe text: control characters (which could drive the terminal) shown as escapes. */
 export function terminalText(value: string): string {
-  // eslint-disable-next-line no-control-regex
   return value.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, (ch) => {
     const code = ch.charCodeAt(0);
     return code === 0x09
