@@ -24,6 +24,8 @@ export class EngineHost {
   private readonly published: PublishedTables;
   private readonly running = new Map<number, DuckDBConnection>();
   private readonly cancelled = new Set<number>();
+  /** Storage keys and tokens this engine was handed: scrubbed from every error it sends back. */
+  private readonly secrets = new Set<string>();
   /** Runs attach/detach targets: one at a time. */
   private runs: Promise<unknown> = Promise.resolve();
 
@@ -76,6 +78,18 @@ export class EngineHost {
     this.running.get(id)?.interrupt();
   }
 
+  /** An error as it may leave the engine: code, message, hint, position; never a key or token. */
+  wireError(error: unknown): WireError {
+    const wire = toWireError(error);
+    for (const secret of this.secrets) {
+      if (secret.length >= 8) {
+        wire.message = wire.message.split(secret).join('***');
+        if (wire.hint) wire.hint = wire.hint.split(secret).join('***');
+      }
+    }
+    return wire;
+  }
+
   close(): void {
     for (const conn of this.running.values()) conn.interrupt();
     this.published.close();
@@ -123,6 +137,8 @@ export class EngineHost {
       const created = await this.results.create(conn, request.sql);
       return this.info(request, created, NO_REQUESTS, undefined);
     }
+    if (target.auth.kind === 'sharedKey') this.secrets.add(target.auth.key);
+    else this.secrets.add(target.auth.token);
     let requests = NO_REQUESTS;
     const session = await this.published.use(conn, target, stalenessMs);
     const cached = session.cached;

@@ -1,0 +1,100 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { QueryEngineClient } from '../../../src/core/engine/client';
+import { lakehouseTargetResolver } from '../../../src/core/query/targets';
+import type { QueryTarget } from '../../../src/core/query/types';
+import { Developer } from '../support/developer';
+import { freshLakehouse } from '../support/lakehouse';
+import { engineFor } from './helpers';
+
+let lake: Awaited<ReturnType<typeof freshLakehouse>>;
+let ana: Developer;
+const engines: QueryEngineClient[] = [];
+const target: QueryTarget = { kind: 'published', lakehouse: 'test' };
+
+function engine(stalenessMs?: number): QueryEngineClient {
+  const e = engineFor(
+    lakehouseTargetResolver({ entries: [lake.entry], workspaceDir: mkdtempSync(join(tmpdir(), 'lakehouse-ws-')) }),
+    stalenessMs === undefined ? {} : { stalenessMs },
+  );
+  engines.push(e);
+  return e;
+}
+
+async function rows(e: QueryEngineClient, resultId: string) {
+  return (await e.page(resultId, { offset: 0, limit: 1000 })).rows;
+}
+
+beforeAll(async () => {
+  lake = await freshLakehouse();
+  await lake.guard.release(await lake.guard.acquire({ operation: 'setup' }));
+  ana = await Developer.create(lake, 'ana');
+  await ana.pull();
+  await ana.run(
+    "CREATE TABLE lake.main.meter_readings AS SELECT i AS id, 'site-' || (i % 4) AS site, round(i * 0.25, 2)::DECIMAL(10,2) AS kwh FROM range(3000) t(i)",
+    'CREATE SCHEMA lake.sales',
+    "CREATE TABLE lake.sales.orders AS SELECT i AS order_id, TIMESTAMPTZ '2026-01-01 00:00:00+00' + to_minutes(i) AS placed FROM range(50) t(i)",
+  );
+  await ana.publish();
+});
+afterAll(async () => {
+  await Promise.all(engines.map((e) => e.close()));
+  ana.close();
+});
+
+describe('published target: the Delta tables as Fabric reads them, with a staleness budget', () => {
+  it('answers from the Delta log and files; a second query within the budget makes no log or listing request', async () => {
+    const e = engine();
+    const first = await e.run({
+      sql: 'select count(*) as n, sum(kwh) as total, min(site) as s from main.meter_readings',
+      target,
+    });
+    expect(await rows(e, first.resultId)).toEqual([['3000', '1124625.00', 'site-0']]);
+    expect(first.cached).toBe(false);
+    expect(first.requests.list).toBeGreaterThan(0);
+    expect(first.requests.log).toBeGreaterThan(0);
+    expect(first.requests.data).toBeGreaterThan(0);
+    expect(first.requests.total).toBe(first.requests.log + first.requests.list + first.requests.data);
+
+    const second = await e.run({ sql: 'select * from sales.orders order by order_id desc limit 2', target });
+    expect(second.cached).toBe(true);
+    expect(second.requests.log).toBe(0);
+    expect(second.requests.list).toBe(0);
+    expect(second.requests.data).toBeGreaterThan(0);
+    expect(await rows(e, second.resultId)).toEqual([
+      ['49', '2026-01-01T00:49:00+00'],
+      ['48', '2026-01-01T00:48:00+00'],
+    ]);
+    expect(second.columns.map((c) => c.type)).toEqual(['BIGINT', 'TIMESTAMP WITH TIME ZONE']);
+  });
+
+  it('after the budget it asks storage again, and reads the log when a publish moved it', async () => {
+    const e = engine(0);
+    const before = await e.run({ sql: 'select count(*) from main.meter_readings', target });
+    expect(await rows(e, before.resultId)).toEqual([['3000']]);
+
+    const unchanged = await e.run({ sql: 'select count(*) from main.meter_readings', target });
+    expect(unchanged.cached).toBe(false);
+    expect(unchanged.requests.list).toBeGreaterThan(0);
+    expect(unchanged.requests.log).toBe(0); // same versions: nothing new to read
+
+    await ana.run("INSERT INTO lake.main.meter_readings SELECT i, 'site-9', 1.5 FROM range(3000, 3500) t(i)");
+    await ana.publish({ maintenance: false });
+    const after = await e.run({
+      sql: "select count(*), count(*) filter (where site = 'site-9') from main.meter_readings",
+      target,
+    });
+    expect(after.requests.log).toBeGreaterThan(0);
+    expect(after.requests.list).toBeGreaterThan(0);
+    expect(await rows(e, after.resultId)).toEqual([['3500', '500']]);
+  });
+
+  it('never shows the storage key in an error', async () => {
+    const e = engine();
+    const error = (await e.run({ sql: 'select * from main.no_such_table', target }).catch((x) => x)) as Error;
+    expect(error.message).toMatch(/no_such_table/);
+    expect(error.message).not.toMatch(/AccountKey|Eby8vdM02x/);
+  });
+});
