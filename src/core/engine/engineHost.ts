@@ -106,7 +106,10 @@ export class EngineHost {
   private dispatch(conn: DuckDBConnection, request: EngineRequest, onProgress: (rows: number) => void) {
     switch (request.op) {
       case 'run':
-        return this.serialRun(conn, request.params);
+        return this.serialRun(conn, request.params, () => {
+          // An interrupt only reaches a statement that is running: check between the steps too.
+          if (this.cancelled.has(request.id)) throw new CancelledError('Query');
+        });
       case 'page':
         return this.results.page(conn, request.params.resultId, request.params.request);
       case 'summary':
@@ -122,18 +125,28 @@ export class EngineHost {
     }
   }
 
-  private serialRun(conn: DuckDBConnection, params: EngineOps['run']['params']): Promise<ResultInfo> {
-    const work = this.runs.then(() => this.run(conn, params));
+  private serialRun(
+    conn: DuckDBConnection,
+    params: EngineOps['run']['params'],
+    checkpoint: () => void,
+  ): Promise<ResultInfo> {
+    const work = this.runs.then(() => this.run(conn, params, checkpoint));
     this.runs = work.catch(() => undefined);
     return work;
   }
 
-  private async run(conn: DuckDBConnection, params: EngineOps['run']['params']): Promise<ResultInfo> {
+  private async run(
+    conn: DuckDBConnection,
+    params: EngineOps['run']['params'],
+    checkpoint: () => void,
+  ): Promise<ResultInfo> {
     const { request, target, stalenessMs } = params;
+    checkpoint();
     if (target.lakehouse !== request.target.lakehouse || target.kind !== request.target.kind)
       throw new LakehouseError('usage', 'The resolved target does not match the requested one.');
     if (target.kind === 'local') {
       await this.local.use(conn, target);
+      checkpoint();
       const created = await this.results.create(conn, request.sql);
       return this.info(request, created, NO_REQUESTS, undefined);
     }
@@ -141,6 +154,7 @@ export class EngineHost {
     else this.secrets.add(target.auth.token);
     let requests = NO_REQUESTS;
     const session = await this.published.use(conn, target, stalenessMs);
+    checkpoint();
     const cached = session.cached;
     const created = await this.results.create(conn, request.sql).finally(async () => {
       requests = await session.counts(conn);
