@@ -89,13 +89,19 @@ export class ResultSets {
     const id = `${this.prefix}_${++this.seq}`;
     const table = `${RESULTS_DB}.main.${quoteIdentifier(`r_${id}`)}`;
     const head = `CREATE TABLE ${table} AS `;
+    // CREATE TABLE AS answers with the number of rows it inserted.
+    let inserted: unknown;
     try {
-      await conn.run(`${head}${statement.text}\n`);
+      inserted = (await rowsOf(conn, `${head}${statement.text}\n`))[0]?.[0];
     } catch (error) {
       // DESCRIBE/SHOW/SUMMARIZE are queries CTAS cannot take directly; FROM (…) can.
       if (!/Parser/.test(String((error as Error).message))) fail(error, statement.start - head.length);
       const wrapped = `${head}SELECT * FROM (`;
-      await conn.run(`${wrapped}${statement.text}\n)`).catch((e: unknown) => fail(e, statement.start - wrapped.length));
+      inserted = (
+        await rowsOf(conn, `${wrapped}${statement.text}\n)`).catch((e: unknown) =>
+          fail(e, statement.start - wrapped.length),
+        )
+      )[0]?.[0];
     }
     const elapsedMs = performance.now() - started;
     const columns = (
@@ -104,8 +110,10 @@ export class ResultSets {
         `SELECT column_name AS name, data_type AS type FROM duckdb_columns() WHERE database_name = ${quoteLiteral(RESULTS_DB)} AND schema_name = 'main' AND table_name = ${quoteLiteral(`r_${id}`)} ORDER BY column_index`,
       )
     ).map((c) => ({ name: c.name, type: c.type, display: columnDisplay(c.type) }));
-    const [[n]] = (await rowsOf(conn, `SELECT count(*) FROM ${table}`)) as [[bigint]];
-    const rowCount = Number(n);
+    const rowCount =
+      typeof inserted === 'bigint' || typeof inserted === 'number'
+        ? Number(inserted)
+        : Number(((await rowsOf(conn, `SELECT count(*) FROM ${table}`)) as [[bigint]])[0][0]);
     this.held.set(id, { id, table, columns, rowCount, lock: Promise.resolve() });
     return { resultId: id, columns, rowCount, elapsedMs };
   }
