@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { CancelledError, LakehouseError } from '../errors';
 import type { DuckDBOptions } from '../lake/duckdb';
@@ -9,7 +10,7 @@ import { LocalCatalogs } from '../query/localTarget';
 import { PublishedTables } from '../query/publishedTables';
 import { ResultSets } from '../query/resultSets';
 import type { RequestCounts, ResultInfo } from '../query/types';
-import type { EngineOps, EngineRequest, WireError } from './protocol';
+import { engineTempDirectory, type EngineOps, type EngineRequest, type WireError } from './protocol';
 
 const NO_REQUESTS: RequestCounts = { log: 0, list: 0, data: 0, total: 0 };
 
@@ -43,6 +44,8 @@ export class EngineHost {
     if (options.extensionDirectory) config.extension_directory = options.extensionDirectory;
     if (options.memoryLimit) config.memory_limit = options.memoryLimit;
     if (options.threads && options.threads > 0) config.threads = String(options.threads);
+    // Big results spill here rather than into the process's working directory (which may not be writable).
+    config.temp_directory = engineTempDirectory(process.pid);
     const instance = await DuckDBInstance.create(':memory:', config);
     const host = new EngineHost(instance, options);
     const conn = await host.connect();
@@ -93,7 +96,9 @@ export class EngineHost {
   close(): void {
     for (const conn of this.running.values()) conn.interrupt();
     this.published.close();
+    this.local.close();
     this.instance.closeSync();
+    rmSync(engineTempDirectory(process.pid), { recursive: true, force: true });
   }
 
   private async connect(): Promise<DuckDBConnection> {

@@ -12,6 +12,9 @@ import type { ColumnFilter, ColumnInfo, Page, PageRequest, SortKey } from './typ
 /** The in-memory database holding every result table (shared by the engine's connections). */
 export const RESULTS_DB = 'lakehouse_results';
 
+/** Results held at once; the oldest is released beyond it (a panel that never disposed its result). */
+export const MAX_RESULTS = 64;
+
 /** A page never carries more rows than this, whatever the caller asks. */
 export const MAX_PAGE_ROWS = 10_000;
 
@@ -115,6 +118,10 @@ export class ResultSets {
         ? Number(inserted)
         : Number(((await rowsOf(conn, `SELECT count(*) FROM ${table}`)) as [[bigint]])[0][0]);
     this.held.set(id, { id, table, columns, rowCount, lock: Promise.resolve() });
+    for (const oldest of this.held.keys()) {
+      if (this.held.size <= MAX_RESULTS) break;
+      await this.dispose(conn, oldest);
+    }
     return { resultId: id, columns, rowCount, elapsedMs };
   }
 
