@@ -3,10 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { QueryEngineClient } from '../../../src/core/engine/client';
+import { resolveEntries } from '../../../src/core/config/lakehouseConfig';
 import { lakehouseTargetResolver } from '../../../src/core/query/targets';
 import type { QueryTarget } from '../../../src/core/query/types';
 import { Developer } from '../support/developer';
 import { freshLakehouse } from '../support/lakehouse';
+import { countingProxy } from './countingProxy';
 import { engineFor } from './helpers';
 
 let lake: Awaited<ReturnType<typeof freshLakehouse>>;
@@ -89,6 +91,39 @@ describe('published target: the Delta tables as Fabric reads them, with a stalen
     expect(after.requests.log).toBeGreaterThan(0);
     expect(after.requests.list).toBeGreaterThan(0);
     expect(await rows(e, after.resultId)).toEqual([['3500', '500']]);
+  });
+
+  it('counts truthfully: the counts equal what a proxy in front of storage saw', async () => {
+    const proxy = await countingProxy(new URL(lake.store.location.accountUrl));
+    try {
+      const [entry] = resolveEntries(
+        [
+          {
+            name: 'test',
+            location: `azurite://127.0.0.1:${proxy.port}/${lake.store.location.container}/${lake.store.location.item}`,
+          },
+        ],
+        'test',
+      );
+      const e = engineFor(
+        lakehouseTargetResolver({ entries: [entry!], workspaceDir: mkdtempSync(join(tmpdir(), 'lakehouse-ws-')) }),
+      );
+      engines.push(e);
+      proxy.reset();
+      const first = await e.run({ sql: "select count(*) from main.meter_readings where site <> 'x'", target });
+      expect(first.requests, 'first').toEqual(proxy.counts());
+      expect(first.requests.log).toBeGreaterThan(0);
+      expect(first.requests.list).toBeGreaterThan(0);
+      for (const label of ['second, within the budget', 'third']) {
+        proxy.reset();
+        const info = await e.run({ sql: 'select max(id) from main.meter_readings', target });
+        expect(info.requests, label).toEqual(proxy.counts());
+        expect(proxy.counts().log + proxy.counts().list).toBe(0);
+        expect(proxy.counts().data).toBeGreaterThan(0);
+      }
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('never shows the storage key in an error', async () => {
