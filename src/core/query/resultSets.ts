@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { LakehouseError } from '../errors';
-import { quoteIdentifier, quoteLiteral } from '../lake/duckdb';
+import { quoteIdentifier } from '../lake/duckdb';
 import { asNumber, asText, objectsOf, rowsOf } from './duckdbRows';
 import { duckdbErrorInfo, queryErrorFrom, ResultGoneError } from './errors';
 import { orderSql, renderedColumns, whereSql } from './relationSql';
@@ -110,7 +110,8 @@ export class ResultSets {
     const columns = (
       await objectsOf<{ name: string; type: string }>(
         conn,
-        `SELECT column_name AS name, data_type AS type FROM duckdb_columns() WHERE database_name = ${quoteLiteral(RESULTS_DB)} AND schema_name = 'main' AND table_name = ${quoteLiteral(`r_${id}`)} ORDER BY column_index`,
+        // DESCRIBE binds just this table; duckdb_columns() would walk every attached catalog.
+        `SELECT column_name AS name, column_type AS type FROM (DESCRIBE ${table})`,
       )
     ).map((c) => ({ name: c.name, type: c.type, display: columnDisplay(c.type) }));
     const rowCount =
