@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,7 +7,7 @@ import { resolveEntries } from '../../../src/core/config/lakehouseConfig';
 import { lakehouseTargetResolver } from '../../../src/core/query/targets';
 import type { QueryTarget } from '../../../src/core/query/types';
 import { Developer } from '../support/developer';
-import { freshLakehouse } from '../support/lakehouse';
+import { freshLakehouse, runCli } from '../support/lakehouse';
 import { countingProxy } from './countingProxy';
 import { engineFor } from './helpers';
 
@@ -124,6 +124,38 @@ describe('published target: the Delta tables as Fabric reads them, with a stalen
     } finally {
       await proxy.close();
     }
+  });
+
+  it('lakehouse query --published (a real CLI process) prints the rows and the request counts, never the key', async () => {
+    const ws = mkdtempSync(join(tmpdir(), 'lakehouse-ws-'));
+    writeFileSync(join(ws, 'lakehouse.yml'), `lakehouses:\n  - name: test\n    location: ${lake.location}\n`);
+    const json = await runCli(
+      [
+        'query',
+        'select site, count(*) as n from main.meter_readings group by site order by site',
+        '--published',
+        '--format',
+        'json',
+      ],
+      {},
+      ws,
+    );
+    expect(json.code, json.stderr).toBe(0);
+    const doc = JSON.parse(json.stdout) as {
+      rows: string[][];
+      requests: { log: number; list: number };
+      cached: boolean;
+    };
+    // site-9 exists once the budget test has published more rows.
+    expect(doc.rows.map((r) => r[0]).slice(0, 4)).toEqual(['site-0', 'site-1', 'site-2', 'site-3']);
+    expect(doc.requests.log).toBeGreaterThan(0);
+    expect(doc.cached).toBe(false);
+    const table = await runCli(['query', 'select count(*) from sales.orders', '--published'], {}, ws);
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout).toMatch(/│?\s*50$/m);
+    expect(table.stderr).toMatch(/published test, DuckDB .*; storage requests: \d+ log, \d+ list, \d+ data/);
+    for (const out of [json.stdout, json.stderr, table.stdout, table.stderr])
+      expect(out).not.toMatch(/Eby8vdM02x|AccountKey/);
   });
 
   it('never shows the storage key in an error', async () => {
