@@ -17,6 +17,10 @@ export const EXIT = {
   commitUnknown: 10,
   /** The remote catalog was deleted after the pull; nothing was created. */
   catalogDeleted: 11,
+  /** DuckDB refused the query (the message marks the position). */
+  queryFailed: 12,
+  /** The query engine process stopped (crash or out of memory); the next query starts a fresh one. */
+  engineCrashed: 13,
   cancelled: 130,
 } as const;
 
@@ -48,6 +52,10 @@ export function exitCodeFor(error: unknown): number {
       return EXIT.commitUnknown;
     case 'catalog-deleted':
       return EXIT.catalogDeleted;
+    case 'query-failed':
+      return EXIT.queryFailed;
+    case 'engine-crashed':
+      return EXIT.engineCrashed;
     default:
       return EXIT.error;
   }

@@ -22,8 +22,12 @@ export function wrapCommand(id: string, handler: CommandHandler, log: Logger): C
       const message = redactSecrets(describeError(error));
       log.error(`${id}: ${error instanceof LakehouseError ? `[${error.code}] ` : ''}${message}`);
       if (!(error instanceof LakehouseError) && error instanceof Error && error.stack) log.debug(error.stack);
-      const choice = await vscode.window.showErrorMessage(message, 'Show Log');
+      // A missing sign-in gets its fix as the action; everything else the log.
+      const signIn =
+        error instanceof LakehouseError && (error.code === 'signin-required' || error.code === 'fabric-signin');
+      const choice = await vscode.window.showErrorMessage(message, signIn ? 'Sign In' : 'Show Log');
       if (choice === 'Show Log') log.show(true);
+      if (choice === 'Sign In') void vscode.commands.executeCommand('lakehouse.fabric.signIn');
       return undefined;
     }
   };

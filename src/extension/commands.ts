@@ -7,6 +7,9 @@ import { exportDeltaCommand, publishCommand, pullCommand, resetLocalCommand } fr
 import { acquireLease, breakStaleLease, forceBreakLease, releaseLease } from './leaseCommands';
 import type { Logger } from './log';
 import type { CommandHandler } from './commandRunner';
+import { fabricCommands } from './fabric/fabricCommandTable';
+import type { FabricCommandDeps } from './fabric/fabricCommands';
+import { clearStorageSecretCommand, setStorageSecretCommand, type StorageSecrets } from './storageSecrets';
 import { modelNameOf, previewModelCommand, runModelsCommand } from './run/runCommands';
 import type { RunHistory } from './run/runHistory';
 
@@ -17,6 +20,8 @@ export interface CommandDeps {
   history: RunHistory;
   diagnostics: vscode.DiagnosticCollection;
   refresh: () => void;
+  fabric: FabricCommandDeps;
+  storageSecrets: StorageSecrets;
 }
 
 /** The one command table: every contributed command id and its handler. */
@@ -43,6 +48,11 @@ export function createCommands(deps: CommandDeps): Record<string, CommandHandler
     'lakehouse.exportDelta': (node) => exportDeltaCommand(deps, node),
     'lakehouse.resetLocal': (node) => resetLocalCommand(deps, node),
     'lakehouse.query': () => notBuilt('Query'),
+    ...fabricCommands(deps.fabric),
+    'lakehouse.setStorageSecret': (node) =>
+      setStorageSecretCommand({ config: deps.config, secrets: deps.storageSecrets, log: deps.log }, node),
+    'lakehouse.clearStorageSecret': (node) =>
+      clearStorageSecretCommand({ config: deps.config, secrets: deps.storageSecrets, log: deps.log }, node),
   };
 }
 

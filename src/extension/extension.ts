@@ -3,7 +3,16 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { defaultHolder } from '../core/identity';
 import { resolveExtensionDirectory } from '../core/lake/duckdb';
-import { vscodeCredential } from './auth';
+import { vscodeSessionSource } from './auth';
+import { fabricApiUrlFromEnv, testSessionSource } from './authTestAid';
+import { FabricSignIn } from './fabricSignIn';
+import { FabricStore } from './fabric/fabricStore';
+import { FabricTreeModel } from './fabric/fabricTreeModel';
+import { FabricTreeProvider } from './fabric/fabricTreeProvider';
+import { fabricPolling } from './fabric/fabricPolling';
+import { WorkspacePreferences } from './fabric/workspacePreferences';
+import { StorageSecrets } from './storageSecrets';
+import { parseDuration } from '../core/util/duration';
 import { autoRefresh } from './autoRefresh';
 import { wrapCommand } from './commandRunner';
 import { createCommands } from './commands';
@@ -24,10 +33,15 @@ export function activate(context: vscode.ExtensionContext) {
 
   const settings = () => vscode.workspace.getConfiguration('lakehouse');
   const config = new LakehouseConfigService(log);
+  // Sign-in: VS Code's Microsoft provider, or (tests only) the environment's token. Background work asks silently.
+  const sessions = vscodeSessionSource();
+  const signIn = new FabricSignIn(testSessionSource(process.env) ?? sessions, context.globalState, log);
+  const storageSecrets = new StorageSecrets(context.secrets);
   const lakehouses = new LakehouseService({
     log,
     holder: () => settings().get<string>('holder') || defaultHolder(),
-    credential: vscodeCredential,
+    credential: () => signIn.storageCredential(),
+    storageAuth: (entry) => storageSecrets.authFor(entry),
     duckdb: () => ({
       extensionDirectory: resolveExtensionDirectory(
         settings().get<string>('duckdb.extensionDirectory') || undefined,
@@ -48,6 +62,25 @@ export function activate(context: vscode.ExtensionContext) {
     showCollapseAll: true,
   });
 
+  const cacheSeconds = () => settings().get<number>('fabric.cacheSeconds', 60);
+  const fabricStore = new FabricStore({
+    signIn,
+    lakehouses,
+    log,
+    apiUrl: fabricApiUrlFromEnv(process.env),
+    budgetMs: () => cacheSeconds() * 1000,
+    staleAfterMs: () => parseDuration(settings().get<string>('lease.staleAfter', '12h'), 'lakehouse.lease.staleAfter'),
+  });
+  const prefs = new WorkspacePreferences(context.globalState);
+  const fabricProvider = new FabricTreeProvider(
+    new FabricTreeModel(fabricStore, prefs, lakehouses, async () => (await config.load()).entries),
+    fabricStore,
+  );
+  const fabricView = vscode.window.createTreeView('lakehouse.fabric', {
+    treeDataProvider: fabricProvider,
+    showCollapseAll: true,
+  });
+
   const updateContext = async () => {
     const { entries, problems } = await config.load();
     await vscode.commands.executeCommand(
@@ -58,6 +91,7 @@ export function activate(context: vscode.ExtensionContext) {
   };
   const refresh = () => {
     provider.refresh();
+    fabricStore.refreshLeases();
     void updateContext();
   };
 
@@ -67,10 +101,22 @@ export function activate(context: vscode.ExtensionContext) {
     provider,
     view,
     autoRefresh(view, () => provider.refresh()),
+    sessions,
+    signIn,
+    fabricStore,
+    fabricProvider,
+    fabricView,
+    fabricPolling(fabricView, fabricStore, cacheSeconds, () => fabricProvider.rerender()),
+    signIn.onDidChange(() => provider.refresh()),
+    storageSecrets.onDidChange(() => {
+      lakehouses.reset();
+      provider.refresh();
+    }),
     createLeaseStatusBar(lakehouses),
     config.onDidChange(() => {
       lakehouses.reset();
       refresh();
+      fabricProvider.rerender();
     }),
     lakehouses.onDidChangeHeld(() => provider.refresh()),
     history,
@@ -83,7 +129,25 @@ export function activate(context: vscode.ExtensionContext) {
   );
 
   for (const [id, handler] of Object.entries(
-    createCommands({ log, config, lakehouses, history, diagnostics, refresh }),
+    createCommands({
+      log,
+      config,
+      lakehouses,
+      history,
+      diagnostics,
+      refresh,
+      storageSecrets,
+      fabric: {
+        log,
+        signIn,
+        store: fabricStore,
+        prefs,
+        config,
+        lakehouses,
+        refresh,
+        rerender: () => fabricProvider.rerender(),
+      },
+    }),
   )) {
     context.subscriptions.push(vscode.commands.registerCommand(id, wrapCommand(id, handler, log)));
   }

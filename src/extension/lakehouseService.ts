@@ -6,7 +6,7 @@ import type { DuckDBOptions } from '../core/lake/duckdb';
 import { openCatalogLease } from '../core/lease/catalogLease';
 import type { HeldLease, LeaseGuard } from '../core/lease/leaseGuard';
 import type { LeaseView } from '../core/lease/leaseView';
-import type { LakehouseStore } from '../core/storage/blobStore';
+import type { LakehouseStore, StorageAuth } from '../core/storage/blobStore';
 import { listFolders } from '../core/storage/tableListing';
 import type { Logger } from './log';
 
@@ -15,6 +15,8 @@ export interface LakehouseServiceDeps {
   holder: () => string;
   credential: () => TokenCredential;
   duckdb: () => DuckDBOptions;
+  /** An account key the user stored for this lakehouse's account (SecretStorage), if any. */
+  storageAuth?: (entry: LakehouseEntry) => Promise<StorageAuth | undefined>;
 }
 
 export interface WindowLease {
@@ -39,14 +41,18 @@ export class LakehouseService implements vscode.Disposable {
     const key = keyOf(entry);
     let opened = this.opened.get(key);
     if (!opened) {
-      opened = openCatalogLease(entry, {
-        credential: entry.location.kind === 'azurite' ? undefined : this.deps.credential(),
-        holder: this.deps.holder(),
-        tool: TOOL,
-        duckdb: this.deps.duckdb(),
-        onIgnoredHeaders: (headers, request) =>
-          this.deps.log.debug(`Storage ignored ${headers.join(', ')} on ${request}`),
-      });
+      const storageAuth = this.deps.storageAuth;
+      opened = (async () => ({ auth: storageAuth ? await storageAuth(entry) : undefined }))().then(({ auth }) =>
+        openCatalogLease(entry, {
+          auth,
+          credential: entry.location.kind === 'azurite' ? undefined : this.deps.credential(),
+          holder: this.deps.holder(),
+          tool: TOOL,
+          duckdb: this.deps.duckdb(),
+          onIgnoredHeaders: (headers, request) =>
+            this.deps.log.debug(`Storage ignored ${headers.join(', ')} on ${request}`),
+        }),
+      );
       opened.catch(() => this.opened.delete(key));
       this.opened.set(key, opened);
     }

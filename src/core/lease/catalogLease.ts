@@ -1,5 +1,11 @@
 import type { TokenCredential } from '@azure/identity';
-import { authFor, openLakehouseStore, RequestCounter, type LakehouseStore } from '../storage/blobStore';
+import {
+  authFor,
+  openLakehouseStore,
+  RequestCounter,
+  type LakehouseStore,
+  type StorageAuth,
+} from '../storage/blobStore';
 import { tablesUrl } from '../storage/location';
 import { catalogFileName, type LakehouseEntry } from '../config/lakehouseConfig';
 import { createEmptyCatalog } from '../lake/emptyCatalog';
@@ -8,6 +14,8 @@ import { LeaseGuard } from './leaseGuard';
 
 export interface CatalogLeaseDeps {
   credential?: TokenCredential;
+  /** Overrides the auth the location implies (an account key the user stored for a plain Blob account). */
+  auth?: StorageAuth;
   holder: string;
   tool: string;
   duckdb: DuckDBOptions;
@@ -24,7 +32,7 @@ export async function openCatalogLease(
   entry: LakehouseEntry,
   deps: CatalogLeaseDeps,
 ): Promise<{ store: LakehouseStore; guard: LeaseGuard }> {
-  const store = await openLakehouseStore(entry.location, authFor(entry.location, deps.credential), {
+  const store = await openLakehouseStore(entry.location, deps.auth ?? authFor(entry.location, deps.credential), {
     counter: deps.counter,
     onIgnoredHeaders: deps.onIgnoredHeaders,
   });

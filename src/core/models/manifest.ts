@@ -100,7 +100,12 @@ export async function buildManifest(inputs: ManifestInputs): Promise<Manifest> {
     nodes.set(uniqueId, node);
   }
 
+  // Two model files may share a name when at most one is enabled (dbt checks names after configs).
+  const unparsed = new Map<string, number>();
+  for (const model of project.models) unparsed.set(model.name, (unparsed.get(model.name) ?? 0) + 1);
+  const enabledFiles = new Map<string, ProjectFile>();
   for (const model of project.models) {
+    unparsed.set(model.name, unparsed.get(model.name)! - 1);
     const uniqueId = `model.${project.name}.${model.name}`;
     const fqn = [project.name, ...model.fqnFolders, model.name];
     const template = compileFile(jinja, model);
@@ -119,9 +124,18 @@ export async function buildManifest(inputs: ManifestInputs): Promise<Manifest> {
     const pass = await parseRender(services, template, node);
     for (const call of pass.configCalls) node.config = mergeConfig(node.config, call);
     if (!node.config.enabled) {
-      nodeByName.delete(model.name);
+      if (unparsed.get(model.name) === 0 && !enabledFiles.has(model.name)) nodeByName.delete(model.name);
       continue;
     }
+    const twin = enabledFiles.get(model.name);
+    if (twin) {
+      throw new ModelCompileError(
+        `Two enabled models are named '${model.name}': ${twin.relativePath} and ${model.relativePath}.`,
+        { file: model.path, line: 1 },
+        'Model names must be unique among enabled models; disable or rename one.',
+      );
+    }
+    enabledFiles.set(model.name, model);
     node.config.materialized ??= 'view';
     node.dependsOn = dependencies(pass, services, node);
     node.relation = await resolveRelationName(services, node);

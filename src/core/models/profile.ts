@@ -78,18 +78,20 @@ export function loadProfile(lookup: ProfileLookup): DuckDBProfile {
       }.`,
     );
   }
-  const rendered = asRecord(
-    renderYamlValues(profile, lookup.jinja, { env: lookup.env, vars: lookup.vars }, file, new Set()),
-  );
-  const targetName = lookup.target ?? (typeof rendered.target === 'string' ? rendered.target : 'dev');
-  const outputs = asRecord(rendered.outputs);
-  const output = asRecord(outputs[targetName]);
+  // dbt renders only the selected target: an env var that only another target
+  // reads must not stop the run.
+  const render = (value: unknown) =>
+    renderYamlValues(value, lookup.jinja, { env: lookup.env, vars: lookup.vars }, file, new Set());
+  const declaredTarget = lookup.target === undefined ? render(profile.target) : undefined;
+  const targetName = lookup.target ?? (typeof declaredTarget === 'string' ? declaredTarget : 'dev');
+  const outputs = asRecord(profile.outputs);
   if (!outputs[targetName]) {
     throw new ProjectConfigError(
       `Target '${targetName}' is not among the outputs of profile '${lookup.profileName}' (${Object.keys(outputs).join(', ')}).`,
       { file, line: 1 },
     );
   }
+  const output = asRecord(render(outputs[targetName]));
   if (output.type !== 'duckdb') {
     throw new ProjectConfigError(
       `Target '${targetName}' has type '${String(output.type)}'; the built-in runner runs dbt-duckdb profiles only.`,

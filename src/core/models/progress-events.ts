@@ -10,7 +10,7 @@ export function progressReporter(progress: Progress): (event: RunEvent) => void 
   return (event) => {
     switch (event.kind) {
       case 'started':
-        progress.report({ message: `${event.index}/${event.total} ${event.node.name}` });
+        progress.report({ message: `${event.index + 1}/${event.total} ${event.node.name}` });
         break;
       case 'succeeded':
       case 'failed':

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, extname, join, relative, sep } from 'node:path';
 import type nunjucks from 'nunjucks';
 import { ModelCompileError, ProjectConfigError, UnsupportedFeatureError, DBT_RUNNER_HINT } from './errors';
+import type { TargetInfo } from './jinja/context';
 import type { MacroFile } from './jinja/macros';
 import { parseSchemaFile } from './schema-yml';
 import type { ProjectFile, ResourcePatch, SourceTable } from './types';
@@ -36,6 +37,8 @@ export interface ProjectLoadOptions {
   /** --vars: visible while rendering dbt_project.yml. */
   cliVars: Record<string, unknown>;
   jinja: nunjucks.Environment;
+  /** The `target` dbt_project.yml sees, from the profile it names (loaded once its name is known). */
+  resolveTarget?: (profileName: string) => TargetInfo;
 }
 
 export function loadProject(root: string, options: ProjectLoadOptions): DbtProject {
@@ -47,17 +50,21 @@ export function loadProject(root: string, options: ProjectLoadOptions): DbtProje
       'Open the folder that holds dbt_project.yml.',
     );
   }
-  const doc = asRecord(
+  const raw = asRecord(readYamlFile(projectFile));
+  const render = (value: unknown, extra?: Record<string, unknown>) =>
     renderYamlValues(
-      readYamlFile(projectFile),
+      value,
       options.jinja,
-      { env: options.env, vars: options.cliVars },
+      { env: options.env, vars: options.cliVars, ...(extra ? { extra } : {}) },
       projectFile,
-    ),
-  );
-  const name = typeof doc.name === 'string' ? doc.name : undefined;
+    );
+  // As in dbt: the name and profile first, then the rest with `target` of that profile.
+  const head = asRecord(render({ name: raw.name, profile: raw.profile }));
+  const name = typeof head.name === 'string' ? head.name : undefined;
   if (!name) throw new ProjectConfigError("dbt_project.yml has no 'name'.", { file: projectFile, line: 1 });
-  const profile = typeof doc.profile === 'string' ? doc.profile : name;
+  const profile = typeof head.profile === 'string' ? head.profile : name;
+  const target = options.resolveTarget?.(profile);
+  const doc = asRecord(render(raw, target ? { target } : undefined));
   const paths = (key: string, fallback: string) => (doc[key] === undefined ? [fallback] : asStringList(doc[key]));
   const modelPaths = paths('model-paths', 'models');
   const seedPaths = paths('seed-paths', 'seeds');
@@ -108,19 +115,6 @@ export function loadProject(root: string, options: ProjectLoadOptions): DbtProje
     }
     for (const patch of contents.seeds) seedPatches.set(patch.name, patch);
     sources.push(...contents.sources);
-  }
-
-  const seen = new Map<string, ProjectFile>();
-  for (const model of models) {
-    const other = seen.get(model.name);
-    if (other) {
-      throw new ModelCompileError(
-        `Two models are named '${model.name}': ${other.relativePath} and ${model.relativePath}.`,
-        { file: model.path, line: 1 },
-        'Model names must be unique in a project.',
-      );
-    }
-    seen.set(model.name, model);
   }
 
   return {

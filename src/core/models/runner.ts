@@ -16,7 +16,7 @@ import {
   type ExecutionContext,
   type NodeOutcome,
 } from './node-execution';
-import { loadProfile, targetInfo } from './profile';
+import { loadProfile, targetInfo, type DuckDBProfile } from './profile';
 import { loadProject } from './project';
 import { selectNodes, type SelectableNode } from './selection';
 import { prepareSession } from './session-setup';
@@ -64,16 +64,25 @@ export async function executeProject(command: RunCommand, options: RunOptions): 
   const emit = (event: RunEvent) => options.onEvent?.(event);
   const jinja = createJinjaEnvironment();
   const cliVars = options.vars ?? {};
-  const project = loadProject(options.projectDir, { env, cliVars, jinja });
-  const profile = loadProfile({
-    projectDir: options.projectDir,
-    profileName: project.profile,
+  const readProfile = (profileName: string) =>
+    loadProfile({
+      projectDir: options.projectDir,
+      profileName,
+      env,
+      vars: cliVars,
+      jinja,
+      ...(options.profilesDir ? { profilesDir: options.profilesDir } : {}),
+      ...(options.target ? { target: options.target } : {}),
+    });
+  // dbt_project.yml is rendered with `target` (e.g. `+enabled: "{{ target.type == 'duckdb' }}"`).
+  let loaded: DuckDBProfile | undefined;
+  const project = loadProject(options.projectDir, {
     env,
-    vars: cliVars,
+    cliVars,
     jinja,
-    ...(options.profilesDir ? { profilesDir: options.profilesDir } : {}),
-    ...(options.target ? { target: options.target } : {}),
+    resolveTarget: (profileName) => targetInfo((loaded = readProfile(profileName))),
   });
+  const profile = loaded ?? readProfile(project.profile);
   const target = targetInfo(profile);
   const runStartedAt = new Date(started);
   const manifestInputs = {
@@ -201,8 +210,7 @@ async function runNodes(
 ) {
   const failed = new Set<string>();
   const total = order.length;
-  for (const [i, node] of order.entries()) {
-    const index = i + 1;
+  for (const [index, node] of order.entries()) {
     const ref = nodeRef(node);
     const blocker = failedAncestor(
       ctx.manifest.graph,

@@ -139,6 +139,10 @@ export interface RunSummary {
 
 export type RunCommand = 'run' | 'seed' | 'test' | 'build';
 
+/**
+ * What a run reports as it goes. `index` is the node's 0-based position in the
+ * run (shown as `index + 1` of `total`); the built-in and dbt CLI runners agree.
+ */
 export type RunEvent =
   | { kind: 'started'; node: NodeRef; index: number; total: number }
   | {

@@ -92,6 +92,8 @@ function coerce(text: string): unknown {
   if (/^-?\d+$/.test(text.trim()) && text.trim().length < 16) return Number(text.trim());
   if (text === 'True' || text === 'true') return true;
   if (text === 'False' || text === 'false') return false;
+  // dbt renders these values natively: a template that yields None is None.
+  if (text === 'None') return null;
   return text;
 }
 

@@ -20,7 +20,8 @@ export class RequestCounter {
   total = 0;
   readonly byMethod: Record<string, number> = {};
 
-  record(method: string): void {
+  /** `url` lets a subclass count by kind (e.g. Delta log reads vs listings); this one counts by method. */
+  record(method: string, _url?: string): void {
     this.total += 1;
     this.byMethod[method] = (this.byMethod[method] ?? 0) + 1;
   }
@@ -103,7 +104,7 @@ function countingPolicy(counter: RequestCounter): WirePolicy {
   return {
     name: 'lakehouseRequestCounter',
     sendRequest(request, next) {
-      counter.record(request.method);
+      counter.record(request.method, request.url);
       return next(request as never);
     },
   };

@@ -142,7 +142,10 @@ function collapsible(node: TreeNode): vscode.TreeItemCollapsibleState {
   }
 }
 
-function catalogItem(node: Extract<TreeNode, { kind: 'catalog' }>): Partial<vscode.TreeItem> {
+/** The catalog row's look (lease state, icon, tooltip); shared with the Microsoft Fabric view. */
+export function catalogItem(
+  node: Pick<Extract<TreeNode, { kind: 'catalog' }>, 'entry' | 'view' | 'error' | 'mine'>,
+): Partial<vscode.TreeItem> {
   if (node.error || !node.view) {
     return {
       description: 'unreachable',

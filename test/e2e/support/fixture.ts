@@ -76,15 +76,19 @@ export interface EditorSession {
 
 /** code-server with the packaged extension on the lakehouse's workspace, the Lakehouse view open. */
 export async function openLakehouseEditor(
-  lake: LakehouseFixture,
-  opts: { trusted?: boolean; env?: Record<string, string> } = {},
+  lake: Pick<LakehouseFixture, 'workspace'>,
+  opts: { trusted?: boolean; env?: Record<string, string>; userSettings?: Record<string, unknown> } = {},
 ): Promise<EditorSession> {
   const server = await startCodeServer({
     workspace: lake.workspace,
     extensionDir: unpackVsix(),
     trusted: opts.trusted,
     env: { LAKEHOUSE_DUCKDB_EXTENSIONS: process.env.LAKEHOUSE_DUCKDB_EXTENSIONS ?? '', ...opts.env },
-    userSettings: { 'lakehouse.lease.refreshInterval': 0, 'lakehouse.holder': 'e2e@code-server' },
+    userSettings: {
+      'lakehouse.lease.refreshInterval': 0,
+      'lakehouse.holder': 'e2e@code-server',
+      ...opts.userSettings,
+    },
   });
   const bench = await openWorkbench(server.url, lake.workspace);
   await bench.openViewContainer('Lakehouse');

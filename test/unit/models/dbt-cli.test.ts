@@ -68,8 +68,12 @@ describe('dbt CLI runner', () => {
     t.line(line('LogModelResult', 'error'));
     t.line('not json');
     expect(events.map((e) => e.kind)).toEqual(['started', 'succeeded', 'log', 'log']);
+    // dbt's "1 of 2" becomes position 0 of 2, like the built-in runner's events.
+    expect(events[0]).toMatchObject({ kind: 'started', index: 0, total: 2 });
     expect(events[1]).toMatchObject({
       kind: 'succeeded',
+      index: 0,
+      total: 2,
       seconds: 0.5,
       status: 'success',
       message: 'LogModelResult msg',
@@ -93,10 +97,12 @@ describe('progress reporting', () => {
     const updates: Array<{ message?: string; increment?: number }> = [];
     const report = progressReporter({ report: (u) => updates.push(u) });
     const node = { uniqueId: 'model.p.a', name: 'a', resourceType: 'model' as const };
-    report({ kind: 'started', node, index: 1, total: 4 });
-    report({ kind: 'succeeded', node, index: 1, total: 4, seconds: 1, status: 'success', message: 'OK' });
-    report({ kind: 'skipped', node, index: 2, total: 4, reason: 'upstream' });
+    report({ kind: 'started', node, index: 0, total: 4 });
+    report({ kind: 'succeeded', node, index: 0, total: 4, seconds: 1, status: 'success', message: 'OK' });
+    report({ kind: 'skipped', node, index: 1, total: 4, reason: 'upstream' });
+    report({ kind: 'started', node, index: 3, total: 4 });
     report({ kind: 'log', message: 'x' });
-    expect(updates).toEqual([{ message: '1/4 a' }, { increment: 25 }, { increment: 25 }]);
+    // The last node shows as 4/4, never 5/4.
+    expect(updates).toEqual([{ message: '1/4 a' }, { increment: 25 }, { increment: 25 }, { message: '4/4 a' }]);
   });
 });

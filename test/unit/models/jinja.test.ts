@@ -145,7 +145,7 @@ describe('Jinja rendering of dbt idioms', () => {
       "{{ var('start', '2020-01-01') }} {{ var('region') }} {{ env_var('HOME_REGION') }} {{ env_var('NOPE', 'dflt') }} {{ target.schema }} {{ 'stg_x'.startswith('stg_') }} {{ 'a_b'.replace('_', '-').upper() }} {{ 'x,y'.split(',') | length }} {{ 'abc'[:2] }}",
       { vars: { region: 'eu' } },
     );
-    expect(text).toBe('2020-01-01 eu west dflt main true A-B 2 ab');
+    expect(text).toBe('2020-01-01 eu west dflt main True A-B 2 ab');
   });
 
   it('fails on a required var that is not set, pointing at the line', async () => {

@@ -55,7 +55,8 @@ export class DbtLogTranslator {
     const info = parsed.data?.node_info;
     if (info?.unique_id && info.node_status) {
       const node = nodeRef(info);
-      const index = parsed.data?.index ?? 0;
+      // dbt counts from 1; run events count from 0 (see RunEvent).
+      const index = Math.max(0, (parsed.data?.index ?? 1) - 1);
       const total = parsed.data?.total ?? 0;
       const status = info.node_status;
       if (status === 'started' && !this.started.has(node.uniqueId) && /StartLine$/.test(name)) {

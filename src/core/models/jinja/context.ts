@@ -1,4 +1,6 @@
+import { DATETIME_MODULE, PyDateTime } from './py-datetime';
 import { isKeywordArgs } from './python-compat';
+import { pyIterate, pyJsonDumps, pyTuple } from './py-values';
 import { CROSS_DB_MACROS } from './cross-db';
 import { SETATTR_HELPER } from './environment';
 import type { MacroLibrary } from './macros';
@@ -146,7 +148,7 @@ export function buildContext(services: ProjectServices, scope: NodeScope, pass: 
     target: services.target,
     project_name: services.projectName,
     invocation_id: services.invocationId,
-    run_started_at: pythonDatetime(services.runStartedAt),
+    run_started_at: PyDateTime.fromDate(services.runStartedAt, true),
     flags: { FULL_REFRESH: services.fullRefresh, WHICH: 'run' },
     model: {
       name: scope.name,
@@ -193,17 +195,23 @@ export function buildContext(services: ProjectServices, scope: NodeScope, pass: 
         return fallback ?? null;
       }
     },
-    tojson: (value: unknown) => JSON.stringify(value),
-    zip: (...lists: unknown[][]) => {
-      const length = Math.min(...lists.map((l) => (Array.isArray(l) ? l.length : 0)));
-      return Array.from({ length }, (_, i) => lists.map((l) => l[i]));
+    // dbt's tojson(value, default=None, sort_keys=False): json.dumps, insertion order unless sort_keys.
+    tojson: (...args: unknown[]) => {
+      const { positional, keywords } = kw(args);
+      return pyJsonDumps(positional[0], Boolean(keywords.sort_keys ?? positional[2]));
     },
+    zip: (...lists: unknown[]) => {
+      const items = lists.map((l) => pyIterate(l));
+      const length = items.length ? Math.min(...items.map((l) => l.length)) : 0;
+      return Array.from({ length }, (_, i) => pyTuple(items.map((l) => l[i])));
+    },
+    modules: { datetime: DATETIME_MODULE },
     namespace: (...args: unknown[]) => ({ ...kw(args).keywords }),
     [SETATTR_HELPER]: (target: Record<string, unknown>, key: string, value: unknown) => {
       if (target && typeof target === 'object') target[key] = value;
       return '';
     },
-    set: (items: unknown) => (Array.isArray(items) ? [...new Set(items)] : []),
+    set: (items: unknown) => new Set(items === undefined ? [] : pyIterate(items)),
     api: {
       Relation: {
         create: (...args: unknown[]) => {
@@ -230,15 +238,15 @@ export function buildContext(services: ProjectServices, scope: NodeScope, pass: 
   Object.assign(ctx, builtins);
   Object.assign(ctx, services.macros.bind(ctx));
   // `dbt.<macro>` reaches the same functions (the project's override first).
-  ctx.dbt = new Proxy(
-    {},
-    {
-      get: (_t, key) => (typeof key === 'string' ? ctx[key] : undefined),
-      has: (_t, key) => typeof key === 'string' && key in ctx,
-    },
-  );
+  // A namespace object, not a dict: attribute access reaches the macros.
+  ctx.dbt = new Proxy(new DbtNamespace(), {
+    get: (_t, key) => (typeof key === 'string' ? ctx[key] : undefined),
+    has: (_t, key) => typeof key === 'string' && key in ctx,
+  });
   return ctx;
 }
+
+class DbtNamespace {}
 
 function lookupConfig(config: NodeConfig, calls: Record<string, unknown>[], key: string): unknown {
   for (let i = calls.length - 1; i >= 0; i--) {
@@ -338,39 +346,5 @@ function buildAdapter(
       return [{ _message: 'OK' }, table ?? makeQueryTable([], [])];
     },
     scope: scope.uniqueId,
-  };
-}
-
-/** `run_started_at`: prints as ISO like Python's datetime and has `strftime` / `isoformat`. */
-function pythonDatetime(date: Date): Record<string, unknown> {
-  const iso = date.toISOString().replace('Z', '+00:00');
-  return {
-    isoformat: () => iso,
-    strftime: (format: string) =>
-      String(format).replace(/%([YmdHMSf%])/g, (_m, c: string) => {
-        const pad = (n: number, w = 2) => String(n).padStart(w, '0');
-        switch (c) {
-          case 'Y':
-            return String(date.getUTCFullYear());
-          case 'm':
-            return pad(date.getUTCMonth() + 1);
-          case 'd':
-            return pad(date.getUTCDate());
-          case 'H':
-            return pad(date.getUTCHours());
-          case 'M':
-            return pad(date.getUTCMinutes());
-          case 'S':
-            return pad(date.getUTCSeconds());
-          case 'f':
-            return pad(date.getUTCMilliseconds() * 1000, 6);
-          default:
-            return '%';
-        }
-      }),
-    year: date.getUTCFullYear(),
-    month: date.getUTCMonth() + 1,
-    day: date.getUTCDate(),
-    toString: () => iso,
   };
 }

@@ -1,6 +1,8 @@
 import nunjucks from 'nunjucks';
 import { JINJA_FILTERS } from './filters';
+import { JINJA_GLOBALS } from './globals';
 import { installPythonCompat } from './python-compat';
+import { JINJA_TESTS } from './tests';
 
 /** The parser and node classes nunjucks hands to extensions (not in its type definitions). */
 interface ExtensionParser {
@@ -49,6 +51,9 @@ export function createJinjaEnvironment(): nunjucks.Environment {
   });
   env.addExtension('do', new DoTag() as unknown as nunjucks.Extension);
   for (const [name, filter] of Object.entries(JINJA_FILTERS)) env.addFilter(name, filter);
+  const withTests = env as unknown as { addTest(name: string, test: (...args: unknown[]) => boolean): void };
+  for (const [name, test] of Object.entries(JINJA_TESTS)) withTests.addTest(name, test);
+  for (const [name, value] of Object.entries(JINJA_GLOBALS)) env.addGlobal(name, value);
   return env;
 }
 
@@ -62,11 +67,14 @@ export function compileTemplate(env: nunjucks.Environment, source: string, path:
 const SET_ATTRIBUTE = /\{%(-?)\s*set\s+([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)\s*=([\s\S]*?)(-?)%\}/g;
 
 export function preprocess(source: string): string {
-  return source.replace(
-    SET_ATTRIBUTE,
-    (_m, open: string, target: string, attribute: string, value: string, close: string) =>
-      `{%${open} do ${SETATTR_HELPER}(${target}, '${attribute}', ${value.trim()}) ${close}%}`,
-  );
+  // Jinja drops one trailing newline of a template (keep_trailing_newline is off in dbt).
+  return source
+    .replace(/\r?\n$/, '')
+    .replace(
+      SET_ATTRIBUTE,
+      (_m, open: string, target: string, attribute: string, value: string, close: string) =>
+        `{%${open} do ${SETATTR_HELPER}(${target}, '${attribute}', ${value.trim()}) ${close}%}`,
+    );
 }
 
 export const SETATTR_HELPER = 'lh_setattr__';

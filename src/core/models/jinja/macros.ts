@@ -2,7 +2,7 @@ import type nunjucks from 'nunjucks';
 import { LakehouseError } from '../../errors';
 import { ModelCompileError, UnsupportedFeatureError } from '../errors';
 import { compileTemplate } from './environment';
-import { templateErrorLocation } from './template-errors';
+import { asRefusal, templateErrorLocation } from './template-errors';
 
 export interface MacroFile {
   /** Absolute path. */
@@ -26,7 +26,7 @@ interface ExportingTemplate {
   getExported(context: object, callback: (error: unknown, exported: unknown) => void): void;
 }
 
-/** Thrown by `return(value)` outside any macro (a model's top level), which dbt rejects too. */
+/** Thrown by `return(value)`; the macro being called returns the value (outside any macro it is an error, as in dbt). */
 export class MacroReturn {
   constructor(readonly value: unknown) {}
 }
@@ -87,7 +87,7 @@ export class MacroLibrary {
         }
         definitions.set(name, { name, file, line });
       }
-      templates.set(file.relativePath, compileProjectTemplate(env, rewriteDefinitions(file.raw), file));
+      templates.set(file.relativePath, compileMacroFile(env, file));
     }
     return new MacroLibrary(definitions, templates);
   }
@@ -129,20 +129,11 @@ export class MacroLibrary {
       }
       return exported;
     };
-    // return(value) records the value on the innermost running macro; the macro's
-    // output is then discarded. It does not unwind: nunjucks macros share one
-    // frame variable per file and an exception would leave it pointing at the
-    // callee's frame. Statements after return() still run; their output is dropped.
-    const calls: Array<{ returned: boolean; value: unknown }> = [];
+    // return(value) unwinds to the innermost project macro, like dbt's
+    // MacroReturn; compiled macros restore their caller's frame on the way out.
     const bound: Record<string, MacroFunction> = {
       return: (value: unknown) => {
-        const call = calls[calls.length - 1];
-        if (!call) throw new MacroReturn(value);
-        if (!call.returned) {
-          call.returned = true;
-          call.value = value;
-        }
-        return '';
+        throw new MacroReturn(value);
       },
     };
     for (const definition of this.definitions.values()) {
@@ -150,16 +141,12 @@ export class MacroLibrary {
         const macro = exportsOf(definition.file)[INTERNAL_PREFIX + definition.name];
         if (!macro)
           throw new Error(`Macro '${definition.name}' could not be loaded from ${definition.file.relativePath}`);
-        const call = { returned: false, value: undefined as unknown };
-        calls.push(call);
         try {
-          const output = macro(...args);
-          return call.returned ? call.value : output;
+          return macro(...args);
         } catch (error) {
+          if (error instanceof MacroReturn) return error.value;
           if (error instanceof MacroCallError || error instanceof LakehouseError) throw error;
           throw new MacroCallError(definition.name, definition.file, unwrapTemplateError(error));
-        } finally {
-          calls.pop();
         }
       };
     }
@@ -167,7 +154,16 @@ export class MacroLibrary {
   }
 }
 
-function findDefinitions(raw: string): Array<{ name: string; index: number }> {
+/** A macro file as the library compiles it (macros renamed, test blocks as macros). */
+export function compileMacroFile(env: nunjucks.Environment, file: MacroFile): nunjucks.Template {
+  return compileProjectTemplate(env, rewriteDefinitions(file.raw), file);
+}
+
+function findDefinitions(source: string): Array<{ name: string; index: number }> {
+  // A definition inside a comment or a raw block is text (same offsets, so lines stay right).
+  const raw = source.replace(/\{#[\s\S]*?#\}|\{%-?\s*raw\s*-?%\}[\s\S]*?\{%-?\s*endraw\s*-?%\}/g, (m) =>
+    m.replace(/[^\n]/g, ' '),
+  );
   const found: Array<{ name: string; index: number }> = [];
   for (const match of raw.matchAll(MACRO_TAG)) found.push({ name: match[2]!, index: match.index });
   for (const match of raw.matchAll(TEST_TAG)) found.push({ name: `test_${match[2]!}`, index: match.index });
@@ -219,13 +215,11 @@ export function compileProjectTemplate(
   try {
     return compileTemplate(env, source, file.relativePath);
   } catch (error) {
-    throw new ModelCompileError(
-      cleanTemplateMessage(error),
-      templateErrorLocation(error, file.path, 'compile'),
-      undefined,
-      {
-        cause: error,
-      },
-    );
+    const location = templateErrorLocation(error, file.path, 'compile');
+    const refused = asRefusal(cleanTemplateMessage(error), location);
+    if (refused) throw refused;
+    throw new ModelCompileError(cleanTemplateMessage(error), location, undefined, {
+      cause: error,
+    });
   }
 }

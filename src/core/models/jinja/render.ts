@@ -5,7 +5,7 @@ import { buildContext, RenderPass, TemplateRaise, type NodeScope, type ProjectSe
 import { MacroCallError, MacroReturn, cleanTemplateMessage, unwrapTemplateError } from './macros';
 import { QueryReplay } from './query-replay';
 import type { QueryTable } from './query-result';
-import { templateErrorLocation } from './template-errors';
+import { asRefusal, templateErrorLocation } from './template-errors';
 
 export interface RenderRequest {
   template: nunjucks.Template;
@@ -86,9 +86,18 @@ export function toCompileError(error: unknown, file: string | undefined): Lakeho
     }
     if (root instanceof LakehouseError)
       return root instanceof ModelCompileError && !root.location && location ? relocate(root, location) : root;
+    const refused = asRefusal(root instanceof Error ? root.message : String(root), location);
+    if (refused)
+      return new UnsupportedFeatureError(
+        `${refused.feature} (in macro '${inner.macroName}', ${inner.file.relativePath})`,
+        location,
+      );
     return new ModelCompileError(`${inner.message}`, location, undefined, { cause: inner });
   }
-  return new ModelCompileError(cleanTemplateMessage(error), location, undefined, { cause: error });
+  return (
+    asRefusal(cleanTemplateMessage(error), location) ??
+    new ModelCompileError(cleanTemplateMessage(error), location, undefined, { cause: error })
+  );
 }
 
 function relocate(error: ModelCompileError | UnsupportedFeatureError, location: SourceLocation): LakehouseError {

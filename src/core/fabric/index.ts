@@ -1,0 +1,4 @@
+export * from './types';
+export * from './fabricErrors';
+export * from './fabricClient';
+export * from './lakehouseLocation';
