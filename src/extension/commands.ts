@@ -7,7 +7,9 @@ import { exportDeltaCommand, publishCommand, pullCommand, resetLocalCommand } fr
 import { acquireLease, breakStaleLease, forceBreakLease, releaseLease } from './leaseCommands';
 import type { Logger } from './log';
 import type { CommandHandler } from './commandRunner';
-import { modelNameOf, previewModelCommand, runModelsCommand } from './run/runCommands';
+import { previewModelCommand, previewTableCommand, runQueryCommand, showSchemaCommand } from './query/queryCommands';
+import type { QueryPanelDeps } from './query/queryPanel';
+import { modelNameOf, runModelsCommand } from './run/runCommands';
 import type { RunHistory } from './run/runHistory';
 
 export interface CommandDeps {
@@ -17,6 +19,9 @@ export interface CommandDeps {
   history: RunHistory;
   diagnostics: vscode.DiagnosticCollection;
   refresh: () => void;
+  query: QueryPanelDeps;
+  /** Extra commands owned elsewhere (the query history view). */
+  extra?: Record<string, CommandHandler>;
 }
 
 /** The one command table: every contributed command id and its handler. */
@@ -37,23 +42,19 @@ export function createCommands(deps: CommandDeps): Record<string, CommandHandler
       runModelsCommand(deps, { command: 'run', select: [`${modelNameOf(uri)}+`] }),
     'lakehouse.testModels': (node) => runModelsCommand(deps, { command: 'test', node }),
     'lakehouse.build': (node) => runModelsCommand(deps, { command: 'build', node }),
-    'lakehouse.previewModel': (node) => previewModelCommand(deps, node),
+    'lakehouse.previewModel': (node) => previewModelCommand(queryDeps(deps), node),
     'lakehouse.publish': (node) => publishCommand(deps, node),
     'lakehouse.pull': (node) => pullCommand(deps, node),
     'lakehouse.exportDelta': (node) => exportDeltaCommand(deps, node),
     'lakehouse.resetLocal': (node) => resetLocalCommand(deps, node),
-    'lakehouse.query': () => notBuilt('Query'),
+    'lakehouse.query': (uri) => runQueryCommand(queryDeps(deps), uri),
+    'lakehouse.previewTable': (node) => previewTableCommand(queryDeps(deps), node),
+    'lakehouse.showSchema': (node) => showSchemaCommand(queryDeps(deps), node),
+    ...deps.extra,
   };
 }
 
-/** Commands whose work lands in a later release say so plainly instead of pretending. */
-function notBuilt(title: string): never {
-  throw new LakehouseError(
-    'not-built',
-    `Lakehouse: ${title} is not built in this version yet.`,
-    'Lease inspection and breaking work today; see the README for what is next.',
-  );
-}
+const queryDeps = (deps: CommandDeps) => ({ config: deps.config, history: deps.history, panel: deps.query });
 
 async function createConfig(): Promise<void> {
   const folder = vscode.workspace.workspaceFolders?.[0];

@@ -1,8 +1,10 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
+import { LakehouseError } from '../core/errors';
 import { defaultHolder } from '../core/identity';
 import { resolveExtensionDirectory } from '../core/lake/duckdb';
+import { parseSnapshot } from '../core/query/webviewProtocol';
 import { vscodeCredential } from './auth';
 import { autoRefresh } from './autoRefresh';
 import { wrapCommand } from './commandRunner';
@@ -13,6 +15,8 @@ import { createLogger } from './log';
 import { createLeaseStatusBar } from './statusBar';
 import { LakehouseTreeModel } from './tree/lakehouseTreeModel';
 import { LakehouseTreeProvider } from './tree/lakehouseTreeProvider';
+import { LazyQueryEngine } from './query/queryEngineHost';
+import { QUERY_VIEW_TYPE, QueryPanel, type QueryPanelDeps } from './query/queryPanel';
 import { ModelCodeLensProvider } from './run/modelCodeLens';
 import { RunHistory } from './run/runHistory';
 
@@ -82,8 +86,31 @@ export function activate(context: vscode.ExtensionContext) {
     ),
   );
 
+  // Queries run in the engine's own process, started on the first query.
+  const engine = new LazyQueryEngine(() => {
+    throw new LakehouseError('not-built', 'The query engine is not built into this version yet.');
+  });
+  const query: QueryPanelDeps = {
+    log,
+    extensionUri: context.extensionUri,
+    engine: () => engine.get(),
+    lakehouses: async () => (await config.load()).entries.map((e) => e.name),
+    pageSize: () => settings().get<number>('query.pageSize', 200),
+    recordHistory: () => {},
+  };
+  context.subscriptions.push(
+    engine,
+    vscode.window.registerWebviewPanelSerializer(QUERY_VIEW_TYPE, {
+      deserializeWebviewPanel: async (panel, state) => {
+        const snapshot = parseSnapshot(state);
+        if (snapshot) QueryPanel.restore(panel, query, snapshot);
+        else panel.dispose();
+      },
+    }),
+  );
+
   for (const [id, handler] of Object.entries(
-    createCommands({ log, config, lakehouses, history, diagnostics, refresh }),
+    createCommands({ log, config, lakehouses, history, diagnostics, refresh, query }),
   )) {
     context.subscriptions.push(vscode.commands.registerCommand(id, wrapCommand(id, handler, log)));
   }
