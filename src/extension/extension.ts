@@ -16,6 +16,8 @@ import { createLeaseStatusBar } from './statusBar';
 import { LakehouseTreeModel } from './tree/lakehouseTreeModel';
 import { LakehouseTreeProvider } from './tree/lakehouseTreeProvider';
 import { LazyQueryEngine } from './query/queryEngineHost';
+import { QueryHistoryProvider, WorkspaceQueryHistory } from './query/queryHistoryView';
+import { reopenQuery } from './query/queryCommands';
 import { QUERY_VIEW_TYPE, QueryPanel, type QueryPanelDeps } from './query/queryPanel';
 import { ModelCodeLensProvider } from './run/modelCodeLens';
 import { RunHistory } from './run/runHistory';
@@ -96,10 +98,15 @@ export function activate(context: vscode.ExtensionContext) {
     engine: () => engine.get(),
     lakehouses: async () => (await config.load()).entries.map((e) => e.name),
     pageSize: () => settings().get<number>('query.pageSize', 200),
-    recordHistory: () => {},
+    recordHistory: (entry) => queryHistory.add(entry),
   };
+  const queryHistory = new WorkspaceQueryHistory(context.workspaceState);
+  const queryHistoryProvider = new QueryHistoryProvider(queryHistory);
   context.subscriptions.push(
     engine,
+    queryHistory,
+    queryHistoryProvider,
+    vscode.window.createTreeView('lakehouse.queryHistory', { treeDataProvider: queryHistoryProvider }),
     vscode.window.registerWebviewPanelSerializer(QUERY_VIEW_TYPE, {
       deserializeWebviewPanel: async (panel, state) => {
         const snapshot = parseSnapshot(state);
@@ -110,7 +117,19 @@ export function activate(context: vscode.ExtensionContext) {
   );
 
   for (const [id, handler] of Object.entries(
-    createCommands({ log, config, lakehouses, history, diagnostics, refresh, query }),
+    createCommands({
+      log,
+      config,
+      lakehouses,
+      history,
+      diagnostics,
+      refresh,
+      query,
+      extra: {
+        'lakehouse.reopenQuery': (entry) => reopenQuery(query, entry),
+        'lakehouse.clearQueryHistory': () => queryHistory.clear(),
+      },
+    }),
   )) {
     context.subscriptions.push(vscode.commands.registerCommand(id, wrapCommand(id, handler, log)));
   }

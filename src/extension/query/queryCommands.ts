@@ -6,7 +6,7 @@ import type { LakehouseEntry } from '../../core/config/lakehouseConfig';
 import { LakehouseError } from '../../core/errors';
 import { quoteIdentifier } from '../../core/lake/duckdb';
 import { isModelFile, resolveProjectDir } from '../../core/run/projectFiles';
-import type { QueryTarget } from '../../core/query/types';
+import type { QueryHistoryEntry, QueryTarget } from '../../core/query/types';
 import type { LakehouseConfigService } from '../lakehouseConfig';
 import { pickLakehouse } from '../pickLakehouse';
 import type { RunHistory } from '../run/runHistory';
@@ -137,4 +137,12 @@ export async function previewModelCommand(deps: QueryCommandDeps, arg: unknown):
     target: { kind: 'local', lakehouse: entry.name },
     title: `${name} preview`,
   });
+}
+
+/** Re-open a query from the history view: run it again on the same target. */
+export function reopenQuery(panel: QueryPanelDeps, entry: unknown): void {
+  const e = entry as Partial<QueryHistoryEntry> | undefined;
+  if (typeof e?.sql !== 'string' || !e.target) throw new LakehouseError('usage', 'Pick a query in Query History.');
+  const title = e.sql.replace(/\s+/g, ' ').trim().slice(0, 40);
+  QueryPanel.show(panel, { sql: e.sql, target: e.target, title });
 }
