@@ -1,0 +1,46 @@
+// Webviews in the workbench: an outer iframe.webview hosting the page's own #active-frame.
+import { readdirSync, readFileSync } from 'node:fs';
+import type { FrameLocator, Page } from 'playwright-core';
+
+/** The content frame of the (only, or the given-index) webview on the page. */
+export function webviewFrame(page: Page, index = 0): FrameLocator {
+  return page.frameLocator('iframe.webview.ready').nth(index).frameLocator('iframe#active-frame');
+}
+
+/** Opens a workspace file through Quick Open (Ctrl+P) and waits for its editor tab. */
+export async function openFile(page: Page, name: string): Promise<void> {
+  const widget = page.locator('.quick-input-widget');
+  for (let attempt = 0; attempt < 5 && !(await widget.isVisible()); attempt++) {
+    await page.locator('.monaco-workbench').focus();
+    await page.keyboard.press('Control+P');
+    await widget.waitFor({ state: 'visible', timeout: 3_000 }).catch(() => undefined);
+  }
+  await page.locator('.quick-input-widget .quick-input-box input').fill(name);
+  await page
+    .locator('.quick-input-widget .monaco-list-row[role="option"]', { hasText: name })
+    .first()
+    .waitFor({ state: 'visible' });
+  await page.keyboard.press('Enter');
+  await page.locator(`.tabs-container .tab.active[aria-label^="${name}"]`).waitFor({ state: 'visible' });
+  await page.locator('.editor-instance .monaco-editor .view-lines').first().click();
+}
+
+/**
+ * Pids of the processes whose command line holds every marker (e.g. the
+ * code-server's own extensions folder and the engine's script), so a test
+ * only ever touches what its own editor started.
+ */
+export function processesMatching(...markers: string[]): number[] {
+  const pids: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    let cmdline: string;
+    try {
+      cmdline = readFileSync(`/proc/${name}/cmdline`, 'utf8').replace(/\0/g, ' ');
+    } catch {
+      continue;
+    }
+    if (markers.every((m) => cmdline.includes(m))) pids.push(Number(name));
+  }
+  return pids;
+}
