@@ -26,6 +26,8 @@ const builds = [
     outfile: 'dist/cli.js',
     banner: { js: `#!/usr/bin/env node\n${common.banner.js}` },
   },
+  // The query engine process (DuckDB outside the extension host); forked by the extension and the CLI.
+  { ...common, entryPoints: ['src/core/engine/main.ts'], outfile: 'dist/queryEngine.js' },
   // The benchmark's child process (npm run bench); not shipped in the VSIX.
   { ...common, entryPoints: ['bench/runners.ts'], outfile: 'dist/bench/runners.js' },
   {

@@ -3,7 +3,7 @@
  * Results stay inside DuckDB (in the engine process); callers only ever see
  * pages, summaries and chart series, never a whole result.
  *
- * Imports nothing from 'vscode' and nothing from DuckDB: the extension, the
+ * Imports nothing from the editor API and nothing from DuckDB: the extension, the
  * webview protocol and the CLI all share these types.
  */
 

@@ -1,0 +1,166 @@
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { CancelledError, LakehouseError } from '../errors';
+import type { DuckDBOptions } from '../lake/duckdb';
+import { chartData } from '../query/chartData';
+import { columnSummary } from '../query/columnSummary';
+import { QueryFailedError } from '../query/errors';
+import { exportResult } from '../query/exportResult';
+import { LocalCatalogs } from '../query/localTarget';
+import { PublishedTables } from '../query/publishedTables';
+import { ResultSets } from '../query/resultSets';
+import type { RequestCounts, ResultInfo } from '../query/types';
+import type { EngineOps, EngineRequest, WireError } from './protocol';
+
+const NO_REQUESTS: RequestCounts = { log: 0, list: 0, data: 0, total: 0 };
+
+/**
+ * The engine process's work: one DuckDB instance, a connection per call (so
+ * a page can be read while a query runs, and Cancel interrupts exactly the
+ * call it targets), the result tables, and the two kinds of target.
+ */
+export class EngineHost {
+  private readonly results = new ResultSets();
+  private readonly local: LocalCatalogs;
+  private readonly published: PublishedTables;
+  private readonly running = new Map<number, DuckDBConnection>();
+  private readonly cancelled = new Set<number>();
+  /** Runs attach/detach targets: one at a time. */
+  private runs: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    readonly options: DuckDBOptions,
+  ) {
+    this.local = new LocalCatalogs(options.extensionDirectory);
+    this.published = new PublishedTables(options.extensionDirectory);
+  }
+
+  static async open(options: DuckDBOptions): Promise<EngineHost> {
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const config: Record<string, string> = {};
+    if (options.extensionDirectory) config.extension_directory = options.extensionDirectory;
+    if (options.memoryLimit) config.memory_limit = options.memoryLimit;
+    if (options.threads && options.threads > 0) config.threads = String(options.threads);
+    const instance = await DuckDBInstance.create(':memory:', config);
+    const host = new EngineHost(instance, options);
+    const conn = await host.connect();
+    try {
+      // Exact, comparable timestamps whatever the machine's zone; the offset is always shown.
+      await conn.run(`SET GLOBAL TimeZone = 'UTC'`);
+      await ResultSets.prepare(conn);
+    } finally {
+      conn.closeSync();
+    }
+    return host;
+  }
+
+  async handle(request: EngineRequest, onProgress: (rows: number) => void): Promise<unknown> {
+    const conn = await this.connect();
+    this.running.set(request.id, conn);
+    try {
+      if (this.cancelled.has(request.id)) throw new CancelledError('Query');
+      return await this.dispatch(conn, request, onProgress);
+    } catch (error) {
+      if (this.cancelled.has(request.id)) throw new CancelledError('Query');
+      throw error;
+    } finally {
+      this.running.delete(request.id);
+      this.cancelled.delete(request.id);
+      conn.closeSync();
+    }
+  }
+
+  /** Interrupts the DuckDB work of a call (the connection stays usable). */
+  cancel(id: number): void {
+    this.cancelled.add(id);
+    this.running.get(id)?.interrupt();
+  }
+
+  close(): void {
+    for (const conn of this.running.values()) conn.interrupt();
+    this.published.close();
+    this.instance.closeSync();
+  }
+
+  private async connect(): Promise<DuckDBConnection> {
+    const conn = await this.instance.connect();
+    // Errors as JSON carry DuckDB's own `position` in the SQL.
+    await conn.run('SET errors_as_json = true');
+    return conn;
+  }
+
+  private dispatch(conn: DuckDBConnection, request: EngineRequest, onProgress: (rows: number) => void) {
+    switch (request.op) {
+      case 'run':
+        return this.serialRun(conn, request.params);
+      case 'page':
+        return this.results.page(conn, request.params.resultId, request.params.request);
+      case 'summary':
+        return columnSummary(conn, this.results.get(request.params.resultId), request.params.column);
+      case 'chart':
+        return chartData(conn, this.results.get(request.params.resultId), request.params.request);
+      case 'export':
+        return exportResult(conn, this.results.get(request.params.resultId), request.params.request, onProgress);
+      case 'dispose':
+        return this.results.dispose(conn, request.params.resultId);
+      default:
+        throw new LakehouseError('usage', `Unknown engine operation '${(request as { op: string }).op}'.`);
+    }
+  }
+
+  private serialRun(conn: DuckDBConnection, params: EngineOps['run']['params']): Promise<ResultInfo> {
+    const work = this.runs.then(() => this.run(conn, params));
+    this.runs = work.catch(() => undefined);
+    return work;
+  }
+
+  private async run(conn: DuckDBConnection, params: EngineOps['run']['params']): Promise<ResultInfo> {
+    const { request, target, stalenessMs } = params;
+    if (target.lakehouse !== request.target.lakehouse || target.kind !== request.target.kind)
+      throw new LakehouseError('usage', 'The resolved target does not match the requested one.');
+    if (target.kind === 'local') {
+      await this.local.use(conn, target);
+      const created = await this.results.create(conn, request.sql);
+      return this.info(request, created, NO_REQUESTS, undefined);
+    }
+    let requests = NO_REQUESTS;
+    const session = await this.published.use(conn, target, stalenessMs);
+    const cached = session.cached;
+    const created = await this.results.create(conn, request.sql).finally(async () => {
+      requests = await session.counts(conn);
+    });
+    return this.info(request, created, requests, cached);
+  }
+
+  private info(
+    request: EngineOps['run']['params']['request'],
+    created: Awaited<ReturnType<ResultSets['create']>>,
+    requests: RequestCounts,
+    cached: boolean | undefined,
+  ): ResultInfo {
+    return {
+      resultId: created.resultId,
+      target: request.target,
+      columns: created.columns,
+      rowCount: created.rowCount,
+      elapsedMs: Math.round(created.elapsedMs * 1000) / 1000,
+      requests,
+      ...(cached !== undefined ? { cached } : {}),
+      ...(created.statementOnly ? { statementOnly: true } : {}),
+    };
+  }
+}
+
+/** What crosses the wire for an error: code, message, hint and (for SQL errors) the position. */
+export function toWireError(error: unknown): WireError {
+  if (error instanceof QueryFailedError)
+    return {
+      code: error.code,
+      message: error.message,
+      ...(error.hint ? { hint: error.hint } : {}),
+      ...(error.position !== undefined ? { position: error.position } : {}),
+    };
+  if (error instanceof LakehouseError)
+    return { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) };
+  return { code: 'engine-error', message: error instanceof Error ? error.message : String(error) };
+}

@@ -1,0 +1,105 @@
+import type { TokenCredential } from '@azure/identity';
+import type { LakehouseEntry } from '../config/lakehouseConfig';
+import { LakehouseError } from '../errors';
+import type { CatalogFormat } from '../lake/catalogFormat';
+import { LocalMirror } from '../lake/localMirror';
+import { authFor } from '../storage/blobStore';
+import type { LocationKind } from '../storage/location';
+import type { QueryTarget } from './types';
+
+/** What the engine needs to open a local target: the pulled working catalog and its data mirror. */
+export interface LocalTargetSpec {
+  kind: 'local';
+  lakehouse: string;
+  catalogFile: string;
+  dataRoot: string;
+  format: CatalogFormat;
+}
+
+/** Storage access for a published target. Crosses to the engine process over IPC only; never logged. */
+export type PublishedAuth =
+  { kind: 'sharedKey'; account: string; key: string } | { kind: 'token'; token: string; expiresOnTimestamp: number };
+
+/** What the engine needs to read a lakehouse's Delta tables from blob storage. */
+export interface PublishedTargetSpec {
+  kind: 'published';
+  lakehouse: string;
+  locationKind: LocationKind;
+  /** Blob service root, e.g. `http://127.0.0.1:10000/devstoreaccount1`. */
+  accountUrl: string;
+  container: string;
+  item: string;
+  /** The folder of the item holding the Delta tables, with a trailing slash (`Tables/`). */
+  tablesPrefix: string;
+  auth: PublishedAuth;
+}
+
+export type TargetSpec = LocalTargetSpec | PublishedTargetSpec;
+
+/** Turns a target the user picked into what the engine opens (runs in the caller's process, where credentials live). */
+export type TargetResolver = (target: QueryTarget) => Promise<TargetSpec>;
+
+const STORAGE_SCOPE = 'https://storage.azure.com/.default';
+
+export class NotPulledError extends LakehouseError {
+  constructor(name: string) {
+    super(
+      'not-pulled',
+      `Lakehouse '${name}' has no local catalog yet, so there is nothing to query locally.`,
+      `Pull it first ('lakehouse pull --lakehouse ${name}' or Lakehouse: Pull), or query the published tables.`,
+    );
+  }
+}
+
+/** The resolver the CLI and the extension share: entries from lakehouse.yml/settings, the workspace's mirrors. */
+export function lakehouseTargetResolver(options: {
+  entries: readonly LakehouseEntry[];
+  workspaceDir: string;
+  /** Entra credential for OneLake/Blob accounts; Azurite needs none. */
+  credential?: TokenCredential;
+}): TargetResolver {
+  const find = (name: string) => {
+    const entry = options.entries.find((e) => e.name === name);
+    if (!entry)
+      throw new LakehouseError(
+        'config',
+        `No lakehouse named '${name}' is configured.`,
+        `Known: ${options.entries.map((e) => e.name).join(', ') || 'none'}. Add it to lakehouse.yml.`,
+      );
+    return entry;
+  };
+  return async (target) => {
+    const entry = find(target.lakehouse);
+    const mirror = LocalMirror.forLakehouse(options.workspaceDir, entry.name);
+    const state = await mirror.readState();
+    if (target.kind === 'local') {
+      if (!state) throw new NotPulledError(entry.name);
+      return {
+        kind: 'local',
+        lakehouse: entry.name,
+        catalogFile: mirror.catalogFile,
+        dataRoot: mirror.dataRoot,
+        format: state.format,
+      };
+    }
+    const location = entry.location;
+    const auth = authFor(location, options.credential);
+    let published: PublishedAuth;
+    if (auth.kind === 'sharedKey') published = auth;
+    else {
+      const token = await auth.credential.getToken(STORAGE_SCOPE);
+      if (!token) throw new LakehouseError('auth', `No storage token for ${location.uri}.`, 'Sign in again.');
+      published = { kind: 'token', token: token.token, expiresOnTimestamp: token.expiresOnTimestamp };
+    }
+    return {
+      kind: 'published',
+      lakehouse: entry.name,
+      locationKind: location.kind,
+      accountUrl: location.accountUrl,
+      container: location.container,
+      item: location.item,
+      tablesPrefix: state?.dataPrefix ? state.dataPrefix.replace(/\/?$/, '/') : 'Tables/',
+      auth: published,
+    };
+  };
+}
