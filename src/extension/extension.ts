@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { LakehouseError } from '../core/errors';
 import { defaultHolder } from '../core/identity';
+import { createQueryEngine } from '../core/engine/client';
 import { resolveExtensionDirectory } from '../core/lake/duckdb';
+import { lakehouseTargetResolver } from '../core/query/targets';
 import { parseSnapshot } from '../core/query/webviewProtocol';
 import { vscodeCredential } from './auth';
 import { autoRefresh } from './autoRefresh';
@@ -89,9 +91,23 @@ export function activate(context: vscode.ExtensionContext) {
   );
 
   // Queries run in the engine's own process, started on the first query.
-  const engine = new LazyQueryEngine(() => {
-    throw new LakehouseError('not-built', 'The query engine is not built into this version yet.');
-  });
+  const stalenessMs = () => Math.max(0, settings().get<number>('query.stalenessBudget', 60)) * 1000;
+  const engine = new LazyQueryEngine(() =>
+    createQueryEngine({
+      enginePath: join(context.extensionPath, 'dist', 'queryEngine.js'),
+      duckdb: lakehouses.duckdbOptions(),
+      resolveTarget: async (target) => {
+        const folder = vscode.workspace.workspaceFolders?.[0];
+        if (!folder) throw new LakehouseError('usage', 'Open a folder first: queries run on its lakehouses.');
+        const { entries } = await config.load();
+        return lakehouseTargetResolver({ entries, workspaceDir: folder.uri.fsPath, credential: vscodeCredential() })(
+          target,
+        );
+      },
+      log: (level, message) => log[level](message),
+      stalenessMs: stalenessMs(),
+    }),
+  );
   const query: QueryPanelDeps = {
     log,
     extensionUri: context.extensionUri,
@@ -104,6 +120,9 @@ export function activate(context: vscode.ExtensionContext) {
   const queryHistoryProvider = new QueryHistoryProvider(queryHistory);
   context.subscriptions.push(
     engine,
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('lakehouse.query.stalenessBudget')) engine.configure({ stalenessMs: stalenessMs() });
+    }),
     queryHistory,
     queryHistoryProvider,
     vscode.window.createTreeView('lakehouse.queryHistory', { treeDataProvider: queryHistoryProvider }),
@@ -128,6 +147,8 @@ export function activate(context: vscode.ExtensionContext) {
       extra: {
         'lakehouse.reopenQuery': (entry) => reopenQuery(query, entry),
         'lakehouse.clearQueryHistory': () => queryHistory.clear(),
+        // For tests and support: the engine process id, or undefined when none runs.
+        'lakehouse.debug.enginePid': () => engine.peek()?.pid,
       },
     }),
   )) {

@@ -1,23 +1,28 @@
 import type * as vscode from 'vscode';
-import type { QueryEngine } from '../../core/query/types';
+import type { QueryEngineClient } from '../../core/engine/client';
 
 /**
  * The extension's one query engine, started on the first query (not at
  * activation: most sessions never query) and stopped with the extension.
  */
 export class LazyQueryEngine implements vscode.Disposable {
-  private engine: QueryEngine | undefined;
+  private engine: QueryEngineClient | undefined;
 
-  constructor(private readonly create: () => QueryEngine) {}
+  constructor(private readonly create: () => QueryEngineClient) {}
 
-  get(): QueryEngine {
+  get(): QueryEngineClient {
     this.engine ??= this.create();
     return this.engine;
   }
 
   /** The running engine, if any (for its pid), without starting one. */
-  peek(): QueryEngine | undefined {
+  peek(): QueryEngineClient | undefined {
     return this.engine;
+  }
+
+  /** Settings that apply to the running engine and the next one. */
+  configure(change: { stalenessMs: number }): void {
+    if (this.engine) this.engine.stalenessMs = change.stalenessMs;
   }
 
   dispose(): void {
