@@ -127,8 +127,8 @@ describe('Query results view in code-server', () => {
     const headers = await frame.locator('[role="columnheader"]').allInnerTexts();
     expect(headers.map((h) => h.replace(/\s+/g, ' ').trim())).toEqual([
       'day DATE Σ',
-      'kwh INTEGER Σ',
-      'cost DECIMAL(13,1) Σ',
+      'kwh BIGINT Σ',
+      'cost DECIMAL(21,1) Σ',
     ]);
     expect(await frame.locator('#target-badge').textContent()).toBe('local');
     updateDocImage(await bench.screenshot('query-grid'), 'query-grid.png');
@@ -263,7 +263,7 @@ describe('Query results view in code-server', () => {
       const row = bench.treeItem(label);
       if ((await row.getAttribute('aria-expanded')) === 'false') await row.click();
     }
-    await bench.waitForTreeText(/^daily_energy/);
+    await bench.treeItem('daily_energy').waitFor({ state: 'visible' });
     await bench.contextMenu('daily_energy', 'Preview');
     await expect.poll(() => frame.locator('#target-badge').textContent(), { timeout: 60_000 }).toBe('published');
     await expect.poll(() => status().innerText(), { timeout: 60_000 }).toMatch(/^365 rows/);

@@ -30,7 +30,7 @@ export async function runQueryCommand(deps: QueryCommandDeps, arg?: unknown): Pr
   const entry = await pickLakehouse(undefined, deps.config, 'Run Query');
   const target: QueryTarget = { kind: 'local', lakehouse: entry.name };
   const folder = vscode.workspace.getWorkspaceFolder(document.uri)?.uri.fsPath;
-  const projectDir = folder ? resolveProjectDir(folder, entry.project) : undefined;
+  const projectDir = folder ? projectDirOrNone(folder, entry.project) : undefined;
   const selection = editor.selection;
   const hasSelection = arg === undefined || arg === editor.document.uri ? !selection.isEmpty : false;
 
@@ -45,6 +45,15 @@ export async function runQueryCommand(deps: QueryCommandDeps, arg?: unknown): Pr
   const source: QuerySource = { uri: document.uri, offset: range ? document.offsetAt(range.start) : 0 };
   const title = document.isUntitled ? 'Query' : basename(document.uri.fsPath);
   QueryPanel.show(deps.panel, { sql, target, title: hasSelection ? `${title} (selection)` : title, source });
+}
+
+/** The dbt project folder when there is one: plain SQL files run without a project. */
+function projectDirOrNone(folder: string, project: string | undefined): string | undefined {
+  try {
+    return resolveProjectDir(folder, project);
+  } catch {
+    return undefined;
+  }
 }
 
 async function editorFor(arg: unknown): Promise<vscode.TextEditor | undefined> {

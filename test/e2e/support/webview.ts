@@ -21,8 +21,10 @@ export async function openFile(page: Page, name: string): Promise<void> {
     .first()
     .waitFor({ state: 'visible' });
   await page.keyboard.press('Enter');
-  await page.locator(`.tabs-container .tab.active[aria-label^="${name}"]`).waitFor({ state: 'visible' });
-  await page.locator('.editor-instance .monaco-editor .view-lines').first().click();
+  // The group that received the file is the active one; focus its editor (not another group's).
+  const group = page.locator('.part.editor .editor-group-container.active');
+  await group.locator(`.tabs-container .tab.active[aria-label^="${name}"]`).waitFor({ state: 'visible' });
+  await group.locator('.monaco-editor .view-lines').first().click();
 }
 
 /**
