@@ -319,7 +319,11 @@ export class QueryPanel {
     const resultId = this.requireResult();
     const extension = { csv: 'csv', parquet: 'parquet', json: 'json' }[format];
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
-    const name = `${this.snapshot.title.replace(/[^\w.-]+/g, '_').slice(0, 60) || 'query'}.${extension}`;
+    const base = this.snapshot.title
+      .replace(/\.sql\b.*$/, '')
+      .replace(/[^\w.-]+/g, '_')
+      .slice(0, 60);
+    const name = `${base || 'query'}.${extension}`;
     const uri = await vscode.window.showSaveDialog({
       title: `Export the full result as ${format.toUpperCase()}`,
       saveLabel: 'Export',

@@ -21,9 +21,17 @@ export async function openFile(page: Page, name: string): Promise<void> {
     .first()
     .waitFor({ state: 'visible' });
   await page.keyboard.press('Enter');
-  // The group that received the file is the active one; focus its editor (not another group's).
-  const group = page.locator('.part.editor .editor-group-container.active');
-  await group.locator(`.tabs-container .tab.active[aria-label^="${name}"]`).waitFor({ state: 'visible' });
+  // Focus the editor of the group now showing the file (not another group's editor).
+  const group = page
+    .locator('.part.editor .editor-group-container')
+    .filter({ has: page.locator(`.tabs-container .tab.active[aria-label^="${name}"]`) })
+    .last();
+  try {
+    await group.waitFor({ state: 'visible' });
+  } catch (error) {
+    await page.screenshot({ path: `test-results/open-file-failed-${name}.png` });
+    throw error;
+  }
   await group.locator('.monaco-editor .view-lines').first().click();
 }
 
