@@ -30,6 +30,7 @@ const builds = [
   { ...common, entryPoints: ['src/core/engine/main.ts'], outfile: 'dist/queryEngine.js' },
   // The benchmark's child process (npm run bench); not shipped in the VSIX.
   { ...common, entryPoints: ['bench/runners.ts'], outfile: 'dist/bench/runners.js' },
+  { ...common, entryPoints: ['bench/query.ts'], outfile: 'dist/bench/query.js' },
   {
     ...common,
     platform: 'browser',

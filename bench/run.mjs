@@ -3,7 +3,7 @@
 // inputs. Writes bench/results/latest.json (and a dated baseline) and prints a
 // table. Measures only; nothing here asserts a timing. See bench/results/README.md.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from './lib/args.mjs';
@@ -12,6 +12,7 @@ import { runRepetition } from './lib/repetition.mjs';
 import { caseResult, summaryTable, writeResults } from './lib/report.mjs';
 import { scenarios } from './lib/cases.mjs';
 import { DBT, RUNNER } from './lib/sides.mjs';
+import { basicMachine, querySummary, runQuerySuite } from './lib/query-suite.mjs';
 
 const repoDir = resolve(import.meta.dirname, '..');
 const resultsDir = join(repoDir, 'bench', 'results');
@@ -21,6 +22,13 @@ async function main() {
   const options = parseArgs(process.argv.slice(2));
   // Both sides load the extension binaries `npm run provision:extensions` laid out.
   process.env.LAKEHOUSE_DUCKDB_EXTENSIONS ??= join(repoDir, '.duckdb-extensions');
+  let query;
+  if (options.suites.includes('query')) {
+    log('bench: query engine (SELECT * over 10M rows, paging, caller memory, a published table)…');
+    query = await runQuerySuite(repoDir);
+    log(querySummary(query));
+  }
+  if (!options.suites.includes('runners')) return recordQueryOnly(query, options);
   if (!existsSync(RUNNER)) throw new Error(`${RUNNER} is missing: run 'node esbuild.mjs' (npm run bench does).`);
   // The dbt side needs the peers venv the integration tests use; the script is idempotent.
   if (!existsSync(DBT))
@@ -61,6 +69,7 @@ async function main() {
       dbtThreads: 'from each example profile (1)',
     },
     cases,
+    ...(query ? { query } : {}),
   };
   // Other work on the machine shows up here; the per-sample load1AtStart says when.
   document.machine.loadAvgEnd = loadavg().map((l) => Math.round(l * 100) / 100);
@@ -68,6 +77,24 @@ async function main() {
   log(
     `\n${summaryTable(cases)}\n\nratio = built-in median / dbt median wall time (below 1: built-in faster); CPU = median user+system seconds; RSS = median peak RSS of the process.`,
   );
+  log(`wrote ${written.map((f) => f.slice(repoDir.length + 1)).join(', ')}`);
+}
+
+/** Only the query suite ran: keep the recorded runner cases in latest.json, replace its query section. */
+function recordQueryOnly(query, options) {
+  const latest = join(resultsDir, 'latest.json');
+  const previous = existsSync(latest) ? JSON.parse(readFileSync(latest, 'utf8')) : {};
+  const document = { ...previous, query: { machine: basicMachine(), ...query } };
+  writeFileSync(latest, `${JSON.stringify(document, null, 2)}\n`);
+  const written = [latest];
+  if (options.baseline) {
+    const dated = join(resultsDir, `${new Date().toISOString().slice(0, 10)}-query.json`);
+    writeFileSync(
+      dated,
+      `${JSON.stringify({ benchmark: 'query engine', machine: basicMachine(), ...query }, null, 2)}\n`,
+    );
+    written.push(dated);
+  }
   log(`wrote ${written.map((f) => f.slice(repoDir.length + 1)).join(', ')}`);
 }
 

@@ -7,10 +7,11 @@ const DEFAULTS = {
   tpchScale: 1,
   keep: false,
   baseline: true,
+  suites: ['runners', 'query'],
 };
 
 const USAGE = `usage: node bench/run.mjs [--reps N] [--cases energy,tpch] [--energy-scale N] [--energy-days N]
-                         [--tpch-scale SF] [--keep] [--no-baseline]`;
+                         [--tpch-scale SF] [--keep] [--no-baseline] [--suites runners,query]`;
 
 export function parseArgs(argv) {
   const options = { ...DEFAULTS };
@@ -26,11 +27,13 @@ export function parseArgs(argv) {
     else if (flag === '--energy-scale') options.energyScale = positive(flag, value(), true);
     else if (flag === '--energy-days') options.energyDays = positive(flag, value(), true);
     else if (flag === '--tpch-scale') options.tpchScale = positive(flag, value(), false);
+    else if (flag === '--suites') options.suites = value().split(',').filter(Boolean);
     else if (flag === '--keep') options.keep = true;
     else if (flag === '--no-baseline') options.baseline = false;
     else if (flag === '--help' || flag === '-h') throw new Error(USAGE);
     else throw new Error(`unknown flag ${flag}\n${USAGE}`);
   }
+  for (const s of options.suites) if (!DEFAULTS.suites.includes(s)) throw new Error(`unknown suite ${s}\n${USAGE}`);
   for (const c of options.cases) if (!DEFAULTS.cases.includes(c)) throw new Error(`unknown case ${c}\n${USAGE}`);
   return options;
 }

@@ -11,6 +11,8 @@ export const EXIT = {
   leaseLost: 6,
   notBuilt: 7,
   runFailed: 8,
+  queryFailed: 9,
+  engineCrashed: 10,
   cancelled: 130,
 } as const;
 
@@ -35,6 +37,10 @@ export function exitCodeFor(error: unknown): number {
       return EXIT.notBuilt;
     case 'run-failed':
       return EXIT.runFailed;
+    case 'query-failed':
+      return EXIT.queryFailed;
+    case 'engine-crashed':
+      return EXIT.engineCrashed;
     default:
       return EXIT.error;
   }

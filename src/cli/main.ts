@@ -5,6 +5,7 @@ import { registerDemoCommand } from './demoCommand';
 import { EXIT, exitCodeFor } from './exitCodes';
 import { registerLakeCommands } from './lakeCommands';
 import { registerLeaseCommands } from './leaseCommands';
+import { registerQueryCommand } from './queryCommand';
 import { registerRunCommands } from './runCommand';
 import { createOutput, type Output } from './output';
 import type { CliEnv } from './context';
@@ -33,20 +34,7 @@ async function main(argv: string[]): Promise<number> {
   registerLakeCommands(program, cli, run);
   registerRunCommands(program, cli, run);
   registerDemoCommand(program, cli, run);
-  for (const [verb, what, issue] of [['query', 'run SQL against the local catalog', 'Query']] as const) {
-    program
-      .command(verb)
-      .description(`${what} (not built yet)`)
-      .allowUnknownOption()
-      .action(() =>
-        run(async () => {
-          throw new LakehouseError(
-            'not-built',
-            `'lakehouse ${verb}' is not built yet; it lands with the ${issue} work.`,
-          );
-        }, false),
-      );
-  }
+  registerQueryCommand(program, cli, run);
 
   try {
     await program.parseAsync(argv);

@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { rm } from 'node:fs/promises';
 import { CancelledError, LakehouseError } from '../errors';
 import type { DuckDBOptions } from '../lake/duckdb';
 import { EngineCrashedError, QueryFailedError } from '../query/errors';
@@ -16,6 +17,7 @@ import type {
   ResultInfo,
 } from '../query/types';
 import {
+  engineTempDirectory,
   ENGINE_OPTIONS_ENV,
   type EngineOp,
   type EngineOps,
@@ -187,6 +189,7 @@ export class QueryEngineClient implements QueryEngine {
     child.on('error', (error) => this.options.log?.('error', `query engine: ${error.message}`));
     child.on('exit', (code, signal) => {
       if (this.child === child) this.child = undefined;
+      if (child.pid) rm(engineTempDirectory(child.pid), { recursive: true, force: true }).catch(() => undefined);
       const detail = signal ? `killed by ${signal}` : `exit code ${code}`;
       if (!this.closing) this.options.log?.('warn', `The query engine process stopped (${detail}).`);
       const error = this.closing

@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { CancelledError, LakehouseError } from '../errors';
 import type { DuckDBOptions } from '../lake/duckdb';
@@ -9,7 +10,7 @@ import { LocalCatalogs } from '../query/localTarget';
 import { PublishedTables } from '../query/publishedTables';
 import { ResultSets } from '../query/resultSets';
 import type { RequestCounts, ResultInfo } from '../query/types';
-import type { EngineOps, EngineRequest, WireError } from './protocol';
+import { engineTempDirectory, type EngineOps, type EngineRequest, type WireError } from './protocol';
 
 const NO_REQUESTS: RequestCounts = { log: 0, list: 0, data: 0, total: 0 };
 
@@ -24,6 +25,8 @@ export class EngineHost {
   private readonly published: PublishedTables;
   private readonly running = new Map<number, DuckDBConnection>();
   private readonly cancelled = new Set<number>();
+  /** Storage keys and tokens this engine was handed: scrubbed from every error it sends back. */
+  private readonly secrets = new Set<string>();
   /** Runs attach/detach targets: one at a time. */
   private runs: Promise<unknown> = Promise.resolve();
 
@@ -41,6 +44,8 @@ export class EngineHost {
     if (options.extensionDirectory) config.extension_directory = options.extensionDirectory;
     if (options.memoryLimit) config.memory_limit = options.memoryLimit;
     if (options.threads && options.threads > 0) config.threads = String(options.threads);
+    // Big results spill here rather than into the process's working directory (which may not be writable).
+    config.temp_directory = engineTempDirectory(process.pid);
     const instance = await DuckDBInstance.create(':memory:', config);
     const host = new EngineHost(instance, options);
     const conn = await host.connect();
@@ -76,10 +81,24 @@ export class EngineHost {
     this.running.get(id)?.interrupt();
   }
 
+  /** An error as it may leave the engine: code, message, hint, position; never a key or token. */
+  wireError(error: unknown): WireError {
+    const wire = toWireError(error);
+    for (const secret of this.secrets) {
+      if (secret.length >= 8) {
+        wire.message = wire.message.split(secret).join('***');
+        if (wire.hint) wire.hint = wire.hint.split(secret).join('***');
+      }
+    }
+    return wire;
+  }
+
   close(): void {
     for (const conn of this.running.values()) conn.interrupt();
     this.published.close();
+    this.local.close();
     this.instance.closeSync();
+    rmSync(engineTempDirectory(process.pid), { recursive: true, force: true });
   }
 
   private async connect(): Promise<DuckDBConnection> {
@@ -92,7 +111,10 @@ export class EngineHost {
   private dispatch(conn: DuckDBConnection, request: EngineRequest, onProgress: (rows: number) => void) {
     switch (request.op) {
       case 'run':
-        return this.serialRun(conn, request.params);
+        return this.serialRun(conn, request.params, () => {
+          // An interrupt only reaches a statement that is running: check between the steps too.
+          if (this.cancelled.has(request.id)) throw new CancelledError('Query');
+        });
       case 'page':
         return this.results.page(conn, request.params.resultId, request.params.request);
       case 'summary':
@@ -108,23 +130,36 @@ export class EngineHost {
     }
   }
 
-  private serialRun(conn: DuckDBConnection, params: EngineOps['run']['params']): Promise<ResultInfo> {
-    const work = this.runs.then(() => this.run(conn, params));
+  private serialRun(
+    conn: DuckDBConnection,
+    params: EngineOps['run']['params'],
+    checkpoint: () => void,
+  ): Promise<ResultInfo> {
+    const work = this.runs.then(() => this.run(conn, params, checkpoint));
     this.runs = work.catch(() => undefined);
     return work;
   }
 
-  private async run(conn: DuckDBConnection, params: EngineOps['run']['params']): Promise<ResultInfo> {
+  private async run(
+    conn: DuckDBConnection,
+    params: EngineOps['run']['params'],
+    checkpoint: () => void,
+  ): Promise<ResultInfo> {
     const { request, target, stalenessMs } = params;
+    checkpoint();
     if (target.lakehouse !== request.target.lakehouse || target.kind !== request.target.kind)
       throw new LakehouseError('usage', 'The resolved target does not match the requested one.');
     if (target.kind === 'local') {
       await this.local.use(conn, target);
+      checkpoint();
       const created = await this.results.create(conn, request.sql);
       return this.info(request, created, NO_REQUESTS, undefined);
     }
+    if (target.auth.kind === 'sharedKey') this.secrets.add(target.auth.key);
+    else this.secrets.add(target.auth.token);
     let requests = NO_REQUESTS;
     const session = await this.published.use(conn, target, stalenessMs);
+    checkpoint();
     const cached = session.cached;
     const created = await this.results.create(conn, request.sql).finally(async () => {
       requests = await session.counts(conn);

@@ -26,7 +26,11 @@ async function main(): Promise<void> {
       .then((host) => host.handle(message, (rows) => send({ kind: 'progress', id: message.id, rows })))
       .then(
         (value) => send({ kind: 'result', id: message.id, value }),
-        (error: unknown) => send({ kind: 'error', id: message.id, error: toWireError(error) }),
+        (error: unknown) =>
+          void hostReady.then(
+            (host) => send({ kind: 'error', id: message.id, error: host.wireError(error) }),
+            () => send({ kind: 'error', id: message.id, error: toWireError(error) }),
+          ),
       );
   });
   // The client went away (closed, or its process died): stop.

@@ -3,6 +3,8 @@
  * and the engine process (dist/queryEngine.js), over Node's IPC channel.
  * One module both sides import; no vscode, no DuckDB.
  */
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { DuckDBOptions } from '../lake/duckdb';
 import type { TargetSpec } from '../query/targets';
 import type {
@@ -54,6 +56,11 @@ export type FromEngine =
   | { kind: 'error'; id: number; error: WireError }
   | { kind: 'progress'; id: number; rows: number }
   | { kind: 'log'; level: 'info' | 'warn' | 'error'; message: string };
+
+/** Where an engine process lets DuckDB spill; the client removes it if the process died without doing so. */
+export function engineTempDirectory(pid: number): string {
+  return join(tmpdir(), `lakehouse-query-${pid}`);
+}
 
 /** Passed to the engine process in this environment variable (no secrets: options only). */
 export const ENGINE_OPTIONS_ENV = 'LAKEHOUSE_ENGINE_OPTIONS';

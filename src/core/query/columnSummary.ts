@@ -51,16 +51,22 @@ async function binned(
   lo: string,
   hi: string,
 ): Promise<HistogramBin[]> {
-  const bounds = `equi_width_bins(CAST(${quoteLiteral(lo)} AS ${type}), CAST(${quoteLiteral(hi)} AS ${type}), ${HISTOGRAM_BINS}, true)`;
+  // equi_width_bins takes no TIMESTAMPTZ: bin the UTC wall clock (the engine's zone) and label it +00.
+  const zoned = /^TIMESTAMP WITH TIME ZONE$/i.test(type);
+  const binType = zoned ? 'TIMESTAMP' : type;
+  const value = zoned ? `CAST(${ref} AS TIMESTAMP)` : ref;
+  const bound = (text: string) =>
+    zoned ? `CAST(CAST(${quoteLiteral(text)} AS TIMESTAMPTZ) AS TIMESTAMP)` : `CAST(${quoteLiteral(text)} AS ${type})`;
+  const bounds = `equi_width_bins(${bound(lo)}, ${bound(hi)}, ${HISTOGRAM_BINS}, true)`;
   const rows = await rowsOf(
     conn,
-    `SELECT ${renderExpression('e.key', type.startsWith('DECIMAL') || /INT/.test(type) ? 'DOUBLE' : type)}, e.value
-     FROM (SELECT unnest(map_entries(histogram(${ref}, ${bounds}))) AS e FROM ${table})`,
+    `SELECT ${renderExpression('e.key', type.startsWith('DECIMAL') || /INT/.test(type) ? 'DOUBLE' : binType)}, e.value
+     FROM (SELECT unnest(map_entries(histogram(${value}, ${bounds}))) AS e FROM ${table})`,
   );
   let previous = renderedBound(lo, type);
   const bins: HistogramBin[] = [];
   for (const [key, count] of rows) {
-    const upper = asText(key) ?? '';
+    const upper = `${asText(key) ?? ''}${zoned ? '+00' : ''}`;
     bins.push({ label: `${previous} – ${upper}`, count: asNumber(count) });
     previous = upper;
   }

@@ -1,5 +1,6 @@
-import { stat } from 'node:fs/promises';
-import { isAbsolute } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { LakehouseError } from '../errors';
 import { quoteLiteral } from '../lake/duckdb';
@@ -38,14 +39,16 @@ export async function exportResult(
         if (rows >= 0 && rows !== last) onProgress((last = Math.min(rows, held.rowCount)));
       }, 200)
     : undefined;
+  // Written beside the target and renamed when complete: a cancelled or failed export leaves no partial file.
+  const partial = join(dirname(request.path), `.${basename(request.path)}.${randomBytes(4).toString('hex')}.partial`);
   try {
-    const [[count]] = (await rowsOf(conn, `COPY (${query}) TO ${quoteLiteral(request.path)} (${options})`)) as [
-      [bigint],
-    ];
+    const [[count]] = (await rowsOf(conn, `COPY (${query}) TO ${quoteLiteral(partial)} (${options})`)) as [[bigint]];
+    await rename(partial, request.path);
     const rows = Number(count);
     onProgress?.(rows);
     return { rows, bytes: (await stat(request.path)).size, path: request.path };
   } finally {
     if (timer) clearInterval(timer);
+    await rm(partial, { force: true, recursive: true });
   }
 }

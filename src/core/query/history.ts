@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { writeAtomically } from '../lake/localMirror';
 import type { QueryHistoryEntry, QueryTarget } from './types';
 
@@ -62,4 +63,9 @@ function isEntry(value: unknown): value is QueryHistoryEntry {
     (e.rowCount === null || typeof e.rowCount === 'number') &&
     typeof e.elapsedMs === 'number'
   );
+}
+
+/** Where a workspace keeps its query history (inside the git-ignored working area). */
+export function queryHistoryFile(workspaceDir: string): string {
+  return join(workspaceDir, '.lakehouse', 'query-history.json');
 }

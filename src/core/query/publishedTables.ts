@@ -4,10 +4,9 @@ import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { LakehouseError } from '../errors';
 import { listLog, replayLog } from '../delta/logReader';
-import { CountingDeltaLogStore } from '../delta/logStore';
 import { DuckDBSession, quoteIdentifier, quoteLiteral } from '../lake/duckdb';
 import { blobDeltaLogStore } from '../publish/blobDeltaLogStore';
-import { openLakehouseStore, type StorageAuth } from '../storage/blobStore';
+import { openLakehouseStore, RequestCounter, type StorageAuth } from '../storage/blobStore';
 import type { LakehouseLocation } from '../storage/location';
 import { listFolders } from '../storage/tableListing';
 import { deltaFields, duckdbTypeOf } from './deltaTypes';
@@ -34,6 +33,7 @@ interface CachedLakehouse {
 interface OwnCounts {
   log: number;
   list: number;
+  data: number;
 }
 
 export interface PublishedSession {
@@ -74,7 +74,7 @@ export class PublishedTables {
     await conn.run('CALL truncate_duckdb_logs()');
     const key = cacheKey(spec);
     const entry = this.cache.get(key);
-    const own: OwnCounts = { log: 0, list: 0 };
+    const own: OwnCounts = { log: 0, list: 0, data: 0 };
     const fresh = entry !== undefined && stalenessMs > 0 && this.now() - entry.loadedAt <= stalenessMs;
     if (!fresh) {
       const refreshed = await this.refresh(spec, entry, own);
@@ -88,7 +88,8 @@ export class PublishedTables {
         const duck = await duckdbRequests(c);
         const log = own.log + duck.log;
         const list = own.list + duck.list;
-        return { log, list, data: duck.data, total: log + list + duck.data };
+        const data = own.data + duck.data;
+        return { log, list, data, total: log + list + data };
       },
     };
   }
@@ -104,22 +105,16 @@ export class PublishedTables {
     previous: CachedLakehouse | undefined,
     own: OwnCounts,
   ): Promise<CachedLakehouse> {
-    const store = await openLakehouseStore(locationOf(spec), storageAuth(spec));
-    const logs = new CountingDeltaLogStore(blobDeltaLogStore(store, spec.tablesPrefix));
+    // Counted as they leave for the wire (retries and the SDK's own HEADs included), by kind.
+    const store = await openLakehouseStore(locationOf(spec), storageAuth(spec), new KindCounter(own));
+    const logs = blobDeltaLogStore(store, spec.tablesPrefix);
     const tables = new Map<string, CachedTable>();
-    const folders = async (path: string) => {
-      own.list++;
-      return listFolders(store, path);
-    };
+    const folders = (path: string) => listFolders(store, path);
     for (const schema of await folders(spec.tablesPrefix)) {
       for (const name of await folders(`${spec.tablesPrefix}${schema}`)) {
         const folder = `${schema}/${name}/`;
-        const before = logs.snapshot();
         const listing = await listLog(logs, folder);
-        if (listing.latest === undefined) {
-          countInto(own, logs.snapshot(), before);
-          continue; // a folder without a Delta log is not a table Fabric shows
-        }
+        if (listing.latest === undefined) continue; // a folder without a Delta log is not a table Fabric shows
         const key = `${schema}.${name}`;
         const old = previous?.tables.get(key);
         if (old && old.version === listing.latest) {
@@ -148,7 +143,6 @@ export class PublishedTables {
             })),
           });
         }
-        countInto(own, logs.snapshot(), before);
       }
     }
     return { loadedAt: this.now(), tables };
@@ -207,9 +201,28 @@ export class PublishedTables {
   }
 }
 
-function countInto(own: OwnCounts, after: { reads: number; lists: number }, before: { reads: number; lists: number }) {
-  own.log += after.reads - before.reads;
-  own.list += after.lists - before.lists;
+/** Counts our storage requests into `own` by kind: listings, Delta log reads, anything else as data. */
+class KindCounter extends RequestCounter {
+  constructor(private readonly own: OwnCounts) {
+    super();
+  }
+
+  override record(method: string, url?: string): void {
+    super.record(method, url);
+    const kind = requestKind(url ?? '');
+    this.own[kind]++;
+  }
+}
+
+function requestKind(url: string): 'log' | 'list' | 'data' {
+  if (/[?&]comp=list/.test(url)) return 'list';
+  let path = url;
+  try {
+    path = decodeURIComponent(new URL(url).pathname);
+  } catch {
+    // not a URL: classify the text as it is
+  }
+  return path.includes('/_delta_log/') ? 'log' : 'data';
 }
 
 function cacheKey(spec: PublishedTargetSpec): string {
@@ -251,10 +264,7 @@ function fileBase(spec: PublishedTargetSpec, folder: string): string {
 async function duckdbRequests(conn: DuckDBConnection): Promise<{ log: number; list: number; data: number }> {
   const counts = { log: 0, list: 0, data: 0 };
   for (const [message] of await rowsOf(conn, `SELECT message FROM duckdb_logs WHERE type = 'HTTP'`)) {
-    const url = /'url': '([^']*)'/.exec(String(message))?.[1] ?? '';
-    if (/[?&]comp=list/.test(url)) counts.list++;
-    else if (url.includes('/_delta_log/')) counts.log++;
-    else counts.data++;
+    counts[requestKind(/'url': '([^']*)'/.exec(String(message))?.[1] ?? '')]++;
   }
   return counts;
 }

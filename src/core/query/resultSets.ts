@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { LakehouseError } from '../errors';
-import { quoteIdentifier, quoteLiteral } from '../lake/duckdb';
+import { quoteIdentifier } from '../lake/duckdb';
 import { asNumber, asText, objectsOf, rowsOf } from './duckdbRows';
 import { duckdbErrorInfo, queryErrorFrom, ResultGoneError } from './errors';
 import { orderSql, renderedColumns, whereSql } from './relationSql';
@@ -11,6 +11,9 @@ import type { ColumnFilter, ColumnInfo, Page, PageRequest, SortKey } from './typ
 
 /** The in-memory database holding every result table (shared by the engine's connections). */
 export const RESULTS_DB = 'lakehouse_results';
+
+/** Results held at once; the oldest is released beyond it (a panel that never disposed its result). */
+export const MAX_RESULTS = 64;
 
 /** A page never carries more rows than this, whatever the caller asks. */
 export const MAX_PAGE_ROWS = 10_000;
@@ -89,24 +92,37 @@ export class ResultSets {
     const id = `${this.prefix}_${++this.seq}`;
     const table = `${RESULTS_DB}.main.${quoteIdentifier(`r_${id}`)}`;
     const head = `CREATE TABLE ${table} AS `;
+    // CREATE TABLE AS answers with the number of rows it inserted.
+    let inserted: unknown;
     try {
-      await conn.run(`${head}${statement.text}\n`);
+      inserted = (await rowsOf(conn, `${head}${statement.text}\n`))[0]?.[0];
     } catch (error) {
       // DESCRIBE/SHOW/SUMMARIZE are queries CTAS cannot take directly; FROM (…) can.
       if (!/Parser/.test(String((error as Error).message))) fail(error, statement.start - head.length);
       const wrapped = `${head}SELECT * FROM (`;
-      await conn.run(`${wrapped}${statement.text}\n)`).catch((e: unknown) => fail(e, statement.start - wrapped.length));
+      inserted = (
+        await rowsOf(conn, `${wrapped}${statement.text}\n)`).catch((e: unknown) =>
+          fail(e, statement.start - wrapped.length),
+        )
+      )[0]?.[0];
     }
     const elapsedMs = performance.now() - started;
     const columns = (
       await objectsOf<{ name: string; type: string }>(
         conn,
-        `SELECT column_name AS name, data_type AS type FROM duckdb_columns() WHERE database_name = ${quoteLiteral(RESULTS_DB)} AND schema_name = 'main' AND table_name = ${quoteLiteral(`r_${id}`)} ORDER BY column_index`,
+        // DESCRIBE binds just this table; duckdb_columns() would walk every attached catalog.
+        `SELECT column_name AS name, column_type AS type FROM (DESCRIBE ${table})`,
       )
     ).map((c) => ({ name: c.name, type: c.type, display: columnDisplay(c.type) }));
-    const [[n]] = (await rowsOf(conn, `SELECT count(*) FROM ${table}`)) as [[bigint]];
-    const rowCount = Number(n);
+    const rowCount =
+      typeof inserted === 'bigint' || typeof inserted === 'number'
+        ? Number(inserted)
+        : Number(((await rowsOf(conn, `SELECT count(*) FROM ${table}`)) as [[bigint]])[0][0]);
     this.held.set(id, { id, table, columns, rowCount, lock: Promise.resolve() });
+    for (const oldest of this.held.keys()) {
+      if (this.held.size <= MAX_RESULTS) break;
+      await this.dispose(conn, oldest);
+    }
     return { resultId: id, columns, rowCount, elapsedMs };
   }
 

@@ -53,18 +53,20 @@ export class NotPulledError extends LakehouseError {
 
 /** The resolver the CLI and the extension share: entries from lakehouse.yml/settings, the workspace's mirrors. */
 export function lakehouseTargetResolver(options: {
-  entries: readonly LakehouseEntry[];
+  /** The configured lakehouses, or a getter for them (the editor's list changes with lakehouse.yml). */
+  entries: readonly LakehouseEntry[] | (() => readonly LakehouseEntry[]);
   workspaceDir: string;
   /** Entra credential for OneLake/Blob accounts; Azurite needs none. */
   credential?: TokenCredential;
 }): TargetResolver {
   const find = (name: string) => {
-    const entry = options.entries.find((e) => e.name === name);
+    const entries = typeof options.entries === 'function' ? options.entries() : options.entries;
+    const entry = entries.find((e) => e.name === name);
     if (!entry)
       throw new LakehouseError(
         'config',
         `No lakehouse named '${name}' is configured.`,
-        `Known: ${options.entries.map((e) => e.name).join(', ') || 'none'}. Add it to lakehouse.yml.`,
+        `Known: ${entries.map((e) => e.name).join(', ') || 'none'}. Add it to lakehouse.yml.`,
       );
     return entry;
   };

@@ -16,7 +16,8 @@ export class RequestCounter {
   total = 0;
   readonly byMethod: Record<string, number> = {};
 
-  record(method: string): void {
+  /** `url` lets a subclass count by kind (e.g. Delta log reads vs listings); this one counts by method. */
+  record(method: string, _url?: string): void {
     this.total += 1;
     this.byMethod[method] = (this.byMethod[method] ?? 0) + 1;
   }
@@ -77,7 +78,7 @@ function countingPolicy(counter: RequestCounter): RequestPolicyFactory {
     create(next: RequestPolicy): RequestPolicy {
       return {
         sendRequest(request) {
-          counter.record(request.method);
+          counter.record(request.method, request.url);
           return next.sendRequest(request);
         },
       };

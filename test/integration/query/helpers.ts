@@ -16,8 +16,11 @@ export const ENGINE = resolve(__dirname, '../../../dist/queryEngine.js');
 export async function localLakehouse(
   name: string,
   sql: string[],
+  workspaceDir?: string,
 ): Promise<{ mirror: LocalMirror; spec: LocalTargetSpec }> {
-  const mirror = new LocalMirror(mkdtempSync(join(tmpdir(), `lakehouse-query-${name}-`)));
+  const mirror = workspaceDir
+    ? LocalMirror.forLakehouse(workspaceDir, name)
+    : new LocalMirror(mkdtempSync(join(tmpdir(), `lakehouse-query-${name}-`)));
   mkdirSync(join(mirror.root, 'catalog'), { recursive: true });
   mkdirSync(mirror.dataRoot, { recursive: true });
   writeFileSync(mirror.catalogFile, await createEmptyCatalog('az://ws/test.Lakehouse/Tables/', duckdb));
@@ -29,6 +32,15 @@ export async function localLakehouse(
   } finally {
     session.close();
   }
+  await mirror.writeState({
+    location: 'azurite://127.0.0.1:1/ws/test.Lakehouse',
+    catalogPath: 'Files/metadata.db',
+    dataPrefix: 'Tables/',
+    etag: '"test"',
+    md5: '',
+    format: 'sqlite',
+    pulledAt: new Date().toISOString(),
+  });
   return {
     mirror,
     spec: {
