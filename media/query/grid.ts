@@ -434,6 +434,7 @@ export class Grid {
 }
 
 function widthFor(c: ColumnInfo): number {
+  if (c.type === 'DATE') return Math.max(110, Math.min(320, c.name.length * 8 + 48));
   const byType = { number: 120, boolean: 70, temporal: 200, json: 220, blob: 160, text: 180, other: 150 }[c.display];
   return Math.max(byType, Math.min(320, c.name.length * 8 + 48));
 }
