@@ -5,6 +5,7 @@ import { LakehouseError } from '../core/errors';
 import { defaultHolder } from '../core/identity';
 import { createQueryEngine } from '../core/engine/client';
 import { resolveExtensionDirectory } from '../core/lake/duckdb';
+import { QueryHistoryStore, queryHistoryFile } from '../core/query/history';
 import { lakehouseTargetResolver } from '../core/query/targets';
 import { parseSnapshot } from '../core/query/webviewProtocol';
 import { vscodeCredential } from './auth';
@@ -116,7 +117,10 @@ export function activate(context: vscode.ExtensionContext) {
     pageSize: () => settings().get<number>('query.pageSize', 200),
     recordHistory: (entry) => queryHistory.add(entry),
   };
-  const queryHistory = new WorkspaceQueryHistory(context.workspaceState);
+  const workspaceDir = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  const queryHistory = new WorkspaceQueryHistory(
+    workspaceDir ? new QueryHistoryStore(queryHistoryFile(workspaceDir)) : undefined,
+  );
   const queryHistoryProvider = new QueryHistoryProvider(queryHistory);
   context.subscriptions.push(
     engine,

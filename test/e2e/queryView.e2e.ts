@@ -131,6 +131,12 @@ describe('Query results view in code-server', () => {
       'cost DECIMAL(21,1) Σ',
     ]);
     expect(await frame.locator('#target-badge').textContent()).toBe('local');
+    // The workspace's history (shared with the CLI) has the query, and the view lists it.
+    const history = join(lake.workspace, '.lakehouse', 'query-history.json');
+    await expect
+      .poll(() => readFileSync(history, 'utf8'), { timeout: 10_000 })
+      .toContain('main.daily_energy ORDER BY day');
+    await page.locator('.part.sidebar [role="treeitem"]', { hasText: 'SELECT day, kwh' }).first().waitFor();
     // Keyboard: the grid takes focus, arrows move the active cell.
     await frame.locator('.grid-scroller').focus();
     await frame.locator('.grid-scroller').press('ArrowDown');

@@ -1,4 +1,6 @@
+import { basename, dirname } from 'node:path';
 import * as vscode from 'vscode';
+import { HISTORY_LIMIT, type QueryHistoryStore } from '../../core/query/history';
 import type { QueryHistoryEntry } from '../../core/query/types';
 
 /** Where the history view reads from: a store that caches and says when it changed. */
@@ -7,30 +9,54 @@ export interface QueryHistorySource {
   readonly onDidChange: vscode.Event<void>;
 }
 
-export const HISTORY_LIMIT = 100;
-
-/** The workspace's last 100 queries, kept in workspace state (newest first). */
+/**
+ * The workspace's query history as the view reads it: the core store
+ * (.lakehouse/query-history.json, shared with `lakehouse query`) cached in
+ * memory, reloaded when the file changes (the CLI wrote to it).
+ */
 export class WorkspaceQueryHistory implements QueryHistorySource, vscode.Disposable {
-  private static readonly KEY = 'lakehouse.queryHistory';
+  private entries: QueryHistoryEntry[] = [];
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
+  private readonly watcher: vscode.FileSystemWatcher | undefined;
 
-  constructor(private readonly memento: vscode.Memento) {}
+  constructor(private readonly store: QueryHistoryStore | undefined) {
+    if (store) {
+      this.watcher = vscode.workspace.createFileSystemWatcher(
+        new vscode.RelativePattern(vscode.Uri.file(dirname(store.file)), basename(store.file)),
+      );
+      for (const event of [this.watcher.onDidChange, this.watcher.onDidCreate, this.watcher.onDidDelete])
+        event(() => void this.reload());
+      void this.reload();
+    }
+  }
 
   list(): readonly QueryHistoryEntry[] {
-    return this.memento.get<QueryHistoryEntry[]>(WorkspaceQueryHistory.KEY, []);
+    return this.entries;
   }
 
   add(entry: QueryHistoryEntry): void {
-    const next = [entry, ...this.list()].slice(0, HISTORY_LIMIT);
-    void this.memento.update(WorkspaceQueryHistory.KEY, next).then(() => this.changed.fire());
+    this.entries = [entry, ...this.entries].slice(0, HISTORY_LIMIT);
+    this.changed.fire();
+    void this.store?.add(entry).then((entries) => this.set(entries));
   }
 
   clear(): void {
-    void this.memento.update(WorkspaceQueryHistory.KEY, []).then(() => this.changed.fire());
+    this.set([]);
+    void this.store?.clear();
+  }
+
+  private async reload(): Promise<void> {
+    if (this.store) this.set(await this.store.list());
+  }
+
+  private set(entries: QueryHistoryEntry[]): void {
+    this.entries = entries;
+    this.changed.fire();
   }
 
   dispose(): void {
+    this.watcher?.dispose();
     this.changed.dispose();
   }
 }

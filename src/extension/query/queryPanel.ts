@@ -244,7 +244,9 @@ export class QueryPanel {
       case 'requestPage': {
         // The view (sort, filters) is taken when the request arrives: messages arrive in order.
         const view = { sort: this.snapshot.sort, filters: this.snapshot.filters };
-        const resultId = this.requireResult();
+        // A page asked for a result this panel no longer shows (a new run started): the next state resets the grid.
+        if (!this.result) return;
+        const resultId = this.result.resultId;
         const page = await this.deps.engine().page(resultId, { offset: m.offset, limit: m.limit, ...view });
         this.post({ type: 'page', id: m.id, ...page });
         return;

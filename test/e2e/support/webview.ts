@@ -7,8 +7,24 @@ export function webviewFrame(page: Page, index = 0): FrameLocator {
   return page.frameLocator('iframe.webview.ready').nth(index).frameLocator('iframe#active-frame');
 }
 
-/** Opens a workspace file through Quick Open (Ctrl+P) and waits for its editor tab. */
+/** Opens a workspace file through Quick Open (Ctrl+P) and focuses its editor. */
 export async function openFile(page: Page, name: string): Promise<void> {
+  // Quick Open can take Enter before its results settle; try again until the file's editor shows.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await tryOpenFile(page, name);
+      return;
+    } catch (error) {
+      if (attempt === 3) {
+        await page.screenshot({ path: `test-results/open-file-failed-${name}.png` });
+        throw error;
+      }
+      await page.keyboard.press('Escape');
+    }
+  }
+}
+
+async function tryOpenFile(page: Page, name: string): Promise<void> {
   const widget = page.locator('.quick-input-widget');
   for (let attempt = 0; attempt < 5 && !(await widget.isVisible()); attempt++) {
     await page.locator('.monaco-workbench').focus();
@@ -16,22 +32,15 @@ export async function openFile(page: Page, name: string): Promise<void> {
     await widget.waitFor({ state: 'visible', timeout: 3_000 }).catch(() => undefined);
   }
   await page.locator('.quick-input-widget .quick-input-box input').fill(name);
-  await page
-    .locator('.quick-input-widget .monaco-list-row[role="option"]', { hasText: name })
-    .first()
-    .waitFor({ state: 'visible' });
-  await page.keyboard.press('Enter');
+  const row = page.locator('.quick-input-widget .monaco-list-row[role="option"]', { hasText: name }).first();
+  await row.waitFor({ state: 'visible' });
+  await row.click();
   // Focus the editor of the group now showing the file (not another group's editor).
   const group = page
     .locator('.part.editor .editor-group-container')
     .filter({ has: page.locator(`.tabs-container .tab.active[aria-label^="${name}"]`) })
     .last();
-  try {
-    await group.waitFor({ state: 'visible' });
-  } catch (error) {
-    await page.screenshot({ path: `test-results/open-file-failed-${name}.png` });
-    throw error;
-  }
+  await group.waitFor({ state: 'visible', timeout: 10_000 });
   await group.locator('.monaco-editor .view-lines').first().click();
 }
 
