@@ -308,8 +308,14 @@ describe('Query results view in code-server', () => {
     await expect.poll(() => cell(0, 0).textContent()).not.toBe('');
   });
 
-  it('reports a killed engine clearly and the next query works', async () => {
+  it('cancels a running query, reports a killed engine clearly, and the next query works', async () => {
     await runFile('slow.sql');
+    await expect.poll(() => status().innerText(), { timeout: 30_000 }).toBe('Running…');
+    // Cancel interrupts DuckDB: the panel says so and shows no error.
+    await frame.locator('button', { hasText: 'Cancel' }).click();
+    await expect.poll(() => status().innerText(), { timeout: 30_000 }).toBe('Cancelled.');
+    expect(await frame.locator('.error').isHidden()).toBe(true);
+    await frame.locator('button[data-action="rerun"]').click();
     await expect.poll(() => status().innerText(), { timeout: 30_000 }).toBe('Running…');
     let pids: number[] = [];
     await expect
