@@ -39,11 +39,12 @@ const builds = [
     external: [],
     define: {},
     banner: {},
-    entryPoints: ['media/results/main.ts'],
-    outfile: 'dist/media/results.js',
+    // The results panel's webview: its own browser bundle (query.js + query.css), the only folder the webview may load.
+    entryPoints: ['media/query/main.ts'],
+    outfile: 'dist/media/query.js',
   },
 ];
-// The results webview lands with its own issue; build whatever entry points exist.
+// Build whatever entry points exist.
 const existing = builds.filter((b) => b.entryPoints.every((p) => existsSync(p)));
 if (watch) {
   for (const b of existing) await (await esbuild.context(b)).watch();

@@ -10,7 +10,9 @@ import type { CommandHandler } from './commandRunner';
 import { fabricCommands } from './fabric/fabricCommandTable';
 import type { FabricCommandDeps } from './fabric/fabricCommands';
 import { clearStorageSecretCommand, setStorageSecretCommand, type StorageSecrets } from './storageSecrets';
-import { modelNameOf, previewModelCommand, runModelsCommand } from './run/runCommands';
+import { previewModelCommand, previewTableCommand, runQueryCommand, showSchemaCommand } from './query/queryCommands';
+import type { QueryPanelDeps } from './query/queryPanel';
+import { modelNameOf, runModelsCommand } from './run/runCommands';
 import type { RunHistory } from './run/runHistory';
 
 export interface CommandDeps {
@@ -22,6 +24,9 @@ export interface CommandDeps {
   refresh: () => void;
   fabric: FabricCommandDeps;
   storageSecrets: StorageSecrets;
+  query: QueryPanelDeps;
+  /** Extra commands owned elsewhere (the query history view). */
+  extra?: Record<string, CommandHandler>;
 }
 
 /** The one command table: every contributed command id and its handler. */
@@ -42,12 +47,15 @@ export function createCommands(deps: CommandDeps): Record<string, CommandHandler
       runModelsCommand(deps, { command: 'run', select: [`${modelNameOf(uri)}+`] }),
     'lakehouse.testModels': (node) => runModelsCommand(deps, { command: 'test', node }),
     'lakehouse.build': (node) => runModelsCommand(deps, { command: 'build', node }),
-    'lakehouse.previewModel': (node) => previewModelCommand(deps, node),
+    'lakehouse.previewModel': (node) => previewModelCommand(queryDeps(deps), node),
     'lakehouse.publish': (node) => publishCommand(deps, node),
     'lakehouse.pull': (node) => pullCommand(deps, node),
     'lakehouse.exportDelta': (node) => exportDeltaCommand(deps, node),
     'lakehouse.resetLocal': (node) => resetLocalCommand(deps, node),
-    'lakehouse.query': () => notBuilt('Query'),
+    'lakehouse.query': (uri) => runQueryCommand(queryDeps(deps), uri),
+    'lakehouse.previewTable': (node) => previewTableCommand(queryDeps(deps), node),
+    'lakehouse.showSchema': (node) => showSchemaCommand(queryDeps(deps), node),
+    ...deps.extra,
     ...fabricCommands(deps.fabric),
     'lakehouse.setStorageSecret': (node) =>
       setStorageSecretCommand({ config: deps.config, secrets: deps.storageSecrets, log: deps.log }, node),
@@ -56,14 +64,7 @@ export function createCommands(deps: CommandDeps): Record<string, CommandHandler
   };
 }
 
-/** Commands whose work lands in a later release say so plainly instead of pretending. */
-function notBuilt(title: string): never {
-  throw new LakehouseError(
-    'not-built',
-    `Lakehouse: ${title} is not built in this version yet.`,
-    'Lease inspection and breaking work today; see the README for what is next.',
-  );
-}
+const queryDeps = (deps: CommandDeps) => ({ config: deps.config, history: deps.history, panel: deps.query });
 
 async function createConfig(): Promise<void> {
   const folder = vscode.workspace.workspaceFolders?.[0];

@@ -1,8 +1,13 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
+import { LakehouseError } from '../core/errors';
 import { defaultHolder } from '../core/identity';
+import { createQueryEngine } from '../core/engine/client';
 import { resolveExtensionDirectory } from '../core/lake/duckdb';
+import { QueryHistoryStore, queryHistoryFile } from '../core/query/history';
+import { lakehouseTargetResolver } from '../core/query/targets';
+import { parseSnapshot } from '../core/query/webviewProtocol';
 import { vscodeSessionSource } from './auth';
 import { fabricApiUrlFromEnv, testSessionSource } from './authTestAid';
 import { FabricSignIn } from './fabricSignIn';
@@ -24,6 +29,10 @@ import { LakehouseTreeModel } from './tree/lakehouseTreeModel';
 import { LakehouseTreeProvider } from './tree/lakehouseTreeProvider';
 import { ModelCodeLensProvider } from './run/modelCodeLens';
 import { RunHistory } from './run/runHistory';
+import { LazyQueryEngine } from './query/queryEngineHost';
+import { QueryHistoryProvider, WorkspaceQueryHistory } from './query/queryHistoryView';
+import { reopenQuery } from './query/queryCommands';
+import { QUERY_VIEW_TYPE, QueryPanel, type QueryPanelDeps } from './query/queryPanel';
 
 /** Composition root: logger first, every dependency passed in, everything disposed with the extension. */
 export function activate(context: vscode.ExtensionContext) {
@@ -81,6 +90,56 @@ export function activate(context: vscode.ExtensionContext) {
     showCollapseAll: true,
   });
 
+  // Queries run in the engine's own process, started on the first query.
+  const stalenessMs = () => Math.max(0, settings().get<number>('query.stalenessBudget', 60)) * 1000;
+  const engine = new LazyQueryEngine(() =>
+    createQueryEngine({
+      enginePath: join(context.extensionPath, 'dist', 'queryEngine.js'),
+      duckdb: lakehouses.duckdbOptions(),
+      resolveTarget: async (target) => {
+        const folder = vscode.workspace.workspaceFolders?.[0];
+        if (!folder) throw new LakehouseError('usage', 'Open a folder first: queries run on its lakehouses.');
+        const { entries } = await config.load();
+        return lakehouseTargetResolver({
+          entries,
+          workspaceDir: folder.uri.fsPath,
+          credential: signIn.storageCredential(),
+        })(target);
+      },
+      log: (level, message) => log[level](message),
+      stalenessMs: stalenessMs(),
+    }),
+  );
+  const query: QueryPanelDeps = {
+    log,
+    extensionUri: context.extensionUri,
+    engine: () => engine.get(),
+    lakehouses: async () => (await config.load()).entries.map((e) => e.name),
+    pageSize: () => settings().get<number>('query.pageSize', 200),
+    recordHistory: (entry) => queryHistory.add(entry),
+  };
+  const workspaceDir = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  const queryHistory = new WorkspaceQueryHistory(
+    workspaceDir ? new QueryHistoryStore(queryHistoryFile(workspaceDir)) : undefined,
+  );
+  const queryHistoryProvider = new QueryHistoryProvider(queryHistory);
+  context.subscriptions.push(
+    engine,
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('lakehouse.query.stalenessBudget')) engine.configure({ stalenessMs: stalenessMs() });
+    }),
+    queryHistory,
+    queryHistoryProvider,
+    vscode.window.createTreeView('lakehouse.queryHistory', { treeDataProvider: queryHistoryProvider }),
+    vscode.window.registerWebviewPanelSerializer(QUERY_VIEW_TYPE, {
+      deserializeWebviewPanel: async (panel, state) => {
+        const snapshot = parseSnapshot(state);
+        if (snapshot) QueryPanel.restore(panel, query, snapshot);
+        else panel.dispose();
+      },
+    }),
+  );
+
   const updateContext = async () => {
     const { entries, problems } = await config.load();
     await vscode.commands.executeCommand(
@@ -137,6 +196,13 @@ export function activate(context: vscode.ExtensionContext) {
       diagnostics,
       refresh,
       storageSecrets,
+      query,
+      extra: {
+        'lakehouse.reopenQuery': (entry) => reopenQuery(query, entry),
+        'lakehouse.clearQueryHistory': () => queryHistory.clear(),
+        // For tests and support: the engine process id, or undefined when none runs.
+        'lakehouse.debug.enginePid': () => engine.peek()?.pid,
+      },
       fabric: {
         log,
         signIn,

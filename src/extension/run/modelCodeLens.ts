@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 
-/** ▶ Run · +Upstream · +Downstream at the top of every model file. */
+/** ▶ Run · +Upstream · +Downstream · Preview · Run Query at the top of every model file. */
 export class ModelCodeLensProvider implements vscode.CodeLensProvider {
   provideCodeLenses(document: vscode.TextDocument): vscode.CodeLens[] {
     if (!vscode.workspace.isTrusted || !/[\\/]models[\\/].+\.sql$/.test(document.uri.fsPath)) return [];
@@ -19,6 +19,12 @@ export class ModelCodeLensProvider implements vscode.CodeLensProvider {
       new vscode.CodeLens(top, {
         title: '+Downstream',
         command: 'lakehouse.runModelDownstream',
+        arguments: [document.uri],
+      }),
+      new vscode.CodeLens(top, {
+        title: '$(eye) Preview',
+        tooltip: "The model's table in the working catalog, in the results view",
+        command: 'lakehouse.previewModel',
         arguments: [document.uri],
       }),
     ];

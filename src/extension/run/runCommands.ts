@@ -1,8 +1,6 @@
 import * as vscode from 'vscode';
 import type { LakehouseEntry } from '../../core/config/lakehouseConfig';
 import { CancelledError, LakehouseError } from '../../core/errors';
-import { DuckDBSession } from '../../core/lake/duckdb';
-import { attachWorkingCatalog } from '../../core/lake/lakeSession';
 import type { RunCommand, RunEvent } from '../../core/models';
 import { listModelFiles, resolveProjectDir } from '../../core/run/projectFiles';
 import { runOnLakehouse, type RunnerKind } from '../../core/run/runOnLakehouse';
@@ -153,32 +151,4 @@ function logEvent(log: Logger, event: RunEvent): void {
     default:
       break;
   }
-}
-
-/** Preview: the first rows of a model's table in the log (until the results view exists). */
-export async function previewModelCommand(deps: RunCommandDeps, node: unknown): Promise<void> {
-  const target = node as { kind?: string; entry?: LakehouseEntry; relation?: string; name?: string } | undefined;
-  if (target?.kind !== 'runResult' || !target.entry || !target.relation)
-    throw new LakehouseError('usage', 'Preview works on a model in the Last run section.');
-  const mirror = mirrorFor(target.entry);
-  const state = await mirror.readState();
-  if (!state) throw new LakehouseError('not-pulled', 'Nothing to preview yet: run the models first.');
-  const session = await DuckDBSession.open(deps.lakehouses.duckdbOptions());
-  try {
-    await attachWorkingCatalog(session, mirror, state, { readOnly: true });
-    const rows = await session.all(`SELECT * FROM ${target.relation} LIMIT 20`);
-    deps.log.info(`Preview of ${target.name} (first ${rows.length} rows):\n${formatRows(rows)}`);
-    deps.log.show(true);
-  } finally {
-    session.close();
-  }
-}
-
-function formatRows(rows: Record<string, unknown>[]): string {
-  if (rows.length === 0) return '(no rows)';
-  const columns = Object.keys(rows[0]!);
-  const cells = rows.map((r) => columns.map((c) => (r[c] === null || r[c] === undefined ? 'NULL' : String(r[c]))));
-  const widths = columns.map((c, i) => Math.min(40, Math.max(c.length, ...cells.map((row) => row[i]!.length))));
-  const line = (values: string[]) => values.map((v, i) => v.slice(0, 40).padEnd(widths[i]!)).join(' | ');
-  return [line(columns), widths.map((w) => '-'.repeat(w)).join('-+-'), ...cells.map(line)].join('\n');
 }
