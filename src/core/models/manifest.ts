@@ -15,6 +15,7 @@ import { emptyConfig, folderConfig, mergeConfig } from './node-config';
 import type { DbtProject } from './project';
 import { Relation } from './relation';
 import { buildGenericTests } from './tests/generic-tests';
+import { refuseUnsupportedConfig } from './unsupported';
 import type { ManifestNode, NodeConfig, ProjectFile, RelationName, SourceTable } from './types';
 
 /** A source table as a graph node (never run; models and tests depend on it). */
@@ -87,6 +88,7 @@ export async function buildManifest(inputs: ManifestInputs): Promise<Manifest> {
     if (patch) config = mergeConfig(config, patch.config);
     config.materialized = 'seed';
     if (!config.enabled) continue;
+    refuseUnsupportedConfig({ name: seed.name, config }, [seed.path, patch?.file, project.projectFile]);
     const node: ManifestNode = {
       uniqueId,
       resourceType: 'seed',
@@ -137,6 +139,7 @@ export async function buildManifest(inputs: ManifestInputs): Promise<Manifest> {
     }
     enabledFiles.set(model.name, model);
     node.config.materialized ??= 'view';
+    refuseUnsupportedConfig(node, [model.path, patch?.file, project.projectFile]);
     node.dependsOn = dependencies(pass, services, node);
     node.relation = await resolveRelationName(services, node);
     nodes.set(uniqueId, node);
@@ -161,6 +164,7 @@ export async function buildManifest(inputs: ManifestInputs): Promise<Manifest> {
     const pass = await parseRender(services, template, node);
     for (const call of pass.configCalls) node.config = mergeConfig(node.config, call);
     if (!node.config.enabled) continue;
+    refuseUnsupportedConfig(node, [test.path, project.projectFile]);
     node.dependsOn = dependencies(pass, services, node);
     nodes.set(uniqueId, node);
     templates.set(uniqueId, template);
@@ -168,6 +172,7 @@ export async function buildManifest(inputs: ManifestInputs): Promise<Manifest> {
 
   const testsByNode = new Map<string, string[]>();
   for (const test of buildGenericTests(project, nodes, sources, nodeByName)) {
+    refuseUnsupportedConfig(test, [test.test?.file, project.projectFile]);
     nodes.set(test.uniqueId, test);
   }
 

@@ -90,6 +90,7 @@ export function loadProject(root: string, options: ProjectLoadOptions): DbtProje
       `${python.relativePath} is a Python model`,
     );
   }
+  refuseSnapshots(collect(root, paths('snapshot-paths', 'snapshots'), ['.sql']));
   const seeds = collect(root, seedPaths, ['.csv']);
   const singularTests = collect(root, testPaths, ['.sql']);
   const macros: MacroFile[] = collect(root, macroPaths, ['.sql']).map((f) => ({
@@ -137,6 +138,20 @@ export function loadProject(root: string, options: ProjectLoadOptions): DbtProje
     sources,
     projectFile,
   };
+}
+
+/** A `{% snapshot %}` block in snapshot-paths: snapshots are not run by the built-in runner. */
+function refuseSnapshots(files: ProjectFile[]): void {
+  for (const file of files) {
+    const index = file.raw.split(/\r?\n/).findIndex((line) => /{%-?\s*snapshot\b/.test(line));
+    if (index >= 0) {
+      throw new UnsupportedFeatureError(
+        'Snapshots',
+        { file: file.path, line: index + 1 },
+        `${file.relativePath} defines one`,
+      );
+    }
+  }
 }
 
 /** packages.yml / dependencies.yml: the built-in runner does not load dbt packages. */

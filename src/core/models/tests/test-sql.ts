@@ -118,6 +118,10 @@ function rawSql(text: string): { toString(): string; identifier: string; name: s
 }
 
 /** Wraps a test query as dbt does: the number of failing rows. */
-export function failureCountSql(testSql: string): string {
-  return `select count(*) as failures from (\n${testSql.replace(/;\s*$/, '').trimEnd()}\n) dbt_internal_test`;
+export function failureCountSql(testSql: string, config: Record<string, unknown> = {}): string {
+  // As dbt's get_test_sql: `fail_calc` (default count(*)) over the test's rows, cut at `limit`.
+  const failCalc =
+    typeof config.fail_calc === 'string' && config.fail_calc.trim() !== '' ? config.fail_calc : 'count(*)';
+  const limit = config.limit === undefined || config.limit === null ? '' : `\nlimit ${String(config.limit)}`;
+  return `select ${failCalc} as failures from (\n${testSql.replace(/;\s*$/, '').trimEnd()}${limit}\n) dbt_internal_test`;
 }
