@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { runModels } from '../../../src/core/models';
-import { fingerprintCatalog, queryCatalog, withSession, type Workspace } from './helpers';
+import { fingerprintCatalog, makeProject, queryCatalog, withSession, type Workspace } from './helpers';
 import { dbt, requireDbt } from './peers';
 
 /**
@@ -109,5 +109,39 @@ describe('incremental merge_clauses, incremental_predicates and on_schema_change
       { table_name: 'wide_ignore', c: 'id BIGINT, a VARCHAR' },
       { table_name: 'wide_sync', c: 'id BIGINT, a VARCHAR, c DOUBLE' },
     ]);
+  });
+});
+
+describe("on_schema_change='fail' vs dbt-duckdb", () => {
+  let ws: Workspace | undefined;
+  afterAll(() => ws?.cleanup());
+
+  it('stops the second run when a column appears, as dbt does, and leaves the table as it was', async () => {
+    requireDbt();
+    ws = makeProject({
+      // dbt needs the extension directory the runner's session uses (no downloads here).
+      'profiles.yml': readFileSync(join(FIXTURE, 'profiles.yml'), 'utf8').replace(/^incremental_merge:/m, 'lab:'),
+      'models/strict.sql': [
+        "{{ config(materialized='incremental', on_schema_change='fail') }}",
+        "select 1 as id{% if var('wider', false) %}, 'new' as extra{% endif %}",
+      ].join('\n'),
+    });
+    const run = (vars: Record<string, unknown>) =>
+      withSession((session) => runModels({ projectDir: ws!.projectDir, session, env: ws!.env, vars }));
+    expect((await run({})).success).toBe(true);
+    const second = await run({ wider: true });
+    expect(second.success).toBe(false);
+    expect(second.results[0]!.message).toContain(
+      'The source and target schemas on this incremental model are out of sync!',
+    );
+    expect(second.results[0]!.message).toContain("Source columns not in target: ['extra']");
+    expect(await queryCatalog(ws, 'SELECT count(*) AS n FROM lake.main.strict')).toEqual([{ n: 1n }]);
+
+    // dbt on its own copy: the same first run passes, the second fails with the same reason.
+    rmSync(ws.catalogPath, { force: true });
+    await dbt(ws.projectDir, ['run'], ws.env);
+    const failure = await dbt(ws.projectDir, ['run', '--vars', '{wider: true}'], ws.env).catch((e: Error) => e);
+    expect(failure).toBeInstanceOf(Error);
+    expect((failure as Error).message).toContain('out of sync');
   });
 });
