@@ -15,6 +15,7 @@ import { emptyConfig, folderConfig, mergeConfig } from './node-config';
 import type { DbtProject } from './project';
 import { Relation } from './relation';
 import { buildGenericTests } from './tests/generic-tests';
+import { refuseUnsupportedConfig } from './unsupported';
 import type { ManifestNode, NodeConfig, ProjectFile, RelationName, SourceTable } from './types';
 
 /** A source table as a graph node (never run; models and tests depend on it). */
@@ -77,7 +78,10 @@ export async function buildManifest(inputs: ManifestInputs): Promise<Manifest> {
 
   // Names first: a ref may point at a model parsed later.
   for (const seed of project.seeds) nodeByName.set(seed.name, `seed.${project.name}.${seed.name}`);
-  for (const model of project.models) nodeByName.set(model.name, `model.${project.name}.${model.name}`);
+  for (const model of project.models) {
+    if (!nodeByName.has(model.name))
+      nodeByName.set(model.name, `model.${model.packageName ?? project.name}.${model.name}`);
+  }
 
   for (const seed of project.seeds) {
     const uniqueId = `seed.${project.name}.${seed.name}`;
@@ -87,6 +91,7 @@ export async function buildManifest(inputs: ManifestInputs): Promise<Manifest> {
     if (patch) config = mergeConfig(config, patch.config);
     config.materialized = 'seed';
     if (!config.enabled) continue;
+    refuseUnsupportedConfig({ name: seed.name, config }, [seed.path, patch?.file, project.projectFile]);
     const node: ManifestNode = {
       uniqueId,
       resourceType: 'seed',
@@ -106,10 +111,15 @@ export async function buildManifest(inputs: ManifestInputs): Promise<Manifest> {
   const enabledFiles = new Map<string, ProjectFile>();
   for (const model of project.models) {
     unparsed.set(model.name, unparsed.get(model.name)! - 1);
-    const uniqueId = `model.${project.name}.${model.name}`;
-    const fqn = [project.name, ...model.fqnFolders, model.name];
+    const pkg = model.packageName ?? project.name;
+    const uniqueId = `model.${pkg}.${model.name}`;
+    const fqn = [pkg, ...model.fqnFolders, model.name];
     const template = compileFile(jinja, model);
-    let config = levels(emptyConfig(), folderConfig(project.modelsConfig, fqn));
+    // A package's own dbt_project.yml configs first, then the root project's (which win).
+    let config = levels(emptyConfig(), [
+      ...(model.packageName ? folderConfig(project.packageModelsConfig.get(pkg), fqn) : []),
+      ...folderConfig(project.modelsConfig, fqn),
+    ]);
     const patch = project.modelPatches.get(model.name);
     if (patch) config = mergeConfig(config, patch.config);
     const node: ManifestNode = {
@@ -137,6 +147,7 @@ export async function buildManifest(inputs: ManifestInputs): Promise<Manifest> {
     }
     enabledFiles.set(model.name, model);
     node.config.materialized ??= 'view';
+    refuseUnsupportedConfig(node, [model.path, patch?.file, project.projectFile]);
     node.dependsOn = dependencies(pass, services, node);
     node.relation = await resolveRelationName(services, node);
     nodes.set(uniqueId, node);
@@ -161,6 +172,7 @@ export async function buildManifest(inputs: ManifestInputs): Promise<Manifest> {
     const pass = await parseRender(services, template, node);
     for (const call of pass.configCalls) node.config = mergeConfig(node.config, call);
     if (!node.config.enabled) continue;
+    refuseUnsupportedConfig(node, [test.path, project.projectFile]);
     node.dependsOn = dependencies(pass, services, node);
     nodes.set(uniqueId, node);
     templates.set(uniqueId, template);
@@ -168,6 +180,7 @@ export async function buildManifest(inputs: ManifestInputs): Promise<Manifest> {
 
   const testsByNode = new Map<string, string[]>();
   for (const test of buildGenericTests(project, nodes, sources, nodeByName)) {
+    refuseUnsupportedConfig(test, [test.test?.file, project.projectFile]);
     nodes.set(test.uniqueId, test);
   }
 
@@ -269,15 +282,17 @@ export function makeServices(
     invocationId: inputs.invocationId,
     runStartedAt: inputs.runStartedAt,
     fullRefresh: inputs.fullRefresh,
+    dispatchOrders: project.dispatch,
+    packageNames: project.packages.map((p) => p.name),
     nodeIdByName: (name) => nodeByName.get(name),
     resolveRef: (name, packageName, from) => {
-      if (packageName !== undefined && packageName !== project.name) {
+      const id = nodeByName.get(name);
+      if (packageName !== undefined && id !== undefined && id.split('.')[1] !== packageName) {
         throw new TemplateRaise(
-          `${from.name} refers to '${name}' in package '${packageName}'; the built-in runner does not load packages.`,
-          "Set 'lakehouse.runner' to 'dbt' to run projects with packages.",
+          `${from.name} depends on a node named '${name}' in package '${packageName}' which was not found.`,
+          `'${name}' is in package '${id.split('.')[1]}'.`,
         );
       }
-      const id = nodeByName.get(name);
       if (!id) {
         throw new TemplateRaise(
           `${from.name} depends on a node named '${name}' which was not found.`,

@@ -44,10 +44,28 @@ const KNOWN_CONFIG_KEYS = new Set([
   'warn_if',
   'error_if',
   'limit',
+  'fail_calc',
+  'store_failures_as',
+  'indexes',
+  'merge_clauses',
+  'merge_on_using_columns',
+  'merge_update_condition',
+  'merge_insert_condition',
+  'merge_update_set_expressions',
+  'merge_returning_columns',
 ]);
 
 // Config values that are themselves mappings; a mapping under another key is a sub-folder.
-const MAPPING_CONFIG_KEYS = new Set(['meta', 'docs', 'persist_docs', 'grants', 'contract', 'column_types']);
+const MAPPING_CONFIG_KEYS = new Set([
+  'meta',
+  'docs',
+  'persist_docs',
+  'grants',
+  'contract',
+  'column_types',
+  'merge_clauses',
+  'merge_update_set_expressions',
+]);
 
 /** Normalises a config key: no leading `+`, `pre-hook` → `pre_hook`. */
 export function normaliseKey(key: string): string {

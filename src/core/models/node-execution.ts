@@ -132,7 +132,7 @@ export async function executeTest(
   }
   tracker.compiledSql = sql;
   const compiledPath = ctx.artifacts && relativeFile ? writeCompiled(ctx.artifacts, relativeFile, sql) : undefined;
-  const [row] = (await ctx.executor.query(failureCountSql(sql))).rows;
+  const [row] = (await ctx.executor.query(failureCountSql(sql, node.config))).rows;
   const failures = Number(row?.[0] ?? 0);
   const status = testStatus(node, failures);
   const message =

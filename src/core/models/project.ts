@@ -1,9 +1,10 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, extname, join, relative, sep } from 'node:path';
 import type nunjucks from 'nunjucks';
-import { ModelCompileError, ProjectConfigError, UnsupportedFeatureError, DBT_RUNNER_HINT } from './errors';
+import { ProjectConfigError, UnsupportedFeatureError } from './errors';
 import type { TargetInfo } from './jinja/context';
 import type { MacroFile } from './jinja/macros';
+import { dispatchOrders, findPackages, type PackageLocation } from './packages';
 import { parseSchemaFile } from './schema-yml';
 import type { ProjectFile, ResourcePatch, SourceTable } from './types';
 import { asRecord, asStringList, readYamlFile, renderYamlValues } from './yaml-values';
@@ -30,6 +31,12 @@ export interface DbtProject {
   seedPatches: Map<string, ResourcePatch>;
   sources: SourceTable[];
   projectFile: string;
+  /** Installed and local packages, in load order. */
+  packages: PackageLocation[];
+  /** `models:` config trees of each package's own dbt_project.yml (applied before the root project's). */
+  packageModelsConfig: Map<string, unknown>;
+  /** The project's `dispatch:` search orders. */
+  dispatch: Map<string, string[]>;
 }
 
 export interface ProjectLoadOptions {
@@ -71,7 +78,7 @@ export function loadProject(root: string, options: ProjectLoadOptions): DbtProje
   const macroPaths = paths('macro-paths', 'macros');
   const testPaths = paths('test-paths', 'tests');
 
-  checkPackages(root);
+  const packages = findPackages(root);
 
   const allVars = asRecord(doc.vars);
   const vars: Record<string, unknown> = {};
@@ -90,6 +97,7 @@ export function loadProject(root: string, options: ProjectLoadOptions): DbtProje
       `${python.relativePath} is a Python model`,
     );
   }
+  refuseSnapshots(collect(root, paths('snapshot-paths', 'snapshots'), ['.sql']));
   const seeds = collect(root, seedPaths, ['.csv']);
   const singularTests = collect(root, testPaths, ['.sql']);
   const macros: MacroFile[] = collect(root, macroPaths, ['.sql']).map((f) => ({
@@ -97,11 +105,31 @@ export function loadProject(root: string, options: ProjectLoadOptions): DbtProje
     relativePath: f.relativePath,
     raw: f.raw,
   }));
+  const packageModelsConfig = new Map<string, unknown>();
+  const yamlFiles: string[] = [];
+  for (const pkg of packages) {
+    const pkgPaths = (key: string, fallback: string) =>
+      pkg.project[key] === undefined ? [fallback] : asStringList(pkg.project[key]);
+    const inPackage = (f: ProjectFile): ProjectFile => ({
+      ...f,
+      relativePath: relative(root, f.path).split(sep).join('/'),
+      packageName: pkg.name,
+    });
+    for (const f of collect(pkg.root, pkgPaths('macro-paths', 'macros'), ['.sql'])) {
+      macros.push({ path: f.path, relativePath: inPackage(f).relativePath, raw: f.raw, packageName: pkg.name });
+    }
+    models.push(...collect(pkg.root, pkgPaths('model-paths', 'models'), ['.sql']).map(inPackage));
+    yamlFiles.push(...collectPaths(pkg.root, pkgPaths('model-paths', 'models'), ['.yml', '.yaml']));
+    packageModelsConfig.set(pkg.name, pkg.project.models);
+  }
 
   const modelPatches = new Map<string, ResourcePatch>();
   const seedPatches = new Map<string, ResourcePatch>();
   const sources: SourceTable[] = [];
-  for (const file of collectPaths(root, [...new Set([...modelPaths, ...seedPaths])], ['.yml', '.yaml'])) {
+  for (const file of [
+    ...collectPaths(root, [...new Set([...modelPaths, ...seedPaths])], ['.yml', '.yaml']),
+    ...yamlFiles,
+  ]) {
     const contents = parseSchemaFile(readYamlFile(file), file);
     for (const patch of contents.models) {
       const other = modelPatches.get(patch.name);
@@ -136,27 +164,23 @@ export function loadProject(root: string, options: ProjectLoadOptions): DbtProje
     seedPatches,
     sources,
     projectFile,
+    packages,
+    packageModelsConfig,
+    dispatch: dispatchOrders(doc.dispatch, projectFile),
   };
 }
 
-/** packages.yml / dependencies.yml: the built-in runner does not load dbt packages. */
-function checkPackages(root: string): void {
-  for (const name of ['packages.yml', 'dependencies.yml']) {
-    const file = join(root, name);
-    if (!existsSync(file)) continue;
-    const packages = asRecord(readYamlFile(file)).packages;
-    if (!Array.isArray(packages) || packages.length === 0) continue;
-    const first = asRecord(packages[0]);
-    const label = String(first.package ?? first.git ?? first.local ?? 'a package');
-    const installed = existsSync(join(root, 'dbt_packages'));
-    if (!installed) {
-      throw new ModelCompileError(
-        `${name} lists ${label}, which is not installed (no dbt_packages/ folder).`,
-        { file, line: 1 },
-        `Run 'dbt deps'; note the built-in runner does not load packages. ${DBT_RUNNER_HINT}`,
+/** A `{% snapshot %}` block in snapshot-paths: snapshots are not run by the built-in runner. */
+function refuseSnapshots(files: ProjectFile[]): void {
+  for (const file of files) {
+    const index = file.raw.split(/\r?\n/).findIndex((line) => /{%-?\s*snapshot\b/.test(line));
+    if (index >= 0) {
+      throw new UnsupportedFeatureError(
+        'Snapshots',
+        { file: file.path, line: index + 1 },
+        `${file.relativePath} defines one`,
       );
     }
-    throw new UnsupportedFeatureError('dbt packages', { file, line: 1 }, `${name} lists ${label}`);
   }
 }
 

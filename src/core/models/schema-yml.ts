@@ -1,5 +1,6 @@
-import { ProjectConfigError } from './errors';
+import { ProjectConfigError, UnsupportedFeatureError } from './errors';
 import type { ColumnSpec, ColumnTestSpec, ResourcePatch, SourceTable } from './types';
+import { locateKey, refuseExternalSource } from './unsupported';
 import { asRecord } from './yaml-values';
 
 export interface SchemaFileContents {
@@ -11,6 +12,14 @@ export interface SchemaFileContents {
 /** Reads one parsed schema.yml (models:, seeds:, sources:) into patches and source tables. */
 export function parseSchemaFile(doc: unknown, file: string): SchemaFileContents {
   const root = asRecord(doc);
+  for (const [key, feature] of [
+    ['unit_tests', 'dbt unit tests (unit_tests:)'],
+    ['snapshots', 'Snapshots'],
+  ] as const) {
+    if (Array.isArray(root[key]) && root[key].length > 0) {
+      throw new UnsupportedFeatureError(feature, locateKey([file], key), `${key}: in this file`);
+    }
+  }
   return {
     models: listOf(root.models, file, 'models').map((m) => parsePatch(m, file)),
     seeds: listOf(root.seeds, file, 'seeds').map((m) => parsePatch(m, file)),
@@ -26,6 +35,9 @@ function listOf(value: unknown, file: string, key: string): Record<string, unkno
 
 function parsePatch(entry: Record<string, unknown>, file: string): ResourcePatch {
   if (typeof entry.name !== 'string') throw new ProjectConfigError('A model entry has no name.', { file, line: 1 });
+  if (Array.isArray(entry.versions) && entry.versions.length > 0) {
+    throw new UnsupportedFeatureError('Model versions', locateKey([file], 'versions'), `${entry.name} has versions:`);
+  }
   const patch: ResourcePatch = {
     name: entry.name,
     config: asRecord(entry.config),
@@ -56,7 +68,9 @@ const TEST_CONFIG_KEYS = new Set([
   'error_if',
   'warn_if',
   'limit',
+  'fail_calc',
   'store_failures',
+  'store_failures_as',
   'meta',
 ]);
 
@@ -84,10 +98,12 @@ export function parseTests(value: unknown): ColumnTestSpec[] {
 function parseSource(entry: Record<string, unknown>, file: string): SourceTable[] {
   if (typeof entry.name !== 'string') throw new ProjectConfigError('A source has no name.', { file, line: 1 });
   const sourceName = entry.name;
+  refuseExternalSource(entry, file, sourceName);
   const schema = typeof entry.schema === 'string' ? entry.schema : sourceName;
   const database = typeof entry.database === 'string' ? entry.database : undefined;
   const tables = Array.isArray(entry.tables) ? entry.tables.map(asRecord) : [];
   return tables.map((t) => {
+    refuseExternalSource(t, file, `${sourceName}.${String(t.name)}`);
     const table: SourceTable = {
       sourceName,
       name: String(t.name),

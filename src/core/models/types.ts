@@ -71,6 +71,8 @@ export interface ProjectFile {
   fqnFolders: string[];
   name: string;
   raw: string;
+  /** The dbt package the file belongs to; absent for the root project. */
+  packageName?: string;
 }
 
 export interface RelationName {

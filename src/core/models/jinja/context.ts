@@ -35,6 +35,10 @@ export interface ProjectServices {
   invocationId: string;
   runStartedAt: Date;
   fullRefresh: boolean;
+  /** The project's `dispatch:` search orders (macro_namespace → packages). */
+  dispatchOrders?: ReadonlyMap<string, readonly string[]>;
+  /** Names of the installed packages. */
+  packageNames?: readonly string[];
 }
 
 /** The node being rendered. */
@@ -257,6 +261,52 @@ function lookupConfig(config: NodeConfig, calls: Record<string, unknown>[], key:
   return value;
 }
 
+/**
+ * dbt's adapter.dispatch: the packages to search are the project's `dispatch:`
+ * search_order for the namespace, else the root project then the namespace
+ * when it is an installed package, else the flat namespace; in each,
+ * `duckdb__name` then `default__name`.
+ */
+function dispatchMacro(
+  ctx: Record<string, unknown>,
+  services: ProjectServices,
+  { positional, keywords }: { positional: unknown[]; keywords: Record<string, unknown> },
+): unknown {
+  const name = String(positional[0] ?? keywords.macro_name);
+  const namespace = (positional[1] ?? keywords.macro_namespace ?? null) as string | null;
+  if (name.includes('.')) {
+    const [ns, bare] = [name.slice(0, name.indexOf('.')), name.slice(name.indexOf('.') + 1)];
+    throw new TemplateRaise(
+      `In adapter.dispatch, got a macro name of "${name}", but "." is not a valid macro name component. Did you mean \`adapter.dispatch("${bare}", macro_namespace="${ns}")\`?`,
+    );
+  }
+  let search: Array<string | null> = [null];
+  if (namespace !== null) {
+    const order = services.dispatchOrders?.get(namespace);
+    if (order && order.length > 0) search = [...order];
+    else if (services.packageNames?.includes(namespace)) search = [services.projectName, namespace];
+  }
+  const attempts: string[] = [];
+  for (const pkg of search) {
+    for (const prefix of ['duckdb', 'default']) {
+      const macro = `${prefix}__${name}`;
+      attempts.push(pkg === null ? macro : `${pkg}.${macro}`);
+      let found: unknown;
+      if (pkg === null) found = ctx[macro];
+      else if (pkg === services.projectName) found = services.macros.has(macro) ? ctx[macro] : undefined;
+      else if (pkg === 'dbt') found = services.macros.has(macro) ? undefined : ctx[macro];
+      else {
+        const members = ctx[pkg];
+        found = members && typeof members === 'object' ? (members as Record<string, unknown>)[macro] : undefined;
+      }
+      if (typeof found === 'function') return found;
+    }
+  }
+  throw new TemplateRaise(
+    `In dispatch: No macro named '${name}' found within namespace: '${namespace ?? 'None'}'\n    Searched for: ${attempts.map((a) => `'${a}'`).join(', ')}`,
+  );
+}
+
 function splitArgs(args: unknown[]): { positional: unknown[]; keywords: Record<string, unknown> } {
   const last = args[args.length - 1];
   if (isKeywordArgs(last)) {
@@ -328,15 +378,7 @@ function buildAdapter(
         data_type: String(row[1]),
       }));
     },
-    dispatch: (...args: unknown[]) => {
-      const { positional, keywords } = splitArgs(args);
-      const name = String(positional[0] ?? keywords.macro_name);
-      const candidate = ctx[`duckdb__${name}`] ?? ctx[`default__${name}`];
-      if (typeof candidate !== 'function') {
-        throw new TemplateRaise(`adapter.dispatch('${name}') found neither duckdb__${name} nor default__${name}.`);
-      }
-      return candidate;
-    },
+    dispatch: (...args: unknown[]) => dispatchMacro(ctx, services, splitArgs(args)),
     already_exists: (schema: string, identifier: string) =>
       getRelation(services.target.database, schema, identifier) !== null,
     // dbt-duckdb helpers some projects call.

@@ -10,6 +10,8 @@ export interface MacroFile {
   /** Project-relative path with forward slashes. */
   relativePath: string;
   raw: string;
+  /** The dbt package that ships the file; absent for the root project. */
+  packageName?: string;
 }
 
 export interface MacroDefinition {
@@ -76,7 +78,9 @@ export class MacroLibrary {
         if (match) throw new UnsupportedFeatureError(feature, { file: file.path, line: lineAt(file.raw, match.index) });
       }
       for (const { name, index } of findDefinitions(file.raw)) {
-        const existing = definitions.get(name);
+        // A package's macros are keyed `package.name`; the root project's by name.
+        const key = file.packageName ? `${file.packageName}.${name}` : name;
+        const existing = definitions.get(key);
         const line = lineAt(file.raw, index);
         if (existing) {
           throw new ModelCompileError(
@@ -85,7 +89,7 @@ export class MacroLibrary {
             'Rename or remove one of them.',
           );
         }
-        definitions.set(name, { name, file, line });
+        definitions.set(key, { name, file, line });
       }
       templates.set(file.relativePath, compileMacroFile(env, file));
     }
@@ -96,6 +100,7 @@ export class MacroLibrary {
     return new MacroLibrary(new Map(), new Map());
   }
 
+  /** `name` for the root project's macros, `package.name` for a package's. */
   has(name: string): boolean {
     return this.definitions.has(name);
   }
@@ -113,7 +118,7 @@ export class MacroLibrary {
    * context: macros see ref, this, config, var... as in dbt). The context
    * object must be complete before the first call.
    */
-  bind(context: Record<string, unknown>): Record<string, MacroFunction> {
+  bind(context: Record<string, unknown>): Record<string, MacroFunction | Record<string, MacroFunction>> {
     const exportsByFile = new Map<string, Record<string, MacroFunction>>();
     const exportsOf = (file: MacroFile): Record<string, MacroFunction> => {
       let exported = exportsByFile.get(file.relativePath);
@@ -131,13 +136,14 @@ export class MacroLibrary {
     };
     // return(value) unwinds to the innermost project macro, like dbt's
     // MacroReturn; compiled macros restore their caller's frame on the way out.
-    const bound: Record<string, MacroFunction> = {
+    const bound: Record<string, MacroFunction | Record<string, MacroFunction>> = {
       return: (value: unknown) => {
         throw new MacroReturn(value);
       },
     };
-    for (const definition of this.definitions.values()) {
-      bound[definition.name] = (...args: unknown[]) => {
+    const packages = new Map<string, Record<string, MacroFunction>>();
+    for (const [key, definition] of this.definitions) {
+      const fn = (...args: unknown[]) => {
         const macro = exportsOf(definition.file)[INTERNAL_PREFIX + definition.name];
         if (!macro)
           throw new Error(`Macro '${definition.name}' could not be loaded from ${definition.file.relativePath}`);
@@ -149,6 +155,22 @@ export class MacroLibrary {
           throw new MacroCallError(definition.name, definition.file, unwrapTemplateError(error));
         }
       };
+      const pkg = definition.file.packageName;
+      if (!pkg) {
+        bound[key] = fn;
+        continue;
+      }
+      const namespace = packages.get(pkg) ?? {};
+      namespace[definition.name] = fn;
+      packages.set(pkg, namespace);
+    }
+    // `package.macro` always; a package macro is also reachable by its bare name when neither the
+    // root project nor dbt defines that name (dbt reaches it so only from the package's own nodes).
+    for (const [pkg, namespace] of packages) {
+      bound[pkg] = namespace;
+      for (const [name, fn] of Object.entries(namespace)) {
+        if (!(name in bound) && !(name in context)) bound[name] = fn;
+      }
     }
     return bound;
   }

@@ -1,5 +1,7 @@
-import { UnsupportedFeatureError, ModelCompileError } from '../errors';
+import { UnsupportedFeatureError } from '../errors';
 import { quoteName } from '../relation';
+import { mergeSql, normalizePredicates } from './merge-sql';
+import { onSchemaChangeMode, processSchemaChanges } from './schema-changes';
 import { createTableAs } from './table';
 import type { MaterializeInput, MaterializeResult } from './types';
 import { asSubquery, inTransaction, relationSql } from './transaction';
@@ -11,20 +13,19 @@ type Strategy = (typeof STRATEGIES)[number];
  * `incremental`: the first build (or --full-refresh, or a view in the way) is
  * a CTAS; later builds put the model's rows in a temp table and apply them
  * with the strategy — append, delete+insert on `unique_key` (dbt-duckdb's
- * default when a key is set), or merge (DuckDB MERGE, which DuckLake
- * supports: UPDATE BY NAME / INSERT BY NAME).
+ * default when a key is set), or merge (DuckDB MERGE with dbt-duckdb's
+ * merge_clauses and friends, see merge-sql.ts). `incremental_predicates`
+ * narrow the delete or the merge; `on_schema_change` is applied first.
  */
 export async function materializeIncremental(input: MaterializeInput): Promise<MaterializeResult> {
   const { executor, node } = input;
   const strategy = chooseStrategy(input);
-  const onSchemaChange = String(node.config.on_schema_change ?? 'ignore');
-  if (onSchemaChange !== 'ignore') {
-    throw new UnsupportedFeatureError(
-      `on_schema_change='${onSchemaChange}'`,
-      location(input),
-      'only ignore is supported',
-    );
-  }
+  const onSchemaChange = onSchemaChangeMode(node.config.on_schema_change);
+  // dbt reads `predicates` (the old name) first, then `incremental_predicates`.
+  const predicates = normalizePredicates(
+    truthy(node.config.predicates) ? node.config.predicates : (node.config.incremental_predicates ?? null),
+    location(input),
+  );
   if (input.existing !== 'table' || input.fullRefresh) {
     const rows = await inTransaction(executor, { pre: input.preHooks, post: input.postHooks }, () =>
       createTableAs(input),
@@ -36,19 +37,44 @@ export async function materializeIncremental(input: MaterializeInput): Promise<M
   const keys = uniqueKeys(node.config.unique_key);
   const rows = await inTransaction(executor, { pre: input.preHooks, post: input.postHooks }, async () => {
     await executor.run(`CREATE OR REPLACE TEMP TABLE ${temp} AS ${asSubquery(input.compiledSql)}`);
-    const columns = await targetColumns(input);
+    const columns = await processSchemaChanges(executor, onSchemaChange, target, temp, location(input));
     const list = columns.map(quoteName).join(', ');
     let affected: number | undefined;
     if (strategy === 'merge') {
-      affected = await executor.run(mergeSql(target, temp, keys, input.node.config, columns));
+      affected = await executor.run(
+        mergeSql({
+          target,
+          temp,
+          uniqueKey: node.config.unique_key,
+          destColumns: columns,
+          predicates,
+          config: node.config,
+          ducklake: await isDuckLake(input),
+          location: location(input),
+        }),
+      );
     } else {
-      if (strategy === 'delete+insert' && keys.length > 0) await executor.run(deleteSql(target, temp, keys));
+      if (strategy === 'delete+insert' && keys.length > 0) {
+        await executor.run(deleteSql(target, temp, keys, predicates));
+      }
       affected = await executor.run(`INSERT INTO ${target} (${list}) SELECT ${list} FROM ${temp}`);
     }
     await executor.run(`DROP TABLE ${temp}`);
     return affected;
   });
   return rows === undefined ? { message: 'OK' } : { rowsAffected: rows, message: `OK ${rows}` };
+}
+
+function truthy(value: unknown): boolean {
+  return !(value === undefined || value === null || value === '' || (Array.isArray(value) && value.length === 0));
+}
+
+async function isDuckLake(input: MaterializeInput): Promise<boolean> {
+  const lit = input.relation.database.replace(/'/g, "''");
+  const rows = await input.executor.rows<{ type: string }>(
+    `SELECT type FROM duckdb_databases() WHERE database_name = '${lit}'`,
+  );
+  return rows[0]?.type === 'ducklake';
 }
 
 function chooseStrategy(input: MaterializeInput): Strategy {
@@ -65,12 +91,6 @@ function chooseStrategy(input: MaterializeInput): Strategy {
       `supported: ${STRATEGIES.join(', ')}`,
     );
   }
-  if (name === 'merge' && keys.length === 0) {
-    throw new ModelCompileError(
-      `${input.node.name}: incremental_strategy='merge' needs a unique_key.`,
-      location(input),
-    );
-  }
   return name as Strategy;
 }
 
@@ -83,43 +103,12 @@ export function uniqueKeys(value: unknown): string[] {
   return Array.isArray(value) ? value.map(String) : [String(value)];
 }
 
-async function targetColumns(input: MaterializeInput): Promise<string[]> {
-  const { database, schema, identifier } = input.relation;
-  const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
-  const rows = await input.executor.rows<{ column_name: string }>(
-    `SELECT column_name FROM information_schema.columns WHERE table_catalog = ${lit(database)} AND table_schema = ${lit(schema)} AND table_name = ${lit(identifier)} ORDER BY ordinal_position`,
-  );
-  return rows.map((r) => r.column_name);
-}
-
-function deleteSql(target: string, temp: string, keys: string[]): string {
+/** dbt-duckdb's delete+insert delete: by key, narrowed by the incremental predicates. */
+function deleteSql(target: string, temp: string, keys: string[], predicates: string[]): string {
+  const extra = predicates.map((p) => ` AND ${p}`).join('');
   if (keys.length === 1) {
-    return `DELETE FROM ${target} WHERE (${keys[0]}) IN (SELECT (${keys[0]}) FROM ${temp})`;
+    return `DELETE FROM ${target} WHERE (${keys[0]}) IN (SELECT (${keys[0]}) FROM ${temp})${extra}`;
   }
   const on = keys.map((k) => `${temp}.${k} = DBT_INCREMENTAL_TARGET.${k}`).join(' AND ');
-  return `DELETE FROM ${target} AS DBT_INCREMENTAL_TARGET USING ${temp} WHERE (${on})`;
-}
-
-function mergeSql(
-  target: string,
-  temp: string,
-  keys: string[],
-  config: Record<string, unknown>,
-  columns: string[],
-): string {
-  const on = keys.map((k) => `DBT_INTERNAL_SOURCE.${k} = DBT_INTERNAL_DEST.${k}`).join(') AND (');
-  const include = Array.isArray(config.merge_update_columns) ? config.merge_update_columns.map(String) : [];
-  const exclude = Array.isArray(config.merge_exclude_columns) ? config.merge_exclude_columns.map(String) : [];
-  let update = 'UPDATE BY NAME';
-  if (include.length > 0 || exclude.length > 0) {
-    const chosen = (include.length > 0 ? include : columns).filter((c) => !exclude.includes(c));
-    update = `UPDATE SET ${chosen.map((c) => `${quoteName(c)} = DBT_INTERNAL_SOURCE.${quoteName(c)}`).join(', ')}`;
-  }
-  return [
-    `MERGE INTO ${target} AS DBT_INTERNAL_DEST`,
-    `USING ${temp} AS DBT_INTERNAL_SOURCE`,
-    `ON (${on})`,
-    `WHEN MATCHED THEN ${update}`,
-    'WHEN NOT MATCHED THEN INSERT BY NAME',
-  ].join('\n');
+  return `DELETE FROM ${target} AS DBT_INCREMENTAL_TARGET USING ${temp} WHERE (${on}${extra})`;
 }

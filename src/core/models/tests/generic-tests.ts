@@ -79,15 +79,19 @@ export function buildGenericTests(
 /** dbt-like names: `not_null_orders_id`, `accepted_values_orders_status__a__b`, `source_unique_erp_customers_id`. */
 function testName(spec: ColumnTestSpec, label: string, column: string | undefined, isSource: boolean): string {
   if (typeof spec.config.name === 'string') return spec.config.name;
-  const bare = spec.name.includes('.') ? spec.name.split('.').pop()! : spec.name;
-  // dbt's naming: arguments sorted by name, flattened, printed the Python way, non-word runs as `_`.
-  const argParts = Object.entries(spec.args)
-    .filter(([key]) => key !== 'column_name' && key !== 'model')
+  // dbt names a package's test `<package>_<test>_...`.
+  const bare = spec.name.replace('.', '_');
+  // dbt's naming: `<test>_<model>_` then the arguments (column_name among them) sorted by name,
+  // flattened, printed the Python way, non-word runs as `_`, joined by `__`.
+  const args: Record<string, unknown> = { ...spec.args };
+  delete args.model;
+  if (column !== undefined) args.column_name = column;
+  const argParts = Object.entries(args)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .flatMap(([, value]) => (Array.isArray(value) ? value : [value]))
     .map((value) => pythonStr(value).replace(/[^A-Za-z0-9_]+/g, '_'));
-  const parts = [`${isSource ? 'source_' : ''}${bare}_${label}${column ? `_${column}` : ''}`, ...argParts];
-  const name = parts.join('__');
+  const base = `${isSource ? 'source_' : ''}${bare}_${label}`;
+  const name = argParts.length > 0 ? `${base}_${argParts.join('__')}` : base;
   return name.length > 120 ? name.slice(0, 120) : name;
 }
 

@@ -73,12 +73,19 @@ export async function genericTestSql(test: ManifestNode, manifest: Manifest, com
       ].join('\n');
     }
     default: {
-      const macroName = `test_${name.includes('.') ? name.split('.').pop()! : name}`;
-      if (name.includes('.') || !manifest.macros.has(macroName)) {
+      // `- my_package.my_test` calls the package's `test_my_test`; a bare name, the project's (or a package's).
+      const dot = name.indexOf('.');
+      const macroName = dot >= 0 ? `${name.slice(0, dot)}.test_${name.slice(dot + 1)}` : `test_${name}`;
+      const known =
+        manifest.macros.has(macroName) ||
+        (dot < 0 && manifest.project.packages.some((p) => manifest.macros.has(`${p.name}.${macroName}`)));
+      if (!known) {
         throw new UnsupportedFeatureError(
           `The generic test '${name}'`,
           { file: spec.file, line: 1 },
-          name.includes('.') ? 'tests from packages are not loaded' : `no {% test ${name}(...) %} block in macros/`,
+          dot >= 0
+            ? `no {% test %} block named '${name.slice(dot + 1)}' in package '${name.slice(0, dot)}'`
+            : `no {% test ${name}(...) %} block in macros/`,
         );
       }
       const kwargs = Object.keys(args)
@@ -112,12 +119,28 @@ async function evaluateArgs(
 }
 
 /** A relation string that renders as-is and still answers `.identifier` like a relation. */
-function rawSql(text: string): { toString(): string; identifier: string; name: string } {
-  const identifier = text.split('.').pop()!.replace(/"/g, '');
-  return { toString: () => text, identifier, name: identifier };
+/** The tested relation as a test macro sees it: prints as its SQL (a class instance, so Jinja prints it, not a dict). */
+class RawRelation {
+  readonly identifier: string;
+  readonly name: string;
+  constructor(private readonly text: string) {
+    this.identifier = text.split('.').pop()!.replace(/"/g, '');
+    this.name = this.identifier;
+  }
+  toString(): string {
+    return this.text;
+  }
+}
+
+function rawSql(text: string): RawRelation {
+  return new RawRelation(text);
 }
 
 /** Wraps a test query as dbt does: the number of failing rows. */
-export function failureCountSql(testSql: string): string {
-  return `select count(*) as failures from (\n${testSql.replace(/;\s*$/, '').trimEnd()}\n) dbt_internal_test`;
+export function failureCountSql(testSql: string, config: Record<string, unknown> = {}): string {
+  // As dbt's get_test_sql: `fail_calc` (default count(*)) over the test's rows, cut at `limit`.
+  const failCalc =
+    typeof config.fail_calc === 'string' && config.fail_calc.trim() !== '' ? config.fail_calc : 'count(*)';
+  const limit = config.limit === undefined || config.limit === null ? '' : `\nlimit ${String(config.limit)}`;
+  return `select ${failCalc} as failures from (\n${testSql.replace(/;\s*$/, '').trimEnd()}${limit}\n) dbt_internal_test`;
 }
