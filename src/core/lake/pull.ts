@@ -6,6 +6,7 @@ import { redactSecrets } from '../config/credentials';
 import { LakehouseError } from '../errors';
 import type { LakehouseStore } from '../storage/blobStore';
 import { md5OfFile } from '../storage/contentHash';
+import { downloadBlobToFile } from '../storage/retryingRead';
 import { storageError, StorageError } from '../storage/storageErrors';
 import { forEachLimit } from '../util/pool';
 import { silentProgress, throwIfCancelled, type Progress } from '../util/progress';
@@ -149,10 +150,20 @@ async function downloadCatalogIfChanged(
   const file = `${mirror.baseFile}.download`;
   await mkdir(dirname(file), { recursive: true });
   try {
-    const response = await blob.downloadToFile(file, 0, undefined, { abortSignal: signal });
-    return { file, etag: response.etag ?? '', md5: await md5OfFile(file) };
+    // A body cut off mid-way is downloaded again; a short file is never taken for the catalog.
+    const response = await downloadBlobToFile(blob, file, signal);
+    const md5 = await md5OfFile(file);
+    if (response.md5 !== undefined && response.md5 !== md5) {
+      await rm(file, { force: true });
+      throw new LakehouseError(
+        'catalog-download-corrupt',
+        `The downloaded ${entry.catalogPath} does not match its Content-MD5; it was not used.`,
+        'Pull again. If this repeats, the network or a proxy is changing the download.',
+      );
+    }
+    return { file, etag: response.etag, md5 };
   } catch (error) {
-    await rm(file, { force: true });
+    if (error instanceof LakehouseError) throw error;
     if (storageError(error).status === 404) throw notFound(error);
     throw new StorageError(`download ${entry.catalogPath}`, error);
   }
@@ -187,12 +198,10 @@ async function mirrorDataFiles(
     async (file) => {
       const target = mirror.dataFile(file.path);
       const tmp = `${target}.download`;
-      await mkdir(dirname(target), { recursive: true });
       try {
-        await store.blob(`${state.dataPrefix}${file.path}`).downloadToFile(tmp, 0, undefined, { abortSignal: signal });
+        await downloadBlobToFile(store.blob(`${state.dataPrefix}${file.path}`), tmp, signal);
         await rename(tmp, target);
       } catch (error) {
-        await rm(tmp, { force: true });
         if (signal?.aborted) throw error;
         throw new StorageError(`download ${state.dataPrefix}${file.path}`, error);
       }

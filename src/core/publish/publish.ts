@@ -13,6 +13,7 @@ import { CatalogChangedError } from '../lease/leaseErrors';
 import type { HeldLease, LeaseGuard } from '../lease/leaseGuard';
 import type { LakehouseStore } from '../storage/blobStore';
 import { md5OfFile } from '../storage/contentHash';
+import { readBlobBytes } from '../storage/retryingRead';
 import { storageError, StorageError } from '../storage/storageErrors';
 import { uploadIfAbsent } from '../storage/transfer';
 import { forEachLimit } from '../util/pool';
@@ -370,7 +371,7 @@ async function readKnown(
   entry: LakehouseEntry,
 ): Promise<Record<string, ExportedTableState> | undefined> {
   try {
-    return JSON.parse((await knownBlob(store, entry).downloadToBuffer()).toString('utf8')) as Record<
+    return JSON.parse((await readBlobBytes(knownBlob(store, entry))).toString('utf8')) as Record<
       string,
       ExportedTableState
     >;
