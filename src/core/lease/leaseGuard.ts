@@ -87,6 +87,11 @@ export class LeaseGuard {
     this.now = options.now ?? (() => new Date());
   }
 
+  /** Who this guard stamps as the holder (a run re-takes only its own holder's lease). */
+  get holder(): string {
+    return this.options.holder;
+  }
+
   /** One Get Blob Properties, judged. */
   async inspect(): Promise<LeaseView> {
     return judgeLease(await this.readProperties(), this.now(), this.options.staleAfterMs);
