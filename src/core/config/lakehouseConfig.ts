@@ -1,6 +1,7 @@
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../errors';
 import { credentialInLocation, CREDENTIALS_HINT } from './credentials';
+import { MIN_STALE_AFTER_MS } from '../lease/leaseView';
 import { parseDuration } from '../util/duration';
 import { normalizeItemPath, parseLocation, type LakehouseLocation } from '../storage/location';
 
@@ -86,10 +87,21 @@ export function resolveEntries(
       project: entry.project,
       location: parseLocation(entry.location),
       catalogPath: normalizeItemPath(catalog),
-      staleAfterMs: parseDuration(staleAfter, `${where} staleAfter`),
+      staleAfterMs: staleAfterMs(staleAfter, where),
       source,
     };
   });
+}
+
+/** A stale threshold of at least MIN_STALE_AFTER_MS: `0` would let anyone break a running holder. */
+function staleAfterMs(value: string | number, where: string): number {
+  const ms = parseDuration(value, `${where} staleAfter`);
+  if (ms < MIN_STALE_AFTER_MS)
+    throw new ConfigError(
+      `${where} staleAfter ${JSON.stringify(value)} is too short: a lease younger than that could be broken while its run is still working.`,
+      `Use at least ${MIN_STALE_AFTER_MS / 1000}s; the default is 12h, and a long run keeps its lease fresh with a heartbeat.`,
+    );
+  return ms;
 }
 
 /** `metadata.db` from `Files/metadata.db`. */

@@ -79,6 +79,7 @@ async function runLocked(options: RunOnLakehouseOptions): Promise<RunOnLakehouse
   const progress = options.progress ?? silentProgress;
   let held: HeldLease | undefined;
   let finishedEarlierPublish: PublishSummary | undefined;
+  let stopHeartbeat: (() => Promise<void>) | undefined;
   const session = await DuckDBSession.open(options.duckdb);
   try {
     if (options.publish) {
@@ -101,6 +102,8 @@ async function runLocked(options: RunOnLakehouseOptions): Promise<RunOnLakehouse
       held = await acquireRunLease(options);
       options.onLease?.(held);
     }
+    // A long run keeps its lease fresh on the service's clock, so nobody can break it as stale.
+    stopHeartbeat = held ? guard.startHeartbeat(held) : undefined;
     const keep = options.keepLocalChanges ?? !options.publish;
     const hadLocalChanges = await hasLocalChanges(mirror);
     const pulled = await pull({
@@ -116,6 +119,9 @@ async function runLocked(options: RunOnLakehouseOptions): Promise<RunOnLakehouse
     const start = keep && hadLocalChanges ? 'local-changes' : hadLocalChanges ? 'remote-discarded-local' : 'remote';
     throwIfCancelled(signal, 'Run');
     const run = await runProject(options, progress);
+    // Publish writes under the lease next: no heartbeat may move the ETag under it.
+    await stopHeartbeat?.();
+    stopHeartbeat = undefined;
     if (!options.publish || !held) return { pull: pulled, run, start };
     if (!run.success) {
       await releaseRunLease(options, held);
@@ -144,6 +150,7 @@ async function runLocked(options: RunOnLakehouseOptions): Promise<RunOnLakehouse
     await clearRunLease(mirror);
     return { pull: pulled, run, start, finishedEarlierPublish, publish: published };
   } finally {
+    await stopHeartbeat?.();
     session.close();
     if (held) await releaseRunLease(options, held).catch(() => undefined);
   }
