@@ -17,6 +17,8 @@ export const EXIT = {
   commitUnknown: 10,
   /** The remote catalog was deleted after the pull; nothing was created. */
   catalogDeleted: 11,
+  /** Publish stopped after its commit (cancelled or Delta failed): the catalog is published; rerun publish to finish. */
+  publishIncomplete: 12,
   cancelled: 130,
 } as const;
 
@@ -48,6 +50,8 @@ export function exitCodeFor(error: unknown): number {
       return EXIT.commitUnknown;
     case 'catalog-deleted':
       return EXIT.catalogDeleted;
+    case 'publish-incomplete':
+      return EXIT.publishIncomplete;
     default:
       return EXIT.error;
   }

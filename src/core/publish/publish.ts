@@ -24,6 +24,7 @@ import {
   CommitOutcomeUnknownError,
   judgeCommit,
   PARENT_MD5_KEY,
+  PublishIncompleteError,
   PublishSupersededError,
   readCatalogEvidence,
 } from './commitEvidence';
@@ -274,6 +275,9 @@ async function publishLocked(options: PublishOptions): Promise<PublishSummary> {
       }
     } else {
       await guard.release(held).catch(() => undefined);
+      // After the commit point a cancel or a failure is never silent: say what the lakehouse holds.
+      if (!(error instanceof LakehouseError && error.code === 'publish-superseded'))
+        throw new PublishIncompleteError(name, plan?.tables ?? [], error);
     }
     throw error;
   }
