@@ -19,6 +19,8 @@ export const EXIT = {
   catalogDeleted: 11,
   /** Publish stopped after its commit (cancelled or Delta failed): the catalog is published; rerun publish to finish. */
   publishIncomplete: 12,
+  /** export-delta left tables out (reasons in its report). */
+  deltaSkipped: 13,
   cancelled: 130,
 } as const;
 
@@ -52,6 +54,8 @@ export function exitCodeFor(error: unknown): number {
       return EXIT.catalogDeleted;
     case 'publish-incomplete':
       return EXIT.publishIncomplete;
+    case 'delta-skipped':
+      return EXIT.deltaSkipped;
     default:
       return EXIT.error;
   }
