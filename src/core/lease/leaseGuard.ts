@@ -152,6 +152,7 @@ export class LeaseGuard {
       await blob.getBlobLeaseClient(leaseId).acquireLease(-1);
     } catch (error) {
       if (storageError(error).status === 404) {
+        if (isStorageCode(error, 'ContainerNotFound')) throw this.containerMissing(error);
         if (!this.options.createEmptyCatalog || options.createIfMissing === false) {
           throw new LakehouseError(
             'catalog-missing',
@@ -370,9 +371,20 @@ export class LeaseGuard {
         serviceDate: p.date,
       };
     } catch (error) {
+      if (isStorageCode(error, 'ContainerNotFound')) throw this.containerMissing(error);
       if (storageError(error).status === 404) return { exists: false };
       throw new StorageError(`read ${this.options.catalogName}`, error);
     }
+  }
+
+  /** No run can create a workspace: "the first run creates it" would be a promise acquire cannot keep. */
+  private containerMissing(cause: unknown): LakehouseError {
+    return new LakehouseError(
+      'container-missing',
+      `The workspace (container) '${this.options.blob.containerName}' does not exist, or this account cannot see it; no catalog can be created there.`,
+      'Check the workspace name in the location and that your account has access to it. A first run creates only the catalog, not the workspace.',
+      { cause },
+    );
   }
 
   private async releaseQuietly(leaseId: string): Promise<void> {
