@@ -11,7 +11,7 @@ import { storageError, StorageError } from '../storage/storageErrors';
 import { forEachLimit } from '../util/pool';
 import { silentProgress, throwIfCancelled, type Progress } from '../util/progress';
 import { listLiveFiles } from './catalogFiles';
-import { CatalogTables, readCatalogInfo } from './catalogFormat';
+import { CatalogFormatError, CatalogTables, readCatalogInfo } from './catalogFormat';
 import { remoteDataPrefix } from './dataPrefix';
 import type { DuckDBSession } from './duckdb';
 import { copyAtomically, type LocalMirror, type PullState } from './localMirror';
@@ -74,7 +74,7 @@ async function pullLocked(options: PullOptions): Promise<PullResult> {
   let catalog: PullResult['catalog'] = 'unchanged';
   let state: PullState;
   if (download) {
-    const { format, dataPath } = await readCatalogInfo(session, download.file);
+    const { format, dataPath } = await readDownloadedCatalog(session, download.file, entry.catalogPath);
     state = {
       location: redactSecrets(entry.location.uri),
       catalogPath: entry.catalogPath,
@@ -106,6 +106,21 @@ async function pullLocked(options: PullOptions): Promise<PullResult> {
   const files = await mirrorDataFiles(options, state, progress);
   await mirror.writeState(state);
   return { catalog, state, files };
+}
+
+/**
+ * Reads a just-downloaded catalog; when it is refused, the message names the remote catalog
+ * (not the temp file) and the temp file is removed, so nothing half-checked stays behind.
+ */
+async function readDownloadedCatalog(session: DuckDBSession, file: string, remotePath: string) {
+  try {
+    return await readCatalogInfo(session, file);
+  } catch (error) {
+    await rm(file, { force: true });
+    if (error instanceof CatalogFormatError)
+      throw new CatalogFormatError(error.message.split(file).join(`The remote ${remotePath}`), error.hint);
+    throw error;
+  }
 }
 
 /** True when the working catalog differs from the one pulled (a run wrote to it and it was not published). */
