@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { catalogFileName, type LakehouseEntry } from '../core/config/lakehouseConfig';
+import { LakehouseError } from '../core/errors';
 import { DuckDBSession } from '../core/lake/duckdb';
 import { LocalMirror } from '../core/lake/localMirror';
 import { formatBytes, pull } from '../core/lake/pull';
@@ -137,12 +138,29 @@ export function registerLakeCommands(program: Command, cli: CliEnv, run: Run): v
             (t) =>
               `  ${t.schema}.${t.name}: ${t.status}${t.version !== undefined ? ` v${t.version}` : ''}${t.skipped ? ` — ${t.skipped.message}` : ''}`,
           );
-          out.result([`Delta export of snapshot ${report.snapshotId}:`, ...lines].join('\n'), { ok: true, ...report });
+          const skipped = report.tables.filter((t) => t.status === 'skipped');
+          out.result([`Delta export of snapshot ${report.snapshotId}:`, ...lines].join('\n'), {
+            ok: skipped.length === 0,
+            ...report,
+          });
+          // A skipped table is not exported: scripts must not read that as success.
+          if (skipped.length) throw new DeltaTablesSkippedError(skipped.map((t) => `${t.schema}.${t.name}`));
         } finally {
           session.close();
         }
       }, opts.json),
     );
+}
+
+/** Export Delta finished but left tables out (their reasons are in the report printed before). */
+export class DeltaTablesSkippedError extends LakehouseError {
+  constructor(tables: string[]) {
+    super(
+      'delta-skipped',
+      `${tables.length} table(s) were not exported to Delta: ${tables.join(', ')}.`,
+      'See the reason next to each table above (docs/DELTA.md "Not exported"), fix it and export again.',
+    );
+  }
 }
 
 async function open(arg: string | undefined, opts: LakeOpts, cli: CliEnv) {

@@ -18,8 +18,10 @@ async function main(argv: string[]): Promise<number> {
     try {
       await work(out);
     } catch (error) {
-      // A failed run already printed its result document; JSON output stays one document.
-      const reported = out.json && error instanceof LakehouseError && error.code === 'run-failed';
+      // A failed run (or an export that skipped tables) already printed its result document;
+      // JSON output stays one document.
+      const reported =
+        out.json && error instanceof LakehouseError && (error.code === 'run-failed' || error.code === 'delta-skipped');
       if (!reported) out.error(error);
       exitCode = exitCodeFor(error);
     }
