@@ -21,6 +21,8 @@ export const EXIT = {
   queryFailed: 12,
   /** The query engine process stopped (crash or out of memory); the next query starts a fresh one. */
   engineCrashed: 13,
+  /** `lakehouse check` found what Direct Lake rejects, or publish refused for it (lakehouse.publish.readiness: refuse). */
+  notFabricReady: 14,
   cancelled: 130,
 } as const;
 
@@ -56,6 +58,8 @@ export function exitCodeFor(error: unknown): number {
       return EXIT.queryFailed;
     case 'engine-crashed':
       return EXIT.engineCrashed;
+    case 'not-fabric-ready':
+      return EXIT.notFabricReady;
     default:
       return EXIT.error;
   }

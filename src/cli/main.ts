@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { LakehouseError } from '../core/errors';
 import { TOOL_VERSION } from '../core/identity';
+import { NotFabricReadyError, registerCheckCommand } from './checkCommand';
 import { registerDemoCommand } from './demoCommand';
 import { EXIT, exitCodeFor } from './exitCodes';
 import { registerLakeCommands } from './lakeCommands';
@@ -19,7 +20,9 @@ async function main(argv: string[]): Promise<number> {
       await work(out);
     } catch (error) {
       // A failed run already printed its result document; JSON output stays one document.
-      const reported = out.json && error instanceof LakehouseError && error.code === 'run-failed';
+      const reported =
+        (out.json && error instanceof LakehouseError && error.code === 'run-failed') ||
+        error instanceof NotFabricReadyError;
       if (!reported) out.error(error);
       exitCode = exitCodeFor(error);
     }
@@ -35,6 +38,7 @@ async function main(argv: string[]): Promise<number> {
   registerRunCommands(program, cli, run);
   registerDemoCommand(program, cli, run);
   registerQueryCommand(program, cli, run);
+  registerCheckCommand(program, cli, run);
 
   try {
     await program.parseAsync(argv);
