@@ -57,6 +57,7 @@ export class LakehouseTreeProvider implements vscode.TreeDataProvider<TreeNode>,
           const badge = readinessBadge(this.readiness?.findings(node.entry.name, node.schema, node.table));
           item.description = badge.description;
           if (badge.tooltip) item.tooltip += `\n\n${badge.tooltip}`;
+          if (badge.ariaSuffix) item.accessibilityInformation = { label: `${node.table}, ${badge.ariaSuffix}` };
         }
         break;
       case 'lastRun': {

@@ -19,6 +19,7 @@ describe('readiness badge on table nodes', () => {
   it('counts findings, marks errors, and lists each message with its fix', () => {
     const badge = readinessBadge([finding('warning', 'small-row-groups'), finding('error', 'nan-value')]);
     expect(badge.description).toBe('⛔ 2');
+    expect(badge.ariaSuffix).toBe('2 Fabric readiness finding(s), 1 error(s)');
     expect(badge.tooltip).toBe(
       'Fabric readiness: 2 finding(s), 1 error(s)\n⚠ small-row-groups message.\n   Fix: small-row-groups fix.\n⛔ nan-value message.\n   Fix: nan-value fix.',
     );
