@@ -31,7 +31,8 @@ export async function publishReadiness(
   mirror: LocalMirror,
 ): Promise<ReadinessFinding[]> {
   const mode = vscode.workspace.getConfiguration('lakehouse').get<ReadinessMode>('publish.readiness', 'warn');
-  const findings = await gatePublish({ mode, session, mirror, sku: readinessSku() });
-  logFindings(log, findings);
-  return findings;
+  const gate = await gatePublish({ mode, session, mirror, sku: readinessSku() });
+  if (gate.checkFailed) log.warn(`Fabric readiness check could not run (${gate.checkFailed}); publishing anyway.`);
+  logFindings(log, gate.findings);
+  return gate.findings;
 }

@@ -106,8 +106,21 @@ async function checkTable(
     );
   }
 
-  const folder = tableFolder(table, ctx.dataPath);
-  const paths = folder === undefined ? [] : files.map((f) => dataFileRelativePath(f, folder, ctx.dataPath));
+  let folder: string | undefined;
+  let paths: (string | undefined)[];
+  try {
+    folder = tableFolder(table, ctx.dataPath);
+    paths = folder === undefined ? [] : files.map((f) => dataFileRelativePath(f, folder!, ctx.dataPath));
+  } catch (error) {
+    // A catalog path that would leave its folder: the Delta export refuses the table too (unsafe-path).
+    add(
+      'unsafe-path',
+      'error',
+      `${error instanceof Error ? error.message : String(error)}; the Delta export skips this table.`,
+      'Inspect the catalog: a data file or table path points outside the table folder.',
+    );
+    return findings;
+  }
   const local = paths.filter((p): p is string => p !== undefined).map((p) => options.dataFile(folder + p));
   const present = local.filter((p) => existsSync(p));
   if (present.length < files.length) {

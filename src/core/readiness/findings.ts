@@ -13,6 +13,7 @@ export type ReadinessCode =
   | 'unflushed-deletes'
   | 'inlined-data'
   | 'needs-rewrite'
+  | 'unsafe-path'
   | 'files-missing';
 
 export type ReadinessSeverity = 'error' | 'warning';

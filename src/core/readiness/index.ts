@@ -9,4 +9,10 @@ export {
   type ReadinessSeverity,
 } from './findings';
 export { DEFAULT_SKU, DIRECT_LAKE_SKUS, parseSku, type Sku, type SkuLimits } from './skus';
-export { gatePublish, ReadinessRefusedError, READINESS_MODES, type ReadinessMode } from './publishGate';
+export {
+  gatePublish,
+  ReadinessRefusedError,
+  READINESS_MODES,
+  type PublishGateResult,
+  type ReadinessMode,
+} from './publishGate';

@@ -24,7 +24,7 @@ export class ReadinessRefusedError extends LakehouseError {
 
 /**
  * Runs the readiness check on the local catalog before publish uploads
- * anything. Skipped when publish would only finish an interrupted publish
+ * anything (and before it takes the lease). Skipped when publish would only finish an interrupted publish
  * (its commit may already be live) or has nothing to upload. Returns every
  * finding for the caller to log; throws ReadinessRefusedError in `refuse`
  * mode when an error-severity finding exists.
@@ -34,17 +34,30 @@ export async function gatePublish(options: {
   session: DuckDBSession;
   mirror: LocalMirror;
   sku: Sku;
-}): Promise<ReadinessFinding[]> {
+}): Promise<PublishGateResult> {
   const { mode, mirror } = options;
-  if (mode === 'off' || !existsSync(mirror.catalogFile)) return [];
-  if ((await readJournal(mirror)) || !(await hasLocalChanges(mirror))) return [];
-  const report = await checkReadiness({
-    session: options.session,
-    catalogPath: mirror.catalogFile,
-    dataFile: (path) => mirror.dataFile(path),
-    sku: options.sku,
-  });
+  if (mode === 'off' || !existsSync(mirror.catalogFile)) return { findings: [] };
+  if ((await readJournal(mirror)) || !(await hasLocalChanges(mirror))) return { findings: [] };
+  let report;
+  try {
+    report = await checkReadiness({
+      session: options.session,
+      catalogPath: mirror.catalogFile,
+      dataFile: (path) => mirror.dataFile(path),
+      sku: options.sku,
+    });
+  } catch (error) {
+    // `warn` is advice: a check that cannot run must not stop a publish; `refuse` cannot vouch, so it stops.
+    if (mode === 'refuse') throw error;
+    return { findings: [], checkFailed: error instanceof Error ? error.message : String(error) };
+  }
   const errors = errorsOf(report.findings);
   if (mode === 'refuse' && errors.length > 0) throw new ReadinessRefusedError(errors);
-  return report.findings;
+  return { findings: report.findings };
+}
+
+export interface PublishGateResult {
+  findings: ReadinessFinding[];
+  /** Set in `warn` mode when the check itself failed (publish goes on; the caller logs this). */
+  checkFailed?: string;
 }

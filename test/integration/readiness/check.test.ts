@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DuckDBSession } from '../../../src/core/lake/duckdb';
+import { DuckDBSession, quoteLiteral } from '../../../src/core/lake/duckdb';
 import { checkReadiness, type ReadinessReport, type Sku } from '../../../src/core/readiness';
 import { TestLake } from '../delta/helpers';
 
@@ -146,6 +146,27 @@ describe('Fabric readiness check (real DuckLake catalog, Parquet footers)', () =
 
   it('says which footers it could not read', () => {
     expect(codesOf(report, 'missing')).toEqual(['files-missing']);
+  });
+
+  it('reports a data file path that would leave its folder, as the export refuses it', async () => {
+    const hostile = await TestLake.create();
+    try {
+      await hostile.sql(`CREATE TABLE escape (id INTEGER); INSERT INTO escape VALUES (1)`);
+      await hostile.sql('USE memory; DETACH lake');
+      const editor = await DuckDBSession.open({ extensionDirectory, threads: 1 });
+      try {
+        await editor.loadExtensions(['sqlite_scanner']);
+        await editor.run(`ATTACH ${quoteLiteral(hostile.catalogPath)} AS cat (TYPE sqlite)`);
+        await editor.run(`UPDATE cat.ducklake_data_file SET path = '../../../etc/passwd.parquet'`);
+      } finally {
+        editor.close();
+      }
+      const r = await check(hostile);
+      expect(codesOf(r, 'escape')).toEqual(['unsafe-path']);
+      expect(findingOf(r, 'escape', 'unsafe-path').message).toMatch(/etc\/passwd\.parquet/);
+    } finally {
+      await hostile.close();
+    }
   });
 
   it('warns on rows still inlined in the catalog', async () => {
