@@ -25,6 +25,8 @@ export const EXIT = {
   publishIncomplete: 14,
   /** export-delta left tables out (reasons in its report). */
   deltaSkipped: 15,
+  /** `lakehouse check` found what Direct Lake rejects, or publish refused for it (lakehouse.publish.readiness: refuse). */
+  notFabricReady: 16,
   cancelled: 130,
 } as const;
 
@@ -64,6 +66,8 @@ export function exitCodeFor(error: unknown): number {
       return EXIT.publishIncomplete;
     case 'delta-skipped':
       return EXIT.deltaSkipped;
+    case 'not-fabric-ready':
+      return EXIT.notFabricReady;
     default:
       return EXIT.error;
   }

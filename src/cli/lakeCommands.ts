@@ -10,6 +10,8 @@ import { findOrphans } from '../core/publish/orphans';
 import { publish, type PublishSummary } from '../core/publish/publish';
 import { parseDuration } from '../core/util/duration';
 import type { Progress } from '../core/util/progress';
+import { describeFinding, gatePublish } from '../core/readiness';
+import { cliReadinessMode, cliSku } from './checkCommand';
 import { openCliLakehouse, type CliEnv } from './context';
 import type { Output } from './output';
 
@@ -64,27 +66,39 @@ export function registerLakeCommands(program: Command, cli: CliEnv, run: Run): v
     .option('--holder <name>', 'name stamped on the lease')
     .option('--no-maintenance', 'skip flushing inlined data, rewriting deletes and merging files')
     .option('--no-delta', 'skip the Delta Lake export')
+    .option('--readiness <mode>', 'Fabric readiness check before uploading: off, warn or refuse', 'warn')
+    .option('--sku <sku>', 'capacity whose Direct Lake limits the readiness check applies', 'F2')
     .option('--json', 'print JSON')
-    .action((arg: string | undefined, opts: LakeOpts & { maintenance: boolean; delta: boolean }) =>
-      run(async (out) => {
-        const { entry, store, guard, session, mirror } = await open(arg, opts, cli);
-        try {
-          const summary = await publish({
-            entry,
-            store,
-            guard,
-            mirror,
-            session,
-            maintenance: opts.maintenance ? undefined : false,
-            exportDelta: opts.delta,
-            progress: stderrProgress(out),
-            onStep: faultInjection(cli),
-          });
-          out.result(describePublish(entry, summary), { ok: true, ...summary });
-        } finally {
-          session.close();
-        }
-      }, opts.json),
+    .action(
+      (
+        arg: string | undefined,
+        opts: LakeOpts & { maintenance: boolean; delta: boolean; readiness?: string; sku?: string },
+      ) =>
+        run(async (out) => {
+          const readiness = { mode: cliReadinessMode(opts.readiness), sku: cliSku(opts.sku) };
+          const { entry, store, guard, session, mirror } = await open(arg, opts, cli);
+          try {
+            // Before anything is uploaded; `refuse` throws here with every error finding listed.
+            const gate = await gatePublish({ ...readiness, session, mirror });
+            if (gate.checkFailed)
+              out.info(`  readiness: the check could not run (${gate.checkFailed}); publishing anyway`);
+            for (const f of gate.findings) out.info(`  readiness: ${describeFinding(f)}`);
+            const summary = await publish({
+              entry,
+              store,
+              guard,
+              mirror,
+              session,
+              maintenance: opts.maintenance ? undefined : false,
+              exportDelta: opts.delta,
+              progress: stderrProgress(out),
+              onStep: faultInjection(cli),
+            });
+            out.result(describePublish(entry, summary), { ok: true, ...summary });
+          } finally {
+            session.close();
+          }
+        }, opts.json),
     );
 
   program
