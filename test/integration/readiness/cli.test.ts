@@ -22,7 +22,7 @@ function workspace(names: string[], location = (n: string) => `azurite://127.0.0
 }
 
 describe('lakehouse check (real CLI process)', () => {
-  it('lists each finding with its fix and exits 14 when Direct Lake would reject a table', async () => {
+  it('lists each finding with its fix and exits 16 when Direct Lake would reject a table', async () => {
     const ws = workspace(['energy']);
     await localLakehouse('energy', [CLEAN, BINARY], ws);
     const text = await runCli(['check', 'energy'], {}, ws);
