@@ -10,33 +10,11 @@ import {
   type EditorSession,
   updateDocImage,
 } from './support/fixture';
+import { widenSideBar } from './support/sideBar';
 import type { Workbench } from './support/workbench';
 
 const HOUR = 3_600_000;
 const CATALOG_ROW = /Files\/metadata\.db/;
-
-/** Drags the side bar's sash so lease descriptions are not cut off in screenshots. */
-async function widenSideBar(bench: Workbench, width: number): Promise<void> {
-  const box = await bench.page.locator('.part.sidebar').boundingBox();
-  if (!box) throw new Error('no side bar to widen');
-  const edge = box.x + box.width;
-  // The sash is a thin vertical strip centred on the side bar's right edge.
-  const sashX = await bench.page.evaluate((x) => {
-    for (const el of document.querySelectorAll('.monaco-sash.vertical')) {
-      const r = el.getBoundingClientRect();
-      if (Math.abs(r.left + r.width / 2 - x) < 6 && r.height > 200) return r.left + r.width / 2;
-    }
-    return x;
-  }, edge);
-  const y = box.y + box.height / 2;
-  await bench.page.mouse.move(sashX, y);
-  await bench.page.mouse.down();
-  await bench.page.mouse.move(box.x + width, y, { steps: 10 });
-  await bench.page.mouse.up();
-  await expect
-    .poll(async () => (await bench.page.locator('.part.sidebar').boundingBox())?.width ?? 0)
-    .toBeGreaterThan(width - 60);
-}
 
 describe('Lease inspector in code-server', () => {
   let lake: LakehouseFixture;

@@ -1,17 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { freshLakehouse, guardFor, runCli, startCli, FLAVORS } from '../support/lakehouse';
+import { freshLakehouse, guardFor, runCli, startCli, untilStale, FLAVORS } from '../support/lakehouse';
 
 const HOUR = 3_600_000;
-
-/** Polls until the guard judges the lease stale (bounded); the age comes from the service's clock. */
-async function untilStale(guard: ReturnType<typeof guardFor>): Promise<void> {
-  for (let i = 0; i < 120; i++) {
-    if ((await guard.inspect()).status === 'stale') return;
-    await sleep(250);
-  }
-  throw new Error('the lease never became stale');
-}
 
 describe.each(FLAVORS)('lease across real OS processes (%s)', (flavor) => {
   it('race: 8 processes acquire at once, exactly one holds, 7 fail busy naming the winner', async () => {

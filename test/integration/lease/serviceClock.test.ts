@@ -3,17 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { resolveEntries } from '../../../src/core/config/lakehouseConfig';
 import { ConfigError } from '../../../src/core/errors';
 import { CatalogBusyError, LeaseChangedError, LeaseNotStaleError } from '../../../src/core/lease/leaseErrors';
-import { freshLakehouse, guardFor } from '../support/lakehouse';
+import { freshLakehouse, guardFor, untilStale } from '../support/lakehouse';
 
 const HOUR = 3_600_000;
-
-async function untilStale(guard: ReturnType<typeof guardFor>): Promise<void> {
-  for (let i = 0; i < 120; i++) {
-    if ((await guard.inspect()).status === 'stale') return;
-    await sleep(250);
-  }
-  throw new Error('the lease never became stale');
-}
 
 describe('lease staleness on the service’s clock (issue 13 item 4)', () => {
   it('a holder whose clock is 2 h behind or ahead is judged by the service: held, not stale, not breakable', async () => {

@@ -1,6 +1,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, inject } from 'vitest';
 import { resolveEntries, type LakehouseEntry } from '../../../src/core/config/lakehouseConfig';
 import { openCatalogLease } from '../../../src/core/lease/catalogLease';
@@ -140,4 +141,13 @@ export function startCli(args: string[], cwd?: string): Promise<{ child: ChildPr
     });
     child.on('exit', (code) => reject(new Error(`CLI exited early with ${code}: ${stdout}`)));
   });
+}
+
+/** Polls until the guard judges the lease stale (bounded); the age comes from the service's clock. */
+export async function untilStale(guard: LeaseGuard): Promise<void> {
+  for (let i = 0; i < 120; i++) {
+    if ((await guard.inspect()).status === 'stale') return;
+    await sleep(250);
+  }
+  throw new Error('the lease never became stale');
 }
