@@ -17,13 +17,19 @@ export interface Workspace {
   cleanup(): void;
 }
 
-export function makeWorkspace(example: string, label = example): Workspace {
+/**
+ * A temp copy of a project (an example by default) with its own catalog, data and landing folders;
+ * `landingEnv` names the variable the project reads its landing folder from.
+ */
+export function makeWorkspace(
+  example: string,
+  label = example,
+  opts: { source?: string; landingEnv?: string; skip?: RegExp } = {},
+): Workspace {
   const root = mkdtempSync(join(tmpdir(), `lh-models-${label}-`));
   const projectDir = join(root, 'project');
-  cpSync(join(EXAMPLES_DIR, example), projectDir, {
-    recursive: true,
-    filter: (src) => !/[\\/](target|landing|lake|logs)$/.test(src),
-  });
+  const skip = opts.skip ?? /[\\/](target|landing|lake|logs)$/;
+  cpSync(opts.source ?? join(EXAMPLES_DIR, example), projectDir, { recursive: true, filter: (src) => !skip.test(src) });
   const catalogPath = join(root, 'lake', 'metadata.db');
   const dataPath = join(root, 'lake', 'data') + '/';
   const landingPath = join(root, 'landing');
@@ -33,7 +39,7 @@ export function makeWorkspace(example: string, label = example): Workspace {
     ...process.env,
     LAKEHOUSE_CATALOG_PATH: catalogPath,
     LAKEHOUSE_DATA_PATH: dataPath,
-    ENERGY_LANDING_PATH: landingPath,
+    [opts.landingEnv ?? 'ENERGY_LANDING_PATH']: landingPath,
   };
   return {
     root,

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { runModels } from '../../../src/core/models';
-import { fingerprintCatalog, makeProject, queryCatalog, withSession, type Workspace } from './helpers';
+import { fingerprintCatalog, makeProject, makeWorkspace, queryCatalog, withSession, type Workspace } from './helpers';
 import { dbt, requireDbt } from './peers';
 
 /**
@@ -15,29 +14,11 @@ import { dbt, requireDbt } from './peers';
 const FIXTURE = resolve(import.meta.dirname, '../../fixtures/incremental-merge');
 
 function workspace(label: string): Workspace {
-  const root = mkdtempSync(join(tmpdir(), `lh-models-${label}-`));
-  const projectDir = join(root, 'project');
-  cpSync(FIXTURE, projectDir, { recursive: true, filter: (src) => !/[\\/](batches|target|logs)$/.test(src) });
-  const catalogPath = join(root, 'lake', 'metadata.db');
-  const dataPath = join(root, 'lake', 'data') + '/';
-  const landingPath = join(root, 'landing');
-  mkdirSync(join(root, 'lake', 'data'), { recursive: true });
-  mkdirSync(landingPath, { recursive: true });
-  const env = {
-    ...process.env,
-    LAKEHOUSE_CATALOG_PATH: catalogPath,
-    LAKEHOUSE_DATA_PATH: dataPath,
-    ORDERS_LANDING: landingPath,
-  };
-  return {
-    root,
-    projectDir,
-    catalogPath,
-    dataPath,
-    landingPath,
-    env,
-    cleanup: () => rmSync(root, { recursive: true, force: true }),
-  };
+  return makeWorkspace('incremental-merge', label, {
+    source: FIXTURE,
+    landingEnv: 'ORDERS_LANDING',
+    skip: /[\\/](batches|target|logs)$/,
+  });
 }
 
 function land(ws: Workspace, batch: number) {
