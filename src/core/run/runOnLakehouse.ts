@@ -8,6 +8,7 @@ import type { HeldLease, LeaseGuard } from '../lease/leaseGuard';
 import { executeProject, runWithDbtCli, type RunCommand, type RunEvent, type RunSummary } from '../models';
 import { CatalogDeletedError } from '../publish/commitEvidence';
 import { publish, type PublishSummary } from '../publish/publish';
+import { ensureCatalogOnFirstUse } from './firstUse';
 import type { LakehouseStore } from '../storage/blobStore';
 import { silentProgress, throwIfCancelled, type Progress } from '../util/progress';
 
@@ -62,10 +63,17 @@ async function runLocked(options: RunOnLakehouseOptions): Promise<RunOnLakehouse
   const { entry, store, guard, mirror, signal } = options;
   const progress = options.progress ?? silentProgress;
   let held: HeldLease | undefined;
+  // Only a first run (nothing pulled here yet) may create the catalog; one deleted after a pull stays deleted.
+  const pulledBefore = Boolean(await mirror.readState());
+  if (!pulledBefore) {
+    const created = await ensureCatalogOnFirstUse({ entry, store, guard, leaseFollows: Boolean(options.publish) });
+    for (const message of created) {
+      progress.report({ message });
+      options.onEvent?.({ kind: 'log', message });
+    }
+  }
   if (options.publish) {
     progress.report({ message: 'Taking the lease for the whole run…' });
-    // Only a first run (nothing pulled here yet) may create the catalog; one deleted after a pull stays deleted.
-    const pulledBefore = Boolean(await mirror.readState());
     try {
       held = await guard.acquire({ operation: 'run', createIfMissing: !pulledBefore });
     } catch (error) {
