@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { LakehouseError } from '../core/errors';
 import { TOOL_VERSION } from '../core/identity';
 import { registerDemoCommand } from './demoCommand';
+import { registerInitCommand } from './initCommand';
 import { EXIT, exitCodeFor } from './exitCodes';
 import { registerLakeCommands } from './lakeCommands';
 import { registerLeaseCommands } from './leaseCommands';
@@ -33,6 +34,7 @@ async function main(argv: string[]): Promise<number> {
   registerLeaseCommands(program, cli, run);
   registerLakeCommands(program, cli, run);
   registerRunCommands(program, cli, run);
+  registerInitCommand(program, cli, run);
   registerDemoCommand(program, cli, run);
   registerQueryCommand(program, cli, run);
 
