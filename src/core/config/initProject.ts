@@ -99,6 +99,8 @@ function profileEntry() {
         database: 'lake',
         schema: 'main',
         threads: 1,
+        // dbt's DuckDB loads the same extension binaries as the product's (set for the dbt process).
+        config_options: { extension_directory: "{{ env_var('LAKEHOUSE_DUCKDB_EXTENSIONS', '~/.duckdb/extensions') }}" },
         attach: [
           {
             path: "ducklake:sqlite:{{ env_var('LAKEHOUSE_CATALOG_PATH', 'lake/metadata.db') }}",

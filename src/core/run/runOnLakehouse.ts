@@ -9,6 +9,7 @@ import { executeProject, runWithDbtCli, type RunCommand, type RunEvent, type Run
 import { CatalogDeletedError } from '../publish/commitEvidence';
 import { publish, type PublishSummary } from '../publish/publish';
 import { ensureCatalogOnFirstUse } from './firstUse';
+import { checkDbtProfileWritesCatalog } from '../models/dbt-cli/profileCheck';
 import type { LakehouseStore } from '../storage/blobStore';
 import { silentProgress, throwIfCancelled, type Progress } from '../util/progress';
 
@@ -141,6 +142,13 @@ async function runProject(options: RunOnLakehouseOptions, progress: Progress): P
     },
   };
   if ((options.runner ?? 'builtin') === 'dbt') {
+    checkDbtProfileWritesCatalog({
+      projectDir: options.projectDir,
+      target: options.target,
+      vars: options.vars,
+      env: process.env,
+      override: catalogOverride,
+    });
     return runWithDbtCli({
       ...common,
       command: options.command ?? 'run',

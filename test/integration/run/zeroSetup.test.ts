@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resolveEntries } from '../../../src/core/config/lakehouseConfig';
@@ -9,6 +9,8 @@ import { pull } from '../../../src/core/lake/pull';
 import { openCatalogLease } from '../../../src/core/lease/catalogLease';
 import { countBlobs } from '../support/developer';
 import { duckdb, freshLakehouse, runCli } from '../support/lakehouse';
+
+const DBT = join(homedir(), '.cache/lakehouse-dev/py-peers/bin/dbt');
 
 /** A dbt-duckdb project as a new user has it: a plain .duckdb path, no attach, no lakehouse.yml. */
 function freshProject(profileOutput = '      path: shop.duckdb\n'): string {
@@ -41,6 +43,25 @@ async function rowsOf(sql: string, setup: string[] = []) {
   } finally {
     session.close();
   }
+}
+
+/** big_customers as a fresh pull of the lakehouse shows it (catalog and data both from storage). */
+async function publishedRows(location: string) {
+  const other = mkdtempSync(join(tmpdir(), 'lakehouse-zero-pull-'));
+  const [entry] = resolveEntries([{ name: 'shop', location }], 'test');
+  const { store } = await openCatalogLease(entry!, { holder: 'reader@test', tool: 'lakehouse-dev/test', duckdb });
+  const mirror = LocalMirror.forLakehouse(other, 'shop');
+  const session = await DuckDBSession.open(duckdb);
+  try {
+    await pull({ entry: entry!, store, mirror, session });
+  } finally {
+    session.close();
+  }
+  return rowsOf('select * from pulled.main.big_customers order by id', [
+    'LOAD ducklake',
+    'LOAD sqlite_scanner',
+    `ATTACH 'ducklake:sqlite:${mirror.catalogFile}' AS pulled (DATA_PATH '${mirror.dataRoot}', OVERRIDE_DATA_PATH true, READ_ONLY)`,
+  ]);
 }
 
 describe('zero-setup start', () => {
@@ -107,23 +128,7 @@ describe('zero-setup start', () => {
     expect(await countBlobs(lake.store, 'Tables/main/big_customers/')).toBeGreaterThan(0);
 
     // Someone else pulls the lakehouse into a folder of their own: the tables are there and right.
-    const other = mkdtempSync(join(tmpdir(), 'lakehouse-zero-pull-'));
-    const [entry] = resolveEntries([{ name: 'shop', location: lake.location }], 'test');
-    const { store } = await openCatalogLease(entry!, { holder: 'reader@test', tool: 'lakehouse-dev/test', duckdb });
-    const mirror = LocalMirror.forLakehouse(other, 'shop');
-    const session = await DuckDBSession.open(duckdb);
-    try {
-      await pull({ entry: entry!, store, mirror, session });
-    } finally {
-      session.close();
-    }
-    expect(
-      await rowsOf('select * from pulled.main.big_customers order by id', [
-        'LOAD ducklake',
-        'LOAD sqlite_scanner',
-        `ATTACH 'ducklake:sqlite:${mirror.catalogFile}' AS pulled (DATA_PATH '${mirror.dataRoot}', OVERRIDE_DATA_PATH true, READ_ONLY)`,
-      ]),
-    ).toEqual([
+    expect(await publishedRows(lake.location)).toEqual([
       { id: 2, name: 'BOB' },
       { id: 3, name: 'CY' },
     ]);
@@ -147,5 +152,31 @@ describe('zero-setup start', () => {
     expect(existsSync(join(dir, 'shop.duckdb'))).toBe(false);
     expect(await countBlobs(lake.store, 'Tables/')).toBe(0);
     expect((await lake.guard.inspect()).status).toBe('free');
+  });
+
+  it('--runner dbt: a profile without the catalog attach is refused before dbt starts; the profile init writes runs and publishes', async () => {
+    const lake = await freshLakehouse();
+    const plain = freshProject();
+    expect((await runCli(['init', lake.location, '--name', 'shop'], {}, plain)).code).toBe(0);
+    const refused = await runCli(['run', '--runner', 'dbt', '--dbt', DBT], {}, plain);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stdout + refused.stderr).toMatch(
+      /profiles\.yml:1: Target 'dev' does not attach the lakehouse catalog, so dbt would build the models in 'shop'/,
+    );
+    expect(existsSync(join(plain, 'shop.duckdb'))).toBe(false);
+
+    // A project with no profile: init writes one that dbt itself runs against the pulled catalog.
+    const bare = freshProject();
+    rmSync(join(bare, 'profiles.yml'));
+    const init = await runCli(['init', lake.location, '--name', 'shop'], { DBT_PROFILES_DIR: bare }, bare);
+    expect(init.code, init.stdout + init.stderr).toBe(0);
+    expect(init.stdout).toContain(`Wrote ${join(bare, 'profiles.yml')}: profile 'shop'`);
+    const run = await runCli(['run', '--runner', 'dbt', '--dbt', DBT, '--publish'], { DBT_PROFILES_DIR: bare }, bare);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(run.stdout, run.stdout).toMatch(/Published metadata\.db: 2 table\(s\) changed/);
+    expect(await publishedRows(lake.location)).toEqual([
+      { id: 2, name: 'BOB' },
+      { id: 3, name: 'CY' },
+    ]);
   });
 });
