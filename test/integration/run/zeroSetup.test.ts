@@ -168,7 +168,12 @@ describe('zero-setup start', () => {
     // A project with no profile: init writes one that dbt itself runs against the pulled catalog.
     const bare = freshProject();
     rmSync(join(bare, 'profiles.yml'));
-    const init = await runCli(['init', lake.location, '--name', 'shop'], { DBT_PROFILES_DIR: bare }, bare);
+    // HOME elsewhere: a ~/.dbt/profiles.yml on this machine must not be the file init finds.
+    const init = await runCli(
+      ['init', lake.location, '--name', 'shop'],
+      { DBT_PROFILES_DIR: bare, HOME: mkdtempSync(join(tmpdir(), 'lakehouse-zero-home-')) },
+      bare,
+    );
     expect(init.code, init.stdout + init.stderr).toBe(0);
     expect(init.stdout).toContain(`Wrote ${join(bare, 'profiles.yml')}: profile 'shop'`);
     const run = await runCli(['run', '--runner', 'dbt', '--dbt', DBT, '--publish'], { DBT_PROFILES_DIR: bare }, bare);
