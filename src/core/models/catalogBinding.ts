@@ -51,7 +51,7 @@ export function bindProfileToCatalog(profile: DuckDBProfile, override: CatalogOv
 }
 
 /** Line of `<target>:` under the profile in profiles.yml (1 when it cannot be told). */
-function lineOfTarget(profile: DuckDBProfile): number {
+export function lineOfTarget(profile: DuckDBProfile): number {
   try {
     const lines = readFileSync(profile.file, 'utf8').split('\n');
     const start = lines.findIndex((l) => l.trimEnd() === `${profile.profileName}:`);

@@ -9,7 +9,7 @@ import { executeProject, runWithDbtCli, type RunCommand, type RunEvent, type Run
 import { CatalogDeletedError } from '../publish/commitEvidence';
 import { publish, type PublishSummary } from '../publish/publish';
 import { ensureCatalogOnFirstUse } from './firstUse';
-import { checkDbtProfileWritesCatalog } from '../models/dbt-cli/profileCheck';
+import { checkProfileBuildsIntoCatalog } from '../models/catalogCheck';
 import type { LakehouseStore } from '../storage/blobStore';
 import { silentProgress, throwIfCancelled, type Progress } from '../util/progress';
 
@@ -63,6 +63,15 @@ export async function runOnLakehouse(options: RunOnLakehouseOptions): Promise<Ru
 async function runLocked(options: RunOnLakehouseOptions): Promise<RunOnLakehouseResult> {
   const { entry, store, guard, mirror, signal } = options;
   const progress = options.progress ?? silentProgress;
+  // A profile that would build outside the lakehouse is refused before anything is leased, created or pulled.
+  checkProfileBuildsIntoCatalog({
+    runner: options.runner ?? 'builtin',
+    projectDir: options.projectDir,
+    target: options.target,
+    vars: options.vars,
+    env: process.env,
+    override: { catalogPath: mirror.catalogFile, dataPath: mirror.dataRoot },
+  });
   let held: HeldLease | undefined;
   // Only a first run (nothing pulled here yet) may create the catalog; one deleted after a pull stays deleted.
   const pulledBefore = Boolean(await mirror.readState());
@@ -142,13 +151,6 @@ async function runProject(options: RunOnLakehouseOptions, progress: Progress): P
     },
   };
   if ((options.runner ?? 'builtin') === 'dbt') {
-    checkDbtProfileWritesCatalog({
-      projectDir: options.projectDir,
-      target: options.target,
-      vars: options.vars,
-      env: process.env,
-      override: catalogOverride,
-    });
     return runWithDbtCli({
       ...common,
       command: options.command ?? 'run',

@@ -151,7 +151,8 @@ describe('zero-setup start', () => {
     // Nothing was built anywhere and nothing published.
     expect(existsSync(join(dir, 'shop.duckdb'))).toBe(false);
     expect(await countBlobs(lake.store, 'Tables/')).toBe(0);
-    expect((await lake.guard.inspect()).status).toBe('free');
+    // Refused before the first-run catalog was even created.
+    expect(await lake.store.blob(lake.entry.catalogPath).exists()).toBe(false);
   });
 
   it('--runner dbt: a profile without the catalog attach is refused before dbt starts; the profile init writes runs and publishes', async () => {
@@ -161,7 +162,7 @@ describe('zero-setup start', () => {
     const refused = await runCli(['run', '--runner', 'dbt', '--dbt', DBT], {}, plain);
     expect(refused.code).not.toBe(0);
     expect(refused.stdout + refused.stderr).toMatch(
-      /profiles\.yml:1: Target 'dev' does not attach the lakehouse catalog, so dbt would build the models in 'shop'/,
+      /profiles\.yml:4: Target 'dev' does not attach the lakehouse catalog, so dbt would build the models in 'shop'/,
     );
     expect(existsSync(join(plain, 'shop.duckdb'))).toBe(false);
 

@@ -1,19 +1,21 @@
 import { resolve } from 'node:path';
-import { bindProfileToCatalog } from '../catalogBinding';
-import { ProjectConfigError } from '../errors';
-import { createJinjaEnvironment } from '../jinja/environment';
-import { isDuckLakeAttach, loadProfile, localCatalogFile, targetInfo, type DuckDBProfile } from '../profile';
-import { loadProject } from '../project';
-import type { CatalogOverride } from '../types';
+import { bindProfileToCatalog, lineOfTarget } from './catalogBinding';
+import { ProjectConfigError } from './errors';
+import { createJinjaEnvironment } from './jinja/environment';
+import { isDuckLakeAttach, loadProfile, localCatalogFile, targetInfo, type DuckDBProfile } from './profile';
+import { loadProject } from './project';
+import type { CatalogOverride } from './types';
 
 /**
- * dbt reads profiles.yml itself, so the product cannot attach the lakehouse
- * catalog for it: the profile must, through LAKEHOUSE_CATALOG_PATH (set for
- * the dbt process). Checked before dbt starts, with those variables set, so a
- * profile that would write elsewhere (a local .duckdb, its own DuckLake) is
- * refused instead of leaving the lakehouse untouched with exit 0.
+ * Checked before anything is leased, created or pulled: will the run build its
+ * models into the lakehouse catalog? The built-in runner attaches the catalog
+ * itself when the profile has none (bindProfileToCatalog), so only an attach
+ * outside the target database is refused. dbt reads profiles.yml itself, so
+ * for `--runner dbt` the profile must attach the catalog through
+ * LAKEHOUSE_CATALOG_PATH (set for the dbt process, and here while rendering).
  */
-export function checkDbtProfileWritesCatalog(options: {
+export function checkProfileBuildsIntoCatalog(options: {
+  runner: 'builtin' | 'dbt';
   projectDir: string;
   target?: string;
   vars?: Record<string, unknown>;
@@ -44,6 +46,10 @@ export function checkDbtProfileWritesCatalog(options: {
     resolveTarget: (name) => targetInfo((profile = read(name))),
   });
   profile ??= read(project.profile);
+  if (options.runner === 'builtin') {
+    bindProfileToCatalog(profile, options.override);
+    return;
+  }
   const lakes = profile.attach.filter(isDuckLakeAttach);
   const reads = lakes.find((a) => localCatalogFile(a, options.projectDir) === resolve(options.override.catalogPath));
   if (!reads) {
@@ -51,7 +57,7 @@ export function checkDbtProfileWritesCatalog(options: {
       `Target '${profile.targetName}' does not attach the lakehouse catalog, so dbt would build the models ${
         lakes.length ? 'into its own DuckLake catalog' : `in '${profile.database}'`
       } and the lakehouse would stay as it was.`,
-      { file: profile.file, line: 1 },
+      { file: profile.file, line: lineOfTarget(profile) },
       "With --runner dbt the profile attaches the catalog itself: path: \"ducklake:sqlite:{{ env_var('LAKEHOUSE_CATALOG_PATH', 'lake/metadata.db') }}\" with data_path from LAKEHOUSE_DATA_PATH and override_data_path: true, and database: set to its alias (see docs/RUNNER.md). The built-in runner needs none of this.",
     );
   }
