@@ -63,19 +63,21 @@ export async function runOnLakehouse(options: RunOnLakehouseOptions): Promise<Ru
 async function runLocked(options: RunOnLakehouseOptions): Promise<RunOnLakehouseResult> {
   const { entry, store, guard, mirror, signal } = options;
   const progress = options.progress ?? silentProgress;
-  // A profile that would build outside the lakehouse is refused before anything is leased, created or pulled.
-  checkProfileBuildsIntoCatalog({
-    runner: options.runner ?? 'builtin',
-    projectDir: options.projectDir,
-    target: options.target,
-    vars: options.vars,
-    env: process.env,
-    override: { catalogPath: mirror.catalogFile, dataPath: mirror.dataRoot },
-  });
+  // A profile that would build outside the lakehouse is refused before anything is created or pulled.
+  const checkProfile = () =>
+    checkProfileBuildsIntoCatalog({
+      runner: options.runner ?? 'builtin',
+      projectDir: options.projectDir,
+      target: options.target,
+      vars: options.vars,
+      env: process.env,
+      override: { catalogPath: mirror.catalogFile, dataPath: mirror.dataRoot },
+    });
   let held: HeldLease | undefined;
   // Only a first run (nothing pulled here yet) may create the catalog; one deleted after a pull stays deleted.
   const pulledBefore = Boolean(await mirror.readState());
   if (!pulledBefore) {
+    checkProfile();
     const created = await ensureCatalogOnFirstUse({ entry, store, guard, leaseFollows: Boolean(options.publish) });
     for (const message of created) {
       progress.report({ message });
@@ -95,6 +97,8 @@ async function runLocked(options: RunOnLakehouseOptions): Promise<RunOnLakehouse
   }
   const session = await DuckDBSession.open(options.duckdb);
   try {
+    // After the lease on later runs: a catalog deleted since the pull is said first (exit 11).
+    if (pulledBefore) checkProfile();
     const pulled = await pull({ entry, store, mirror, session, signal, progress, mirrorLocked: true });
     throwIfCancelled(signal, 'Run');
     const run = await runProject(options, progress);
