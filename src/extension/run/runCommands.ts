@@ -87,6 +87,13 @@ export async function runModelsCommand(deps: RunCommandDeps, request: RunRequest
 
 /** Zero setup: no lakehouse configured, so the project runs on its own profile target, as `dbt run` would. */
 async function runWithoutLakehouse(deps: RunCommandDeps, request: RunRequest, title: string): Promise<void> {
+  // Restricted Mode reads no lakehouse.yml, so "none configured" is no licence to run the project's SQL.
+  if (!vscode.workspace.isTrusted)
+    throw new LakehouseError(
+      'usage',
+      `${title} does not run in Restricted Mode.`,
+      'Trust this workspace (Manage Workspace Trust) to run its models.',
+    );
   const folder = vscode.workspace.workspaceFolders?.[0];
   if (!folder) throw new LakehouseError('usage', 'Open the folder of your dbt project first.');
   const projectDir = resolveProjectDir(folder.uri.fsPath, undefined);
