@@ -21,6 +21,12 @@ export const EXIT = {
   queryFailed: 12,
   /** The query engine process stopped (crash or out of memory); the next query starts a fresh one. */
   engineCrashed: 13,
+  /** Publish stopped after its commit (cancelled or Delta failed): the catalog is published; rerun publish to finish. */
+  publishIncomplete: 14,
+  /** export-delta left tables out (reasons in its report). */
+  deltaSkipped: 15,
+  /** `lakehouse check` found what Direct Lake rejects, or publish refused for it (lakehouse.publish.readiness: refuse). */
+  notFabricReady: 16,
   cancelled: 130,
 } as const;
 
@@ -56,6 +62,12 @@ export function exitCodeFor(error: unknown): number {
       return EXIT.queryFailed;
     case 'engine-crashed':
       return EXIT.engineCrashed;
+    case 'publish-incomplete':
+      return EXIT.publishIncomplete;
+    case 'delta-skipped':
+      return EXIT.deltaSkipped;
+    case 'not-fabric-ready':
+      return EXIT.notFabricReady;
     default:
       return EXIT.error;
   }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { catalogFileName, type LakehouseEntry } from '../core/config/lakehouseConfig';
+import { LakehouseError } from '../core/errors';
 import { DuckDBSession } from '../core/lake/duckdb';
 import { LocalMirror } from '../core/lake/localMirror';
 import { formatBytes, pull } from '../core/lake/pull';
@@ -9,6 +10,8 @@ import { findOrphans } from '../core/publish/orphans';
 import { publish, type PublishSummary } from '../core/publish/publish';
 import { parseDuration } from '../core/util/duration';
 import type { Progress } from '../core/util/progress';
+import { describeFinding, gatePublish } from '../core/readiness';
+import { cliReadinessMode, cliSku } from './checkCommand';
 import { openCliLakehouse, type CliEnv } from './context';
 import type { Output } from './output';
 
@@ -63,27 +66,39 @@ export function registerLakeCommands(program: Command, cli: CliEnv, run: Run): v
     .option('--holder <name>', 'name stamped on the lease')
     .option('--no-maintenance', 'skip flushing inlined data, rewriting deletes and merging files')
     .option('--no-delta', 'skip the Delta Lake export')
+    .option('--readiness <mode>', 'Fabric readiness check before uploading: off, warn or refuse', 'warn')
+    .option('--sku <sku>', 'capacity whose Direct Lake limits the readiness check applies', 'F2')
     .option('--json', 'print JSON')
-    .action((arg: string | undefined, opts: LakeOpts & { maintenance: boolean; delta: boolean }) =>
-      run(async (out) => {
-        const { entry, store, guard, session, mirror } = await open(arg, opts, cli);
-        try {
-          const summary = await publish({
-            entry,
-            store,
-            guard,
-            mirror,
-            session,
-            maintenance: opts.maintenance ? undefined : false,
-            exportDelta: opts.delta,
-            progress: stderrProgress(out),
-            onStep: faultInjection(cli),
-          });
-          out.result(describePublish(entry, summary), { ok: true, ...summary });
-        } finally {
-          session.close();
-        }
-      }, opts.json),
+    .action(
+      (
+        arg: string | undefined,
+        opts: LakeOpts & { maintenance: boolean; delta: boolean; readiness?: string; sku?: string },
+      ) =>
+        run(async (out) => {
+          const readiness = { mode: cliReadinessMode(opts.readiness), sku: cliSku(opts.sku) };
+          const { entry, store, guard, session, mirror } = await open(arg, opts, cli);
+          try {
+            // Before anything is uploaded; `refuse` throws here with every error finding listed.
+            const gate = await gatePublish({ ...readiness, session, mirror });
+            if (gate.checkFailed)
+              out.info(`  readiness: the check could not run (${gate.checkFailed}); publishing anyway`);
+            for (const f of gate.findings) out.info(`  readiness: ${describeFinding(f)}`);
+            const summary = await publish({
+              entry,
+              store,
+              guard,
+              mirror,
+              session,
+              maintenance: opts.maintenance ? undefined : false,
+              exportDelta: opts.delta,
+              progress: stderrProgress(out),
+              onStep: faultInjection(cli),
+            });
+            out.result(describePublish(entry, summary), { ok: true, ...summary });
+          } finally {
+            session.close();
+          }
+        }, opts.json),
     );
 
   program
@@ -137,12 +152,29 @@ export function registerLakeCommands(program: Command, cli: CliEnv, run: Run): v
             (t) =>
               `  ${t.schema}.${t.name}: ${t.status}${t.version !== undefined ? ` v${t.version}` : ''}${t.skipped ? ` — ${t.skipped.message}` : ''}`,
           );
-          out.result([`Delta export of snapshot ${report.snapshotId}:`, ...lines].join('\n'), { ok: true, ...report });
+          const skipped = report.tables.filter((t) => t.status === 'skipped');
+          out.result([`Delta export of snapshot ${report.snapshotId}:`, ...lines].join('\n'), {
+            ok: skipped.length === 0,
+            ...report,
+          });
+          // A skipped table is not exported: scripts must not read that as success.
+          if (skipped.length) throw new DeltaTablesSkippedError(skipped.map((t) => `${t.schema}.${t.name}`));
         } finally {
           session.close();
         }
       }, opts.json),
     );
+}
+
+/** Export Delta finished but left tables out (their reasons are in the report printed before). */
+export class DeltaTablesSkippedError extends LakehouseError {
+  constructor(tables: string[]) {
+    super(
+      'delta-skipped',
+      `${tables.length} table(s) were not exported to Delta: ${tables.join(', ')}.`,
+      'See the reason next to each table above (docs/DELTA.md "Not exported"), fix it and export again.',
+    );
+  }
 }
 
 async function open(arg: string | undefined, opts: LakeOpts, cli: CliEnv) {

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { LakehouseError } from '../core/errors';
 import { TOOL_VERSION } from '../core/identity';
+import { NotFabricReadyError, registerCheckCommand } from './checkCommand';
 import { registerDemoCommand } from './demoCommand';
 import { registerInitCommand } from './initCommand';
 import { EXIT, exitCodeFor } from './exitCodes';
@@ -19,8 +20,13 @@ async function main(argv: string[]): Promise<number> {
     try {
       await work(out);
     } catch (error) {
-      // A failed run already printed its result document; JSON output stays one document.
-      const reported = out.json && error instanceof LakehouseError && error.code === 'run-failed';
+      // A failed run (or an export that skipped tables, or a readiness report) already printed its
+      // result; JSON output stays one document.
+      const reported =
+        (out.json &&
+          error instanceof LakehouseError &&
+          (error.code === 'run-failed' || error.code === 'delta-skipped')) ||
+        error instanceof NotFabricReadyError;
       if (!reported) out.error(error);
       exitCode = exitCodeFor(error);
     }
@@ -37,6 +43,7 @@ async function main(argv: string[]): Promise<number> {
   registerInitCommand(program, cli, run);
   registerDemoCommand(program, cli, run);
   registerQueryCommand(program, cli, run);
+  registerCheckCommand(program, cli, run);
 
   try {
     await program.parseAsync(argv);

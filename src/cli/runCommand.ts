@@ -19,6 +19,7 @@ interface RunOpts {
   exclude?: string[];
   fullRefresh?: boolean;
   publish?: boolean;
+  keepLocal?: boolean;
   runner: RunnerKind;
   dbt?: string;
   project?: string;
@@ -54,10 +55,15 @@ export function registerRunCommands(program: Command, cli: CliEnv, run: Run): vo
       .option('--holder <name>', 'name stamped on the lease')
       .option('--json', 'print JSON');
     if (command !== 'test')
-      verb.option(
-        '--publish',
-        'hold the lease from pull to upload and publish if everything succeeded (scheduled pipelines)',
-      );
+      verb
+        .option(
+          '--publish',
+          'hold the lease from pull to upload and publish if everything succeeded (scheduled pipelines)',
+        )
+        .option(
+          '--keep-local',
+          'with --publish: start from the local catalog’s unpublished changes instead of the remote catalog',
+        );
     verb.action((arg: string | undefined, opts: RunOpts) =>
       run(async (out) => {
         if (opts.runner !== 'builtin' && opts.runner !== 'dbt')
@@ -85,10 +91,16 @@ export function registerRunCommands(program: Command, cli: CliEnv, run: Run): vo
           fullRefresh: opts.fullRefresh,
           vars: parseVars(opts.vars),
           publish: opts.publish,
+          keepLocalChanges: opts.keepLocal,
           signal: controller.signal,
           onEvent: (event) => !out.json && describeEvent(event, out),
         });
-        const text = [formatRunSummary(result.run)];
+        const text = [];
+        if (result.finishedEarlierPublish)
+          text.push(
+            `Finished the publish an interrupted run left: ${describePublish(entry, result.finishedEarlierPublish)}`,
+          );
+        text.push(describeStart(result.start), formatRunSummary(result.run));
         if (result.publish) text.push(describePublish(entry, result.publish));
         if (result.publishSkipped) text.push(`Not published: ${result.publishSkipped}.`);
         out.result(text.join('\n'), {
@@ -97,6 +109,8 @@ export function registerRunCommands(program: Command, cli: CliEnv, run: Run): vo
           pull: result.pull,
           publish: result.publish,
           publishSkipped: result.publishSkipped,
+          start: result.start,
+          finishedEarlierPublish: result.finishedEarlierPublish,
         });
         if (!result.run.success) throw new RunFailedError(result.run);
       }, opts.json),
@@ -137,6 +151,14 @@ async function runWithoutLakehouse(
   });
   out.result(formatRunSummary(summary), { ok: summary.success, local: true, run: stripErrors(summary) });
   if (!summary.success) throw new RunFailedError(summary);
+}
+
+/** Which catalog the run started from, so a discarded or kept partial run is never silent. */
+function describeStart(start: 'remote' | 'remote-discarded-local' | 'local-changes'): string {
+  if (start === 'remote-discarded-local')
+    return 'Started from the remote catalog; unpublished local changes (an earlier failed or interrupted run) were discarded.';
+  if (start === 'local-changes') return 'Started from the local catalog, keeping its unpublished changes.';
+  return 'Started from the remote catalog.';
 }
 
 function parseVars(text: string | undefined): Record<string, unknown> | undefined {

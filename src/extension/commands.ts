@@ -12,6 +12,8 @@ import type { FabricCommandDeps } from './fabric/fabricCommands';
 import { clearStorageSecretCommand, setStorageSecretCommand, type StorageSecrets } from './storageSecrets';
 import { previewModelCommand, previewTableCommand, runQueryCommand, showSchemaCommand } from './query/queryCommands';
 import type { QueryPanelDeps } from './query/queryPanel';
+import { checkReadinessCommand } from './readinessCommands';
+import type { ReadinessStore } from './readinessStore';
 import { modelNameOf, runModelsCommand } from './run/runCommands';
 import type { RunHistory } from './run/runHistory';
 
@@ -25,6 +27,7 @@ export interface CommandDeps {
   fabric: FabricCommandDeps;
   storageSecrets: StorageSecrets;
   query: QueryPanelDeps;
+  readiness: ReadinessStore;
   /** Extra commands owned elsewhere (the query history view). */
   extra?: Record<string, CommandHandler>;
 }
@@ -51,6 +54,7 @@ export function createCommands(deps: CommandDeps): Record<string, CommandHandler
     'lakehouse.publish': (node) => publishCommand(deps, node),
     'lakehouse.pull': (node) => pullCommand(deps, node),
     'lakehouse.exportDelta': (node) => exportDeltaCommand(deps, node),
+    'lakehouse.checkReadiness': (node) => checkReadinessCommand(deps, node),
     'lakehouse.resetLocal': (node) => resetLocalCommand(deps, node),
     'lakehouse.query': (uri) => runQueryCommand(queryDeps(deps), uri),
     'lakehouse.previewTable': (node) => previewTableCommand(queryDeps(deps), node),

@@ -26,6 +26,7 @@ import { LakehouseService } from './lakehouseService';
 import { createLogger } from './log';
 import { createLeaseStatusBar } from './statusBar';
 import { LakehouseTreeModel } from './tree/lakehouseTreeModel';
+import { ReadinessStore } from './readinessStore';
 import { LakehouseTreeProvider } from './tree/lakehouseTreeProvider';
 import { ModelCodeLensProvider } from './run/modelCodeLens';
 import { RunHistory } from './run/runHistory';
@@ -65,7 +66,8 @@ export function activate(context: vscode.ExtensionContext) {
   const history = new RunHistory();
   const diagnostics = vscode.languages.createDiagnosticCollection('lakehouse');
   const model = new LakehouseTreeModel(config, lakehouses, history);
-  const provider = new LakehouseTreeProvider(model);
+  const readiness = new ReadinessStore();
+  const provider = new LakehouseTreeProvider(model, readiness);
   const view = vscode.window.createTreeView('lakehouse.lakehouses', {
     treeDataProvider: provider,
     showCollapseAll: true,
@@ -181,6 +183,8 @@ export function activate(context: vscode.ExtensionContext) {
     history,
     diagnostics,
     history.onDidChange(() => provider.refresh()),
+    readiness,
+    readiness.onDidChange(() => provider.refresh()),
     vscode.languages.registerCodeLensProvider(
       { scheme: 'file', pattern: '**/models/**/*.sql' },
       new ModelCodeLensProvider(),
@@ -197,6 +201,7 @@ export function activate(context: vscode.ExtensionContext) {
       refresh,
       storageSecrets,
       query,
+      readiness,
       extra: {
         'lakehouse.reopenQuery': (entry) => reopenQuery(query, entry),
         'lakehouse.clearQueryHistory': () => queryHistory.clear(),

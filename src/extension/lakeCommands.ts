@@ -10,6 +10,7 @@ import type { LakehouseConfigService } from './lakehouseConfig';
 import type { LakehouseService } from './lakehouseService';
 import type { Logger } from './log';
 import { pickLakehouse } from './pickLakehouse';
+import { publishReadiness } from './publishReadiness';
 import { withCancellableProgress } from './withProgress';
 
 export interface LakeCommandDeps {
@@ -101,9 +102,12 @@ export async function publishCommand(deps: LakeCommandDeps, node?: unknown): Pro
   );
   if (confirm !== 'Publish') throw new CancelledError('Publish');
 
+  let findings = 0;
   const summary = await withCancellableProgress(`Publishing ${entry.name}`, (progress, signal) =>
-    withSession(deps, (session) =>
-      publish({
+    withSession(deps, async (session) => {
+      // Before anything is uploaded: `refuse` stops here with every error finding listed.
+      findings = (await publishReadiness(deps.log, session, mirror)).length;
+      return publish({
         entry,
         store,
         guard,
@@ -119,8 +123,8 @@ export async function publishCommand(deps: LakeCommandDeps, node?: unknown): Pro
           deps.lakehouses.track(entry, held);
           deps.refresh();
         },
-      }),
-    ),
+      });
+    }),
   );
   const text = `${summary.status === 'finished-earlier-publish' ? 'Finished an interrupted publish of' : 'Published'} ${entry.name}: ${summary.tables.length} table(s), ${summary.files} file(s), ${formatBytes(summary.bytes)}, ${summary.requests} requests, ${summary.seconds.toFixed(1)} s.`;
   deps.log.info(text);
@@ -131,9 +135,9 @@ export async function publishCommand(deps: LakeCommandDeps, node?: unknown): Pro
       deps.log.info(`Delta: ${t.schema}.${t.name} v${t.version} (+${t.adds} −${t.removes})`);
   }
   const skipped = (summary.delta?.tables ?? []).filter((t) => t.status === 'skipped');
-  if (skipped.length > 0) {
+  if (skipped.length > 0 || findings > 0) {
     const pick = await vscode.window.showWarningMessage(
-      `${text} ${skipped.length} table(s) were not exported to Delta.`,
+      `${text}${skipped.length ? ` ${skipped.length} table(s) were not exported to Delta.` : ''}${findings ? ` ${findings} Fabric readiness finding(s).` : ''}`,
       'Show Log',
     );
     if (pick === 'Show Log') deps.log.show(true);

@@ -52,7 +52,8 @@ export async function forceBreakLease(deps: LeaseCommandDeps, node?: unknown): P
     ignoreFocusOut: true,
   });
   if (typed !== name) throw new CancelledError('Force Break Lease');
-  await guard.forceBreak();
+  // Only the lease the dialog named: if someone else took it since, nothing is broken.
+  await guard.forceBreak(view.etag);
   deps.refresh();
   void vscode.window.showInformationMessage(`Broke the lease on ${name}; ${who} no longer holds it.`);
 }

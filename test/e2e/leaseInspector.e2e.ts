@@ -1,5 +1,7 @@
 /// <reference lib="dom" />
 /// <reference lib="dom.iterable" />
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   lakehouseFixture,
@@ -89,9 +91,29 @@ describe('Lease inspector in code-server', () => {
   });
 
   it('offers Break Stale Lease only when stale, and running it frees the catalog', async () => {
-    await lake.as('crashed@ci', () => new Date(Date.now() - 2 * HOUR)).acquire({ operation: 'run' });
-    await bench.runCommand('Lakehouse: Refresh');
-    await bench.waitForTreeText(/stale · 2 h · crashed@ci/);
+    // Staleness is judged on the service's clock: a crashed holder whose own clock is 2 h behind is
+    // not stale by that; it is once its stamp is older than a short threshold.
+    const yml = join(lake.workspace, 'lakehouse.yml');
+    const original = readFileSync(yml, 'utf8');
+    writeFileSync(yml, original.replace('staleAfter: 1h', 'staleAfter: 3s'));
+    try {
+      await lake.as('crashed@ci', () => new Date(Date.now() - 2 * HOUR)).acquire({ operation: 'run' });
+      await expect
+        .poll(
+          async () => {
+            await bench.runCommand('Lakehouse: Refresh');
+            return (await bench.page.getByText(/stale · \d+ s · crashed@ci/).count()) > 0;
+          },
+          { timeout: 60_000, interval: 1_000 },
+        )
+        .toBe(true);
+      await staleBreak();
+    } finally {
+      writeFileSync(yml, original);
+    }
+  });
+
+  async function staleBreak(): Promise<void> {
     updateDocImage(await bench.screenshot('lease-stale'), 'lease-stale.png');
     const entries = (await bench.contextMenuEntries(CATALOG_ROW)).map((e) => e.label);
     expect(entries).toContain('Break Stale Lease');
@@ -103,7 +125,7 @@ describe('Lease inspector in code-server', () => {
     await bench.waitForTreeText(/free · last lease broken/);
     expect((await lake.guard.inspect()).status).toBe('broken');
     await bench.screenshot('lease-broken');
-  });
+  }
 
   it('holds the lease from this window with the status bar showing it, and releases it', async () => {
     await bench.dismissNotifications();

@@ -16,6 +16,7 @@ import {
   type LakehouseFixture,
 } from './support/fixture';
 import { openFile, processesMatching, webviewFrame } from './support/webview';
+import { expandView } from './support/sideBar';
 import type { Workbench } from './support/workbench';
 
 const duckdb = { extensionDirectory: process.env.LAKEHOUSE_DUCKDB_EXTENSIONS };
@@ -136,6 +137,8 @@ describe('Query results view in code-server', () => {
     await expect
       .poll(() => readFileSync(history, 'utf8'), { timeout: 10_000 })
       .toContain('main.daily_energy ORDER BY day');
+    // Query History starts collapsed (a secondary view): open it to see the entry.
+    await expandView(bench, 'Query History');
     await page.locator('.part.sidebar [role="treeitem"]', { hasText: 'SELECT day, kwh' }).first().waitFor();
     // Keyboard: the grid takes focus, arrows move the active cell.
     await frame.locator('.grid-scroller').focus();

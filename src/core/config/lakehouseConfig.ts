@@ -1,6 +1,7 @@
-import { parse as parseYaml } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parse as parseYaml, parseDocument } from 'yaml';
 import { ConfigError } from '../errors';
 import { credentialInLocation, CREDENTIALS_HINT } from './credentials';
+import { MIN_STALE_AFTER_MS } from '../lease/leaseView';
 import { parseDuration } from '../util/duration';
 import { normalizeItemPath, parseLocation, type LakehouseLocation } from '../storage/location';
 
@@ -29,6 +30,35 @@ export interface RawLakehouseEntry {
   project?: unknown;
 }
 
+const ENTRY_KEYS = ['name', 'location', 'catalog', 'staleAfter', 'project'] as const;
+
+/** "unknown key 'stale_after' (did you mean 'staleAfter'?)": a misspelt key must not be silently ignored. */
+function unknownKeyMessage(key: string): string {
+  const plain = (k: string) => k.toLowerCase().replace(/[^a-z]/g, '');
+  const near = ENTRY_KEYS.find((k) => plain(k) === plain(key));
+  return `unknown key '${key}'${near ? ` (did you mean '${near}'?)` : ''}; a lakehouse entry has ${ENTRY_KEYS.join(', ')}.`;
+}
+
+/** The 1-based line of the first unknown key of each entry, for messages that point into the file. */
+function unknownKeyLines(text: string): Map<number, { key: string; line: number }> {
+  const out = new Map<number, { key: string; line: number }>();
+  const counter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: counter });
+  const list = doc.get('lakehouses');
+  if (!isSeq(list)) return out;
+  list.items.forEach((item, index) => {
+    if (!isMap(item)) return;
+    for (const pair of item.items) {
+      const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+      if ((ENTRY_KEYS as readonly string[]).includes(key)) continue;
+      const offset = isScalar(pair.key) ? pair.key.range?.[0] : undefined;
+      out.set(index, { key, line: offset === undefined ? 0 : counter.linePos(offset).line });
+      return;
+    }
+  });
+  return out;
+}
+
 /** Parses the text of a lakehouse.yml: `lakehouses: [{ name, location, catalog?, staleAfter? }]`. */
 export function parseLakehouseFile(
   text: string,
@@ -45,6 +75,13 @@ export function parseLakehouseFile(
   const list = (doc as { lakehouses?: unknown }).lakehouses;
   if (list === undefined) return [];
   if (!Array.isArray(list)) throw new ConfigError(`${source}: 'lakehouses' must be a list.`);
+  const [first] = [...unknownKeyLines(text).entries()];
+  if (first) {
+    const [index, { key, line }] = first;
+    throw new ConfigError(
+      `${source}${line ? ` line ${line}` : ''}: lakehouses[${index}] has an ${unknownKeyMessage(key)}`,
+    );
+  }
   return resolveEntries(list as RawLakehouseEntry[], source, defaultStaleAfter);
 }
 
@@ -58,6 +95,8 @@ export function resolveEntries(
   return raw.map((entry, index) => {
     const where = `${source} lakehouses[${index}]`;
     if (typeof entry !== 'object' || entry === null) throw new ConfigError(`${where} must be a mapping.`);
+    const unknown = Object.keys(entry).find((k) => !(ENTRY_KEYS as readonly string[]).includes(k));
+    if (unknown !== undefined) throw new ConfigError(`${where} has an ${unknownKeyMessage(unknown)}`);
     if (typeof entry.name !== 'string' || !/^[\w.-]{1,64}$/.test(entry.name)) {
       throw new ConfigError(`${where}: 'name' must be 1–64 letters, digits, '.', '_' or '-'.`);
     }
@@ -86,10 +125,21 @@ export function resolveEntries(
       project: entry.project,
       location: parseLocation(entry.location),
       catalogPath: normalizeItemPath(catalog),
-      staleAfterMs: parseDuration(staleAfter, `${where} staleAfter`),
+      staleAfterMs: staleAfterMs(staleAfter, where),
       source,
     };
   });
+}
+
+/** A stale threshold of at least MIN_STALE_AFTER_MS: `0` would let anyone break a running holder. */
+function staleAfterMs(value: string | number, where: string): number {
+  const ms = parseDuration(value, `${where} staleAfter`);
+  if (ms < MIN_STALE_AFTER_MS)
+    throw new ConfigError(
+      `${where} staleAfter ${JSON.stringify(value)} is too short: a lease younger than that could be broken while its run is still working.`,
+      `Use at least ${MIN_STALE_AFTER_MS / 1000}s; the default is 12h, and a long run keeps its lease fresh with a heartbeat.`,
+    );
+  return ms;
 }
 
 /** `metadata.db` from `Files/metadata.db`. */

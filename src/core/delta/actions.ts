@@ -2,6 +2,8 @@
  * Delta log actions (PROTOCOL.md "Actions"), their builders, and the
  * newline-delimited JSON a commit file holds.
  */
+import { RETENTION_CONFIGURATION } from './retention';
+
 export interface ProtocolAction {
   minReaderVersion: number;
   minWriterVersion: number;
@@ -63,7 +65,8 @@ export interface CommitInfoAction {
   operationMetrics: Record<string, string>;
   isBlindAppend: boolean;
   engineInfo: string;
-  [MARKER_KEY]: ExportMarker;
+  /** Absent on a drop commit: no live DuckLake table stands behind it. */
+  [MARKER_KEY]?: ExportMarker;
 }
 
 export type Action =
@@ -89,7 +92,8 @@ export function metaDataAction(input: {
     format: { provider: 'parquet', options: {} },
     schemaString: input.schemaString,
     partitionColumns: [...input.partitionColumns],
-    configuration: {},
+    // Keeps Fabric's VACUUM from deleting Parquet files DuckLake still references.
+    configuration: { ...RETENTION_CONFIGURATION },
     createdTime: input.createdTime,
   };
 }

@@ -5,9 +5,9 @@ import type { DuckDBSession } from '../lake/duckdb';
 import { silentProgress, throwIfCancelled, type Progress } from '../util/progress';
 import { CatalogReader, isVisibleAt, type CatalogTable } from './catalogReader';
 import { DEFAULT_CHECKPOINT_INTERVAL } from './checkpoint';
-import { droppedTables } from './dropped';
+import { dropDeltaTable, droppedTables } from './dropped';
 import { CountingDeltaLogStore, diffCounts, type DeltaLogStore } from './logStore';
-import type { DeltaExportReport, ExportedTableState, TableExportReport } from './report';
+import { DROPPED_FILES_HASH, type DeltaExportReport, type ExportedTableState, type TableExportReport } from './report';
 import { TableExporter } from './tableExporter';
 import type { CatalogContext } from './tableState';
 
@@ -82,10 +82,21 @@ export async function exportDeltaLake(options: ExportDeltaOptions): Promise<Delt
       report.requests = diffCounts(store.snapshot(), before);
       tables.push(report);
     }
+    const dropped = [];
+    for (const gone of droppedTables(allTables, ctx, include)) {
+      throwIfCancelled(options.signal, 'Delta export');
+      const hint = options.known?.[gone.folder];
+      if (hint?.filesHash === DROPPED_FILES_HASH) {
+        dropped.push({ ...gone, delta: 'already-empty' as const, version: hint.version });
+        continue;
+      }
+      const replay = { store, session: options.session, tempDirectory };
+      dropped.push({ ...gone, ...(await dropDeltaTable(replay, gone, options.now ?? Date.now)) });
+    }
     return {
       snapshotId: snapshot.id,
       tables,
-      dropped: droppedTables(allTables, ctx, include),
+      dropped,
       requests: store.snapshot(),
     };
   } finally {

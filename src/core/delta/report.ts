@@ -26,6 +26,9 @@ export interface ExportProblem {
  * back as `known` next time and an unchanged table costs no request, a
  * changed one two (read the known commit to confirm it, put the next one).
  */
+/** Stands for "emptied because the DuckLake table was dropped" in a known state; no real hash equals it. */
+export const DROPPED_FILES_HASH = 'dropped';
+
 export interface ExportedTableState {
   version: number;
   snapshotId: number;
@@ -61,12 +64,20 @@ export interface DroppedTableReport {
   name: string;
   folder: string;
   droppedAtSnapshot: number;
+  /**
+   * What happened to its Delta table: `emptied` by a final remove-all commit
+   * (`version`), `already-empty`, `no-log` (never exported), or `conflict`
+   * (another writer kept committing; the next export tries again), or
+   * `unsupported-log` (unreadable or upgraded by another tool; left alone).
+   */
+  delta: 'emptied' | 'already-empty' | 'no-log' | 'conflict' | 'unsupported-log';
+  version?: number;
 }
 
 export interface DeltaExportReport {
   snapshotId: number;
   tables: TableExportReport[];
-  /** Tables dropped in DuckLake whose Delta folder (if any) was left alone. */
+  /** Tables dropped in DuckLake, and what their Delta tables became. */
   dropped: DroppedTableReport[];
   requests: StoreRequestCounts;
 }
@@ -75,5 +86,19 @@ export interface DeltaExportReport {
 export function knownStates(report: DeltaExportReport): Record<string, ExportedTableState> {
   const known: Record<string, ExportedTableState> = {};
   for (const table of report.tables) if (table.state) known[table.folder] = table.state;
+  // A dropped table's empty Delta table needs no more requests until its folder is used again.
+  for (const gone of report.dropped) {
+    if (
+      (gone.delta === 'emptied' || gone.delta === 'already-empty') &&
+      gone.version !== undefined &&
+      !known[gone.folder]
+    )
+      known[gone.folder] = {
+        version: gone.version,
+        snapshotId: gone.droppedAtSnapshot,
+        filesHash: DROPPED_FILES_HASH,
+        metadataHash: DROPPED_FILES_HASH,
+      };
+  }
   return known;
 }

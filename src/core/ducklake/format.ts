@@ -19,18 +19,42 @@ export function formatOfHeader(header: Buffer, bytesRead = header.length): Catal
 export async function sniffCatalogFormat(file: string): Promise<CatalogFormat> {
   const handle = await open(file, 'r');
   let bytesRead: number;
-  const header = Buffer.alloc(16);
+  let size: number;
+  const header = Buffer.alloc(100);
   try {
-    ({ bytesRead } = await handle.read(header, 0, 16, 0));
+    ({ bytesRead } = await handle.read(header, 0, 100, 0));
+    size = (await handle.stat()).size;
   } finally {
     await handle.close();
   }
   const format = formatOfHeader(header, bytesRead);
+  if (format === 'sqlite') {
+    const expected = sqliteLength(header, bytesRead);
+    if (expected !== undefined && size < expected) {
+      throw new CatalogFormatError(
+        `${file} is a truncated SQLite catalog: ${size} of its ${expected} bytes are there; a download or copy was cut short.`,
+        'Pull again, or restore the catalog from a backup / an earlier blob version; nothing was changed.',
+      );
+    }
+  }
   if (format) return format;
   throw new CatalogFormatError(
     `${file} is neither a SQLite nor a DuckDB database${bytesRead === 0 ? ' (it is empty)' : ''}; it cannot be a DuckLake catalog.`,
     'Check the catalog path, or restore the catalog from a backup / an earlier blob version.',
   );
+}
+
+/**
+ * The length a SQLite file's header promises (page size × "in-header database size"), when the
+ * header says that size is valid (its version-valid-for number equals the change counter).
+ */
+function sqliteLength(header: Buffer, bytesRead: number): number | undefined {
+  if (bytesRead < 100) return undefined;
+  const raw = header.readUInt16BE(16);
+  const pageSize = raw === 1 ? 65_536 : raw;
+  const pages = header.readUInt32BE(28);
+  if (pages === 0 || header.readUInt32BE(92) !== header.readUInt32BE(24)) return undefined;
+  return pageSize * pages;
 }
 
 /** The same, synchronously, for code that builds ATTACH statements; undefined when the file is neither. */

@@ -1,4 +1,4 @@
-import { copyFile, mkdir, open, readFile, rename, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { safeRelativePath, UnsafeCatalogPathError } from './catalogFiles';
 import type { CatalogFormat } from './catalogFormat';
@@ -100,9 +100,14 @@ export async function writeAtomically(path: string, data: string | Uint8Array): 
   await writeFileAtomic(path, typeof data === 'string' ? data : Buffer.from(data), { fsync: true });
 }
 
-/** Copies a file (a catalog) atomically: copy to a temp name, fsync it, rename over the target. */
+/**
+ * Copies a file (a catalog) atomically: copy to a temp name, fsync it, rename over the target.
+ * SQLite side files of the replaced catalog (a hot `-journal` left by a killed run) are removed
+ * first: SQLite would otherwise "roll back" the new file with the old file's pages.
+ */
 export async function copyAtomically(source: string, target: string): Promise<void> {
   await mkdir(dirname(target), { recursive: true });
+  for (const side of ['-journal', '-wal', '-shm']) await rm(`${target}${side}`, { force: true });
   const tmp = `${target}.tmp-${process.pid}-${Date.now()}`;
   await copyFile(source, tmp);
   const handle = await open(tmp, 'r+');

@@ -6,11 +6,12 @@ import { redactSecrets } from '../config/credentials';
 import { LakehouseError } from '../errors';
 import type { LakehouseStore } from '../storage/blobStore';
 import { md5OfFile } from '../storage/contentHash';
+import { downloadBlobToFile } from '../storage/retryingRead';
 import { storageError, storageFailure } from '../storage/storageErrors';
 import { forEachLimit } from '../util/pool';
 import { silentProgress, throwIfCancelled, type Progress } from '../util/progress';
 import { listLiveFiles } from './catalogFiles';
-import { CatalogTables, readCatalogInfo } from './catalogFormat';
+import { CatalogFormatError, CatalogTables, readCatalogInfo } from './catalogFormat';
 import { remoteDataPrefix } from './dataPrefix';
 import type { DuckDBSession } from './duckdb';
 import { copyAtomically, type LocalMirror, type PullState } from './localMirror';
@@ -73,7 +74,7 @@ async function pullLocked(options: PullOptions): Promise<PullResult> {
   let catalog: PullResult['catalog'] = 'unchanged';
   let state: PullState;
   if (download) {
-    const { format, dataPath } = await readCatalogInfo(session, download.file);
+    const { format, dataPath } = await readDownloadedCatalog(session, download.file, entry.catalogPath);
     state = {
       location: redactSecrets(entry.location.uri),
       catalogPath: entry.catalogPath,
@@ -105,6 +106,21 @@ async function pullLocked(options: PullOptions): Promise<PullResult> {
   const files = await mirrorDataFiles(options, state, progress);
   await mirror.writeState(state);
   return { catalog, state, files };
+}
+
+/**
+ * Reads a just-downloaded catalog; when it is refused, the message names the remote catalog
+ * (not the temp file) and the temp file is removed, so nothing half-checked stays behind.
+ */
+async function readDownloadedCatalog(session: DuckDBSession, file: string, remotePath: string) {
+  try {
+    return await readCatalogInfo(session, file);
+  } catch (error) {
+    await rm(file, { force: true });
+    if (error instanceof CatalogFormatError)
+      throw new CatalogFormatError(error.message.split(file).join(`The remote ${remotePath}`), error.hint);
+    throw error;
+  }
 }
 
 /** True when the working catalog differs from the one pulled (a run wrote to it and it was not published). */
@@ -149,10 +165,20 @@ async function downloadCatalogIfChanged(
   const file = `${mirror.baseFile}.download`;
   await mkdir(dirname(file), { recursive: true });
   try {
-    const response = await blob.downloadToFile(file, 0, undefined, { abortSignal: signal });
-    return { file, etag: response.etag ?? '', md5: await md5OfFile(file) };
+    // A body cut off mid-way is downloaded again; a short file is never taken for the catalog.
+    const response = await downloadBlobToFile(blob, file, signal);
+    const md5 = await md5OfFile(file);
+    if (response.md5 !== undefined && response.md5 !== md5) {
+      await rm(file, { force: true });
+      throw new LakehouseError(
+        'catalog-download-corrupt',
+        `The downloaded ${entry.catalogPath} does not match its Content-MD5; it was not used.`,
+        'Pull again. If this repeats, the network or a proxy is changing the download.',
+      );
+    }
+    return { file, etag: response.etag, md5 };
   } catch (error) {
-    await rm(file, { force: true });
+    if (error instanceof LakehouseError) throw error;
     if (storageError(error).status === 404) throw notFound(error);
     throw storageFailure(`download ${entry.catalogPath}`, error);
   }
@@ -187,12 +213,10 @@ async function mirrorDataFiles(
     async (file) => {
       const target = mirror.dataFile(file.path);
       const tmp = `${target}.download`;
-      await mkdir(dirname(target), { recursive: true });
       try {
-        await store.blob(`${state.dataPrefix}${file.path}`).downloadToFile(tmp, 0, undefined, { abortSignal: signal });
+        await downloadBlobToFile(store.blob(`${state.dataPrefix}${file.path}`), tmp, signal);
         await rename(tmp, target);
       } catch (error) {
-        await rm(tmp, { force: true });
         if (signal?.aborted) throw error;
         throw storageFailure(`download ${state.dataPrefix}${file.path}`, error);
       }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { BlockBlobClient } from '@azure/storage-blob';
-import { LakehouseError } from '../errors';
+import { ConfigError, LakehouseError } from '../errors';
 import { replaceBlob } from '../storage/atomicReplace';
 import { md5OfBytes, md5OfFile } from '../storage/contentHash';
 import { isStorageCode, storageError, storageFailure } from '../storage/storageErrors';
@@ -12,7 +12,7 @@ import {
   LeaseNotHeldError,
   LeaseNotStaleError,
 } from './leaseErrors';
-import { judgeLease, type CatalogBlobProperties, type LeaseView } from './leaseView';
+import { judgeLease, MIN_STALE_AFTER_MS, type CatalogBlobProperties, type LeaseView } from './leaseView';
 import { stampFromMetadata, stampToMetadata, type LeaseStamp } from './stamp';
 
 export interface LeaseGuardOptions {
@@ -90,6 +90,54 @@ export class LeaseGuard {
 
   constructor(private readonly options: LeaseGuardOptions) {
     this.now = options.now ?? (() => new Date());
+    if (!(options.staleAfterMs >= MIN_STALE_AFTER_MS))
+      throw new ConfigError(
+        `A lease stale-after of ${options.staleAfterMs} ms is too short: a running holder would be broken.`,
+        `Use at least ${MIN_STALE_AFTER_MS / 1000} s (the default is 12h).`,
+      );
+  }
+
+  get staleAfterMs(): number {
+    return this.options.staleAfterMs;
+  }
+
+  /**
+   * Re-stamps the lease (`renewed_at`) every `intervalMs` (default a quarter of the
+   * stale threshold, at most 5 min) while a long run holds it: each write moves the
+   * blob's Last-Modified on the service's clock, so the run is never judged stale.
+   * Call the returned function, and await it, before anything else writes under `held`.
+   */
+  startHeartbeat(held: HeldLease, intervalMs = Math.min(this.options.staleAfterMs / 4, 300_000)): () => Promise<void> {
+    let stopped = false;
+    let inFlight: Promise<void> = Promise.resolve();
+    const beat = () => {
+      inFlight = (async () => {
+        const stamp = { ...held.stamp, renewed_at: this.now().toISOString() };
+        try {
+          const response = await this.options.blob.setMetadata(stampToMetadata(stamp), {
+            conditions: { leaseId: held.leaseId, ifMatch: held.etag },
+          });
+          held.stamp = stamp;
+          held.etag = response.etag ?? held.etag;
+        } catch {
+          // A lost lease shows at the next write (upload, verify); the heartbeat only keeps it fresh.
+        }
+      })();
+    };
+    const timer = setInterval(() => {
+      if (!stopped) beat();
+    }, intervalMs);
+    timer.unref?.();
+    return async () => {
+      stopped = true;
+      clearInterval(timer);
+      await inFlight;
+    };
+  }
+
+  /** Who this guard stamps as the holder (a run re-takes only its own holder's lease). */
+  get holder(): string {
+    return this.options.holder;
   }
 
   /** One Get Blob Properties, judged. */
@@ -109,6 +157,7 @@ export class LeaseGuard {
       await blob.getBlobLeaseClient(leaseId).acquireLease(-1);
     } catch (error) {
       if (storageError(error).status === 404) {
+        if (isStorageCode(error, 'ContainerNotFound')) throw this.containerMissing(error);
         if (!this.options.createEmptyCatalog || options.createIfMissing === false) {
           throw new LakehouseError(
             'catalog-missing',
@@ -255,15 +304,22 @@ export class LeaseGuard {
     return view;
   }
 
-  /** Breaks whatever lease is there, for the UI's confirmed Force Break. Returns what was broken. */
-  async forceBreak(): Promise<LeaseView> {
+  /**
+   * Breaks the lease the user was shown, for the confirmed Force Break: conditioned on
+   * `shownEtag` (the ETag of the view the dialog named), so a lease someone else took
+   * since, or a holder's heartbeat, is not broken by mistake (LeaseChangedError).
+   * Without `shownEtag` it breaks the lease as inspected now. Returns what was broken.
+   */
+  async forceBreak(shownEtag?: string): Promise<LeaseView> {
     const view = await this.inspect();
     if (view.status !== 'held' && view.status !== 'stale' && view.status !== 'breaking') {
       throw new LeaseNotHeldError(view, this.options.catalogName);
     }
+    const etag = shownEtag ?? view.etag;
     try {
-      await this.options.blob.getBlobLeaseClient().breakLease(0);
+      await this.options.blob.getBlobLeaseClient().breakLease(0, { conditions: etag ? { ifMatch: etag } : undefined });
     } catch (error) {
+      if (storageError(error).status === 412) throw new LeaseChangedError(this.options.catalogName);
       if (!isStorageCode(error, 'LeaseNotPresentWithLeaseOperation')) {
         throw storageFailure(`break the lease on ${this.options.catalogName}`, error);
       }
@@ -319,11 +375,23 @@ export class LeaseGuard {
         lastModified: p.lastModified,
         contentLength: p.contentLength,
         metadata: p.metadata,
+        serviceDate: p.date,
       };
     } catch (error) {
+      if (isStorageCode(error, 'ContainerNotFound')) throw this.containerMissing(error);
       if (storageError(error).status === 404) return { exists: false };
       throw storageFailure(`read ${this.options.catalogName}`, error);
     }
+  }
+
+  /** No run can create a workspace: "the first run creates it" would be a promise acquire cannot keep. */
+  private containerMissing(cause: unknown): LakehouseError {
+    return new LakehouseError(
+      'container-missing',
+      `The workspace (container) '${this.options.blob.containerName}' does not exist, or this account cannot see it; no catalog can be created there.`,
+      'Check the workspace name in the location and that your account has access to it. A first run creates only the catalog, not the workspace.',
+      { cause },
+    );
   }
 
   private async releaseQuietly(leaseId: string): Promise<void> {

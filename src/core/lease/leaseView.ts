@@ -14,7 +14,12 @@ export interface CatalogBlobProperties {
   lastModified?: Date;
   contentLength?: number;
   metadata?: Record<string, string>;
+  /** The service's clock: the Date header of the response these properties came in. */
+  serviceDate?: Date;
 }
+
+/** Below this the service's one-second clocks (Date, Last-Modified) cannot judge an age. */
+export const MIN_STALE_AFTER_MS = 2_000;
 
 export interface LeaseView {
   status: LeaseStatus;
@@ -25,23 +30,30 @@ export interface LeaseView {
   contentLength?: number;
   /** The stamp fields found on the blob, if any. */
   stamp?: Partial<LeaseStamp>;
-  /** When the current holder took the lease: the stamp, else the blob's Last-Modified. */
+  /**
+   * The last sign of life from the holder on the service's clock: the Last-Modified of
+   * its stamp write, heartbeat or upload (a lease never written under counts from the
+   * blob's last write).
+   */
   since?: Date;
+  /** `stamp`: the holder stamped it (its own clock is never used to judge); `last-modified`: no stamp. */
   sinceSource?: 'stamp' | 'last-modified';
   ageMs?: number;
   staleAfterMs: number;
   /** When a held lease counts as stale. */
   staleAt?: Date;
-  /** Judged at. */
+  /** Judged at, on the service's clock when the answer carried one (else the reader's). */
   now: Date;
 }
 
 /**
- * Judges a lease from blob properties. A missing or unparseable stamp is
- * measured from Last-Modified — never treated as instantly stale, so a run by
- * another tool that forgot to stamp is not broken out from under it.
+ * Judges a lease from blob properties, on the **service's clock**: the age is the
+ * response's Date minus the blob's Last-Modified (the holder's last stamp,
+ * heartbeat or upload), so neither the holder's nor the reader's clock matters.
+ * `now` (the reader's clock) is used only when the answer carried no Date.
  */
-export function judgeLease(props: CatalogBlobProperties, now: Date, staleAfterMs: number): LeaseView {
+export function judgeLease(props: CatalogBlobProperties, readerNow: Date, staleAfterMs: number): LeaseView {
+  const now = props.serviceDate ?? readerNow;
   const base = {
     leaseState: props.leaseState,
     leaseDuration: props.leaseDuration,
@@ -56,7 +68,7 @@ export function judgeLease(props: CatalogBlobProperties, now: Date, staleAfterMs
     case 'leased': {
       const stamp = stampFromMetadata(props.metadata);
       const stamped = stampTime(stamp);
-      const since = stamped ?? props.lastModified;
+      const since = props.lastModified;
       const ageMs = since ? Math.max(0, now.getTime() - since.getTime()) : 0;
       const staleAt = since ? new Date(since.getTime() + staleAfterMs) : undefined;
       const stale = since !== undefined && ageMs > staleAfterMs;
@@ -125,7 +137,11 @@ export function describeLeaseLong(view: LeaseView, catalogName: string): string 
         ? ` since ${formatUtcTime(view.since, view.now)}, ${formatDuration(view.ageMs ?? 0)} ago`
         : '';
       const measured =
-        view.sinceSource === 'last-modified' ? ' (no lease stamp: age measured from the last write)' : '';
+        view.sinceSource === 'last-modified'
+          ? ' (no lease stamp: age measured from the last write)'
+          : view.stamp?.renewed_at
+            ? ' (last heartbeat)'
+            : '';
       const head = `${catalogName} is held by ${holderOf(view)}${what ? ` (${what})` : ''}${since}${measured}`;
       if (view.status === 'stale')
         return `${head}; it is stale (older than ${formatDuration(view.staleAfterMs)}) and can be broken.`;

@@ -12,14 +12,19 @@ export interface LeaseStamp {
   tool: string;
   /** run, publish, lease, … */
   operation: string;
+  /**
+   * Set by the heartbeat of a long run (holder's clock, for people only). The write
+   * itself moves the blob's Last-Modified, which is what staleness is judged by.
+   */
+  renewed_at?: string;
 }
 
-const KEYS = ['acquired_at', 'holder', 'run_id', 'tool', 'operation'] as const;
+const KEYS = ['acquired_at', 'holder', 'run_id', 'tool', 'operation', 'renewed_at'] as const;
 
 export function stampToMetadata(stamp: LeaseStamp): Record<string, string> {
   // Metadata travels as HTTP headers: keep values to printable ASCII.
   const out: Record<string, string> = {};
-  for (const key of KEYS) out[key] = toHeaderSafe(stamp[key]);
+  for (const key of KEYS) if (stamp[key] !== undefined) out[key] = toHeaderSafe(stamp[key]);
   return out;
 }
 

@@ -1,6 +1,7 @@
 import type { DeltaLogStore } from '../delta';
 import type { LakehouseStore } from '../storage/blobStore';
 import { normalizeItemPath } from '../storage/location';
+import { readBlobBytes } from '../storage/retryingRead';
 import { isStorageCode, storageError, storageFailure } from '../storage/storageErrors';
 
 /**
@@ -12,7 +13,8 @@ export function blobDeltaLogStore(store: LakehouseStore, dataPrefix: string): De
   const full = (path: string) => normalizeItemPath(`${dataPrefix}${path}`);
   const read = async (path: string): Promise<Uint8Array | undefined> => {
     try {
-      return new Uint8Array(await store.blob(full(path)).downloadToBuffer());
+      // A log read cut off mid-body is read again, not reported as "The operation was aborted.".
+      return new Uint8Array(await readBlobBytes(store.blob(full(path))));
     } catch (error) {
       if (storageError(error).status === 404) return undefined;
       throw storageFailure(`read ${full(path)}`, error);

@@ -1,5 +1,5 @@
 import type { BlockBlobClient } from '@azure/storage-blob';
-import { LakehouseError } from '../errors';
+import { describeError, isCancelled, LakehouseError } from '../errors';
 import { stampFromMetadata } from '../lease/stamp';
 import { storageError, storageFailure } from '../storage/storageErrors';
 
@@ -94,6 +94,25 @@ export class PublishSupersededError extends LakehouseError {
         by.lastModified ? ` at ${by.lastModified.toISOString()}` : ''
       } before it finished; their publish exported Delta, not yours.`,
       'Pull, check that your tables are there (their catalog was built on yours only if they pulled after your commit), and run and publish again if anything is missing.',
+    );
+  }
+}
+
+/**
+ * Publish stopped after the commit point (cancelled, or the Delta export failed): the
+ * remote catalog already holds the changes, the Delta tables may lag. Never a silent
+ * cancel: the user is told what the lakehouse holds now and what Publish will do next.
+ */
+export class PublishIncompleteError extends LakehouseError {
+  constructor(catalogName: string, tables: readonly string[], cause: unknown) {
+    const how = isCancelled(cause) ? 'was cancelled' : `stopped (${describeError(cause)})`;
+    const which = tables.length ? ` (${tables.join(', ')})` : '';
+    super(
+      'publish-incomplete',
+      `Publish ${how} after the commit point: the remote ${catalogName} already holds your changes${which}, ` +
+        'so anyone who pulls gets them, but the Delta tables Fabric reads may not show them yet. The lease was released; nothing is lost.',
+      'Run Publish again: it recognises the commit, exports the Delta tables and finishes; nothing is uploaded twice.',
+      { cause },
     );
   }
 }

@@ -13,6 +13,7 @@ import { CatalogChangedError } from '../lease/leaseErrors';
 import type { HeldLease, LeaseGuard } from '../lease/leaseGuard';
 import type { LakehouseStore } from '../storage/blobStore';
 import { md5OfFile } from '../storage/contentHash';
+import { readBlobBytes } from '../storage/retryingRead';
 import { storageError, storageFailure } from '../storage/storageErrors';
 import { uploadIfAbsent } from '../storage/transfer';
 import { forEachLimit } from '../util/pool';
@@ -23,6 +24,7 @@ import {
   CommitOutcomeUnknownError,
   judgeCommit,
   PARENT_MD5_KEY,
+  PublishIncompleteError,
   PublishSupersededError,
   readCatalogEvidence,
 } from './commitEvidence';
@@ -273,6 +275,9 @@ async function publishLocked(options: PublishOptions): Promise<PublishSummary> {
       }
     } else {
       await guard.release(held).catch(() => undefined);
+      // After the commit point a cancel or a failure is never silent: say what the lakehouse holds.
+      if (!(error instanceof LakehouseError && error.code === 'publish-superseded'))
+        throw new PublishIncompleteError(name, plan?.tables ?? [], error);
     }
     throw error;
   }
@@ -370,7 +375,7 @@ async function readKnown(
   entry: LakehouseEntry,
 ): Promise<Record<string, ExportedTableState> | undefined> {
   try {
-    return JSON.parse((await knownBlob(store, entry).downloadToBuffer()).toString('utf8')) as Record<
+    return JSON.parse((await readBlobBytes(knownBlob(store, entry))).toString('utf8')) as Record<
       string,
       ExportedTableState
     >;

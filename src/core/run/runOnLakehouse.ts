@@ -3,15 +3,17 @@ import { LakehouseError } from '../errors';
 import { DuckDBSession, type DuckDBOptions } from '../lake/duckdb';
 import type { LocalMirror } from '../lake/localMirror';
 import { withMirrorLock } from '../lake/mirrorLock';
-import { pull, type PullResult } from '../lake/pull';
+import { hasLocalChanges, pull, type PullResult } from '../lake/pull';
 import type { HeldLease, LeaseGuard } from '../lease/leaseGuard';
 import { executeProject, runWithDbtCli, type RunCommand, type RunEvent, type RunSummary } from '../models';
 import { CatalogDeletedError } from '../publish/commitEvidence';
+import { readJournal } from '../publish/journal';
 import { publish, type PublishSummary } from '../publish/publish';
 import { ensureCatalogOnFirstUse } from './firstUse';
 import { checkProfileBuildsIntoCatalog } from '../models/catalogCheck';
 import type { LakehouseStore } from '../storage/blobStore';
 import { silentProgress, throwIfCancelled, type Progress } from '../util/progress';
+import { clearRunLease, prepareRunLease } from './runLease';
 
 export type RunnerKind = 'builtin' | 'dbt';
 
@@ -35,6 +37,12 @@ export interface RunOnLakehouseOptions {
    * so nobody can publish in between; publish only if every node succeeded.
    */
   publish?: boolean;
+  /**
+   * Start from the local catalog's unpublished changes instead of the remote
+   * catalog. Off by default for a one-shot run (`publish`): a failed or killed
+   * run's partial work is never published by a later run without the user's word.
+   */
+  keepLocalChanges?: boolean;
   signal?: AbortSignal;
   progress?: Progress;
   onEvent?: (event: RunEvent) => void;
@@ -47,6 +55,14 @@ export interface RunOnLakehouseResult {
   publish?: PublishSummary;
   /** Why a requested publish did not happen. */
   publishSkipped?: string;
+  /**
+   * Where the run started: the remote catalog (`remote`), the remote after
+   * discarding unpublished local changes (`remote-discarded-local`), or the
+   * local changes (`local-changes`).
+   */
+  start: 'remote' | 'remote-discarded-local' | 'local-changes';
+  /** A publish an earlier, interrupted run left half done, finished before this run. */
+  finishedEarlierPublish?: PublishSummary;
 }
 
 /** Pull the catalog and data into the mirror, run the project against them, and (one-shot) publish. */
@@ -84,32 +100,61 @@ async function runLocked(options: RunOnLakehouseOptions): Promise<RunOnLakehouse
       options.onEvent?.({ kind: 'log', message });
     }
   }
-  if (options.publish) {
-    progress.report({ message: 'Taking the lease for the whole run…' });
-    try {
-      held = await guard.acquire({ operation: 'run', createIfMissing: !pulledBefore });
-    } catch (error) {
-      if (pulledBefore && error instanceof LakehouseError && error.code === 'catalog-missing')
-        throw new CatalogDeletedError(catalogFileName(entry));
-      throw error;
-    }
-    options.onLease?.(held);
-  }
+  let finishedEarlierPublish: PublishSummary | undefined;
+  let stopHeartbeat: (() => Promise<void>) | undefined;
   const session = await DuckDBSession.open(options.duckdb);
   try {
+    if (options.publish) {
+      // An interrupted run that got as far as publishing: its models had all succeeded, so
+      // finish that publish (it re-takes its own lease from the journal) before starting over.
+      if (await readJournal(mirror)) {
+        progress.report({ message: 'Finishing the publish an interrupted run left…' });
+        finishedEarlierPublish = await publish({
+          entry,
+          store,
+          guard,
+          mirror,
+          session,
+          signal,
+          progress,
+          mirrorLocked: true,
+        });
+      }
+      progress.report({ message: 'Taking the lease for the whole run…' });
+      held = await acquireRunLease(options);
+      options.onLease?.(held);
+    }
+    // A long run keeps its lease fresh on the service's clock, so nobody can break it as stale.
+    stopHeartbeat = held ? guard.startHeartbeat(held) : undefined;
     // After the lease on later runs: a catalog deleted since the pull is said first (exit 11).
     if (pulledBefore) checkProfile();
-    const pulled = await pull({ entry, store, mirror, session, signal, progress, mirrorLocked: true });
+    const keep = options.keepLocalChanges ?? !options.publish;
+    const hadLocalChanges = await hasLocalChanges(mirror);
+    const pulled = await pull({
+      entry,
+      store,
+      mirror,
+      session,
+      signal,
+      progress,
+      mirrorLocked: true,
+      discardLocalChanges: !keep,
+    });
+    const start = keep && hadLocalChanges ? 'local-changes' : hadLocalChanges ? 'remote-discarded-local' : 'remote';
     throwIfCancelled(signal, 'Run');
     const run = await runProject(options, progress);
-    if (!options.publish || !held) return { pull: pulled, run };
+    // Publish writes under the lease next: no heartbeat may move the ETag under it.
+    await stopHeartbeat?.();
+    stopHeartbeat = undefined;
+    if (!options.publish || !held) return { pull: pulled, run, start };
     if (!run.success) {
-      await guard.release(held);
+      await releaseRunLease(options, held);
       held = undefined;
-      options.onLease?.(undefined);
       return {
         pull: pulled,
         run,
+        start,
+        finishedEarlierPublish,
         publishSkipped: 'some models or tests failed; nothing was published and the lease was released',
       };
     }
@@ -126,14 +171,46 @@ async function runLocked(options: RunOnLakehouseOptions): Promise<RunOnLakehouse
       mirrorLocked: true,
     });
     held = undefined;
-    return { pull: pulled, run, publish: published };
+    await clearRunLease(mirror);
+    return { pull: pulled, run, start, finishedEarlierPublish, publish: published };
   } finally {
+    await stopHeartbeat?.();
     session.close();
-    if (held) {
-      await guard.release(held).catch(() => undefined);
-      options.onLease?.(undefined);
-    }
+    if (held) await releaseRunLease(options, held).catch(() => undefined);
   }
+}
+
+/**
+ * Takes the lease with the id kept in the mirror: a run of this holder killed
+ * here re-takes its own lease. The record is written before the acquire, so a
+ * kill at any point leaves the id behind.
+ */
+async function acquireRunLease(options: RunOnLakehouseOptions): Promise<HeldLease> {
+  const { entry, guard, mirror } = options;
+  const record = await prepareRunLease(mirror, guard.holder);
+  // Only a first run (nothing pulled here yet) may create the catalog; one deleted after a pull stays deleted.
+  const pulledBefore = Boolean(await mirror.readState());
+  try {
+    return await guard.acquire({
+      operation: 'run',
+      createIfMissing: !pulledBefore,
+      leaseId: record.leaseId,
+      runId: record.runId,
+    });
+  } catch (error) {
+    // Busy (someone else holds it) or no catalog: this id holds nothing. A network failure
+    // keeps the record: the acquire may have landed.
+    if (error instanceof LakehouseError && error.code !== 'storage') await clearRunLease(mirror);
+    if (pulledBefore && error instanceof LakehouseError && error.code === 'catalog-missing')
+      throw new CatalogDeletedError(catalogFileName(entry));
+    throw error;
+  }
+}
+
+async function releaseRunLease(options: RunOnLakehouseOptions, held: HeldLease): Promise<void> {
+  await options.guard.release(held);
+  await clearRunLease(options.mirror);
+  options.onLease?.(undefined);
 }
 
 async function runProject(options: RunOnLakehouseOptions, progress: Progress): Promise<RunSummary> {

@@ -1,14 +1,11 @@
-import { mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import type { BlockBlobClient } from '@azure/storage-blob';
+import { downloadBlobToFile } from './retryingRead';
 import { isStorageCode, storageError, storageFailure } from './storageErrors';
 
-/** Downloads a blob to a file; returns the ETag the bytes belong to. */
+/** Downloads a blob to a file (a cut-off body is read again); returns the ETag the bytes belong to. */
 export async function downloadToFile(blob: BlockBlobClient, dest: string, signal?: AbortSignal): Promise<string> {
-  await mkdir(dirname(dest), { recursive: true });
   try {
-    const response = await blob.downloadToFile(dest, 0, undefined, { abortSignal: signal });
-    return response.etag ?? '';
+    return (await downloadBlobToFile(blob, dest, signal)).etag;
   } catch (error) {
     throw storageFailure(`download ${blob.name}`, error);
   }

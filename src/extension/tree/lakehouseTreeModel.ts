@@ -1,7 +1,7 @@
 import type { LakehouseEntry } from '../../core/config/lakehouseConfig';
 import { describeError } from '../../core/errors';
 import { judgeLease } from '../../core/lease/leaseView';
-import { stampToMetadata } from '../../core/lease/stamp';
+import { stampTime, stampToMetadata } from '../../core/lease/stamp';
 import { describeLocation } from '../../core/storage/location';
 import type { LakehouseConfigService } from '../lakehouseConfig';
 import type { LakehouseService } from '../lakehouseService';
@@ -113,7 +113,14 @@ export class LakehouseTreeModel {
       // We hold it: the state is known without a request, and shows at once while a publish runs.
       const metadata = stampToMetadata(mine.held.stamp);
       const view = judgeLease(
-        { exists: true, leaseState: 'leased', leaseDuration: 'infinite', metadata },
+        // Our own lease: our clock is the one that stamped it, so its age needs no service answer.
+        {
+          exists: true,
+          leaseState: 'leased',
+          leaseDuration: 'infinite',
+          metadata,
+          lastModified: stampTime(mine.held.stamp),
+        },
         new Date(),
         entry.staleAfterMs,
       );

@@ -4,6 +4,8 @@ import { describeLeaseLong, describeLeaseShort, type LeaseView } from '../../cor
 import { describeLocation } from '../../core/storage/location';
 import { tally } from '../../core/run/summary';
 import { formatDuration } from '../../core/util/duration';
+import type { ReadinessStore } from '../readinessStore';
+import { readinessBadge } from './readinessBadge';
 import type { LakehouseTreeModel } from './lakehouseTreeModel';
 import { contextValue, type TreeNode } from './treeNodes';
 
@@ -12,7 +14,10 @@ export class LakehouseTreeProvider implements vscode.TreeDataProvider<TreeNode>,
   private readonly changed = new vscode.EventEmitter<TreeNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
 
-  constructor(private readonly model: LakehouseTreeModel) {}
+  constructor(
+    private readonly model: LakehouseTreeModel,
+    private readonly readiness?: ReadinessStore,
+  ) {}
 
   refresh(): void {
     this.changed.fire(undefined);
@@ -48,6 +53,12 @@ export class LakehouseTreeProvider implements vscode.TreeDataProvider<TreeNode>,
       case 'table':
         item.iconPath = new vscode.ThemeIcon('table');
         item.tooltip = `Tables/${node.schema}/${node.table}`;
+        {
+          const badge = readinessBadge(this.readiness?.findings(node.entry.name, node.schema, node.table));
+          item.description = badge.description;
+          if (badge.tooltip) item.tooltip += `\n\n${badge.tooltip}`;
+          if (badge.ariaSuffix) item.accessibilityInformation = { label: `${node.table}, ${badge.ariaSuffix}` };
+        }
         break;
       case 'lastRun': {
         const failed = node.summary.results.filter((r) => r.status === 'error' || r.status === 'fail').length;

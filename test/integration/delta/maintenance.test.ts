@@ -1,8 +1,13 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { knownStates } from '../../../src/core/delta/report';
-import { logFiles, readAll, tableReport, TestLake } from './helpers';
+import { logFiles, peerPython, readAll, readWithDeltaRs, readWithDuckDBDelta, tableReport, TestLake } from './helpers';
+
+const execFileAsync = promisify(execFile);
 
 function commitActions(text: string): Record<string, Record<string, unknown>>[] {
   return text
@@ -164,15 +169,113 @@ describe('Delta export around DuckLake maintenance', () => {
     expect({ rows: deltaRs.rows, hash: deltaRs.hash }).toEqual(expected);
   });
 
-  it('reports dropped tables and leaves their Delta folder alone', async () => {
+  it('a dropped DuckLake table is dropped from Delta too: one remove-all commit, read back empty, files kept, idempotent', async () => {
     lake = await TestLake.create();
     await lake.sql('CREATE TABLE lake.main.gone AS SELECT range AS id FROM range(3)');
+    await lake.sql('INSERT INTO lake.main.gone SELECT range AS id FROM range(3, 6)');
     await lake.sql('CREATE TABLE lake.main.kept AS SELECT range AS id FROM range(3)');
     const first = await lake.export();
+    const folder = join(lake.tablesRoot, 'main/gone');
+    expect((await readWithDeltaRs(folder)).rows).toBe(6);
     await lake.sql('DROP TABLE lake.main.gone');
     const report = await lake.export({ known: knownStates(first) });
-    expect(report.dropped).toEqual([expect.objectContaining({ schema: 'main', name: 'gone', folder: 'main/gone/' })]);
+    expect(report.dropped).toEqual([
+      expect.objectContaining({ schema: 'main', name: 'gone', folder: 'main/gone/', delta: 'emptied', version: 1 }),
+    ]);
     expect(report.tables.map((t) => t.name)).toEqual(['kept']);
-    expect(await logFiles(join(lake.tablesRoot, 'main/gone'))).toEqual(['00000000000000000000.json']);
+    const commit = await readCommit(folder, 1);
+    expect(commit[0]!.commitInfo!.operation).toBe('DELETE');
+    const removed = commit.filter((a) => a.remove).map((a) => String(a.remove!.path));
+    expect(removed).toHaveLength(2);
+    expect(commit.some((a) => a.add)).toBe(false);
+    // Both readers see an empty table now, not the dropped table's stale rows.
+    expect((await readWithDuckDBDelta(folder)).rows).toBe(0);
+    const rs = await readWithDeltaRs(folder);
+    expect([rs.rows, rs.version, rs.files]).toEqual([0, 1, 0]);
+    // The Parquet files stay: deleting data is DuckLake's cleanup's job.
+    for (const path of removed) expect(existsSync(join(folder, decodeURIComponent(path)))).toBe(true);
+    // Again, with and without the last report's hints: no new commit.
+    const again = await lake.export({ known: knownStates(report) });
+    expect(again.dropped).toEqual([expect.objectContaining({ delta: 'already-empty', version: 1 })]);
+    expect(again.requests.total).toBe(0);
+    const cold = await lake.export();
+    expect(cold.dropped).toEqual([expect.objectContaining({ delta: 'already-empty', version: 1 })]);
+    expect(await logFiles(folder)).toEqual(['00000000000000000000.json', '00000000000000000001.json']);
+  });
+
+  it('a table re-created in a dropped table’s folder is exported on top of the emptied log', async () => {
+    lake = await TestLake.create();
+    await lake.sql('CREATE TABLE lake.main.t AS SELECT range AS id FROM range(3)');
+    await lake.export();
+    await lake.sql('DROP TABLE lake.main.t');
+    expect((await lake.export()).dropped).toEqual([expect.objectContaining({ delta: 'emptied', version: 1 })]);
+    await lake.sql("CREATE TABLE lake.main.t AS SELECT range AS id, 'again' AS tag FROM range(4)");
+    const report = await lake.export();
+    expect(tableReport(report, 'main.t')).toMatchObject({ status: 'updated', version: 2 });
+    const folder = join(lake.tablesRoot, 'main/t');
+    const { expected, duckdb, deltaRs } = await readAll(lake, 'main.t', folder);
+    expect(expected.rows).toBe(4);
+    expect(duckdb).toEqual(expected);
+    expect({ rows: deltaRs.rows, hash: deltaRs.hash }).toEqual(expected);
+  });
+});
+
+const VACUUM_SCRIPT = `
+import json, sys
+import deltalake
+dt = deltalake.DeltaTable(sys.argv[1])
+out = {"configuration": dt.metadata().configuration}
+try:
+    dt.vacuum(retention_hours=168, dry_run=True, enforce_retention_duration=True)
+    out["vacuum7d"] = "allowed"
+except Exception as e:
+    out["vacuum7d"] = "refused: " + str(e)
+out["vacuumDefault"] = dt.vacuum(dry_run=True, full=True)
+out["vacuumForced"] = dt.vacuum(retention_hours=0, dry_run=True, enforce_retention_duration=False, full=True)
+print(json.dumps(out))
+`;
+
+describe('Fabric VACUUM safety: retention settings on every exported table', () => {
+  let lake: TestLake;
+  afterEach(async () => {
+    await lake.close();
+  });
+
+  it('metaData.configuration keeps VACUUM from files DuckLake still references; delta-rs refuses a 7-day VACUUM', async () => {
+    lake = await TestLake.create();
+    await lake.sql('CREATE TABLE lake.main.m (id INTEGER)');
+    for (let i = 0; i < 3; i++) {
+      await lake.sql(`INSERT INTO lake.main.m SELECT x FROM range(${i * 10}, ${i * 10 + 10}) r(x)`);
+      await lake.export();
+    }
+    // A compaction: Delta removes the three small files; DuckLake still lists them (time travel,
+    // scheduled deletion), so a VACUUM must not delete them.
+    await lake.sql(`CALL ducklake_merge_adjacent_files('lake')`);
+    expect(tableReport(await lake.export(), 'main.m')).toMatchObject({ removes: 3, adds: 1 });
+    const folder = join(lake.tablesRoot, 'main/m');
+    const meta = (await readCommit(folder, 0)).find((a) => a.metaData)!.metaData!;
+    expect(meta.configuration).toEqual({
+      'delta.deletedFileRetentionDuration': 'interval 3650 days',
+      'delta.logRetentionDuration': 'interval 3650 days',
+    });
+    const { stdout } = await execFileAsync(peerPython, ['-c', VACUUM_SCRIPT, folder]);
+    const result = JSON.parse(stdout.trim().split('\n').pop()!) as {
+      configuration: Record<string, string>;
+      vacuum7d: string;
+      vacuumDefault: string[];
+      vacuumForced: string[];
+    };
+    expect(result.configuration['delta.deletedFileRetentionDuration']).toBe('interval 3650 days');
+    // A VACUUM with a shorter retention than the table's is refused (Spark does the same while
+    // spark.databricks.delta.retentionDurationCheck.enabled is on, its default).
+    expect(result.vacuum7d).toMatch(/^refused: /);
+    // With the table's own retention nothing is deleted ...
+    expect(result.vacuumDefault).toEqual([]);
+    // ... while a VACUUM that overrides the check would delete the three files DuckLake still lists.
+    expect(result.vacuumForced).toHaveLength(3);
+    const scheduled = await lake.catalog<{ n: bigint }>(
+      'SELECT count(*) AS n FROM ducklake_files_scheduled_for_deletion',
+    );
+    expect(Number(scheduled[0]!.n)).toBe(3);
   });
 });

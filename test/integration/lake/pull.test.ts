@@ -124,6 +124,10 @@ describe('pull into the local mirror', () => {
       const error = await pull({ entry: lake.entry, store: lake.store, mirror, session }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(CatalogFormatError);
       expect((error as Error).message).toMatch(why);
+      // Named as the remote catalog, not the temp file it was downloaded to, which is not left behind.
+      expect((error as Error).message).toMatch(/^The remote Files\/metadata\.db is neither/);
+      expect((error as Error).message).not.toContain('.download');
+      expect(existsSync(`${mirror.baseFile}.download`)).toBe(false);
     }
   });
 

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import {
   CatalogBusyError,
@@ -93,8 +94,12 @@ describe.each(FLAVORS)('LeaseGuard on Azurite (%s)', (flavor) => {
     expect(view.sinceSource).toBe('last-modified');
     expect(view.ageMs).toBeLessThan(60_000);
     await expect(guard.breakIfStale()).rejects.toBeInstanceOf(LeaseNotStaleError);
-    // An hour later by the clock, the same lease is stale and may be broken.
-    const later = guardFor(entry, store, { now: () => new Date(Date.now() + 2 * HOUR), staleAfterMs: HOUR });
+    // A reader whose clock is hours ahead still judges on the service's clock: held.
+    const ahead = guardFor(entry, store, { now: () => new Date(Date.now() + 2 * HOUR), staleAfterMs: HOUR });
+    expect((await ahead.inspect()).status).toBe('held');
+    // Past a short threshold on the service's clock, the same lease is stale and may be broken.
+    const later = guardFor(entry, store, { staleAfterMs: 2_000 });
+    for (let i = 0; i < 120 && (await later.inspect()).status !== 'stale'; i++) await sleep(250);
     expect((await later.inspect()).status).toBe('stale');
     await later.breakIfStale();
     expect((await guard.inspect()).status).toBe('broken');

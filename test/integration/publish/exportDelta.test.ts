@@ -35,4 +35,35 @@ describe.each(FLAVORS)('lakehouse export-delta (recovery) (%s)', (flavor) => {
     const again = await runCli(['export-delta', 'lh', '--json'], {}, cwd);
     expect((again.json.tables as Array<{ status: string }>)[0]!.status).toBe('unchanged');
   });
+
+  it('exits non-zero (13, delta-skipped) when it leaves a table out, in one JSON document and in words', async () => {
+    const lake = await freshLakehouse();
+    await lake.guard.release(await lake.guard.acquire({ operation: 'setup' }));
+    const ana = await Developer.create(lake, 'ana');
+    try {
+      await ana.pull();
+      await ana.run(
+        'CREATE TABLE lake.main.fine AS SELECT range AS id FROM range(10)',
+        // HUGEINT has no Delta type: the exporter refuses this table (unsupported-schema).
+        'CREATE TABLE lake.main.huge AS SELECT CAST(range AS HUGEINT) AS big FROM range(10)',
+      );
+      await ana.publish({ exportDelta: false });
+    } finally {
+      ana.close();
+    }
+    const cwd = mkdtempSync(join(tmpdir(), 'lakehouse-export-'));
+    writeFileSync(join(cwd, 'lakehouse.yml'), `lakehouses:\n  - name: lh\n    location: ${lake.location}\n`);
+    const result = await runCli(['export-delta', 'lh', '--json'], {}, cwd);
+    expect(result.code, result.stdout + result.stderr).toBe(15);
+    expect(result.json.ok).toBe(false);
+    const tables = result.json.tables as Array<{ name: string; status: string; skipped?: { code: string } }>;
+    expect(tables.map((t) => [t.name, t.status, t.skipped?.code])).toEqual([
+      ['fine', 'created', undefined],
+      ['huge', 'skipped', 'unsupported-schema'],
+    ]);
+    const human = await runCli(['export-delta', 'lh'], {}, cwd);
+    expect(human.code).toBe(15);
+    expect(human.stderr).toMatch(/1 table\(s\) were not exported to Delta: main\.huge\./);
+    expect((await lake.guard.inspect()).status).toBe('free');
+  });
 });

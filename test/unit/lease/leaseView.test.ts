@@ -13,16 +13,19 @@ const stamp = {
 };
 
 describe('judgeLease', () => {
-  it('reads a held lease from its stamp and says when it becomes breakable', () => {
+  it('judges a held lease on the service’s clock (Date minus the stamp write’s Last-Modified) and says when it becomes breakable', () => {
     const view = judgeLease(
       {
         exists: true,
         leaseState: 'leased',
         etag: '"e1"',
-        lastModified: new Date('2026-11-20T00:00:00Z'),
-        metadata: stampToMetadata(stamp),
+        // The stamp write, on the service's clock; the holder's acquired_at is not used to judge.
+        lastModified: new Date('2026-11-24T10:02:00Z'),
+        metadata: stampToMetadata({ ...stamp, acquired_at: '2026-11-24T08:00:00.000Z' }),
+        serviceDate: now,
       },
-      now,
+      // The reader's clock, two hours ahead: ignored when the service said what time it is.
+      new Date(now.getTime() + 2 * HOUR),
       12 * HOUR,
     );
     expect(view.status).toBe('held');
@@ -36,7 +39,12 @@ describe('judgeLease', () => {
   });
 
   it('calls a lease stale only once it is older than the threshold', () => {
-    const props = { exists: true, leaseState: 'leased', metadata: stampToMetadata(stamp) };
+    const props = {
+      exists: true,
+      leaseState: 'leased',
+      lastModified: new Date('2026-11-24T10:02:00Z'),
+      metadata: stampToMetadata(stamp),
+    };
     expect(judgeLease(props, now, 2 * HOUR).status).toBe('held');
     expect(judgeLease(props, now, HOUR).status).toBe('stale');
     expect(describeLeaseShort(judgeLease(props, now, HOUR))).toBe('stale · 1 h 12 m · ana@laptop');
