@@ -3,6 +3,7 @@ import { LakehouseError } from '../core/errors';
 import { TOOL_VERSION } from '../core/identity';
 import { NotFabricReadyError, registerCheckCommand } from './checkCommand';
 import { registerDemoCommand } from './demoCommand';
+import { registerInitCommand } from './initCommand';
 import { EXIT, exitCodeFor } from './exitCodes';
 import { registerLakeCommands } from './lakeCommands';
 import { registerLeaseCommands } from './leaseCommands';
@@ -39,6 +40,7 @@ async function main(argv: string[]): Promise<number> {
   registerLeaseCommands(program, cli, run);
   registerLakeCommands(program, cli, run);
   registerRunCommands(program, cli, run);
+  registerInitCommand(program, cli, run);
   registerDemoCommand(program, cli, run);
   registerQueryCommand(program, cli, run);
   registerCheckCommand(program, cli, run);

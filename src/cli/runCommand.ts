@@ -1,11 +1,14 @@
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { CONFIG_FILE } from '../core/config/lakehouseConfig';
 import { LakehouseError } from '../core/errors';
 import { LocalMirror } from '../core/lake/localMirror';
 import type { RunEvent, RunSummary } from '../core/models';
 import { RunFailedError, runOnLakehouse, type RunnerKind } from '../core/run/runOnLakehouse';
+import { runLocally } from '../core/run/runLocal';
 import { formatRunSummary } from '../core/run/summary';
-import { openCliLakehouse, type CliEnv } from './context';
+import { cliDuckDBOptions, openCliLakehouse, type CliEnv } from './context';
 import { describePublish } from './lakeCommands';
 import type { Output } from './output';
 
@@ -39,7 +42,7 @@ export function registerRunCommands(program: Command, cli: CliEnv, run: Run): vo
           seed: 'pull, then load the project’s seeds',
         }[command],
       )
-      .argument('[lakehouse]', 'location URI or a name from lakehouse.yml')
+      .argument('[lakehouse]', 'location URI or a name from lakehouse.yml (none and no lakehouse.yml: run locally)')
       .option('-s, --select <selector...>', 'name, +name, name+, tag:x, path:models/x')
       .option('--exclude <selector...>', 'leave these out')
       .option('--full-refresh', 'rebuild incremental models from scratch')
@@ -65,9 +68,13 @@ export function registerRunCommands(program: Command, cli: CliEnv, run: Run): vo
       run(async (out) => {
         if (opts.runner !== 'builtin' && opts.runner !== 'dbt')
           throw new LakehouseError('usage', `--runner must be builtin or dbt, not '${opts.runner}'.`);
-        const { entry, duckdb, store, guard } = await openCliLakehouse(arg, opts, cli);
         const controller = new AbortController();
         process.once('SIGINT', () => controller.abort());
+        if (!arg && !existsSync(join(cli.cwd, CONFIG_FILE))) {
+          await runWithoutLakehouse(command, opts, cli, out, controller.signal);
+          return;
+        }
+        const { entry, duckdb, store, guard } = await openCliLakehouse(arg, opts, cli);
         const result = await runOnLakehouse({
           entry,
           store,
@@ -109,6 +116,41 @@ export function registerRunCommands(program: Command, cli: CliEnv, run: Run): vo
       }, opts.json),
     );
   }
+}
+
+/** Zero setup: no lakehouse given and no lakehouse.yml, so the project runs on its own profile target, like dbt. */
+async function runWithoutLakehouse(
+  command: 'run' | 'test' | 'build' | 'seed',
+  opts: RunOpts,
+  cli: CliEnv,
+  out: Output,
+  signal: AbortSignal,
+): Promise<void> {
+  if (opts.publish)
+    throw new LakehouseError(
+      'usage',
+      `--publish needs a lakehouse, and there is no ${CONFIG_FILE} in ${cli.cwd}.`,
+      'Run `lakehouse init <location>` here, or name a location: lakehouse run azurite://… --publish.',
+    );
+  const projectDir = resolve(cli.cwd, opts.project ?? '.');
+  if (!out.json)
+    out.info(`No ${CONFIG_FILE} here: running ${projectDir} on its own profile target (nothing pulled or published).`);
+  const summary = await runLocally({
+    duckdb: cliDuckDBOptions(cli),
+    projectDir,
+    command,
+    runner: opts.runner,
+    dbtExecutable: opts.dbt,
+    target: opts.target,
+    select: opts.select,
+    exclude: opts.exclude,
+    fullRefresh: opts.fullRefresh,
+    vars: parseVars(opts.vars),
+    signal,
+    onEvent: (event) => !out.json && describeEvent(event, out),
+  });
+  out.result(formatRunSummary(summary), { ok: summary.success, local: true, run: stripErrors(summary) });
+  if (!summary.success) throw new RunFailedError(summary);
 }
 
 /** Which catalog the run started from, so a discarded or kept partial run is never silent. */

@@ -16,6 +16,7 @@ import {
   type ExecutionContext,
   type NodeOutcome,
 } from './node-execution';
+import { bindProfileToCatalog } from './catalogBinding';
 import { loadProfile, targetInfo, type DuckDBProfile } from './profile';
 import { loadProject } from './project';
 import { selectNodes, type SelectableNode } from './selection';
@@ -64,16 +65,23 @@ export async function executeProject(command: RunCommand, options: RunOptions): 
   const emit = (event: RunEvent) => options.onEvent?.(event);
   const jinja = createJinjaEnvironment();
   const cliVars = options.vars ?? {};
-  const readProfile = (profileName: string) =>
-    loadProfile({
-      projectDir: options.projectDir,
-      profileName,
-      env,
-      vars: cliVars,
-      jinja,
-      ...(options.profilesDir ? { profilesDir: options.profilesDir } : {}),
-      ...(options.target ? { target: options.target } : {}),
-    });
+  let bindingNote: string | undefined;
+  const readProfile = (profileName: string) => {
+    const bound = bindProfileToCatalog(
+      loadProfile({
+        projectDir: options.projectDir,
+        profileName,
+        env,
+        vars: cliVars,
+        jinja,
+        ...(options.profilesDir ? { profilesDir: options.profilesDir } : {}),
+        ...(options.target ? { target: options.target } : {}),
+      }),
+      options.catalogOverride,
+    );
+    bindingNote = bound.note;
+    return bound.profile;
+  };
   // dbt_project.yml is rendered with `target` (e.g. `+enabled: "{{ target.type == 'duckdb' }}"`).
   let loaded: DuckDBProfile | undefined;
   const project = loadProject(options.projectDir, {
@@ -98,11 +106,8 @@ export async function executeProject(command: RunCommand, options: RunOptions): 
   const manifest = await buildManifest(manifestInputs);
   const order = executionOrder(manifest, command, options);
 
-  await prepareSession(options.session, {
-    profile,
-    projectDir: options.projectDir,
-    ...(options.catalogOverride ? { catalogOverride: options.catalogOverride } : {}),
-  });
+  if (bindingNote) emit({ kind: 'log', message: bindingNote });
+  await prepareSession(options.session, { profile, projectDir: options.projectDir });
   const executor = new SqlExecutor(options.session, options.signal);
   const services = makeServices(
     manifestInputs,

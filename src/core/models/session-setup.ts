@@ -2,31 +2,22 @@ import type { DuckDBSession } from '../lake/duckdb';
 import { ModelRuntimeError } from './errors';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import {
-  applyCatalogOverride,
-  attachStatement,
-  databaseNameOf,
-  isDuckLakeAttach,
-  localCatalogFile,
-  type DuckDBProfile,
-} from './profile';
-import type { CatalogOverride } from './types';
+import { attachStatement, databaseNameOf, isDuckLakeAttach, localCatalogFile, type DuckDBProfile } from './profile';
 
 export interface SessionSetup {
+  /** Already bound to the lakehouse catalog (bindProfileToCatalog) when the run has one. */
   profile: DuckDBProfile;
   projectDir: string;
-  catalogOverride?: CatalogOverride;
 }
 
 /**
  * Makes the session look like the profile's dbt-duckdb connection: extensions
- * loaded, settings applied, databases attached (the DuckLake catalog replaced
- * by the pulled copy when the caller overrides it). Returns the ATTACH
+ * loaded, settings applied, databases attached. Returns the ATTACH
  * statements run, for logs.
  */
 export async function prepareSession(session: DuckDBSession, setup: SessionSetup): Promise<string[]> {
   const { profile } = setup;
-  const attaches = applyCatalogOverride(profile.attach, setup.catalogOverride, profile.file);
+  const attaches = profile.attach;
   const extensions = new Set(profile.extensions.map((e) => (e === 'sqlite' ? 'sqlite_scanner' : e)));
   for (const attach of attaches) {
     if (isDuckLakeAttach(attach)) {

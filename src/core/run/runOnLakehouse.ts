@@ -9,6 +9,8 @@ import { executeProject, runWithDbtCli, type RunCommand, type RunEvent, type Run
 import { CatalogDeletedError } from '../publish/commitEvidence';
 import { readJournal } from '../publish/journal';
 import { publish, type PublishSummary } from '../publish/publish';
+import { ensureCatalogOnFirstUse } from './firstUse';
+import { checkProfileBuildsIntoCatalog } from '../models/catalogCheck';
 import type { LakehouseStore } from '../storage/blobStore';
 import { silentProgress, throwIfCancelled, type Progress } from '../util/progress';
 import { clearRunLease, prepareRunLease } from './runLease';
@@ -77,7 +79,27 @@ export async function runOnLakehouse(options: RunOnLakehouseOptions): Promise<Ru
 async function runLocked(options: RunOnLakehouseOptions): Promise<RunOnLakehouseResult> {
   const { entry, store, guard, mirror, signal } = options;
   const progress = options.progress ?? silentProgress;
+  // A profile that would build outside the lakehouse is refused before anything is created or pulled.
+  const checkProfile = () =>
+    checkProfileBuildsIntoCatalog({
+      runner: options.runner ?? 'builtin',
+      projectDir: options.projectDir,
+      target: options.target,
+      vars: options.vars,
+      env: process.env,
+      override: { catalogPath: mirror.catalogFile, dataPath: mirror.dataRoot },
+    });
   let held: HeldLease | undefined;
+  // Only a first run (nothing pulled here yet) may create the catalog; one deleted after a pull stays deleted.
+  const pulledBefore = Boolean(await mirror.readState());
+  if (!pulledBefore) {
+    checkProfile();
+    const created = await ensureCatalogOnFirstUse({ entry, store, guard, leaseFollows: Boolean(options.publish) });
+    for (const message of created) {
+      progress.report({ message });
+      options.onEvent?.({ kind: 'log', message });
+    }
+  }
   let finishedEarlierPublish: PublishSummary | undefined;
   let stopHeartbeat: (() => Promise<void>) | undefined;
   const session = await DuckDBSession.open(options.duckdb);
@@ -104,6 +126,8 @@ async function runLocked(options: RunOnLakehouseOptions): Promise<RunOnLakehouse
     }
     // A long run keeps its lease fresh on the service's clock, so nobody can break it as stale.
     stopHeartbeat = held ? guard.startHeartbeat(held) : undefined;
+    // After the lease on later runs: a catalog deleted since the pull is said first (exit 11).
+    if (pulledBefore) checkProfile();
     const keep = options.keepLocalChanges ?? !options.publish;
     const hadLocalChanges = await hasLocalChanges(mirror);
     const pulled = await pull({

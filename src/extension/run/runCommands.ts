@@ -1,8 +1,9 @@
 import * as vscode from 'vscode';
 import type { LakehouseEntry } from '../../core/config/lakehouseConfig';
 import { CancelledError, LakehouseError } from '../../core/errors';
-import type { RunCommand, RunEvent } from '../../core/models';
+import type { RunCommand, RunEvent, RunSummary } from '../../core/models';
 import { listModelFiles, resolveProjectDir } from '../../core/run/projectFiles';
+import { runLocally } from '../../core/run/runLocal';
 import { runOnLakehouse, type RunnerKind } from '../../core/run/runOnLakehouse';
 import { conciseError, formatRunSummary, isFailure, tally } from '../../core/run/summary';
 import { mirrorFor } from '../lakeCommands';
@@ -10,6 +11,7 @@ import type { LakehouseConfigService } from '../lakehouseConfig';
 import type { LakehouseService } from '../lakehouseService';
 import type { Logger } from '../log';
 import { pickLakehouse } from '../pickLakehouse';
+import { entryOf, type TreeNode } from '../tree/treeNodes';
 import { withCancellableProgress } from '../withProgress';
 import { showRunDiagnostics } from './runDiagnostics';
 import type { RunHistory } from './runHistory';
@@ -41,6 +43,8 @@ export function projectDirFor(entry: LakehouseEntry): string {
 /** Run Models / Test Models: pull, run in-process (or with dbt), show per-model progress, diagnostics and a summary. */
 export async function runModelsCommand(deps: RunCommandDeps, request: RunRequest): Promise<void> {
   const title = { run: 'Run Models', test: 'Test Models', build: 'Build', seed: 'Seed' }[request.command];
+  if (!entryOf(request.node as TreeNode | undefined) && (await deps.config.load()).entries.length === 0)
+    return runWithoutLakehouse(deps, request, title);
   const entry = await pickLakehouse(request.node instanceof vscode.Uri ? undefined : request.node, deps.config, title);
   const projectDir = projectDirFor(entry);
   const select = request.pick ? await pickModels(projectDir, title) : request.select;
@@ -78,8 +82,65 @@ export async function runModelsCommand(deps: RunCommandDeps, request: RunRequest
     );
     throw error;
   }
-  const summary = result.run;
-  deps.history.record({ lakehouse: entry.name, projectDir, summary, finishedAt: new Date() });
+  await reportRun(deps, title, entry.name, projectDir, result.run);
+}
+
+/** Zero setup: no lakehouse configured, so the project runs on its own profile target, as `dbt run` would. */
+async function runWithoutLakehouse(deps: RunCommandDeps, request: RunRequest, title: string): Promise<void> {
+  // Restricted Mode reads no lakehouse.yml, so "none configured" is no licence to run the project's SQL.
+  if (!vscode.workspace.isTrusted)
+    throw new LakehouseError(
+      'usage',
+      `${title} does not run in Restricted Mode.`,
+      'Trust this workspace (Manage Workspace Trust) to run its models.',
+    );
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  if (!folder) throw new LakehouseError('usage', 'Open the folder of your dbt project first.');
+  const projectDir = resolveProjectDir(folder.uri.fsPath, undefined);
+  const select = request.pick ? await pickModels(projectDir, title) : request.select;
+  const settings = vscode.workspace.getConfiguration('lakehouse');
+  deps.log.info(
+    `${title} (no lakehouse configured: the profile's own target): ${select?.length ? select.join(' ') : 'all models'} (${projectDir})`,
+  );
+  deps.diagnostics.clear();
+  let summary;
+  try {
+    summary = await withCancellableProgress(`${title} · local`, (progress, signal) =>
+      runLocally({
+        duckdb: deps.lakehouses.duckdbOptions(),
+        projectDir,
+        command: request.command,
+        runner: settings.get<RunnerKind>('runner', 'builtin'),
+        dbtExecutable: settings.get<string>('dbt.path') || undefined,
+        select,
+        signal,
+        onEvent: (event) => {
+          if (event.kind === 'started')
+            progress.report({ message: `${event.node.name} (${event.index + 1}/${event.total})` });
+          logEvent(deps.log, event);
+        },
+      }),
+    );
+  } catch (error) {
+    showRunDiagnostics(
+      deps.diagnostics,
+      projectDir,
+      { command: request.command, runner: 'builtin', results: [], elapsedTime: 0, success: false, invocationId: '' },
+      error,
+    );
+    throw error;
+  }
+  await reportRun(deps, title, 'local', projectDir, summary);
+}
+
+async function reportRun(
+  deps: RunCommandDeps,
+  title: string,
+  lakehouse: string,
+  projectDir: string,
+  summary: RunSummary,
+): Promise<void> {
+  deps.history.record({ lakehouse, projectDir, summary, finishedAt: new Date() });
   showRunDiagnostics(deps.diagnostics, projectDir, summary);
   deps.log.info(`\n${formatRunSummary(summary)}`);
   deps.refresh();

@@ -1,0 +1,50 @@
+import { DuckDBSession, type DuckDBOptions } from '../lake/duckdb';
+import { executeProject, runWithDbtCli, type RunCommand, type RunEvent, type RunSummary } from '../models';
+import type { RunnerKind } from './runOnLakehouse';
+
+export interface RunLocallyOptions {
+  duckdb: DuckDBOptions;
+  projectDir: string;
+  command?: RunCommand;
+  runner?: RunnerKind;
+  dbtExecutable?: string;
+  target?: string;
+  select?: string[];
+  exclude?: string[];
+  fullRefresh?: boolean;
+  vars?: Record<string, unknown>;
+  signal?: AbortSignal;
+  onEvent?: (event: RunEvent) => void;
+}
+
+/**
+ * No lakehouse configured: run the project against its own profile target,
+ * writing where the profile says (a .duckdb file, a local DuckLake), as `dbt run`
+ * would. Nothing is pulled or published.
+ */
+export async function runLocally(options: RunLocallyOptions): Promise<RunSummary> {
+  const common = {
+    projectDir: options.projectDir,
+    target: options.target,
+    select: options.select,
+    exclude: options.exclude,
+    fullRefresh: options.fullRefresh,
+    vars: options.vars,
+    signal: options.signal,
+    onEvent: options.onEvent,
+  };
+  if ((options.runner ?? 'builtin') === 'dbt') {
+    return runWithDbtCli({
+      ...common,
+      command: options.command ?? 'run',
+      dbtExecutable: options.dbtExecutable,
+      extensionDirectory: options.duckdb.extensionDirectory,
+    });
+  }
+  const session = await DuckDBSession.open(options.duckdb);
+  try {
+    return await executeProject(options.command ?? 'run', { ...common, session });
+  } finally {
+    session.close();
+  }
+}
