@@ -80,8 +80,9 @@ function runAndKill(
   args: string[],
   cwd: string,
   ms: number,
-): Promise<{ code: number | null; killed: boolean; out: string }> {
+): Promise<{ code: number | null; killed: boolean; out: string; ranMs: number }> {
   return new Promise((resolvePromise) => {
+    const started = Date.now();
     const child = spawn(process.execPath, [CLI, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
@@ -89,7 +90,7 @@ function runAndKill(
     const timer = setTimeout(() => child.kill('SIGKILL'), ms);
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
-      resolvePromise({ code, killed: signal === 'SIGKILL', out });
+      resolvePromise({ code, killed: signal === 'SIGKILL', out, ranMs: Date.now() - started });
     });
   });
 }
@@ -149,7 +150,7 @@ describe('run --publish SIGKILLed at random points', () => {
     const startedAt = Date.now();
     const first = await runCli(['run', 'lh', '--publish', '--json'], {}, workspace(cleanLake, idempotent));
     // Only to spread the kill points over a run's life on this machine; nothing asserts it.
-    const span = Math.max(1_000, Date.now() - startedAt);
+    let span = Math.max(1_000, Date.now() - startedAt);
     expect(first.code, first.stdout + first.stderr).toBe(0);
     const clean = await published(cleanLake);
 
@@ -158,11 +159,15 @@ describe('run --publish SIGKILLed at random points', () => {
     const cwd = workspace(lake, idempotent);
     const args = ['run', 'lh', '--publish', '--json', '--holder', 'pipeline@ci'];
     // Kill points spread over a run's life (start-up, lease, pull, models, publish, Delta, release):
-    // a fixed sequence of fractions of a clean run, until 12 runs were killed (at most 40 tries).
+    // a fixed sequence of fractions of a run's time, until 12 runs were killed (at most 60 tries).
+    // A run that finished before its kill point shows how long a run takes now (the machine's load
+    // changes), so later kill points are spread over that instead: the kills land whatever the load.
     const outcomes: Array<{ killed: boolean; code: number | null; out: string }> = [];
-    for (let i = 0; outcomes.filter((o) => o.killed).length < 12 && i < 40; i++) {
+    for (let i = 0; outcomes.filter((o) => o.killed).length < 12 && i < 60; i++) {
       const fraction = 0.05 + ((i * 0.37) % 1);
-      outcomes.push(await runAndKill(args, cwd, Math.round(span * fraction)));
+      const outcome = await runAndKill(args, cwd, Math.round(span * fraction));
+      if (!outcome.killed) span = Math.max(200, Math.min(span, outcome.ranMs));
+      outcomes.push(outcome);
     }
     expect(outcomes.filter((o) => o.killed).length).toBeGreaterThanOrEqual(10);
     // A run that outlived its kill point finished by itself: never busy, never anything else.
