@@ -97,7 +97,7 @@ export function resolveEntries(
     if (typeof entry !== 'object' || entry === null) throw new ConfigError(`${where} must be a mapping.`);
     const unknown = Object.keys(entry).find((k) => !(ENTRY_KEYS as readonly string[]).includes(k));
     if (unknown !== undefined) throw new ConfigError(`${where} has an ${unknownKeyMessage(unknown)}`);
-    if (typeof entry.name !== 'string' || !/^[\w.-]{1,64}$/.test(entry.name)) {
+    if (typeof entry.name !== 'string' || !/^[\p{L}\p{N}_.-]{1,64}$/u.test(entry.name) || /^\.+$/.test(entry.name)) {
       throw new ConfigError(`${where}: 'name' must be 1–64 letters, digits, '.', '_' or '-'.`);
     }
     if (seen.has(entry.name)) throw new ConfigError(`${where}: the name '${entry.name}' is used twice.`);

@@ -7,7 +7,7 @@ import { LakehouseError } from '../errors';
 import type { LakehouseStore } from '../storage/blobStore';
 import { md5OfFile } from '../storage/contentHash';
 import { downloadBlobToFile } from '../storage/retryingRead';
-import { storageError, storageFailure } from '../storage/storageErrors';
+import { containerMissingError, isStorageCode, storageError, storageFailure } from '../storage/storageErrors';
 import { forEachLimit } from '../util/pool';
 import { silentProgress, throwIfCancelled, type Progress } from '../util/progress';
 import { listLiveFiles } from './catalogFiles';
@@ -114,7 +114,15 @@ async function pullLocked(options: PullOptions): Promise<PullResult> {
  */
 async function readDownloadedCatalog(session: DuckDBSession, file: string, remotePath: string) {
   try {
-    return await readCatalogInfo(session, file);
+    const info = await readCatalogInfo(session, file);
+    // Paths are checked before the copy replaces the mirror's: a refused catalog never becomes the local one.
+    const tables = await CatalogTables.open(session, file);
+    try {
+      await listLiveFiles(tables, session);
+    } finally {
+      await tables.close();
+    }
+    return info;
   } catch (error) {
     await rm(file, { force: true });
     if (error instanceof CatalogFormatError)
@@ -142,12 +150,14 @@ async function downloadCatalogIfChanged(
 ): Promise<{ file: string; etag: string; md5: string } | undefined> {
   const blob = store.blob(entry.catalogPath);
   const notFound = (error: unknown) =>
-    new LakehouseError(
-      'catalog-missing',
-      `${entry.catalogPath} does not exist in ${entry.location.container}/${entry.location.item}.`,
-      'Run once with the lease (lakehouse lease acquire) to create an empty catalog, or check the catalog path.',
-      { cause: error },
-    );
+    isStorageCode(error, 'ContainerNotFound')
+      ? containerMissingError(blob.containerName, error)
+      : new LakehouseError(
+          'catalog-missing',
+          `${entry.catalogPath} does not exist in ${entry.location.container}/${entry.location.item}.`,
+          'Run once with the lease (lakehouse lease acquire) to create an empty catalog, or check the catalog path.',
+          { cause: error },
+        );
   if (previous && (await exists(mirror.baseFile))) {
     // One HEAD: a lease stamp moves the ETag but not the content (Content-MD5), so both are checked.
     try {

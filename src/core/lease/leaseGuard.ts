@@ -3,7 +3,7 @@ import type { BlockBlobClient } from '@azure/storage-blob';
 import { ConfigError, LakehouseError } from '../errors';
 import { replaceBlob } from '../storage/atomicReplace';
 import { md5OfBytes, md5OfFile } from '../storage/contentHash';
-import { isStorageCode, storageError, storageFailure } from '../storage/storageErrors';
+import { containerMissingError, isStorageCode, storageError, storageFailure } from '../storage/storageErrors';
 import {
   CatalogBusyError,
   CatalogChangedError,
@@ -386,12 +386,7 @@ export class LeaseGuard {
 
   /** No run can create a workspace: "the first run creates it" would be a promise acquire cannot keep. */
   private containerMissing(cause: unknown): LakehouseError {
-    return new LakehouseError(
-      'container-missing',
-      `The workspace (container) '${this.options.blob.containerName}' does not exist, or this account cannot see it; no catalog can be created there.`,
-      'Check the workspace name in the location and that your account has access to it. A first run creates only the catalog, not the workspace.',
-      { cause },
-    );
+    return containerMissingError(this.options.blob.containerName, cause);
   }
 
   private async releaseQuietly(leaseId: string): Promise<void> {

@@ -138,7 +138,9 @@ export function describeLeaseLong(view: LeaseView, catalogName: string): string 
         : '';
       const measured =
         view.sinceSource === 'last-modified'
-          ? ' (no lease stamp: age measured from the last write)'
+          ? view.stamp?.acquired_at !== undefined
+            ? ' (its stamp time is unreadable: age measured from the last write)'
+            : ' (no lease stamp: age measured from the last write)'
           : view.stamp?.renewed_at
             ? ' (last heartbeat)'
             : '';

@@ -178,6 +178,15 @@ function executionOrder(manifest: Manifest, command: RunCommand, options: RunOpt
     return node;
   });
   const selected = selectNodes(selectable, manifest.graph, options.select, options.exclude);
+  const asked = (options.select ?? []).map((a) => a.trim()).filter(Boolean);
+  if (asked.length > 0 && selected.size === 0) {
+    // A misspelt selector must not look like a successful run (or a `run --publish` that published nothing).
+    throw new LakehouseError(
+      'usage',
+      `--select ${asked.join(' ')} matches no model, seed or snapshot in this project${options.exclude?.length ? ' (after --exclude)' : ''}; nothing was run.`,
+      'Check the name (selectors are model names, +name, name+, tag:x or path:models/x).',
+    );
+  }
   if (types.has('test')) {
     // Indirect selection: a test runs when any node it tests is selected, unless excluded.
     const excluded = options.exclude?.length

@@ -39,3 +39,17 @@ export function storageFailure(action: string, error: unknown): LakehouseError {
   if (error instanceof LakehouseError) return error;
   return new StorageError(action, error);
 }
+
+/**
+ * The workspace (container) of a location is not there. No command can create
+ * a workspace, so every caller says so the same way (never "the first run
+ * creates it", which a run cannot keep).
+ */
+export function containerMissingError(containerName: string, cause: unknown): LakehouseError {
+  return new LakehouseError(
+    'container-missing',
+    `The workspace (container) '${containerName}' does not exist, or this account cannot see it; no catalog can be created there.`,
+    'Check the workspace name in the location and that your account has access to it. A first run creates only the catalog, not the workspace.',
+    { cause },
+  );
+}

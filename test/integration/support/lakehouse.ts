@@ -49,17 +49,29 @@ afterAll(async () => {
  * with spaces and capitals, as real ones have) registered with the proxy.
  */
 export async function freshLakehouse(
-  opts: { staleAfter?: string; createContainer?: boolean; flavor?: StorageFlavor; singleShotLimitBytes?: number } = {},
+  opts: {
+    staleAfter?: string;
+    createContainer?: boolean;
+    flavor?: StorageFlavor;
+    singleShotLimitBytes?: number;
+    /** OneLake flavor: the workspace's display name (default: one with spaces and capitals). */
+    workspace?: string;
+    /** The lakehouse item's name (default `test`). */
+    item?: string;
+  } = {},
 ) {
   const suffix = randomBytes(6).toString('hex');
   let location: string;
   if (opts.flavor === 'onelake') {
     const proxy = await oneLakeRig();
-    const lh = await proxy.addLakehouse({ workspace: `Lakehouse Tests ${suffix.toUpperCase()}`, item: 'test' });
+    const lh = await proxy.addLakehouse({
+      workspace: opts.workspace ?? `Lakehouse Tests ${suffix.toUpperCase()}`,
+      item: opts.item ?? 'test',
+    });
     location = `onelake://${lh.workspace}/${lh.item}`;
   } else {
     const url = new URL(inject('azuriteUrl'));
-    location = `azurite://${url.host}/ws-${suffix}/test.Lakehouse`;
+    location = `azurite://${url.host}/ws-${suffix}/${opts.item ?? 'test'}.Lakehouse`;
   }
   const [entry] = resolveEntries([{ name: 'test', location, staleAfter: opts.staleAfter ?? '12h' }], 'test');
   const { store, guard } = await openCatalogLease(entry!, {

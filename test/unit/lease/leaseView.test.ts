@@ -52,12 +52,19 @@ describe('judgeLease', () => {
 
   it('measures a missing or garbled stamp from Last-Modified instead of calling it stale', () => {
     const lastModified = new Date(now.getTime() - 5 * 60_000);
-    for (const metadata of [{}, { acquired_at: 'yesterday-ish', holder: 'bob' }] as Record<string, string>[]) {
+    const cases: Array<[Record<string, string>, string]> = [
+      [{}, '(no lease stamp: age measured from the last write)'],
+      [
+        { acquired_at: 'yesterday-ish', holder: 'bob' },
+        '(its stamp time is unreadable: age measured from the last write)',
+      ],
+    ];
+    for (const [metadata, said] of cases) {
       const view = judgeLease({ exists: true, leaseState: 'leased', lastModified, metadata }, now, HOUR);
       expect(view.status).toBe('held');
       expect(view.sinceSource).toBe('last-modified');
       expect(view.ageMs).toBe(5 * 60_000);
-      expect(describeLeaseLong(view, 'metadata.db')).toContain('no lease stamp');
+      expect(describeLeaseLong(view, 'metadata.db')).toContain(said);
     }
   });
 
