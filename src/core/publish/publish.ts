@@ -39,6 +39,11 @@ export interface PublishOptions {
   session: DuckDBSession;
   /** One-shot mode: the run took the lease before pulling and publishes under it. */
   held?: HeldLease;
+  /**
+   * A lease the caller already holds by id but not in this process (the editor window's lease,
+   * kept across a reload): re-taken with the same id instead of failing busy against itself.
+   */
+  reuse?: { leaseId: string; runId: string };
   maintenance?: MaintenanceOptions | false;
   exportDelta?: boolean;
   concurrency?: number;
@@ -158,8 +163,8 @@ async function publishLocked(options: PublishOptions): Promise<PublishSummary> {
     try {
       held = await guard.acquire({
         operation: 'publish',
-        leaseId: journal?.leaseId,
-        runId: journal?.runId,
+        leaseId: journal?.leaseId ?? options.reuse?.leaseId,
+        runId: journal?.runId ?? options.reuse?.runId,
         expect: committed ? undefined : { etag: state.etag, md5: state.md5 },
         createIfMissing: false,
       });
