@@ -249,7 +249,9 @@ async function publishLocked(options: PublishOptions): Promise<PublishSummary> {
     options.onLease?.(undefined);
     await step('released');
     await copyAtomically(mirror.catalogFile, mirror.baseFile);
-    const etag = journal.committedEtag ?? (await store.blob(entry.catalogPath).getProperties()).etag ?? '';
+    // The release marks the stamp, so the last write under this lease is the remote's ETag now.
+    const etag =
+      held.etag || journal.committedEtag || ((await store.blob(entry.catalogPath).getProperties()).etag ?? '');
     await mirror.writeState({
       ...state,
       etag,
@@ -316,6 +318,8 @@ async function commitCatalog(
     }
     if (judgeCommit(evidence, { md5: journal.catalogMd5, parentMd5: journal.pulled.md5 }) !== 'ours') throw error;
     held.etag = evidence.etag ?? held.etag;
+    // What the commit wrote beside the stamp: the release mark keeps it for later evidence.
+    held.extraMetadata = { [PARENT_MD5_KEY]: journal.pulled.md5 };
     return held.etag;
   }
 }
