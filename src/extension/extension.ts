@@ -22,6 +22,7 @@ import { autoRefresh } from './autoRefresh';
 import { wrapCommand } from './commandRunner';
 import { createCommands } from './commands';
 import { LakehouseConfigService } from './lakehouseConfig';
+import { HeldLeaseStore } from './heldLeaseStore';
 import { LakehouseService } from './lakehouseService';
 import { createLogger } from './log';
 import { createLeaseStatusBar } from './statusBar';
@@ -52,6 +53,7 @@ export function activate(context: vscode.ExtensionContext) {
     holder: () => settings().get<string>('holder') || defaultHolder(),
     credential: () => signIn.storageCredential(),
     storageAuth: (entry) => storageSecrets.authFor(entry),
+    store: new HeldLeaseStore(context.workspaceState),
     duckdb: () => ({
       extensionDirectory: resolveExtensionDirectory(
         settings().get<string>('duckdb.extensionDirectory') || undefined,
@@ -190,6 +192,11 @@ export function activate(context: vscode.ExtensionContext) {
       new ModelCodeLensProvider(),
     ),
   );
+  // Leases this workspace held before a window reload: back in the status bar, reachable by Release and Publish.
+  void config
+    .load()
+    .then(({ entries }) => lakehouses.restore(entries))
+    .catch((error: unknown) => log.warn(`Could not restore held leases: ${(error as Error).message}`));
 
   for (const [id, handler] of Object.entries(
     createCommands({

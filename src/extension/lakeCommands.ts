@@ -103,29 +103,38 @@ export async function publishCommand(deps: LakeCommandDeps, node?: unknown): Pro
   if (confirm !== 'Publish') throw new CancelledError('Publish');
 
   let findings = 0;
-  const summary = await withCancellableProgress(`Publishing ${entry.name}`, (progress, signal) =>
-    withSession(deps, async (session) => {
-      // Before anything is uploaded: `refuse` stops here with every error finding listed.
-      findings = (await publishReadiness(deps.log, session, mirror)).length;
-      return publish({
-        entry,
-        store,
-        guard,
-        mirror,
-        session,
-        maintenance: vscode.workspace.getConfiguration('lakehouse').get<boolean>('publish.maintenance', true)
-          ? undefined
-          : false,
-        progress,
-        signal,
-        onStep: stepPause(),
-        onLease: (held) => {
-          deps.lakehouses.track(entry, held);
-          deps.refresh();
-        },
-      });
-    }),
-  );
+  const windowLease = deps.lakehouses.heldFor(entry);
+  const summary = await Promise.resolve(
+    withCancellableProgress(`Publishing ${entry.name}`, (progress, signal) =>
+      withSession(deps, async (session) => {
+        // Before anything is uploaded: `refuse` stops here with every error finding listed.
+        findings = (await publishReadiness(deps.log, session, mirror)).length;
+        return publish({
+          entry,
+          store,
+          guard,
+          mirror,
+          session,
+          maintenance: vscode.workspace.getConfiguration('lakehouse').get<boolean>('publish.maintenance', true)
+            ? undefined
+            : false,
+          progress,
+          signal,
+          onStep: stepPause(),
+          // This window's own lease (Acquire Lease, maybe before a reload) is re-taken, not a busy catalog.
+          reuse: windowLease && { leaseId: windowLease.held.leaseId, runId: windowLease.held.stamp.run_id },
+          onLease: (held) => {
+            deps.lakehouses.track(entry, held);
+            deps.refresh();
+          },
+        });
+      }),
+    ),
+  ).catch(async (error: unknown) => {
+    // A publish that failed while re-taking this window's lease may have let it go.
+    if (windowLease) await deps.lakehouses.recheck(entry);
+    throw error;
+  });
   const text = `${summary.status === 'finished-earlier-publish' ? 'Finished an interrupted publish of' : 'Published'} ${entry.name}: ${summary.tables.length} table(s), ${summary.files} file(s), ${formatBytes(summary.bytes)}, ${summary.requests} requests, ${summary.seconds.toFixed(1)} s.`;
   deps.log.info(text);
   for (const t of summary.delta?.tables ?? []) {

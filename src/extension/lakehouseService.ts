@@ -8,6 +8,7 @@ import type { HeldLease, LeaseGuard } from '../core/lease/leaseGuard';
 import type { LeaseView } from '../core/lease/leaseView';
 import type { LakehouseStore, StorageAuth } from '../core/storage/blobStore';
 import { listFolders } from '../core/storage/tableListing';
+import type { HeldLeaseStore } from './heldLeaseStore';
 import type { Logger } from './log';
 
 export interface LakehouseServiceDeps {
@@ -17,6 +18,8 @@ export interface LakehouseServiceDeps {
   duckdb: () => DuckDBOptions;
   /** An account key the user stored for this lakehouse's account (SecretStorage), if any. */
   storageAuth?: (entry: LakehouseEntry) => Promise<StorageAuth | undefined>;
+  /** Where held leases outlive a window reload (workspaceState); without it they live in memory only. */
+  store?: HeldLeaseStore;
 }
 
 export interface WindowLease {
@@ -64,8 +67,13 @@ export class LakehouseService implements vscode.Disposable {
   }
 
   async acquire(entry: LakehouseEntry, operation: string): Promise<HeldLease> {
-    const held = await (await this.open(entry)).guard.acquire({ operation });
+    // Held already (e.g. before a reload): re-take it by its id instead of failing busy against ourselves.
+    const mine = this.heldLeases.get(keyOf(entry));
+    const held = await (
+      await this.open(entry)
+    ).guard.acquire({ operation, leaseId: mine?.held.leaseId, runId: mine?.held.stamp.run_id });
     this.heldLeases.set(keyOf(entry), { entry, held });
+    await this.persist(entry, held);
     this.deps.log.info(`Lease taken on ${entry.name}/${entry.catalogPath} (${operation}, run ${held.stamp.run_id})`);
     this.heldChanged.fire();
     return held;
@@ -78,16 +86,65 @@ export class LakehouseService implements vscode.Disposable {
       await (await this.open(entry)).guard.release(mine.held);
       this.deps.log.info(`Lease released on ${entry.name}/${entry.catalogPath}`);
     } finally {
-      this.heldLeases.delete(keyOf(entry));
-      this.heldChanged.fire();
+      await this.forget(entry);
     }
   }
 
   /** Records a lease taken by core work (publish), or its end, for the tree and the status bar. */
   track(entry: LakehouseEntry, held: HeldLease | undefined): void {
-    if (held) this.heldLeases.set(keyOf(entry), { entry, held });
-    else this.heldLeases.delete(keyOf(entry));
+    if (held) {
+      this.heldLeases.set(keyOf(entry), { entry, held });
+      void this.persist(entry, held);
+      this.heldChanged.fire();
+    } else void this.forget(entry);
+  }
+
+  /**
+   * Brings back the leases this workspace held before a window reload (their ETag is
+   * unknown: nothing writes under a restored lease without re-taking it), then drops
+   * each one the remote shows gone or held by another run.
+   */
+  async restore(entries: LakehouseEntry[]): Promise<void> {
+    const store = this.deps.store;
+    if (!store) return;
+    const restored: LakehouseEntry[] = [];
+    for (const record of store.all()) {
+      const entry = entries.find((e) => keyOf(e) === record.key);
+      if (!entry || this.heldLeases.has(record.key)) continue;
+      this.heldLeases.set(record.key, { entry, held: { leaseId: record.leaseId, stamp: record.stamp, etag: '' } });
+      restored.push(entry);
+    }
+    if (restored.length === 0) return;
     this.heldChanged.fire();
+    await Promise.all(restored.map((entry) => this.recheck(entry)));
+  }
+
+  /** Forgets this window's lease on `entry` when the remote shows it gone or held by another run. */
+  async recheck(entry: LakehouseEntry): Promise<void> {
+    const mine = this.heldLeases.get(keyOf(entry));
+    if (!mine) return;
+    let view: LeaseView;
+    try {
+      view = await this.inspect(entry);
+    } catch (error) {
+      // Unreachable now: keep the record; Release or Publish will find out.
+      this.deps.log.debug(`Could not check the lease on ${entry.name}: ${(error as Error).message}`);
+      return;
+    }
+    if (!this.isMine(entry, view)) {
+      this.deps.log.info(`The lease this window held on ${entry.name}/${entry.catalogPath} is gone; forgot it.`);
+      await this.forget(entry);
+    }
+  }
+
+  private async persist(entry: LakehouseEntry, held: HeldLease): Promise<void> {
+    await this.deps.store?.save(keyOf(entry), entry.name, entry.catalogPath, held);
+  }
+
+  private async forget(entry: LakehouseEntry): Promise<void> {
+    this.heldLeases.delete(keyOf(entry));
+    this.heldChanged.fire();
+    await this.deps.store?.remove(keyOf(entry));
   }
 
   duckdbOptions(): DuckDBOptions {

@@ -124,4 +124,31 @@ describe('Lease inspector in code-server', () => {
   it('offers Run Query only where there is SQL to run (no SQL editor is open here)', async () => {
     await expect(bench.runCommand('Lakehouse: Run Query', 5_000)).rejects.toThrow(/not in the command palette/);
   });
+
+  it('keeps the lease this window holds across a window reload: status bar, then Release from it', async () => {
+    const statusBar = bench.page.locator('#workbench\\.parts\\.statusbar');
+    await bench.dismissNotifications();
+    await bench.contextMenu(CATALOG_ROW, 'Acquire Lease');
+    await statusBar.getByText('sales · manual').waitFor({ timeout: 15_000 });
+    const taken = await lake.guard.inspect();
+    expect(taken.status).toBe('held');
+
+    // The workbench's own reload: the extension host restarts, memory is gone, workspaceState stays.
+    await bench.runCommand('Developer: Reload Window');
+    await bench.page.waitForEvent('load', { timeout: 60_000 });
+    await bench.page.locator('.monaco-workbench .part.activitybar').waitFor({ timeout: 60_000 });
+    await statusBar.getByText('sales · manual').waitFor({ timeout: 60_000 });
+    // Still the same lease on the remote: the restore re-checked it and kept it.
+    const still = await lake.guard.inspect();
+    expect(still.status).toBe('held');
+    expect(still.stamp?.run_id).toBe(taken.stamp?.run_id);
+    await bench.screenshot('lease-after-reload');
+
+    // Release from the status bar item: the restored lease id releases the remote lease.
+    await statusBar.getByText('sales · manual').click();
+    await expect.poll(async () => (await lake.guard.inspect()).status, { timeout: 30_000 }).toBe('free');
+    await statusBar.getByText('sales · manual').waitFor({ state: 'hidden', timeout: 15_000 });
+    // Released without an error (no "busy", no "lease was lost").
+    expect((await bench.notifications()).filter((n) => /busy|lost|failed|Could not/i.test(n))).toEqual([]);
+  });
 });

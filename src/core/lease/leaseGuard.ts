@@ -37,6 +37,8 @@ export interface HeldLease {
   leaseId: string;
   stamp: LeaseStamp;
   etag: string;
+  /** Metadata the last upload wrote beside the stamp (publish's parent_md5), kept by the release mark. */
+  extraMetadata?: Record<string, string>;
 }
 
 /** The catalog as it was pulled: its ETag then, and its content hash (Content-MD5, base64). */
@@ -250,6 +252,7 @@ export class LeaseGuard {
           singleShotLimitBytes: this.options.singleShotLimitBytes,
           stagingBlob: this.options.stagingBlob,
         })) || held.etag;
+      held.extraMetadata = extraMetadata;
       return held.etag;
     } catch (error) {
       if (isStorageCode(error, ...LEASE_GONE))
@@ -280,6 +283,7 @@ export class LeaseGuard {
   }
 
   async release(held: HeldLease): Promise<void> {
+    await this.markReleased(held);
     try {
       await this.options.blob.getBlobLeaseClient(held.leaseId).releaseLease();
     } catch (error) {
@@ -290,6 +294,26 @@ export class LeaseGuard {
       const view = await this.inspect();
       if (view.status === 'held' || view.status === 'stale' || view.status === 'breaking')
         throw new LeaseLostError(this.options.catalogName, storageError(error).code ?? 'lease gone');
+    }
+  }
+
+  /**
+   * Marks the stamp `released_at` (keeping its holder, for "published by", and publish's
+   * parent_md5, which commit evidence reads) just before the lease goes: whoever leases the
+   * blob next and has not stamped it yet is then not reported as this holder. Best effort:
+   * a lease already gone, or a failed write, leaves the release itself to decide.
+   */
+  private async markReleased(held: HeldLease): Promise<void> {
+    const stamp = { ...held.stamp, released_at: this.now().toISOString() };
+    try {
+      const response = await this.options.blob.setMetadata(
+        { ...held.extraMetadata, ...stampToMetadata(stamp) },
+        { conditions: { leaseId: held.leaseId } },
+      );
+      held.stamp = stamp;
+      held.etag = response.etag ?? held.etag;
+    } catch {
+      // The release that follows reports a lost lease, or a network failure, itself.
     }
   }
 

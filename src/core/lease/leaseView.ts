@@ -28,8 +28,10 @@ export interface LeaseView {
   etag?: string;
   lastModified?: Date;
   contentLength?: number;
-  /** The stamp fields found on the blob, if any. */
+  /** The stamp fields of the current holder, if it stamped the blob. */
   stamp?: Partial<LeaseStamp>;
+  /** A stamp marked released while the blob is leased again: who held it *before* (never the holder now). */
+  previous?: Partial<LeaseStamp>;
   /**
    * The last sign of life from the holder on the service's clock: the Last-Modified of
    * its stamp write, heartbeat or upload (a lease never written under counts from the
@@ -66,7 +68,10 @@ export function judgeLease(props: CatalogBlobProperties, readerNow: Date, staleA
   if (!props.exists) return { ...base, status: 'missing' };
   switch (props.leaseState) {
     case 'leased': {
-      const stamp = stampFromMetadata(props.metadata);
+      const found = stampFromMetadata(props.metadata);
+      // A stamp marked released belongs to the previous lease: the new holder has not stamped yet.
+      const stamp = found?.released_at ? undefined : found;
+      const previous = found?.released_at ? found : undefined;
       const stamped = stampTime(stamp);
       const since = props.lastModified;
       const ageMs = since ? Math.max(0, now.getTime() - since.getTime()) : 0;
@@ -76,6 +81,7 @@ export function judgeLease(props: CatalogBlobProperties, readerNow: Date, staleA
         ...base,
         status: stale ? 'stale' : 'held',
         stamp,
+        previous,
         since,
         sinceSource: stamped ? 'stamp' : 'last-modified',
         ageMs,
@@ -136,8 +142,9 @@ export function describeLeaseLong(view: LeaseView, catalogName: string): string 
       const since = view.since
         ? ` since ${formatUtcTime(view.since, view.now)}, ${formatDuration(view.ageMs ?? 0)} ago`
         : '';
-      const measured =
-        view.sinceSource === 'last-modified'
+      const measured = view.previous
+        ? ` (just taken, not stamped yet; ${view.previous.holder ?? 'the previous holder'} released it before)`
+        : view.sinceSource === 'last-modified'
           ? view.stamp?.acquired_at !== undefined
             ? ' (its stamp time is unreadable: age measured from the last write)'
             : ' (no lease stamp: age measured from the last write)'
@@ -154,7 +161,7 @@ export function describeLeaseLong(view: LeaseView, catalogName: string): string 
 }
 
 function holderOf(view: LeaseView): string {
-  return view.stamp?.holder || 'an unknown holder';
+  return view.stamp?.holder || (view.previous ? 'a new holder' : 'an unknown holder');
 }
 
 function shortRun(runId: string): string {

@@ -17,9 +17,15 @@ export interface LeaseStamp {
    * itself moves the blob's Last-Modified, which is what staleness is judged by.
    */
   renewed_at?: string;
+  /**
+   * Written just before the lease is released: the stamp then names the *previous*
+   * holder. A blob leased again before its new holder stamps it still carries this
+   * stamp, so a reader must not name that holder as the current one.
+   */
+  released_at?: string;
 }
 
-const KEYS = ['acquired_at', 'holder', 'run_id', 'tool', 'operation', 'renewed_at'] as const;
+const KEYS = ['acquired_at', 'holder', 'run_id', 'tool', 'operation', 'renewed_at', 'released_at'] as const;
 
 export function stampToMetadata(stamp: LeaseStamp): Record<string, string> {
   // Metadata travels as HTTP headers: keep values to printable ASCII.

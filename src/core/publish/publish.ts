@@ -39,6 +39,11 @@ export interface PublishOptions {
   session: DuckDBSession;
   /** One-shot mode: the run took the lease before pulling and publishes under it. */
   held?: HeldLease;
+  /**
+   * A lease the caller already holds by id but not in this process (the editor window's lease,
+   * kept across a reload): re-taken with the same id instead of failing busy against itself.
+   */
+  reuse?: { leaseId: string; runId: string };
   maintenance?: MaintenanceOptions | false;
   exportDelta?: boolean;
   concurrency?: number;
@@ -158,8 +163,8 @@ async function publishLocked(options: PublishOptions): Promise<PublishSummary> {
     try {
       held = await guard.acquire({
         operation: 'publish',
-        leaseId: journal?.leaseId,
-        runId: journal?.runId,
+        leaseId: journal?.leaseId ?? options.reuse?.leaseId,
+        runId: journal?.runId ?? options.reuse?.runId,
         expect: committed ? undefined : { etag: state.etag, md5: state.md5 },
         createIfMissing: false,
       });
@@ -244,7 +249,9 @@ async function publishLocked(options: PublishOptions): Promise<PublishSummary> {
     options.onLease?.(undefined);
     await step('released');
     await copyAtomically(mirror.catalogFile, mirror.baseFile);
-    const etag = journal.committedEtag ?? (await store.blob(entry.catalogPath).getProperties()).etag ?? '';
+    // The release marks the stamp, so the last write under this lease is the remote's ETag now.
+    const etag =
+      held.etag || journal.committedEtag || ((await store.blob(entry.catalogPath).getProperties()).etag ?? '');
     await mirror.writeState({
       ...state,
       etag,
@@ -311,6 +318,8 @@ async function commitCatalog(
     }
     if (judgeCommit(evidence, { md5: journal.catalogMd5, parentMd5: journal.pulled.md5 }) !== 'ours') throw error;
     held.etag = evidence.etag ?? held.etag;
+    // What the commit wrote beside the stamp: the release mark keeps it for later evidence.
+    held.extraMetadata = { [PARENT_MD5_KEY]: journal.pulled.md5 };
     return held.etag;
   }
 }

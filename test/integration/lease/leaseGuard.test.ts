@@ -30,6 +30,44 @@ describe.each(FLAVORS)('LeaseGuard on Azurite (%s)', (flavor) => {
     expect((await guard.inspect()).status).toBe('free');
   });
 
+  it('never names a released holder as the one holding the lease now (the stamp outlives the lease)', async () => {
+    const { guard, entry, store } = await freshLakehouse({ flavor });
+    const blob = store.blob(entry.catalogPath);
+    const held = await guard.acquire({ operation: 'publish' });
+    // A publish commit writes parent_md5 beside the stamp; commit evidence needs it after the release.
+    await guard.upload(held, await blob.downloadToBuffer(), { parent_md5: 'cGFyZW50' });
+    await guard.release(held);
+    const released = await blob.getProperties();
+    expect(released.leaseState).toBe('available');
+    expect(released.metadata).toMatchObject({ holder: 'test@runner', parent_md5: 'cGFyZW50' });
+    expect(released.metadata?.released_at).toMatch(/^\d{4}-\d\d-\d\dT/);
+
+    // The race's winner has leased the blob but not stamped it yet; a loser asks who holds it.
+    const winner = blob.getBlobLeaseClient();
+    await winner.acquireLease(-1);
+    const view = await guard.inspect();
+    expect(view.status).toBe('held');
+    expect(view.stamp).toBeUndefined();
+    expect(view.previous?.holder).toBe('test@runner');
+    const loser = guardFor(entry, store, { holder: 'bob@desk' });
+    const error = await loser.acquire({ operation: 'run' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CatalogBusyError);
+    const message = (error as Error).message;
+    expect(message).not.toMatch(/held by test@runner/);
+    expect(message).toMatch(
+      /^metadata\.db is held by a new holder since \d\d:\d\d UTC, \d+ s ago \(just taken, not stamped yet; test@runner released it before\)/,
+    );
+
+    // Once the winner stamps, it is named; its stamp carries no release mark.
+    await blob.setMetadata(
+      { holder: 'cy@box', run_id: 'r-cy', acquired_at: new Date().toISOString(), tool: 't', operation: 'run' },
+      { conditions: { leaseId: winner.leaseId } },
+    );
+    const stamped = await guard.inspect();
+    expect(stamped.stamp?.holder).toBe('cy@box');
+    expect(stamped.previous).toBeUndefined();
+  });
+
   it('refuses a second holder with the first one named, and never overwrites an existing catalog on create', async () => {
     const { guard, entry, store } = await freshLakehouse({ flavor });
     const held = await guard.acquire({ operation: 'publish' });
