@@ -145,9 +145,16 @@ export function registerLakeCommands(program: Command, cli: CliEnv, run: Run): v
     .option('--json', 'print JSON')
     .action((arg: string | undefined, opts: LakeOpts) =>
       run(async (out) => {
-        const { store, guard, session, entry } = await open(arg, opts, cli);
+        const { store, guard, session, entry, mirror } = await open(arg, opts, cli);
         try {
-          const report = await exportRemoteCatalog({ entry, store, guard, session, progress: stderrProgress(out) });
+          const report = await exportRemoteCatalog({
+            entry,
+            store,
+            guard,
+            session,
+            mirror,
+            progress: stderrProgress(out),
+          });
           const lines = report.tables.map(
             (t) =>
               `  ${t.schema}.${t.name}: ${t.status}${t.version !== undefined ? ` v${t.version}` : ''}${t.skipped ? ` — ${t.skipped.message}` : ''}`,

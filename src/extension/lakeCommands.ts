@@ -162,7 +162,9 @@ export async function exportDeltaCommand(deps: LakeCommandDeps, node?: unknown):
   const entry = await pickLakehouse(node, deps.config, 'Export Delta');
   const { store, guard } = await deps.lakehouses.open(entry);
   const report = await withCancellableProgress(`Exporting Delta · ${entry.name}`, (progress, signal) =>
-    withSession(deps, (session) => exportRemoteCatalog({ entry, store, guard, session, progress, signal })),
+    withSession(deps, (session) =>
+      exportRemoteCatalog({ entry, store, guard, session, mirror: mirrorFor(entry), progress, signal }),
+    ),
   );
   for (const t of report.tables) {
     if (t.status === 'skipped')

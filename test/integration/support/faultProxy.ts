@@ -21,7 +21,8 @@ export interface ProxiedRequest {
  * - `drop-response`: the request reaches Azurite and is applied, then the client's connection is reset
  *   instead of answering (the lost response that makes a retry ambiguous);
  * - `reset`: the connection is reset before anything is forwarded (nothing applied);
- * - `reset-mid-body`: forwarded and answered with headers and part of the body, then reset;
+ * - `reset-mid-body`: forwarded and answered with headers and part of the body, then reset (an
+ *   answer without a body is cut inside its status line);
  * - `status`: answered by the proxy with 500/503 (and Retry-After), nothing forwarded;
  * - `latency`: forwarded after a delay;
  * - `stall`: held until the test calls `release()` on the rule, then forwarded.
@@ -211,6 +212,11 @@ export class FaultProxy {
       res.writeHead(upstream.status, upstream.headers);
       res.write(upstream.body.subarray(0, Math.floor(upstream.body.length / 2)));
       setImmediate(() => req.socket.destroy());
+      return;
+    }
+    if (fault?.kind === 'reset-mid-body') {
+      // No body to cut (a Put's or HEAD's answer): cut the status line itself.
+      req.socket.end(`HTTP/1.1 ${String(upstream.status).slice(0, 2)}`, () => req.socket.destroy());
       return;
     }
     res.writeHead(upstream.status, upstream.headers);
