@@ -28,6 +28,7 @@ import {
   PublishSupersededError,
   readCatalogEvidence,
 } from './commitEvidence';
+import { clearRunLease, prepareRunLease } from '../run/runLease';
 import { clearJournal, readJournal, writeJournal, type PublishJournal, type PublishStep } from './journal';
 import { DEFAULT_MAINTENANCE, runMaintenance, type MaintenanceOptions } from './maintenance';
 
@@ -159,16 +160,22 @@ async function publishLocked(options: PublishOptions): Promise<PublishSummary> {
     }
   }
   let held = options.held;
+  // A publish killed between taking the lease and journaling it must not leave the rerun busy
+  // against its own lease: the id is kept in the mirror from before the acquire until the journal has it.
+  const pending =
+    !held && !journal?.leaseId && !options.reuse ? await prepareRunLease(mirror, guard.holder) : undefined;
   if (!held) {
     try {
       held = await guard.acquire({
         operation: 'publish',
-        leaseId: journal?.leaseId ?? options.reuse?.leaseId,
-        runId: journal?.runId ?? options.reuse?.runId,
+        leaseId: journal?.leaseId ?? options.reuse?.leaseId ?? pending?.leaseId,
+        runId: journal?.runId ?? options.reuse?.runId ?? pending?.runId,
         expect: committed ? undefined : { etag: state.etag, md5: state.md5 },
         createIfMissing: false,
       });
     } catch (error) {
+      // Busy or refused: this id holds nothing. A network failure keeps the record: the acquire may have landed.
+      if (pending && error instanceof LakehouseError && error.code !== 'storage') await clearRunLease(mirror);
       if (error instanceof LakehouseError && error.code === 'catalog-missing') throw new CatalogDeletedError(name);
       throw error;
     }
@@ -197,6 +204,7 @@ async function publishLocked(options: PublishOptions): Promise<PublishSummary> {
     await options.onStep?.(s);
   };
   await step('leased');
+  if (pending) await clearRunLease(mirror); // the journal holds the lease id from here on
 
   let plan: PublishPlan | undefined;
   try {
