@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -6,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { DuckDBSession, quoteLiteral } from '../../../src/core/lake/duckdb';
 import { contentHash, readWithDuckDBDelta } from '../delta/helpers';
 import { downloadFolder } from '../support/developer';
-import { CLI, duckdb, freshLakehouse, runCli } from '../support/lakehouse';
+import { duckdb, freshLakehouse, runCli } from '../support/lakehouse';
+import { runAndKill } from '../support/publishTruth';
 
 type Lake = Awaited<ReturnType<typeof freshLakehouse>>;
 
@@ -73,26 +73,6 @@ async function cleanRun(): Promise<Record<string, { rows: number; hash: string }
   const result = await runCli(['run', 'lh', '--publish', '--json'], {}, workspace(lake));
   expect(result.code, result.stdout + result.stderr).toBe(0);
   return published(lake);
-}
-
-/** Starts `args` and SIGKILLs it after `ms` (if it is still running). */
-function runAndKill(
-  args: string[],
-  cwd: string,
-  ms: number,
-): Promise<{ code: number | null; killed: boolean; out: string; ranMs: number }> {
-  return new Promise((resolvePromise) => {
-    const started = Date.now();
-    const child = spawn(process.execPath, [CLI, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), ms);
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      resolvePromise({ code, killed: signal === 'SIGKILL', out, ranMs: Date.now() - started });
-    });
-  });
 }
 
 describe('a failed or killed run --publish never publishes partial work, and recovers by itself', () => {

@@ -131,8 +131,9 @@ export function runAndKill(
   args: string[],
   cwd: string,
   ms: number,
-): Promise<{ code: number | null; killed: boolean; out: string }> {
+): Promise<{ code: number | null; killed: boolean; out: string; ranMs: number }> {
   return new Promise((resolvePromise) => {
+    const started = Date.now();
     const child = spawn(process.execPath, [CLI, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
@@ -140,7 +141,7 @@ export function runAndKill(
     const timer = setTimeout(() => child.kill('SIGKILL'), ms);
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
-      resolvePromise({ code, killed: signal === 'SIGKILL', out });
+      resolvePromise({ code, killed: signal === 'SIGKILL', out, ranMs: Date.now() - started });
     });
   });
 }
