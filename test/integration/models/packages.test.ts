@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { runModels, testModels } from '../../../src/core/models';
-import { fingerprintCatalog, queryCatalog, withSession, type Workspace } from './helpers';
+import { fingerprintCatalog, makeWorkspace, queryCatalog, withSession, type Workspace } from './helpers';
 import { dbt, requireDbt } from './peers';
 
 /**
@@ -18,27 +17,15 @@ import { dbt, requireDbt } from './peers';
 const FIXTURE = resolve(import.meta.dirname, '../../fixtures/packages');
 
 function workspace(label: string): Workspace {
-  const root = mkdtempSync(join(tmpdir(), `lh-models-${label}-`));
-  const projectDir = join(root, 'project');
-  cpSync(join(FIXTURE, 'project'), projectDir, { recursive: true });
-  cpSync(join(FIXTURE, 'local_helpers'), join(root, 'local_helpers'), { recursive: true });
-  mkdirSync(join(projectDir, 'dbt_packages'));
-  cpSync(join(FIXTURE, 'installed', 'stats_kit'), join(projectDir, 'dbt_packages', 'stats_kit'), { recursive: true });
+  const ws = makeWorkspace('packages', label, { source: join(FIXTURE, 'project') });
+  cpSync(join(FIXTURE, 'local_helpers'), join(ws.root, 'local_helpers'), { recursive: true });
+  mkdirSync(join(ws.projectDir, 'dbt_packages'));
+  cpSync(join(FIXTURE, 'installed', 'stats_kit'), join(ws.projectDir, 'dbt_packages', 'stats_kit'), {
+    recursive: true,
+  });
   // `dbt deps` links a local package into dbt_packages/.
-  symlinkSync(join(root, 'local_helpers'), join(projectDir, 'dbt_packages', 'local_helpers'), 'dir');
-  const catalogPath = join(root, 'lake', 'metadata.db');
-  const dataPath = join(root, 'lake', 'data') + '/';
-  mkdirSync(join(root, 'lake', 'data'), { recursive: true });
-  const env = { ...process.env, LAKEHOUSE_CATALOG_PATH: catalogPath, LAKEHOUSE_DATA_PATH: dataPath };
-  return {
-    root,
-    projectDir,
-    catalogPath,
-    dataPath,
-    landingPath: join(root, 'landing'),
-    env,
-    cleanup: () => rmSync(root, { recursive: true, force: true }),
-  };
+  symlinkSync(join(ws.root, 'local_helpers'), join(ws.projectDir, 'dbt_packages', 'local_helpers'), 'dir');
+  return ws;
 }
 
 describe('dbt packages: built-in runner vs dbt-duckdb', () => {
