@@ -1,4 +1,5 @@
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { basename, join } from 'node:path';
 import { LakehouseError } from '../errors';
@@ -37,12 +38,22 @@ const STALE_MS = 30_000;
  * files. proper-lockfile (an atomic mkdir, refreshed while held) rather than a
  * hand-written lock: it works across processes and recovers from a crashed
  * holder by staleness, which a pid file cannot do across machines sharing a folder.
+ *
+ * Each taker first writes a claim (`lock-owners/<host>-<pid>-<nonce>.json`) and removes
+ * it only after letting go, so whenever the lock exists its holder's claim does
+ * too: a process killed at any instant (even between the mkdir and anything
+ * after it) leaves a claim that shows it is dead, and the rerun goes ahead at once.
  */
 export async function lockMirror(mirror: LocalMirror, what: string): Promise<() => Promise<void>> {
   const { lock } = await import('proper-lockfile');
-  await mkdir(mirror.root, { recursive: true });
-  const ownerFile = join(mirror.root, 'lock-owner.json');
+  const claims = join(mirror.root, 'lock-owners');
+  await mkdir(claims, { recursive: true });
   const lockDir = join(mirror.root, '.lock');
+  const owner: MirrorLockOwner = { what, since: new Date().toISOString(), pid: process.pid, host: hostname() };
+  // One claim per take (the editor may try twice in one process), so the name carries a nonce.
+  const mine = `${claimName(owner)}-${randomUUID().slice(0, 8)}.json`;
+  const claimFile = join(claims, mine);
+  await writeAtomically(claimFile, JSON.stringify(owner, null, 2));
   const take = () =>
     lock(mirror.root, {
       lockfilePath: lockDir,
@@ -54,37 +65,72 @@ export async function lockMirror(mirror: LocalMirror, what: string): Promise<() 
       // default would throw from a timer and take the whole process (or extension host) down.
       onCompromised: () => undefined,
     });
-  const readOwner = () =>
-    readFile(ownerFile, 'utf8').then(
-      (text) => JSON.parse(text) as MirrorLockOwner,
-      () => undefined,
-    );
   let release: () => Promise<void>;
   try {
     release = await take();
   } catch (error) {
-    if ((error as { code?: string }).code !== 'ELOCKED') throw error;
-    const owner = await readOwner();
-    // A holder on this machine whose process is gone (SIGKILL, crash) need not be waited out:
-    // a rerun right after a crash goes ahead. Elsewhere, staleness (no refresh for 30 s) decides.
-    if (!owner || owner.host !== hostname() || owner.pid === process.pid || isAlive(owner.pid))
-      throw new MirrorBusyError(basename(mirror.root), owner);
-    // The dead holder's owner file goes first, so a third process arriving now sees "busy", not "dead".
-    await rm(ownerFile, { force: true });
+    if ((error as { code?: string }).code !== 'ELOCKED') {
+      await rm(claimFile, { force: true });
+      throw error;
+    }
+    const others = (await readClaims(claims)).filter((c) => c.file !== mine);
+    const dead = others.filter(isDeadHere);
+    // The holder is among the other claims. Only when every one of them is a process on this
+    // machine that is gone (SIGKILL, crash) is the lock broken now; elsewhere staleness (no
+    // refresh for 30 s) decides, and a claim with no lock behind it is a taker about to give up.
+    if (others.length === 0 || dead.length < others.length) {
+      await rm(claimFile, { force: true });
+      const holder = others.filter((c) => !isDeadHere(c)).sort((a, b) => a.since.localeCompare(b.since))[0];
+      throw new MirrorBusyError(basename(mirror.root), holder && ownerOf(holder));
+    }
+    for (const claim of dead) await rm(join(claims, claim.file), { force: true });
     await rm(lockDir, { recursive: true, force: true });
     try {
       release = await take();
     } catch (again) {
+      await rm(claimFile, { force: true });
       if ((again as { code?: string }).code !== 'ELOCKED') throw again;
-      throw new MirrorBusyError(basename(mirror.root), await readOwner());
+      const holder = (await readClaims(claims)).find((c) => c.file !== mine);
+      throw new MirrorBusyError(basename(mirror.root), holder && ownerOf(holder));
     }
   }
-  const owner: MirrorLockOwner = { what, since: new Date().toISOString(), pid: process.pid, host: hostname() };
-  await writeAtomically(ownerFile, JSON.stringify(owner, null, 2));
+  // Claims of dead processes that never got the lock (killed before the mkdir) are litter.
+  for (const claim of await readClaims(claims))
+    if (claim.file !== mine && isDeadHere(claim)) await rm(join(claims, claim.file), { force: true });
   return async () => {
-    await rm(ownerFile, { force: true });
+    // The lock goes before the claim: a lock is never left without its holder's claim.
     await release().catch(() => undefined);
+    await rm(claimFile, { force: true });
   };
+}
+
+function claimName(owner: Pick<MirrorLockOwner, 'host' | 'pid'>): string {
+  return `${owner.host.replace(/[^A-Za-z0-9._-]/g, '_')}-${owner.pid}`;
+}
+
+type Claim = MirrorLockOwner & { file: string };
+
+async function readClaims(folder: string): Promise<Claim[]> {
+  const names = await readdir(folder).catch(() => [] as string[]);
+  const claims = await Promise.all(
+    names
+      .filter((n) => n.endsWith('.json'))
+      .map((n) =>
+        readFile(join(folder, n), 'utf8').then(
+          (text) => ({ ...(JSON.parse(text) as MirrorLockOwner), file: n }),
+          () => undefined,
+        ),
+      ),
+  );
+  return claims.filter((c): c is Claim => !!c && typeof c.pid === 'number' && typeof c.host === 'string');
+}
+
+function ownerOf({ what, since, pid, host }: Claim): MirrorLockOwner {
+  return { what, since, pid, host };
+}
+
+function isDeadHere(owner: MirrorLockOwner): boolean {
+  return owner.host === hostname() && owner.pid !== process.pid && !isAlive(owner.pid);
 }
 
 function isAlive(pid: number): boolean {

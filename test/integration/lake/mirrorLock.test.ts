@@ -44,9 +44,10 @@ describe('one lock per local mirror (.lakehouse/<name>/)', () => {
     const stall = proxy.add({ match: op.catalogGet(), fault: { kind: 'stall' } });
     const first = runCli(['pull', 'lh', '--json'], {}, cwd);
     await stall.fired();
-    const ownerFile = join(mirror.root, 'lock-owner.json');
-    await until(() => existsSync(ownerFile));
-    const owner = JSON.parse(readFileSync(ownerFile, 'utf8')) as { pid: number; what: string };
+    const claims = join(mirror.root, 'lock-owners');
+    const claimed = () => (existsSync(claims) ? readdirSync(claims).filter((n) => n.endsWith('.json')) : []);
+    await until(() => claimed().length === 1);
+    const owner = JSON.parse(readFileSync(join(claims, claimed()[0]!), 'utf8')) as { pid: number; what: string };
     expect(owner.what).toBe('pull');
 
     for (const verb of [['pull'], ['publish'], ['pull', '--discard-local'], ['run']]) {
@@ -84,22 +85,49 @@ describe('one lock per local mirror (.lakehouse/<name>/)', () => {
     await release();
   });
 
-  it('a holder on this machine that died (SIGKILL) does not block the rerun; a live one does', async () => {
+  it('a holder on this machine that died (SIGKILL) at any instant does not block the rerun; a live one does', async () => {
     const mirror = new LocalMirror(mkdtempSync(join(tmpdir(), 'lakehouse-lock-dead-')));
-    // A lock left by a process that is gone: its lock folder and owner file, a pid that does not exist.
+    // A lock left by a process killed right after its mkdir: the lock folder and its claim, written
+    // before the mkdir, naming a pid that no longer exists.
     const { spawnSync } = await import('node:child_process');
-    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();
+    const deadPid = () =>
+      Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString());
     const { mkdirSync } = await import('node:fs');
     const { hostname } = await import('node:os');
+    const claims = join(mirror.root, 'lock-owners');
     mkdirSync(join(mirror.root, '.lock'), { recursive: true });
-    const owner = { what: 'publish', since: new Date().toISOString(), pid: Number(dead), host: hostname() };
-    writeFileSync(join(mirror.root, 'lock-owner.json'), JSON.stringify(owner));
+    mkdirSync(claims, { recursive: true });
+    const claim = (pid: number) => ({ what: 'publish', since: new Date().toISOString(), pid, host: hostname() });
+    writeFileSync(join(claims, 'dead-holder.json'), JSON.stringify(claim(deadPid())));
+    // And a claim of a taker killed before its mkdir: litter, not a holder.
+    writeFileSync(join(claims, 'dead-taker.json'), JSON.stringify(claim(deadPid())));
     const release = await lockMirror(mirror, 'publish');
-    // Now held by this (live) process: a second taker is refused, naming it.
+    expect(readdirSync(claims)).toHaveLength(1);
+    // Now held by this (live) process: a second taker, even in the same process, is refused,
+    // naming it, and leaves the holder's claim alone.
     const error = await lockMirror(mirror, 'pull').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MirrorBusyError);
     expect((error as MirrorBusyError).owner?.pid).toBe(process.pid);
+    expect((error as MirrorBusyError).owner?.what).toBe('publish');
+    expect(readdirSync(claims)).toHaveLength(1);
     await release();
-    expect(existsSync(join(mirror.root, 'lock-owner.json'))).toBe(false);
+    expect(readdirSync(claims)).toEqual([]);
+    expect(existsSync(join(mirror.root, '.lock'))).toBe(false);
+  });
+
+  it('a lock whose holder is alive elsewhere or unknown is waited out, not broken', async () => {
+    const mirror = new LocalMirror(mkdtempSync(join(tmpdir(), 'lakehouse-lock-foreign-')));
+    const { mkdirSync } = await import('node:fs');
+    const claims = join(mirror.root, 'lock-owners');
+    mkdirSync(join(mirror.root, '.lock'), { recursive: true });
+    mkdirSync(claims, { recursive: true });
+    // Another machine sharing the folder: its pid means nothing here.
+    const foreign = { what: 'run', since: new Date().toISOString(), pid: 1, host: 'other-machine' };
+    writeFileSync(join(claims, 'other.json'), JSON.stringify(foreign));
+    const error = await lockMirror(mirror, 'pull').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MirrorBusyError);
+    expect((error as MirrorBusyError).owner?.host).toBe('other-machine');
+    expect(existsSync(join(mirror.root, '.lock'))).toBe(true);
+    expect(readdirSync(claims)).toEqual(['other.json']);
   });
 });
