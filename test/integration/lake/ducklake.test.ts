@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { listLiveFiles } from '../../../src/core/lake/catalogFiles';
-import { CatalogTables } from '../../../src/core/lake/catalogFormat';
+import { CatalogReader } from '../../../src/core/ducklake/catalogReader';
 import { DuckDBSession, ExtensionUnavailableError, quoteLiteral } from '../../../src/core/lake/duckdb';
 import { createEmptyCatalog } from '../../../src/core/lake/emptyCatalog';
 import { duckdb } from '../support/lakehouse';
@@ -36,8 +36,8 @@ describe('DuckDB with the real ducklake extension', () => {
       expect(settings[0]!.memory_limit).toMatch(/^(1\.0 GiB|953\.6 MiB|1 GB)$/);
       await session.run('DETACH lake');
 
-      const tables = await CatalogTables.open(session, catalog);
-      const files = await listLiveFiles(tables, session);
+      const tables = await CatalogReader.open(session, catalog);
+      const files = await listLiveFiles(tables);
       await tables.close();
       expect(files.length).toBeGreaterThan(0);
       expect(
