@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { generateEnergyFiles } from '../../../examples/energy/generate';
+import { EXIT } from '../../../src/cli/exitCodes';
 import { parseLakehouseFile } from '../../../src/core/config/lakehouseConfig';
 import { openCatalogLease } from '../../../src/core/lease/catalogLease';
 import { loopbackTestCredential, ONELAKE_ENDPOINT_ENV } from '../../../src/core/storage/endpoint';
@@ -198,6 +199,29 @@ describe('README.md examples', () => {
     expect(locations).toContain('onelake://Sales Workspace/sales.Lakehouse');
     expect(locations).toContain('onelake://Sales%20Workspace/sales.Lakehouse');
     expect([encoded.container, encoded.item]).toEqual([raw.container, raw.item]);
+  });
+
+  it('the Settings table names real settings with their real defaults (package.json)', () => {
+    const manifest = JSON.parse(readFileSync(join(import.meta.dirname, '../../../package.json'), 'utf8')) as {
+      contributes: { configuration: { properties: Record<string, { default?: unknown }> } };
+    };
+    const settings = manifest.contributes.configuration.properties;
+    const rows = [...readme.matchAll(/^\| `(lakehouse\.[\w.]+)` \| ([^|]+) \|/gm)];
+    expect(rows.length).toBeGreaterThan(10);
+    for (const [, key, shown] of rows) {
+      expect(settings, `README setting ${key}`).toHaveProperty([key!]);
+      const literal = /^`([^`]*)`$/.exec(shown!.trim())?.[1];
+      // "user@host", "DuckDB's default", "all cores": the runtime fills in an empty default.
+      if (literal === undefined || literal === 'user@host') continue;
+      expect(JSON.stringify(settings[key!]!.default).replace(/^"|"$/g, ''), key).toBe(literal);
+    }
+  });
+
+  it("the exit code table is the CLI's exit codes, each one", () => {
+    const table = [...readme.matchAll(/^\| (\d+) \| (.+) \|$/gm)].map((m) => Number(m[1]));
+    expect([...table].sort((a, b) => a - b)).toEqual(
+      [...new Set(Object.values(EXIT) as number[])].sort((a, b) => a - b),
+    );
   });
 
   it('inline `lakehouse …` commands name verbs and options the CLI has', async () => {
