@@ -40,12 +40,16 @@ export class LakehouseTreeProvider implements vscode.TreeDataProvider<TreeNode>,
         break;
       case 'lakehouse':
         item.description = node.entry.location.item;
-        {
-          const op = this.busy?.current(node.entry.name);
-          if (op) item.description += ` · ${op.what} running`;
-        }
         item.tooltip = `${node.entry.name}\n${describeLocation(node.entry.location)}\n${node.entry.location.uri}\nfrom ${node.entry.source}`;
         item.iconPath = new vscode.ThemeIcon('database');
+        {
+          const op = this.busy?.current(node.entry.name);
+          // In the tooltip too: it is the row's accessible name, so screen readers hear it.
+          if (op) {
+            item.description += ` · ${op.what} running`;
+            item.tooltip += `\n${op.what} running since ${op.since.toLocaleTimeString()}: Pull, Publish and Run are not offered until it ends`;
+          }
+        }
         break;
       case 'catalog':
         Object.assign(item, catalogItem(node));
