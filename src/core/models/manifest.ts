@@ -15,6 +15,7 @@ import { emptyConfig, folderConfig, mergeConfig } from './node-config';
 import type { DbtProject } from './project';
 import { Relation } from './relation';
 import { buildGenericTests } from './tests/generic-tests';
+import { buildUnitTestNodes } from './unit-tests/nodes';
 import { refuseUnsupportedConfig } from './unsupported';
 import type { ManifestNode, NodeConfig, ProjectFile, RelationName, SourceTable } from './types';
 
@@ -109,6 +110,7 @@ export async function buildManifest(inputs: ManifestInputs): Promise<Manifest> {
   const unparsed = new Map<string, number>();
   for (const model of project.models) unparsed.set(model.name, (unparsed.get(model.name) ?? 0) + 1);
   const enabledFiles = new Map<string, ProjectFile>();
+  const disabledModels = new Set<string>();
   for (const model of project.models) {
     unparsed.set(model.name, unparsed.get(model.name)! - 1);
     const pkg = model.packageName ?? project.name;
@@ -134,6 +136,7 @@ export async function buildManifest(inputs: ManifestInputs): Promise<Manifest> {
     const pass = await parseRender(services, template, node);
     for (const call of pass.configCalls) node.config = mergeConfig(node.config, call);
     if (!node.config.enabled) {
+      disabledModels.add(model.name);
       if (unparsed.get(model.name) === 0 && !enabledFiles.has(model.name)) nodeByName.delete(model.name);
       continue;
     }
@@ -184,6 +187,10 @@ export async function buildManifest(inputs: ManifestInputs): Promise<Manifest> {
     nodes.set(test.uniqueId, test);
   }
 
+  for (const unitTest of buildUnitTestNodes(project, nodes, sources, nodeByName, disabledModels)) {
+    nodes.set(unitTest.uniqueId, unitTest);
+  }
+
   for (const node of nodes.values()) {
     const missing = node.dependsOn.find((id) => !nodes.has(id) && !sources.has(id));
     if (missing) {
@@ -201,6 +208,7 @@ export async function buildManifest(inputs: ManifestInputs): Promise<Manifest> {
   for (const node of nodes.values()) {
     for (const parent of node.dependsOn) graph.addEdge(parent, node.uniqueId);
     if (node.resourceType === 'test') {
+      // Unit tests stay out: they run before their model, never gate its children directly.
       for (const parent of node.dependsOn) {
         const list = testsByNode.get(parent) ?? [];
         list.push(node.uniqueId);

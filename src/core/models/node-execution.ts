@@ -7,7 +7,7 @@ import { renderRelationName } from './relation';
 import { loadSeed } from './seeds';
 import type { SqlExecutor } from './sql-executor';
 import { failureCountSql, genericTestSql } from './tests/test-sql';
-import type { ManifestNode, NodeStatus } from './types';
+import type { ManifestNode, NodeStatus, RunCommand } from './types';
 
 /** What running one node produced (the runner adds timing and events). */
 export interface NodeOutcome {
@@ -25,6 +25,8 @@ export interface ExecutionContext {
   executor: SqlExecutor;
   artifacts: ArtifactPaths | undefined;
   fullRefresh: boolean;
+  /** The dbt command being run (build gates a model on its unit tests). */
+  command?: RunCommand;
 }
 
 /** Tracks the compiled SQL of the node being run, so a DuckDB error can be mapped back to it. */

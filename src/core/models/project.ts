@@ -6,7 +6,9 @@ import type { TargetInfo } from './jinja/context';
 import type { MacroFile } from './jinja/macros';
 import { dispatchOrders, findPackages, type PackageLocation } from './packages';
 import { parseSchemaFile } from './schema-yml';
+import { locateKey } from './unsupported';
 import type { ProjectFile, ResourcePatch, SourceTable } from './types';
+import type { UnitTestSpec } from './unit-tests/spec';
 import { asRecord, asStringList, readYamlFile, renderYamlValues } from './yaml-values';
 
 /** A dbt project as read from disk, before any model is rendered. */
@@ -30,6 +32,8 @@ export interface DbtProject {
   modelPatches: Map<string, ResourcePatch>;
   seedPatches: Map<string, ResourcePatch>;
   sources: SourceTable[];
+  /** `unit_tests:` entries of every schema file, in file order. */
+  unitTests: UnitTestSpec[];
   projectFile: string;
   /** Installed and local packages, in load order. */
   packages: PackageLocation[];
@@ -78,6 +82,14 @@ export function loadProject(root: string, options: ProjectLoadOptions): DbtProje
   const macroPaths = paths('macro-paths', 'macros');
   const testPaths = paths('test-paths', 'tests');
 
+  if (doc.unit_tests !== undefined) {
+    // Folder-level unit test configs (enabled, tags, meta) are not applied yet: refused, not ignored.
+    throw new UnsupportedFeatureError(
+      "Unit test configs in dbt_project.yml ('unit_tests:')",
+      locateKey([projectFile], 'unit_tests'),
+      "set 'config:' on each unit test instead",
+    );
+  }
   const packages = findPackages(root);
 
   const allVars = asRecord(doc.vars);
@@ -126,6 +138,7 @@ export function loadProject(root: string, options: ProjectLoadOptions): DbtProje
   const modelPatches = new Map<string, ResourcePatch>();
   const seedPatches = new Map<string, ResourcePatch>();
   const sources: SourceTable[] = [];
+  const unitTests: UnitTestSpec[] = [];
   for (const file of [
     ...collectPaths(root, [...new Set([...modelPaths, ...seedPaths])], ['.yml', '.yaml']),
     ...yamlFiles,
@@ -143,6 +156,7 @@ export function loadProject(root: string, options: ProjectLoadOptions): DbtProje
     }
     for (const patch of contents.seeds) seedPatches.set(patch.name, patch);
     sources.push(...contents.sources);
+    unitTests.push(...contents.unitTests);
   }
 
   return {
@@ -163,6 +177,7 @@ export function loadProject(root: string, options: ProjectLoadOptions): DbtProje
     modelPatches,
     seedPatches,
     sources,
+    unitTests,
     projectFile,
     packages,
     packageModelsConfig,

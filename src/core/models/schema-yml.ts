@@ -1,26 +1,24 @@
 import { ProjectConfigError, UnsupportedFeatureError } from './errors';
 import type { ColumnSpec, ColumnTestSpec, ResourcePatch, SourceTable } from './types';
 import { locateKey, refuseExternalSource } from './unsupported';
+import { parseUnitTests, type UnitTestSpec } from './unit-tests/spec';
 import { asRecord } from './yaml-values';
 
 export interface SchemaFileContents {
   models: ResourcePatch[];
   seeds: ResourcePatch[];
   sources: SourceTable[];
+  unitTests: UnitTestSpec[];
 }
 
-/** Reads one parsed schema.yml (models:, seeds:, sources:) into patches and source tables. */
+/** Reads one parsed schema.yml (models:, seeds:, sources:, unit_tests:) into patches, source tables and unit tests. */
 export function parseSchemaFile(doc: unknown, file: string): SchemaFileContents {
   const root = asRecord(doc);
-  for (const [key, feature] of [
-    ['unit_tests', 'dbt unit tests (unit_tests:)'],
-    ['snapshots', 'Snapshots'],
-  ] as const) {
-    if (Array.isArray(root[key]) && root[key].length > 0) {
-      throw new UnsupportedFeatureError(feature, locateKey([file], key), `${key}: in this file`);
-    }
+  if (Array.isArray(root.snapshots) && root.snapshots.length > 0) {
+    throw new UnsupportedFeatureError('Snapshots', locateKey([file], 'snapshots'), 'snapshots: in this file');
   }
   return {
+    unitTests: parseUnitTests(root.unit_tests, file),
     models: listOf(root.models, file, 'models').map((m) => parsePatch(m, file)),
     seeds: listOf(root.seeds, file, 'seeds').map((m) => parsePatch(m, file)),
     sources: listOf(root.sources, file, 'sources').flatMap((s) => parseSource(s, file)),

@@ -76,15 +76,36 @@ const cases: Case[] = [
     feature: 'Storing test failures',
   },
   {
-    name: 'unit_tests: in a YAML file',
+    name: 'a unit test fixture file (fixture:)',
     files: {
       [MODEL]: 'select 1 as id',
       'models/unit.yml':
-        'version: 2\n\nunit_tests:\n  - name: t\n    model: m\n    given: []\n    expect:\n      rows: [{id: 1}]\n',
+        'version: 2\n\nunit_tests:\n  - name: t\n    model: m\n    given: []\n    expect:\n      format: csv\n      fixture: expected_ids\n',
     },
     file: 'models/unit.yml',
-    line: 3,
-    feature: 'dbt unit tests',
+    line: 9,
+    feature: 'Unit test fixture files (fixture:)',
+  },
+  {
+    name: 'a package-namespaced macro override in a unit test',
+    files: {
+      [MODEL]: 'select 1 as id',
+      'models/unit.yml':
+        'version: 2\nunit_tests:\n  - name: t\n    model: m\n    overrides:\n      macros:\n        dbt_utils.current_timestamp: now()\n    given: []\n    expect:\n      rows: [{id: 1}]\n',
+    },
+    file: 'models/unit.yml',
+    line: 7,
+    feature: 'A package-namespaced macro override',
+  },
+  {
+    name: 'unit_tests: configs in dbt_project.yml',
+    files: {
+      [MODEL]: 'select 1 as id',
+      'dbt_project.yml': 'name: lab\nprofile: lab\nconfig-version: 2\nunit_tests:\n  +enabled: false\n',
+    },
+    file: 'dbt_project.yml',
+    line: 4,
+    feature: "Unit test configs in dbt_project.yml ('unit_tests:')",
   },
   {
     name: 'a snapshot block in snapshots/',
