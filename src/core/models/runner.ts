@@ -9,6 +9,7 @@ import { createJinjaEnvironment } from './jinja/environment';
 import { buildManifest, makeServices, type Manifest } from './manifest';
 import {
   executeModel,
+  executeSnapshot,
   executeSeed,
   executeTest,
   relationNameOf,
@@ -47,6 +48,11 @@ export function seedProject(options: RunOptions): Promise<RunSummary> {
   return executeProject('seed', options);
 }
 
+/** `dbt snapshot`: the project's snapshots (timestamp and check strategies). */
+export function snapshotProject(options: RunOptions): Promise<RunSummary> {
+  return executeProject('snapshot', options);
+}
+
 /** `dbt build`: seeds, models and tests in one DAG; a failing test skips what depends on its model. */
 export function buildProject(options: RunOptions): Promise<RunSummary> {
   return executeProject('build', options);
@@ -55,8 +61,9 @@ export function buildProject(options: RunOptions): Promise<RunSummary> {
 const TYPES_BY_COMMAND: Record<RunCommand, ReadonlySet<string>> = {
   run: new Set(['model']),
   seed: new Set(['seed']),
+  snapshot: new Set(['snapshot']),
   test: new Set(['test', 'unit_test']),
-  build: new Set(['model', 'seed', 'test', 'unit_test']),
+  build: new Set(['model', 'seed', 'snapshot', 'test', 'unit_test']),
 };
 
 export async function executeProject(command: RunCommand, options: RunOptions): Promise<RunSummary> {
@@ -339,6 +346,8 @@ function executeNode(ctx: ExecutionContext, node: ManifestNode, tracker: Compile
       return executeTest(ctx, node, tracker);
     case 'unit_test':
       return executeUnitTest(ctx, node, tracker);
+    case 'snapshot':
+      return executeSnapshot(ctx, node, tracker);
     default:
       throw new Error(`Cannot run ${node.resourceType} nodes`);
   }

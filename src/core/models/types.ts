@@ -3,7 +3,7 @@ import type { UnitTestSpec } from './unit-tests/spec';
 
 export type Materialization = 'view' | 'table' | 'incremental' | 'ephemeral';
 export type IncrementalStrategy = 'append' | 'delete+insert' | 'merge';
-export type ResourceType = 'model' | 'seed' | 'test' | 'unit_test' | 'operation';
+export type ResourceType = 'model' | 'seed' | 'snapshot' | 'test' | 'unit_test' | 'operation';
 
 /** Resolved config of one node (dbt's `config`): project folders < schema.yml < in-file `config()`. */
 export interface NodeConfig {
@@ -74,6 +74,8 @@ export interface ProjectFile {
   raw: string;
   /** The dbt package the file belongs to; absent for the root project. */
   packageName?: string;
+  /** Where the node starts in the file, when it is a block of it (a `{% snapshot %}`). */
+  line?: number;
 }
 
 export interface RelationName {
@@ -96,6 +98,8 @@ export interface ManifestNode {
   test?: GenericTestInstance;
   /** Source nodes of tests (sources are not run but may be depended on). */
   fqn: string[];
+  /** Files that set this node's config, for locating refusals (snapshots). */
+  configFiles?: string[];
   /** dbt unit tests: the YAML entry and what each of its inputs stands for. */
   unitTest?: UnitTestInstance;
 }
@@ -151,7 +155,7 @@ export interface RunSummary {
   runResultsPath?: string;
 }
 
-export type RunCommand = 'run' | 'seed' | 'test' | 'build';
+export type RunCommand = 'run' | 'seed' | 'snapshot' | 'test' | 'build';
 
 /**
  * What a run reports as it goes. `index` is the node's 0-based position in the

@@ -108,27 +108,6 @@ const cases: Case[] = [
     feature: "Unit test configs in dbt_project.yml ('unit_tests:')",
   },
   {
-    name: 'a snapshot block in snapshots/',
-    files: {
-      [MODEL]: 'select 1 as id',
-      'snapshots/snap.sql':
-        "-- history of m\n{% snapshot m_snapshot %}\n{{ config(strategy='check', unique_key='id', check_cols='all') }}\nselect * from {{ ref('m') }}\n{% endsnapshot %}\n",
-    },
-    file: 'snapshots/snap.sql',
-    line: 2,
-    feature: 'Snapshots',
-  },
-  {
-    name: 'snapshots: in a YAML file',
-    files: {
-      [MODEL]: 'select 1 as id',
-      'models/snap.yml': "version: 2\nsnapshots:\n  - name: s\n    relation: ref('m')\n",
-    },
-    file: 'models/snap.yml',
-    line: 2,
-    feature: 'Snapshots',
-  },
-  {
     name: 'a meta.external_location source',
     files: {
       [MODEL]: "select * from {{ source('raw', 'events') }}",
