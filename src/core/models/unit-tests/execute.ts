@@ -148,7 +148,8 @@ function unitTestServices(
   const { spec } = unit;
   const nodeByName = new Map<string, ManifestNode>();
   for (const n of ctx.manifest.nodes.values()) {
-    if (n.resourceType === 'model' || n.resourceType === 'seed') nodeByName.set(n.name, n);
+    if (n.resourceType === 'model' || n.resourceType === 'seed' || n.resourceType === 'snapshot')
+      nodeByName.set(n.name, n);
   }
   const cte = (name: string) => new Relation(undefined, undefined, name, 'cte');
   return {
