@@ -318,7 +318,11 @@ async function runNodes(
     if (outcome.status === 'fail') {
       failed.add(node.uniqueId);
       if (node.unitTest) failedUnitTest.set(node.unitTest.modelId, node.uniqueId);
-      const error = new LakehouseError('model-test-failed', `${node.name}: ${outcome.message}`);
+      // A failing unit test points at its YAML entry, so the editor shows the diff there.
+      const error = node.unitTest
+        ? new ModelRuntimeError(`unit test ${node.name} failed: ${outcome.message}`, node.unitTest.spec.location)
+        : new LakehouseError('model-test-failed', `${node.name}: ${outcome.message}`);
+      if (node.unitTest) result.error = error;
       emit({ kind: 'failed', node: ref, index, total, seconds, error, status: 'fail' });
     } else {
       const event: RunEvent = {

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { buildProject, runModels, seedProject, testModels } from '../../../src/core/models';
 import type { RunSummary } from '../../../src/core/models/types';
-import { ProjectConfigError } from '../../../src/core/models/errors';
+import { ProjectConfigError, locationOf } from '../../../src/core/models/errors';
 import { makeProject, makeWorkspace, withSession, type Workspace } from './helpers';
 import { dbt, requireDbt } from './peers';
 
@@ -93,6 +93,11 @@ describe('dbt unit tests vs dbt-duckdb', () => {
     const missingRow = summary.results.find((r) => r.name === 'totals_missing_row_fails')!;
     expect(missingRow.message).toContain('actual differs from expected');
     expect(missingRow.message).toMatch(/\+\+\+ \| 8 +\| 1 +\| 2(\.00?)?/);
+    // The editor puts a failing unit test's diff on its YAML entry.
+    const yaml = join(mine.projectDir, 'models', 'unit_tests.yml');
+    const line = readFileSync(yaml, 'utf8').split('\n').indexOf('  - name: totals_missing_row_fails') + 1;
+    expect(line).toBeGreaterThan(1);
+    expect(locationOf(missingRow.error)).toEqual({ file: yaml, line });
     const badColumn = summary.results.find((r) => r.name === 'totals_bad_column_errors')!;
     expect(badColumn.message).toContain("Invalid column name: 'nope' in unit test fixture for 'raw_orders'");
     expect(badColumn.message).toContain('unit_tests.yml:');
