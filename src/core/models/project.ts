@@ -118,8 +118,19 @@ export function loadProject(root: string, options: ProjectLoadOptions): DbtProje
   const snapshotPaths = paths('snapshot-paths', 'snapshots');
   const snapshots = collect(root, snapshotPaths, ['.sql']).flatMap(snapshotBlocks);
   const seeds = collect(root, seedPaths, ['.csv']);
-  const singularTests = collect(root, testPaths, ['.sql']);
-  const macros: MacroFile[] = collect(root, macroPaths, ['.sql']).map((f) => ({
+  // As dbt: <test-path>/generic holds generic test definitions (macros), <test-path>/fixtures unit test fixtures.
+  const isSingularTest = (f: ProjectFile) => !['generic', 'fixtures'].includes(f.resourcePath.split('/')[0]!);
+  const singularTests = collect(root, testPaths, ['.sql']).filter(isSingularTest);
+  const fixtures = new Map<string, string>();
+  for (const f of collect(
+    root,
+    testPaths.map((p) => join(p, 'fixtures')),
+    ['.csv', '.sql'],
+  )) {
+    fixtures.set(f.name, f.path);
+  }
+  const genericTestPaths = testPaths.map((p) => join(p, 'generic'));
+  const macros: MacroFile[] = collect(root, [...macroPaths, ...genericTestPaths], ['.sql']).map((f) => ({
     path: f.path,
     relativePath: f.relativePath,
     raw: f.raw,
@@ -151,7 +162,7 @@ export function loadProject(root: string, options: ProjectLoadOptions): DbtProje
     ...collectPaths(root, [...new Set([...modelPaths, ...seedPaths, ...snapshotPaths])], ['.yml', '.yaml']),
     ...yamlFiles,
   ]) {
-    const contents = parseSchemaFile(readYamlFile(file), file);
+    const contents = parseSchemaFile(readYamlFile(file), file, fixtures);
     for (const patch of contents.models) {
       const other = modelPatches.get(patch.name);
       if (other) {

@@ -46,11 +46,15 @@ function parseSnapshotPatch(entry: Record<string, unknown>, file: string): Snaps
 }
 
 /** Reads one parsed schema.yml (models:, seeds:, sources:, unit_tests:) into patches, source tables and unit tests. */
-export function parseSchemaFile(doc: unknown, file: string): SchemaFileContents {
+export function parseSchemaFile(
+  doc: unknown,
+  file: string,
+  fixtures: ReadonlyMap<string, string> = new Map(),
+): SchemaFileContents {
   const root = asRecord(doc);
   return {
     snapshots: listOf(root.snapshots, file, 'snapshots').map((s) => parseSnapshotPatch(s, file)),
-    unitTests: parseUnitTests(root.unit_tests, file),
+    unitTests: parseUnitTests(root.unit_tests, file, fixtures),
     models: listOf(root.models, file, 'models').map((m) => parsePatch(m, file)),
     seeds: listOf(root.seeds, file, 'seeds').map((m) => parsePatch(m, file)),
     sources: listOf(root.sources, file, 'sources').flatMap((s) => parseSource(s, file)),

@@ -87,7 +87,7 @@ describe('dbt unit tests vs dbt-duckdb', () => {
     const ours = outcomes(summary);
     expect(unitTestsOnly(ours)).toEqual(unitTestsOnly(theirs));
     // The fixture's spread, so a runner that passed (or failed) everything could not match.
-    expect(tally(unitTestsOnly(ours))).toEqual({ pass: 8, fail: 6, error: 2 });
+    expect(tally(unitTestsOnly(ours))).toEqual({ pass: 9, fail: 6, error: 2 });
     expect(summary.success).toBe(false);
 
     const missingRow = summary.results.find((r) => r.name === 'totals_missing_row_fails')!;
@@ -150,6 +150,7 @@ describe('dbt unit tests vs dbt-duckdb', () => {
       'totals_duplicate_expected_fails',
       'totals_empty_passes',
       'totals_expect_all_columns',
+      'totals_fixture_files_pass',
       'totals_missing_row_fails',
       'totals_sql_passes',
     ]);
@@ -180,6 +181,13 @@ describe("unit test definitions dbt's parser rejects", () => {
       yaml: 'unit_tests:\n  - name: t\n    model: nope\n    given: []\n    expect:\n      rows: [{id: 1}]\n',
       line: 2,
       message: "Unable to find model 'lab.nope' for unit test 't'",
+    },
+    {
+      name: 'a fixture file that does not exist',
+      model: 'select 1 as id',
+      yaml: 'unit_tests:\n  - name: t\n    model: m\n    given: []\n    expect:\n      format: csv\n      fixture: nowhere\n',
+      line: 7,
+      message: "File not found for fixture 'nowhere' in unit tests",
     },
     {
       name: 'an input that is not in the project',

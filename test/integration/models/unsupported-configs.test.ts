@@ -76,17 +76,6 @@ const cases: Case[] = [
     feature: 'Storing test failures',
   },
   {
-    name: 'a unit test fixture file (fixture:)',
-    files: {
-      [MODEL]: 'select 1 as id',
-      'models/unit.yml':
-        'version: 2\n\nunit_tests:\n  - name: t\n    model: m\n    given: []\n    expect:\n      format: csv\n      fixture: expected_ids\n',
-    },
-    file: 'models/unit.yml',
-    line: 9,
-    feature: 'Unit test fixture files (fixture:)',
-  },
-  {
     name: 'a package-namespaced macro override in a unit test',
     files: {
       [MODEL]: 'select 1 as id',

@@ -34,14 +34,18 @@ export interface UnitTestSpec {
 const UNIT_TEST_KEYS = new Set(['name', 'model', 'given', 'expect', 'overrides', 'config', 'description', 'versions']);
 
 /** The `unit_tests:` list of one schema file; anything dbt would read and this runner would not is refused here. */
-export function parseUnitTests(value: unknown, file: string): UnitTestSpec[] {
+export function parseUnitTests(
+  value: unknown,
+  file: string,
+  fixtures: ReadonlyMap<string, string> = new Map(),
+): UnitTestSpec[] {
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value))
     throw new ProjectConfigError("'unit_tests:' must be a list.", lineOf(file, /unit_tests\s*:/));
-  return value.map((raw) => parseOne(asRecord(raw), file));
+  return value.map((raw) => parseOne(asRecord(raw), file, fixtures));
 }
 
-function parseOne(entry: Record<string, unknown>, file: string): UnitTestSpec {
+function parseOne(entry: Record<string, unknown>, file: string, fixtures: ReadonlyMap<string, string>): UnitTestSpec {
   if (typeof entry.name !== 'string' || typeof entry.model !== 'string') {
     throw new ProjectConfigError(
       'A unit test needs a name and a model.',
@@ -73,10 +77,10 @@ function parseOne(entry: Record<string, unknown>, file: string): UnitTestSpec {
   if (!Array.isArray(entry.given)) {
     throw new ProjectConfigError(`Unit test '${name}' has no 'given:' list.`, location);
   }
-  const given = entry.given.map((g) => parseInput(asRecord(g), name, file, location));
+  const given = entry.given.map((g) => parseInput(asRecord(g), name, file, location, fixtures));
   const expectEntry = asRecord(entry.expect);
   if (entry.expect === undefined) throw new ProjectConfigError(`Unit test '${name}' has no 'expect:'.`, location);
-  const expect = parseFixture(expectEntry, name, 'expected', file, location);
+  const expect = parseFixture(expectEntry, name, 'expected', file, location, fixtures);
   if (!expect) throw new ProjectConfigError(`Unit test '${name}' has no expected rows.`, location);
   const spec: UnitTestSpec = {
     name,
@@ -91,7 +95,13 @@ function parseOne(entry: Record<string, unknown>, file: string): UnitTestSpec {
   return spec;
 }
 
-function parseInput(entry: Record<string, unknown>, testName: string, file: string, at: SourceLocation): UnitTestInput {
+function parseInput(
+  entry: Record<string, unknown>,
+  testName: string,
+  file: string,
+  at: SourceLocation,
+  fixtures: ReadonlyMap<string, string>,
+): UnitTestInput {
   const input = typeof entry.input === 'string' ? entry.input.trim() : '';
   const parsed = parseInputExpression(input);
   if (!parsed) {
@@ -101,7 +111,7 @@ function parseInput(entry: Record<string, unknown>, testName: string, file: stri
       "An input is `ref('model')`, `ref('package', 'model')`, `source('source', 'table')` or `this`.",
     );
   }
-  return { input, ...parsed, fixture: parseFixture(entry, testName, 'input', file, at) };
+  return { input, ...parsed, fixture: parseFixture(entry, testName, 'input', file, at, fixtures) };
 }
 
 /** dbt reads the input statically (no Jinja): a single ref/source call or `this`. */
@@ -131,21 +141,27 @@ function parseFixture(
   what: 'input' | 'expected',
   file: string,
   at: SourceLocation,
+  fixtures: ReadonlyMap<string, string>,
 ): Fixture | undefined {
   const format = entry.format === undefined ? 'dict' : String(entry.format);
-  if (entry.fixture !== undefined) {
-    throw new UnsupportedFeatureError(
-      'Unit test fixture files (fixture:)',
-      lineAfter(file, at.line, 'fixture'),
-      `unit test ${testName} reads ${String(entry.fixture)}; write its rows inline`,
-    );
+  let rows = entry.rows;
+  if (entry.fixture !== undefined && entry.fixture !== null && format !== 'dict') {
+    // A file under <test-path>/fixtures/, named without its extension (dbt's fixture nodes).
+    const path = fixtures.get(String(entry.fixture));
+    if (!path) {
+      throw new ProjectConfigError(
+        `File not found for fixture '${String(entry.fixture)}' in unit tests in ${file}`,
+        lineAfter(file, at.line, 'fixture'),
+        "Fixture files live under tests/fixtures/ (each test path's fixtures folder) as <name>.csv or <name>.sql.",
+      );
+    }
+    rows = readFileSync(path, 'utf8');
   }
   const mismatch = (expected: string) =>
     new ProjectConfigError(
       `Unit test ${testName} has ${what} rows which do not match format ${format}${expected}`,
       lineAfter(file, at.line, 'rows'),
     );
-  const rows = entry.rows;
   switch (format) {
     case 'dict':
       if (rows === undefined || rows === null) return undefined;
