@@ -149,6 +149,17 @@ export function loadProject(root: string, options: ProjectLoadOptions): DbtProje
       macros.push({ path: f.path, relativePath: inPackage(f).relativePath, raw: f.raw, packageName: pkg.name });
     }
     models.push(...collect(pkg.root, pkgPaths('model-paths', 'models'), ['.sql']).map(inPackage));
+    // A package's snapshots would run under `dbt snapshot`; refused until the runner loads them.
+    const packageSnapshot = collect(pkg.root, pkgPaths('snapshot-paths', 'snapshots'), ['.sql']).flatMap(
+      snapshotBlocks,
+    )[0];
+    if (packageSnapshot) {
+      throw new UnsupportedFeatureError(
+        "A package's snapshots",
+        { file: packageSnapshot.path, line: packageSnapshot.line ?? 1 },
+        `package ${pkg.name} defines ${packageSnapshot.name}`,
+      );
+    }
     yamlFiles.push(...collectPaths(pkg.root, pkgPaths('model-paths', 'models'), ['.yml', '.yaml']));
     packageModelsConfig.set(pkg.name, pkg.project.models);
   }

@@ -203,3 +203,27 @@ describe('snapshot configs the built-in runner refuses where they are set', () =
     });
   }
 });
+
+describe("a package's snapshots", () => {
+  it('are refused at the block, not silently left out', async () => {
+    const ws = makeProject({
+      'models/m.sql': 'select 1 as id',
+      'dbt_packages/history/dbt_project.yml': 'name: history\nconfig-version: 2\n',
+      'dbt_packages/history/snapshots/h.sql':
+        "\n{% snapshot h %}\n{{ config(strategy='check', unique_key='id', check_cols='all') }}\nselect 1 as id\n{% endsnapshot %}\n",
+    });
+    try {
+      const error = await withSession((session) =>
+        snapshotProject({ projectDir: ws.projectDir, session, env: ws.env }),
+      ).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(UnsupportedFeatureError);
+      expect((error as UnsupportedFeatureError).location).toEqual({
+        file: join(ws.projectDir, 'dbt_packages/history/snapshots/h.sql'),
+        line: 2,
+      });
+      expect((error as Error).message).toContain("A package's snapshots");
+    } finally {
+      ws.cleanup();
+    }
+  });
+});
