@@ -31,7 +31,7 @@ interface RunOpts {
 }
 
 export function registerRunCommands(program: Command, cli: CliEnv, run: Run): void {
-  for (const command of ['run', 'test', 'build', 'seed'] as const) {
+  for (const command of ['run', 'test', 'build', 'seed', 'snapshot'] as const) {
     const verb = program
       .command(command)
       .description(
@@ -40,6 +40,7 @@ export function registerRunCommands(program: Command, cli: CliEnv, run: Run): vo
           test: 'pull, then run the project’s data tests',
           build: 'pull, then seeds, models and tests in one DAG',
           seed: 'pull, then load the project’s seeds',
+          snapshot: 'pull, then record the project’s snapshots (timestamp and check strategies)',
         }[command],
       )
       .argument('[lakehouse]', 'location URI or a name from lakehouse.yml (none and no lakehouse.yml: run locally)')
@@ -120,7 +121,7 @@ export function registerRunCommands(program: Command, cli: CliEnv, run: Run): vo
 
 /** Zero setup: no lakehouse given and no lakehouse.yml, so the project runs on its own profile target, like dbt. */
 async function runWithoutLakehouse(
-  command: 'run' | 'test' | 'build' | 'seed',
+  command: 'run' | 'test' | 'build' | 'seed' | 'snapshot',
   opts: RunOpts,
   cli: CliEnv,
   out: Output,

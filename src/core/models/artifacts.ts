@@ -68,7 +68,7 @@ function resultJson(result: NodeResult, paths: ArtifactPaths): Record<string, un
         ? {}
         : { _message: result.message, code: result.message.split(' ')[0], rows_affected: result.rowsAffected ?? -1 },
     message: result.status === 'skipped' ? null : result.message,
-    failures: result.resourceType === 'test' ? (result.failures ?? null) : null,
+    failures: result.resourceType === 'test' || result.resourceType === 'unit_test' ? (result.failures ?? null) : null,
     unique_id: result.uniqueId,
     compiled: result.compiledCode !== undefined,
     compiled_code: result.compiledCode ?? null,

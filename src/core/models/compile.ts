@@ -28,12 +28,32 @@ export class NodeCompiler {
     private readonly onLog: (message: string, node: ManifestNode | undefined) => void = () => {},
   ) {}
 
+  /** The project's render services (unit tests wrap them). */
+  get projectServices(): ProjectServices {
+    return this.services;
+  }
+
   async compile(node: ManifestNode, isIncremental: boolean): Promise<CompiledNode> {
     const template = this.manifest.templates.get(node.uniqueId);
     if (!template) throw new Error(`No template for ${node.uniqueId}`);
     const output = await this.render(template, node, isIncremental);
     const ctes = await this.ephemeralCtes(node);
     return { sql: injectCtes(output.text, ctes), pass: output.pass };
+  }
+
+  /**
+   * Renders a model for one of its dbt unit tests: the test's services (inputs as CTEs, its
+   * vars and env vars), its `is_incremental`, its `this` and its macro overrides; no ephemeral
+   * CTEs (every ref the model makes is one of the test's inputs).
+   */
+  async compileForUnitTest(
+    node: ManifestNode,
+    options: { services: ProjectServices; isIncremental: boolean; relation?: Relation; extra: Record<string, unknown> },
+  ): Promise<string> {
+    const template = this.manifest.templates.get(node.uniqueId);
+    if (!template) throw new Error(`No template for ${node.uniqueId}`);
+    const output = await this.render(template, node, options.isIncremental, undefined, options.extra, options);
+    return output.text;
   }
 
   /** Renders a hook (or any SQL snippet) in a node's context, or the project's when `node` is undefined. */
@@ -60,6 +80,7 @@ export class NodeCompiler {
     isIncremental: boolean,
     path?: string,
     extra?: Record<string, unknown>,
+    unitTest?: { services: ProjectServices; relation?: Relation },
   ) {
     const { target } = this.manifest;
     const scope: NodeScope = node
@@ -68,9 +89,11 @@ export class NodeCompiler {
           name: node.name,
           resourceType: node.resourceType,
           config: node.config,
-          relation: node.relation
-            ? Relation.from(node.relation, node.config.materialized === 'view' ? 'view' : 'table')
-            : new Relation(target.database, target.schema, node.name),
+          relation: unitTest?.relation
+            ? unitTest.relation
+            : node.relation
+              ? Relation.from(node.relation, node.config.materialized === 'view' ? 'view' : 'table')
+              : new Relation(target.database, target.schema, node.name),
           isIncremental,
           execute: true,
         }
@@ -87,7 +110,7 @@ export class NodeCompiler {
     if (file) scope.path = file;
     const output = await renderTemplate({
       template,
-      services: this.services,
+      services: unitTest?.services ?? this.services,
       scope,
       runQuery: (sql) => this.executor.query(sql),
       ...(extra ? { extra } : {}),

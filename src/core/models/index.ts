@@ -3,7 +3,15 @@
  * the real ducklake extension, no Python) and the dbt CLI one (the user's own
  * dbt-duckdb). Both return a RunSummary.
  */
-export { runModels, testModels, seedProject, buildProject, executeProject, type RunOptions } from './runner';
+export {
+  runModels,
+  testModels,
+  seedProject,
+  snapshotProject,
+  buildProject,
+  executeProject,
+  type RunOptions,
+} from './runner';
 export type { CatalogOverride, NodeResult, NodeStatus, RunCommand, RunEvent, RunSummary, NodeRef } from './types';
 export {
   ModelCompileError,

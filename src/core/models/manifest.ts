@@ -15,6 +15,9 @@ import { emptyConfig, folderConfig, mergeConfig } from './node-config';
 import type { DbtProject } from './project';
 import { Relation } from './relation';
 import { buildGenericTests } from './tests/generic-tests';
+import { buildUnitTestNodes } from './unit-tests/nodes';
+import { snapshotSettings } from './snapshots/settings';
+import { relative, sep } from 'node:path';
 import { refuseUnsupportedConfig } from './unsupported';
 import type { ManifestNode, NodeConfig, ProjectFile, RelationName, SourceTable } from './types';
 
@@ -78,6 +81,8 @@ export async function buildManifest(inputs: ManifestInputs): Promise<Manifest> {
 
   // Names first: a ref may point at a model parsed later.
   for (const seed of project.seeds) nodeByName.set(seed.name, `seed.${project.name}.${seed.name}`);
+  const snapshotFiles = snapshotNodesFiles(project);
+  for (const snap of snapshotFiles) nodeByName.set(snap.name, `snapshot.${project.name}.${snap.name}`);
   for (const model of project.models) {
     if (!nodeByName.has(model.name))
       nodeByName.set(model.name, `model.${model.packageName ?? project.name}.${model.name}`);
@@ -109,6 +114,7 @@ export async function buildManifest(inputs: ManifestInputs): Promise<Manifest> {
   const unparsed = new Map<string, number>();
   for (const model of project.models) unparsed.set(model.name, (unparsed.get(model.name) ?? 0) + 1);
   const enabledFiles = new Map<string, ProjectFile>();
+  const disabledModels = new Set<string>();
   for (const model of project.models) {
     unparsed.set(model.name, unparsed.get(model.name)! - 1);
     const pkg = model.packageName ?? project.name;
@@ -134,6 +140,7 @@ export async function buildManifest(inputs: ManifestInputs): Promise<Manifest> {
     const pass = await parseRender(services, template, node);
     for (const call of pass.configCalls) node.config = mergeConfig(node.config, call);
     if (!node.config.enabled) {
+      disabledModels.add(model.name);
       if (unparsed.get(model.name) === 0 && !enabledFiles.has(model.name)) nodeByName.delete(model.name);
       continue;
     }
@@ -150,6 +157,47 @@ export async function buildManifest(inputs: ManifestInputs): Promise<Manifest> {
     refuseUnsupportedConfig(node, [model.path, patch?.file, project.projectFile]);
     node.dependsOn = dependencies(pass, services, node);
     node.relation = await resolveRelationName(services, node);
+    nodes.set(uniqueId, node);
+    templates.set(uniqueId, template);
+  }
+
+  // Snapshots: rendered like models (refs, config()), built by the snapshot materialization.
+  for (const snap of snapshotFiles) {
+    const uniqueId = `snapshot.${project.name}.${snap.name}`;
+    const fqn = [project.name, ...snap.fqnFolders, snap.name];
+    const template = compileFile(jinja, snap);
+    const patch = project.snapshotPatches.get(snap.name);
+    let config = levels(emptyConfig(), folderConfig(project.snapshotsConfig, fqn));
+    if (patch) config = mergeConfig(config, patch.config);
+    const node: ManifestNode = {
+      uniqueId,
+      resourceType: 'snapshot',
+      name: snap.name,
+      file: snap,
+      config,
+      dependsOn: [],
+      fqn,
+      configFiles: [snap.path, ...(patch ? [patch.location.file] : []), project.projectFile],
+    };
+    const pass = await parseRender(services, template, node);
+    for (const call of pass.configCalls) node.config = mergeConfig(node.config, call);
+    if (!node.config.enabled) {
+      nodeByName.delete(snap.name);
+      continue;
+    }
+    node.config.materialized = 'snapshot';
+    refuseUnsupportedConfig(node, node.configFiles!);
+    snapshotSettings(node);
+    node.dependsOn = dependencies(pass, services, node);
+    // dbt < 1.9 snapshots name their schema outright (target_schema), without generate_schema_name.
+    node.relation =
+      typeof node.config.target_schema === 'string'
+        ? {
+            database: String(node.config.target_database ?? target.database),
+            schema: node.config.target_schema,
+            identifier: String(node.config.alias ?? node.name),
+          }
+        : await resolveRelationName(services, node);
     nodes.set(uniqueId, node);
     templates.set(uniqueId, template);
   }
@@ -184,6 +232,10 @@ export async function buildManifest(inputs: ManifestInputs): Promise<Manifest> {
     nodes.set(test.uniqueId, test);
   }
 
+  for (const unitTest of buildUnitTestNodes(project, nodes, sources, nodeByName, disabledModels)) {
+    nodes.set(unitTest.uniqueId, unitTest);
+  }
+
   for (const node of nodes.values()) {
     const missing = node.dependsOn.find((id) => !nodes.has(id) && !sources.has(id));
     if (missing) {
@@ -201,6 +253,7 @@ export async function buildManifest(inputs: ManifestInputs): Promise<Manifest> {
   for (const node of nodes.values()) {
     for (const parent of node.dependsOn) graph.addEdge(parent, node.uniqueId);
     if (node.resourceType === 'test') {
+      // Unit tests stay out: they run before their model, never gate its children directly.
       for (const parent of node.dependsOn) {
         const list = testsByNode.get(parent) ?? [];
         list.push(node.uniqueId);
@@ -214,6 +267,45 @@ export async function buildManifest(inputs: ManifestInputs): Promise<Manifest> {
   });
 
   return { project, target, nodes, sources, graph, templates, macros, jinja, testsByNode };
+}
+
+/** `{% snapshot %}` blocks, then YAML snapshots (`relation:`) as if written `select * from {{ relation }}`. */
+function snapshotNodesFiles(project: DbtProject): ProjectFile[] {
+  const files = [...project.snapshots];
+  for (const patch of project.snapshotPatches.values()) {
+    if (patch.relation === undefined) {
+      if (!files.some((f) => f.name === patch.name)) {
+        throw new ModelCompileError(
+          `Snapshot '${patch.name}' has no relation: and no {% snapshot ${patch.name} %} block.`,
+          patch.location,
+          "Add `relation: ref('...')` to the YAML entry, or write the snapshot block.",
+        );
+      }
+      continue;
+    }
+    const relativePath = relative(project.root, patch.location.file).split(sep).join('/');
+    files.push({
+      path: patch.location.file,
+      relativePath,
+      resourcePath: relativePath,
+      fqnFolders: [],
+      name: patch.name,
+      raw: `${'\n'.repeat(patch.location.line - 1)}select * from {{ ${patch.relation} }}`,
+      line: patch.location.line,
+    });
+  }
+  const seen = new Map<string, ProjectFile>();
+  for (const file of files) {
+    const twin = seen.get(file.name);
+    if (twin) {
+      throw new ModelCompileError(
+        `Two snapshots are named '${file.name}': ${twin.relativePath} and ${file.relativePath}.`,
+        { file: file.path, line: file.line ?? 1 },
+      );
+    }
+    seen.set(file.name, file);
+  }
+  return files;
 }
 
 function levels(base: NodeConfig, blocks: Record<string, unknown>[]): NodeConfig {

@@ -53,6 +53,15 @@ const KNOWN_CONFIG_KEYS = new Set([
   'merge_insert_condition',
   'merge_update_set_expressions',
   'merge_returning_columns',
+  'strategy',
+  'updated_at',
+  'check_cols',
+  'target_schema',
+  'target_database',
+  'invalidate_hard_deletes',
+  'hard_deletes',
+  'dbt_valid_to_current',
+  'snapshot_meta_column_names',
 ]);
 
 // Config values that are themselves mappings; a mapping under another key is a sub-folder.

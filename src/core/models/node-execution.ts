@@ -5,9 +5,10 @@ import type { Manifest } from './manifest';
 import { materialize, type ExistingKind } from './materializations';
 import { renderRelationName } from './relation';
 import { loadSeed } from './seeds';
+import { materializeSnapshot } from './snapshots/materialize';
 import type { SqlExecutor } from './sql-executor';
 import { failureCountSql, genericTestSql } from './tests/test-sql';
-import type { ManifestNode, NodeStatus } from './types';
+import type { ManifestNode, NodeStatus, RunCommand } from './types';
 
 /** What running one node produced (the runner adds timing and events). */
 export interface NodeOutcome {
@@ -25,6 +26,8 @@ export interface ExecutionContext {
   executor: SqlExecutor;
   artifacts: ArtifactPaths | undefined;
   fullRefresh: boolean;
+  /** The dbt command being run (build gates a model on its unit tests). */
+  command?: RunCommand;
 }
 
 /** Tracks the compiled SQL of the node being run, so a DuckDB error can be mapped back to it. */
@@ -93,6 +96,35 @@ export async function executeModel(
     message: result.message,
     compiledCode: compiled.sql,
   };
+  if (result.rowsAffected !== undefined) outcome.rowsAffected = result.rowsAffected;
+  if (compiledPath) outcome.compiledPath = compiledPath;
+  return outcome;
+}
+
+/** A snapshot: rendered like a model (its refs resolved, no ephemeral CTEs needed), then dbt's snapshot steps. */
+export async function executeSnapshot(
+  ctx: ExecutionContext,
+  node: ManifestNode,
+  tracker: CompiledTracker,
+): Promise<NodeOutcome> {
+  const existing = await existingKind(ctx.executor, node);
+  const compiled = await ctx.compiler.compile(node, false);
+  tracker.compiledSql = compiled.sql;
+  const compiledPath =
+    ctx.artifacts && node.file ? writeCompiled(ctx.artifacts, node.file.relativePath, compiled.sql) : undefined;
+  const preHooks = await renderHooks(ctx, node, node.config.pre_hook, 'pre-hook', false);
+  const postHooks = await renderHooks(ctx, node, node.config.post_hook, 'post-hook', false);
+  const result = await materializeSnapshot({
+    node,
+    relation: node.relation!,
+    compiledSql: compiled.sql,
+    executor: ctx.executor,
+    existing,
+    fullRefresh: false,
+    preHooks,
+    postHooks,
+  });
+  const outcome: NodeOutcome = { status: 'success', message: result.message, compiledCode: compiled.sql };
   if (result.rowsAffected !== undefined) outcome.rowsAffected = result.rowsAffected;
   if (compiledPath) outcome.compiledPath = compiledPath;
   return outcome;

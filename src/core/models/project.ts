@@ -5,8 +5,10 @@ import { ProjectConfigError, UnsupportedFeatureError } from './errors';
 import type { TargetInfo } from './jinja/context';
 import type { MacroFile } from './jinja/macros';
 import { dispatchOrders, findPackages, type PackageLocation } from './packages';
-import { parseSchemaFile } from './schema-yml';
+import { parseSchemaFile, type SnapshotPatch } from './schema-yml';
+import { locateKey } from './unsupported';
 import type { ProjectFile, ResourcePatch, SourceTable } from './types';
+import type { UnitTestSpec } from './unit-tests/spec';
 import { asRecord, asStringList, readYamlFile, renderYamlValues } from './yaml-values';
 
 /** A dbt project as read from disk, before any model is rendered. */
@@ -30,6 +32,14 @@ export interface DbtProject {
   modelPatches: Map<string, ResourcePatch>;
   seedPatches: Map<string, ResourcePatch>;
   sources: SourceTable[];
+  /** `{% snapshot %}` blocks of snapshot-paths, one entry per block. */
+  snapshots: ProjectFile[];
+  /** `snapshots:` entries of YAML files: configs of SQL snapshots, or YAML snapshots (`relation:`). */
+  snapshotPatches: Map<string, SnapshotPatch>;
+  /** The `snapshots:` block tree of dbt_project.yml. */
+  snapshotsConfig: unknown;
+  /** `unit_tests:` entries of every schema file, in file order. */
+  unitTests: UnitTestSpec[];
   projectFile: string;
   /** Installed and local packages, in load order. */
   packages: PackageLocation[];
@@ -78,6 +88,14 @@ export function loadProject(root: string, options: ProjectLoadOptions): DbtProje
   const macroPaths = paths('macro-paths', 'macros');
   const testPaths = paths('test-paths', 'tests');
 
+  if (doc.unit_tests !== undefined) {
+    // Folder-level unit test configs (enabled, tags, meta) are not applied yet: refused, not ignored.
+    throw new UnsupportedFeatureError(
+      "Unit test configs in dbt_project.yml ('unit_tests:')",
+      locateKey([projectFile], 'unit_tests'),
+      "set 'config:' on each unit test instead",
+    );
+  }
   const packages = findPackages(root);
 
   const allVars = asRecord(doc.vars);
@@ -97,10 +115,22 @@ export function loadProject(root: string, options: ProjectLoadOptions): DbtProje
       `${python.relativePath} is a Python model`,
     );
   }
-  refuseSnapshots(collect(root, paths('snapshot-paths', 'snapshots'), ['.sql']));
+  const snapshotPaths = paths('snapshot-paths', 'snapshots');
+  const snapshots = collect(root, snapshotPaths, ['.sql']).flatMap(snapshotBlocks);
   const seeds = collect(root, seedPaths, ['.csv']);
-  const singularTests = collect(root, testPaths, ['.sql']);
-  const macros: MacroFile[] = collect(root, macroPaths, ['.sql']).map((f) => ({
+  // As dbt: <test-path>/generic holds generic test definitions (macros), <test-path>/fixtures unit test fixtures.
+  const isSingularTest = (f: ProjectFile) => !['generic', 'fixtures'].includes(f.resourcePath.split('/')[0]!);
+  const singularTests = collect(root, testPaths, ['.sql']).filter(isSingularTest);
+  const fixtures = new Map<string, string>();
+  for (const f of collect(
+    root,
+    testPaths.map((p) => join(p, 'fixtures')),
+    ['.csv', '.sql'],
+  )) {
+    fixtures.set(f.name, f.path);
+  }
+  const genericTestPaths = testPaths.map((p) => join(p, 'generic'));
+  const macros: MacroFile[] = collect(root, [...macroPaths, ...genericTestPaths], ['.sql']).map((f) => ({
     path: f.path,
     relativePath: f.relativePath,
     raw: f.raw,
@@ -119,18 +149,31 @@ export function loadProject(root: string, options: ProjectLoadOptions): DbtProje
       macros.push({ path: f.path, relativePath: inPackage(f).relativePath, raw: f.raw, packageName: pkg.name });
     }
     models.push(...collect(pkg.root, pkgPaths('model-paths', 'models'), ['.sql']).map(inPackage));
+    // A package's snapshots would run under `dbt snapshot`; refused until the runner loads them.
+    const packageSnapshot = collect(pkg.root, pkgPaths('snapshot-paths', 'snapshots'), ['.sql']).flatMap(
+      snapshotBlocks,
+    )[0];
+    if (packageSnapshot) {
+      throw new UnsupportedFeatureError(
+        "A package's snapshots",
+        { file: packageSnapshot.path, line: packageSnapshot.line ?? 1 },
+        `package ${pkg.name} defines ${packageSnapshot.name}`,
+      );
+    }
     yamlFiles.push(...collectPaths(pkg.root, pkgPaths('model-paths', 'models'), ['.yml', '.yaml']));
     packageModelsConfig.set(pkg.name, pkg.project.models);
   }
 
   const modelPatches = new Map<string, ResourcePatch>();
   const seedPatches = new Map<string, ResourcePatch>();
+  const snapshotPatches = new Map<string, SnapshotPatch>();
   const sources: SourceTable[] = [];
+  const unitTests: UnitTestSpec[] = [];
   for (const file of [
-    ...collectPaths(root, [...new Set([...modelPaths, ...seedPaths])], ['.yml', '.yaml']),
+    ...collectPaths(root, [...new Set([...modelPaths, ...seedPaths, ...snapshotPaths])], ['.yml', '.yaml']),
     ...yamlFiles,
   ]) {
-    const contents = parseSchemaFile(readYamlFile(file), file);
+    const contents = parseSchemaFile(readYamlFile(file), file, fixtures);
     for (const patch of contents.models) {
       const other = modelPatches.get(patch.name);
       if (other) {
@@ -142,7 +185,14 @@ export function loadProject(root: string, options: ProjectLoadOptions): DbtProje
       modelPatches.set(patch.name, patch);
     }
     for (const patch of contents.seeds) seedPatches.set(patch.name, patch);
+    for (const patch of contents.snapshots) {
+      if (snapshotPatches.has(patch.name)) {
+        throw new ProjectConfigError(`Snapshot '${patch.name}' is described twice.`, patch.location);
+      }
+      snapshotPatches.set(patch.name, patch);
+    }
     sources.push(...contents.sources);
+    unitTests.push(...contents.unitTests);
   }
 
   return {
@@ -163,6 +213,10 @@ export function loadProject(root: string, options: ProjectLoadOptions): DbtProje
     modelPatches,
     seedPatches,
     sources,
+    snapshots,
+    snapshotPatches,
+    snapshotsConfig: doc.snapshots,
+    unitTests,
     projectFile,
     packages,
     packageModelsConfig,
@@ -170,18 +224,28 @@ export function loadProject(root: string, options: ProjectLoadOptions): DbtProje
   };
 }
 
-/** A `{% snapshot %}` block in snapshot-paths: snapshots are not run by the built-in runner. */
-function refuseSnapshots(files: ProjectFile[]): void {
-  for (const file of files) {
-    const index = file.raw.split(/\r?\n/).findIndex((line) => /{%-?\s*snapshot\b/.test(line));
-    if (index >= 0) {
-      throw new UnsupportedFeatureError(
-        'Snapshots',
-        { file: file.path, line: index + 1 },
-        `${file.relativePath} defines one`,
-      );
+/**
+ * The `{% snapshot name %} ... {% endsnapshot %}` blocks of a snapshot file, each as its own
+ * file-like node whose text is the block's body, kept on its original lines (so errors
+ * point where the user wrote them); text outside the blocks is not part of any snapshot.
+ */
+function snapshotBlocks(file: ProjectFile): ProjectFile[] {
+  const out: ProjectFile[] = [];
+  const open = /\{%-?\s*snapshot\s+([A-Za-z_][A-Za-z0-9_]*)\s*-?%\}/g;
+  const close = /\{%-?\s*endsnapshot\s*-?%\}/g;
+  for (let match = open.exec(file.raw); match; match = open.exec(file.raw)) {
+    const start = match.index + match[0].length;
+    close.lastIndex = start;
+    const end = close.exec(file.raw);
+    const line = file.raw.slice(0, match.index).split('\n').length;
+    if (!end) {
+      throw new ProjectConfigError(`The snapshot '${match[1]}' has no {% endsnapshot %}.`, { file: file.path, line });
     }
+    const before = file.raw.slice(0, start).split('\n').length - 1;
+    out.push({ ...file, name: match[1]!, raw: '\n'.repeat(before) + file.raw.slice(start, end.index), line });
+    open.lastIndex = end.index + end[0].length;
   }
+  return out;
 }
 
 function collect(root: string, folders: readonly string[], extensions: readonly string[]): ProjectFile[] {

@@ -9,6 +9,7 @@ import { createJinjaEnvironment } from './jinja/environment';
 import { buildManifest, makeServices, type Manifest } from './manifest';
 import {
   executeModel,
+  executeSnapshot,
   executeSeed,
   executeTest,
   relationNameOf,
@@ -22,6 +23,7 @@ import { loadProject } from './project';
 import { selectNodes, type SelectableNode } from './selection';
 import { prepareSession } from './session-setup';
 import { SqlExecutor } from './sql-executor';
+import { executeUnitTest } from './unit-tests/execute';
 import { toRuntimeError } from './sql-errors';
 import type { ProjectRunOptions, ManifestNode, NodeRef, NodeResult, RunCommand, RunEvent, RunSummary } from './types';
 
@@ -46,6 +48,11 @@ export function seedProject(options: RunOptions): Promise<RunSummary> {
   return executeProject('seed', options);
 }
 
+/** `dbt snapshot`: the project's snapshots (timestamp and check strategies). */
+export function snapshotProject(options: RunOptions): Promise<RunSummary> {
+  return executeProject('snapshot', options);
+}
+
 /** `dbt build`: seeds, models and tests in one DAG; a failing test skips what depends on its model. */
 export function buildProject(options: RunOptions): Promise<RunSummary> {
   return executeProject('build', options);
@@ -54,8 +61,9 @@ export function buildProject(options: RunOptions): Promise<RunSummary> {
 const TYPES_BY_COMMAND: Record<RunCommand, ReadonlySet<string>> = {
   run: new Set(['model']),
   seed: new Set(['seed']),
-  test: new Set(['test']),
-  build: new Set(['model', 'seed', 'test']),
+  snapshot: new Set(['snapshot']),
+  test: new Set(['test', 'unit_test']),
+  build: new Set(['model', 'seed', 'snapshot', 'test', 'unit_test']),
 };
 
 export async function executeProject(command: RunCommand, options: RunOptions): Promise<RunSummary> {
@@ -114,7 +122,11 @@ export async function executeProject(command: RunCommand, options: RunOptions): 
     manifest.macros,
     manifest.nodes,
     manifest.sources,
-    new Map([...manifest.nodes.values()].filter((n) => n.resourceType !== 'test').map((n) => [n.name, n.uniqueId])),
+    new Map(
+      [...manifest.nodes.values()]
+        .filter((n) => n.resourceType !== 'test' && n.resourceType !== 'unit_test')
+        .map((n) => [n.name, n.uniqueId]),
+    ),
   );
   const compiler = new NodeCompiler(manifest, services, executor, (message, node) =>
     emit(node ? { kind: 'log', message, node: nodeRef(node) } : { kind: 'log', message }),
@@ -123,7 +135,14 @@ export async function executeProject(command: RunCommand, options: RunOptions): 
     options.writeArtifacts === false
       ? undefined
       : { projectRoot: project.root, targetPath: project.targetPath, projectName: project.name };
-  const ctx: ExecutionContext = { manifest, compiler, executor, artifacts, fullRefresh: options.fullRefresh ?? false };
+  const ctx: ExecutionContext = {
+    manifest,
+    compiler,
+    executor,
+    artifacts,
+    fullRefresh: options.fullRefresh ?? false,
+    command,
+  };
 
   const results: NodeResult[] = [];
   let cancelled: unknown;
@@ -193,7 +212,7 @@ function executionOrder(manifest: Manifest, command: RunCommand, options: RunOpt
       ? selectNodes(selectable, manifest.graph, options.exclude, undefined)
       : new Set<string>();
     for (const node of manifest.nodes.values()) {
-      if (node.resourceType === 'test' && !excluded.has(node.uniqueId) && node.dependsOn.some((p) => selected.has(p))) {
+      if (isTestNode(node) && !excluded.has(node.uniqueId) && node.dependsOn.some((p) => selected.has(p))) {
         selected.add(node.uniqueId);
       }
     }
@@ -204,16 +223,24 @@ function executionOrder(manifest: Manifest, command: RunCommand, options: RunOpt
     .filter((n): n is ManifestNode => n !== undefined && types.has(n.resourceType) && selected.has(n.uniqueId))
     .filter((n) => n.config.materialized !== 'ephemeral');
   if (command !== 'build') return chosen;
-  // Tests of a node go right after it, so a failing test can skip the node's children.
+  // Tests of a node go right after it, so a failing test can skip the node's children;
+  // unit tests right before their model, so a failing one skips the model (as dbt build).
   const tests = new Map<string, ManifestNode[]>();
+  const unitTests = new Map<string, ManifestNode[]>();
   const rest: ManifestNode[] = [];
   for (const node of chosen) {
-    if (node.resourceType === 'test') {
+    if (node.unitTest) {
+      unitTests.set(node.unitTest.modelId, [...(unitTests.get(node.unitTest.modelId) ?? []), node]);
+    } else if (node.resourceType === 'test') {
       const last = [...node.dependsOn].sort((a, b) => sorted.indexOf(b) - sorted.indexOf(a))[0]!;
       tests.set(last, [...(tests.get(last) ?? []), node]);
     } else rest.push(node);
   }
-  return rest.flatMap((node) => [node, ...(tests.get(node.uniqueId) ?? [])]);
+  return rest.flatMap((node) => [...(unitTests.get(node.uniqueId) ?? []), node, ...(tests.get(node.uniqueId) ?? [])]);
+}
+
+function isTestNode(node: ManifestNode): boolean {
+  return node.resourceType === 'test' || node.resourceType === 'unit_test';
 }
 
 async function runNodes(
@@ -223,16 +250,21 @@ async function runNodes(
   emit: (e: RunEvent) => void,
 ) {
   const failed = new Set<string>();
+  // dbt build: a model whose unit test failed is skipped, and so are its remaining unit tests.
+  const failedUnitTest = new Map<string, string>();
   const total = order.length;
   for (const [index, node] of order.entries()) {
     const ref = nodeRef(node);
-    const blocker = failedAncestor(
-      ctx.manifest.graph,
-      node.uniqueId,
-      failed,
-      (id) => ctx.manifest.testsByNode.get(id) ?? [],
-      node.resourceType === 'test',
-    );
+    const gate = node.unitTest?.modelId ?? node.uniqueId;
+    const blocker =
+      (ctx.command === 'build' ? failedUnitTest.get(gate) : undefined) ??
+      failedAncestor(
+        ctx.manifest.graph,
+        node.uniqueId,
+        failed,
+        (id) => ctx.manifest.testsByNode.get(id) ?? [],
+        isTestNode(node),
+      );
     if (blocker) {
       failed.add(node.uniqueId);
       const now = new Date().toISOString();
@@ -254,6 +286,7 @@ async function runNodes(
       const typed = typedError(error, node, tracker, ctx.executor.statements.slice(statementsBefore));
       const seconds = (Date.now() - startedAt.getTime()) / 1000;
       failed.add(node.uniqueId);
+      if (node.unitTest) failedUnitTest.set(node.unitTest.modelId, node.uniqueId);
       const result = baseResult(
         node,
         'error',
@@ -284,7 +317,12 @@ async function runNodes(
     results.push(result);
     if (outcome.status === 'fail') {
       failed.add(node.uniqueId);
-      const error = new LakehouseError('model-test-failed', `${node.name}: ${outcome.message}`);
+      if (node.unitTest) failedUnitTest.set(node.unitTest.modelId, node.uniqueId);
+      // A failing unit test points at its YAML entry, so the editor shows the diff there.
+      const error = node.unitTest
+        ? new ModelRuntimeError(`unit test ${node.name} failed: ${outcome.message}`, node.unitTest.spec.location)
+        : new LakehouseError('model-test-failed', `${node.name}: ${outcome.message}`);
+      if (node.unitTest) result.error = error;
       emit({ kind: 'failed', node: ref, index, total, seconds, error, status: 'fail' });
     } else {
       const event: RunEvent = {
@@ -310,6 +348,10 @@ function executeNode(ctx: ExecutionContext, node: ManifestNode, tracker: Compile
       return executeSeed(ctx, node);
     case 'test':
       return executeTest(ctx, node, tracker);
+    case 'unit_test':
+      return executeUnitTest(ctx, node, tracker);
+    case 'snapshot':
+      return executeSnapshot(ctx, node, tracker);
     default:
       throw new Error(`Cannot run ${node.resourceType} nodes`);
   }

@@ -1,26 +1,60 @@
-import { ProjectConfigError, UnsupportedFeatureError } from './errors';
+import { ProjectConfigError, UnsupportedFeatureError, type SourceLocation } from './errors';
 import type { ColumnSpec, ColumnTestSpec, ResourcePatch, SourceTable } from './types';
 import { locateKey, refuseExternalSource } from './unsupported';
+import { parseUnitTests, type UnitTestSpec } from './unit-tests/spec';
 import { asRecord } from './yaml-values';
 
 export interface SchemaFileContents {
   models: ResourcePatch[];
   seeds: ResourcePatch[];
   sources: SourceTable[];
+  unitTests: UnitTestSpec[];
+  snapshots: SnapshotPatch[];
 }
 
-/** Reads one parsed schema.yml (models:, seeds:, sources:) into patches and source tables. */
-export function parseSchemaFile(doc: unknown, file: string): SchemaFileContents {
-  const root = asRecord(doc);
-  for (const [key, feature] of [
-    ['unit_tests', 'dbt unit tests (unit_tests:)'],
-    ['snapshots', 'Snapshots'],
-  ] as const) {
-    if (Array.isArray(root[key]) && root[key].length > 0) {
-      throw new UnsupportedFeatureError(feature, locateKey([file], key), `${key}: in this file`);
-    }
+/** A `snapshots:` entry: a YAML snapshot (dbt 1.9, with `relation:`) or the config of a SQL one. */
+export interface SnapshotPatch {
+  name: string;
+  config: Record<string, unknown>;
+  /** `ref('x')` / `source('s', 't')`: the snapshot selects everything from it. */
+  relation?: string;
+  location: SourceLocation;
+}
+
+function parseSnapshotPatch(entry: Record<string, unknown>, file: string): SnapshotPatch {
+  if (typeof entry.name !== 'string') throw new ProjectConfigError('A snapshot entry has no name.', { file, line: 1 });
+  const location = locateKey([file], 'name', entry.name) ?? { file, line: 1 };
+  const columns = Array.isArray(entry.columns) ? entry.columns.map(asRecord) : [];
+  if (
+    parseTests(entry.data_tests ?? entry.tests).length > 0 ||
+    columns.some((c) => parseTests(c.data_tests ?? c.tests).length > 0)
+  ) {
+    throw new UnsupportedFeatureError('Data tests on snapshots', location, `snapshot ${entry.name} declares tests`);
   }
+  const patch: SnapshotPatch = { name: entry.name, config: asRecord(entry.config), location };
+  if (entry.relation !== undefined) {
+    const relation = String(entry.relation).trim();
+    if (!/^(ref|source)\s*\(.*\)$/s.test(relation)) {
+      throw new ProjectConfigError(
+        `Snapshot '${entry.name}': relation must be ref('...') or source('...', '...'), not '${relation}'.`,
+        locateKey([file], 'relation') ?? location,
+      );
+    }
+    patch.relation = relation;
+  }
+  return patch;
+}
+
+/** Reads one parsed schema.yml (models:, seeds:, sources:, unit_tests:) into patches, source tables and unit tests. */
+export function parseSchemaFile(
+  doc: unknown,
+  file: string,
+  fixtures: ReadonlyMap<string, string> = new Map(),
+): SchemaFileContents {
+  const root = asRecord(doc);
   return {
+    snapshots: listOf(root.snapshots, file, 'snapshots').map((s) => parseSnapshotPatch(s, file)),
+    unitTests: parseUnitTests(root.unit_tests, file, fixtures),
     models: listOf(root.models, file, 'models').map((m) => parsePatch(m, file)),
     seeds: listOf(root.seeds, file, 'seeds').map((m) => parsePatch(m, file)),
     sources: listOf(root.sources, file, 'sources').flatMap((s) => parseSource(s, file)),

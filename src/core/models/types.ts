@@ -1,8 +1,9 @@
 /** Shapes shared by the project loader, the graph, the runners and the artifacts. */
+import type { UnitTestSpec } from './unit-tests/spec';
 
 export type Materialization = 'view' | 'table' | 'incremental' | 'ephemeral';
 export type IncrementalStrategy = 'append' | 'delete+insert' | 'merge';
-export type ResourceType = 'model' | 'seed' | 'test' | 'operation';
+export type ResourceType = 'model' | 'seed' | 'snapshot' | 'test' | 'unit_test' | 'operation';
 
 /** Resolved config of one node (dbt's `config`): project folders < schema.yml < in-file `config()`. */
 export interface NodeConfig {
@@ -73,6 +74,8 @@ export interface ProjectFile {
   raw: string;
   /** The dbt package the file belongs to; absent for the root project. */
   packageName?: string;
+  /** Where the node starts in the file, when it is a block of it (a `{% snapshot %}`). */
+  line?: number;
 }
 
 export interface RelationName {
@@ -95,6 +98,19 @@ export interface ManifestNode {
   test?: GenericTestInstance;
   /** Source nodes of tests (sources are not run but may be depended on). */
   fqn: string[];
+  /** Files that set this node's config, for locating refusals (snapshots). */
+  configFiles?: string[];
+  /** dbt unit tests: the YAML entry and what each of its inputs stands for. */
+  unitTest?: UnitTestInstance;
+}
+
+/** A `unit_tests:` entry resolved against the manifest (dbt does this at parse time). */
+export interface UnitTestInstance {
+  spec: UnitTestSpec;
+  /** The model under test. */
+  modelId: string;
+  /** One per `given`, in order: the node or source it replaces, its name and its relation's identifier. */
+  inputs: Array<{ uniqueId: string; name: string; identifier: string; relation?: RelationName; seedFile?: string }>;
 }
 
 export interface GenericTestInstance {
@@ -139,7 +155,7 @@ export interface RunSummary {
   runResultsPath?: string;
 }
 
-export type RunCommand = 'run' | 'seed' | 'test' | 'build';
+export type RunCommand = 'run' | 'seed' | 'snapshot' | 'test' | 'build';
 
 /**
  * What a run reports as it goes. `index` is the node's 0-based position in the

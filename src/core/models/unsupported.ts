@@ -8,7 +8,7 @@ import { asRecord } from './yaml-values';
  * does not implement. Each is refused with the file and line where the
  * project sets it, never ignored (docs/JINJA.md lists them).
  */
-const MATERIALIZATIONS = new Set(['view', 'table', 'incremental', 'ephemeral', 'seed', 'test']);
+const MATERIALIZATIONS = new Set(['view', 'table', 'incremental', 'ephemeral', 'seed', 'test', 'snapshot']);
 
 /** The first line of `files` that sets `key` (`key:` / `+key:` in YAML, `key=` / `'key':` in a config() call). */
 export function locateKey(

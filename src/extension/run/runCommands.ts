@@ -44,7 +44,9 @@ export function projectDirFor(entry: LakehouseEntry): string {
 
 /** Run Models / Test Models: pull, run in-process (or with dbt), show per-model progress, diagnostics and a summary. */
 export async function runModelsCommand(deps: RunCommandDeps, request: RunRequest): Promise<void> {
-  const title = { run: 'Run Models', test: 'Test Models', build: 'Build', seed: 'Seed' }[request.command];
+  const title = { run: 'Run Models', test: 'Test Models', build: 'Build', seed: 'Seed', snapshot: 'Snapshot' }[
+    request.command
+  ];
   if (!entryOf(request.node as TreeNode | undefined) && (await deps.config.load()).entries.length === 0)
     return runWithoutLakehouse(deps, request, title);
   const entry = await pickLakehouse(request.node instanceof vscode.Uri ? undefined : request.node, deps.config, title);

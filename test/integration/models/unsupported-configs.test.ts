@@ -76,36 +76,25 @@ const cases: Case[] = [
     feature: 'Storing test failures',
   },
   {
-    name: 'unit_tests: in a YAML file',
+    name: 'a package-namespaced macro override in a unit test',
     files: {
       [MODEL]: 'select 1 as id',
       'models/unit.yml':
-        'version: 2\n\nunit_tests:\n  - name: t\n    model: m\n    given: []\n    expect:\n      rows: [{id: 1}]\n',
+        'version: 2\nunit_tests:\n  - name: t\n    model: m\n    overrides:\n      macros:\n        dbt_utils.current_timestamp: now()\n    given: []\n    expect:\n      rows: [{id: 1}]\n',
     },
     file: 'models/unit.yml',
-    line: 3,
-    feature: 'dbt unit tests',
+    line: 7,
+    feature: 'A package-namespaced macro override',
   },
   {
-    name: 'a snapshot block in snapshots/',
+    name: 'unit_tests: configs in dbt_project.yml',
     files: {
       [MODEL]: 'select 1 as id',
-      'snapshots/snap.sql':
-        "-- history of m\n{% snapshot m_snapshot %}\n{{ config(strategy='check', unique_key='id', check_cols='all') }}\nselect * from {{ ref('m') }}\n{% endsnapshot %}\n",
+      'dbt_project.yml': 'name: lab\nprofile: lab\nconfig-version: 2\nunit_tests:\n  +enabled: false\n',
     },
-    file: 'snapshots/snap.sql',
-    line: 2,
-    feature: 'Snapshots',
-  },
-  {
-    name: 'snapshots: in a YAML file',
-    files: {
-      [MODEL]: 'select 1 as id',
-      'models/snap.yml': "version: 2\nsnapshots:\n  - name: s\n    relation: ref('m')\n",
-    },
-    file: 'models/snap.yml',
-    line: 2,
-    feature: 'Snapshots',
+    file: 'dbt_project.yml',
+    line: 4,
+    feature: "Unit test configs in dbt_project.yml ('unit_tests:')",
   },
   {
     name: 'a meta.external_location source',

@@ -100,7 +100,9 @@ function nodeRef(info: NonNullable<NonNullable<DbtLogLine['data']>['node_info']>
 }
 
 export function resourceType(value: string | undefined): ResourceType {
-  return value === 'model' || value === 'seed' || value === 'test' ? value : 'operation';
+  return value === 'model' || value === 'seed' || value === 'snapshot' || value === 'test' || value === 'unit_test'
+    ? value
+    : 'operation';
 }
 
 export function stripAnsi(text: string): string {
