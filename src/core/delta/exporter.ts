@@ -8,8 +8,9 @@ import { DEFAULT_CHECKPOINT_INTERVAL } from './checkpoint';
 import { dropDeltaTable, droppedTables } from './dropped';
 import { CountingDeltaLogStore, diffCounts, type DeltaLogStore } from './logStore';
 import { DROPPED_FILES_HASH, type DeltaExportReport, type ExportedTableState, type TableExportReport } from './report';
+import { IcebergTableExporter, icebergTarget } from '../iceberg';
 import { TableExporter } from './tableExporter';
-import type { CatalogContext } from './tableState';
+import { buildTableTarget, type CatalogContext } from './tableState';
 
 export interface ExportDeltaOptions {
   /** An open DuckDB session; the exporter attaches the catalog to it read-only and detaches it again. */
@@ -24,6 +25,8 @@ export interface ExportDeltaOptions {
   known?: Readonly<Record<string, ExportedTableState>>;
   /** Write a checkpoint at every version that is a multiple of this. */
   checkpointInterval?: number;
+  /** Also write Iceberg v2 metadata beside each Delta log (docs/ICEBERG.md). */
+  iceberg?: boolean;
   /** Export only the tables this accepts. */
   include?: (table: { schema: string; name: string }) => boolean;
   /** How the user attaches the catalog, for the SQL shown in hints (default `lake`). */
@@ -70,6 +73,15 @@ export async function exportDeltaLake(options: ExportDeltaOptions): Promise<Delt
       checkpointInterval: Math.max(1, options.checkpointInterval ?? DEFAULT_CHECKPOINT_INTERVAL),
       now: options.now ?? Date.now,
     });
+    const iceberg = options.iceberg
+      ? new IcebergTableExporter({
+          store,
+          dataPath: ctx.dataPath,
+          snapshot,
+          changes: (from) => reader.changes(from, snapshot.id),
+          now: options.now ?? Date.now,
+        })
+      : undefined;
     const tables: TableExportReport[] = [];
     for (const table of live) {
       throwIfCancelled(options.signal, 'Delta export');
@@ -78,8 +90,16 @@ export async function exportDeltaLake(options: ExportDeltaOptions): Promise<Delt
         increment: 100 / Math.max(1, live.length),
       });
       const before = store.snapshot();
-      const report = await exporter.export(table, options.known);
+      const built = await buildTableTarget(ctx, table);
+      const report = await exporter.export(table, options.known, built);
       report.requests = diffCounts(store.snapshot(), before);
+      if (iceberg && built.ok) {
+        report.iceberg = await iceberg.export(
+          icebergTarget(built.target),
+          options.known?.[built.target.folder]?.iceberg,
+        );
+        if (report.state && report.iceberg.state) report.state = { ...report.state, iceberg: report.iceberg.state };
+      }
       tables.push(report);
     }
     const dropped = [];

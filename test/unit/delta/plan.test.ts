@@ -35,6 +35,8 @@ function target(
       {
         relativePath: path,
         recordCount: records,
+        sizeBytes: 100,
+        stats: new Map(),
         add: { path: encodeDeltaPath(path), partitionValues: {}, size: 100, modificationTime: 1, dataChange: true },
       },
     ]),
@@ -44,6 +46,7 @@ function target(
     folder: 'main/t/',
     metaData,
     metadataHash: metadataHash(metaData),
+    columns: [],
     files: map,
     numRecords: Object.values(files).reduce((a, b) => a + b, 0),
     filesHash: filesHash(map.keys()),
