@@ -106,12 +106,27 @@ export async function exportDeltaLake(options: ExportDeltaOptions): Promise<Delt
     for (const gone of droppedTables(allTables, ctx, include)) {
       throwIfCancelled(options.signal, 'Delta export');
       const hint = options.known?.[gone.folder];
+      const icebergHint = hint?.iceberg?.filesHash === DROPPED_FILES_HASH ? hint.iceberg : undefined;
+      const icebergReport = !iceberg
+        ? undefined
+        : icebergHint
+          ? {
+              status: 'unchanged' as const,
+              version: icebergHint.version,
+              adds: 0,
+              removes: 0,
+              schemaChanged: false,
+              requests: { reads: 0, lists: 0, writes: 0, total: 0 },
+              state: icebergHint,
+            }
+          : await iceberg.drop(gone.folder, `${gone.schema}.${gone.name}`);
+      const withIceberg = icebergReport ? { iceberg: icebergReport } : {};
       if (hint?.filesHash === DROPPED_FILES_HASH) {
-        dropped.push({ ...gone, delta: 'already-empty' as const, version: hint.version });
+        dropped.push({ ...gone, delta: 'already-empty' as const, version: hint.version, ...withIceberg });
         continue;
       }
       const replay = { store, session: options.session, tempDirectory };
-      dropped.push({ ...gone, ...(await dropDeltaTable(replay, gone, options.now ?? Date.now)) });
+      dropped.push({ ...gone, ...(await dropDeltaTable(replay, gone, options.now ?? Date.now)), ...withIceberg });
     }
     return {
       snapshotId: snapshot.id,

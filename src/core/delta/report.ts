@@ -77,6 +77,8 @@ export interface DroppedTableReport {
    */
   delta: 'emptied' | 'already-empty' | 'no-log' | 'conflict' | 'unsupported-log';
   version?: number;
+  /** The Iceberg side (only with the Iceberg export on): a final empty `delete` snapshot. */
+  iceberg?: IcebergTableReport;
 }
 
 export interface DeltaExportReport {
@@ -103,6 +105,7 @@ export function knownStates(report: DeltaExportReport): Record<string, ExportedT
         snapshotId: gone.droppedAtSnapshot,
         filesHash: DROPPED_FILES_HASH,
         metadataHash: DROPPED_FILES_HASH,
+        ...(gone.iceberg?.state ? { iceberg: gone.iceberg.state } : {}),
       };
   }
   return known;

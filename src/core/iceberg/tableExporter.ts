@@ -45,6 +45,9 @@ export interface IcebergExporterDeps {
   now: () => number;
 }
 
+/** Stands for "emptied because the DuckLake table was dropped"; no real hash equals it. */
+export const DROPPED_HASH = 'dropped';
+
 /** Above this many manifests a commit merges them into one, so reads stay a few requests. */
 export const MAX_MANIFESTS = 32;
 
@@ -123,6 +126,64 @@ export class IcebergTableExporter {
         hint: 'Run the export again once the other publish has finished.',
       },
     };
+  }
+
+  /**
+   * A table dropped in DuckLake: one final `delete` snapshot with no files, so
+   * Iceberg readers see an empty table rather than the dropped rows (as the
+   * Delta export does). Nothing when the folder has no Iceberg metadata of ours.
+   */
+  async drop(folder: string, qualifiedName: string): Promise<IcebergTableReport> {
+    const before = this.deps.store.snapshot();
+    const base: IcebergTableReport = {
+      status: 'unchanged',
+      adds: 0,
+      removes: 0,
+      schemaChanged: false,
+      requests: { reads: 0, lists: 0, writes: 0, total: 0 },
+    };
+    const done = (report: IcebergTableReport) => ({
+      ...report,
+      requests: diffCounts(this.deps.store.snapshot(), before),
+    });
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const previous = await this.readLatest(folder);
+      if (!previous || previous === 'foreign') return done(base);
+      const props = previous.metadata.properties;
+      const state = { version: previous.version, filesHash: DROPPED_HASH, metadataHash: DROPPED_HASH };
+      if (props[PROP_FILES_HASH] === DROPPED_HASH) return done({ ...base, version: previous.version, state });
+      const current = previous.metadata.schemas.find((x) => x['schema-id'] === previous.metadata['current-schema-id']);
+      const fields = current?.fields ?? [];
+      const target: IcebergTarget = {
+        tableId: Number(props[PROP_TABLE_ID] ?? -1),
+        qualifiedName,
+        folder,
+        tableUuid: previous.metadata['table-uuid'],
+        columns: [],
+        files: new Map(),
+        filesHash: DROPPED_HASH,
+        numRecords: 0,
+      };
+      const outcome = await this.commit(
+        target,
+        previous,
+        fields,
+        previous.metadata['last-column-id'],
+        previous.metadata.location,
+        DROPPED_HASH,
+      );
+      if (outcome === 'exists') continue;
+      return done({ ...base, ...outcome, state: { ...state, version: outcome.version } });
+    }
+    return done({
+      ...base,
+      status: 'skipped',
+      skipped: {
+        code: 'conflict',
+        message: `${qualifiedName}: another writer kept committing Iceberg metadata to ${folder}${METADATA_DIR}`,
+        hint: 'Run the export again once the other publish has finished.',
+      },
+    });
   }
 
   /** The newest `v<N>.metadata.json` (one list, one read); 'foreign' when it is not ours. */

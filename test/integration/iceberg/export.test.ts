@@ -5,7 +5,7 @@ import { knownStates } from '../../../src/core/delta/report';
 import { decodeAvroFile } from '../../../src/core/iceberg/avroFile';
 import type { ManifestEntry, ManifestFile } from '../../../src/core/iceberg/avroSchemas';
 import { tableReport, TestLake } from '../delta/helpers';
-import { currentMetadataFile, readIceberg } from './helpers';
+import { currentMetadataFile, readIceberg, readWithDuckDBIceberg, readWithPyIceberg } from './helpers';
 
 const TYPES = `CREATE TABLE lake.main.t (
   id INTEGER, big BIGINT, small SMALLINT, s VARCHAR, d DOUBLE, f FLOAT, ok BOOLEAN, dt DATE,
@@ -194,6 +194,25 @@ describe('Iceberg export beside Delta: two Iceberg readers see exactly the DuckL
     expect(report.iceberg?.status).toBe('skipped');
     expect(report.iceberg?.skipped?.code).toBe('unsupported-schema');
     expect(report.iceberg?.skipped?.message).toContain('seen: TIMESTAMP_MS');
+  });
+
+  it('a dropped DuckLake table becomes an empty Iceberg table (a delete snapshot), as in Delta', async () => {
+    const folder = join(lake.tablesRoot, 'main/t');
+    await lake.sql(TYPES);
+    await lake.sql(ROWS(0, 10));
+    await lake.export({ iceberg: true });
+    await lake.sql('DROP TABLE lake.main.t');
+    const report = await lake.export({ iceberg: true });
+    const [gone] = report.dropped;
+    expect(gone).toMatchObject({ name: 't', delta: 'emptied' });
+    expect(gone!.iceberg).toMatchObject({ status: 'updated', version: 2, operation: 'delete', removes: 1 });
+    const py = await readWithPyIceberg(await currentMetadataFile(folder));
+    expect(py.rows).toBe(0);
+    expect((await readWithDuckDBIceberg(folder)).rows).toBe(0);
+    // Already empty: with the report's known states, no request at all.
+    const again = await lake.export({ iceberg: true, known: knownStates(report) });
+    expect(again.dropped[0]!.iceberg).toMatchObject({ status: 'unchanged', version: 2 });
+    expect(again.requests.total).toBe(0);
   });
 
   it('with the setting off nothing Iceberg is written', async () => {
