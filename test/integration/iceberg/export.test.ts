@@ -1,6 +1,8 @@
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { fsDeltaLogStore } from '../../../src/core/delta/fsLogStore';
+import type { DeltaLogStore } from '../../../src/core/delta/logStore';
 import { knownStates } from '../../../src/core/delta/report';
 import { decodeAvroFile } from '../../../src/core/iceberg/avroFile';
 import type { ManifestEntry, ManifestFile } from '../../../src/core/iceberg/avroSchemas';
@@ -213,6 +215,35 @@ describe('Iceberg export beside Delta: two Iceberg readers see exactly the DuckL
     const again = await lake.export({ iceberg: true, known: knownStates(report) });
     expect(again.dropped[0]!.iceberg).toMatchObject({ status: 'unchanged', version: 2 });
     expect(again.requests.total).toBe(0);
+  });
+
+  it('two exporters racing for the same version: put-if-absent lets one win; the other re-reads and agrees', async () => {
+    const folder = join(lake.tablesRoot, 'main/t');
+    await lake.sql(TYPES);
+    await lake.sql(ROWS(0, 10));
+    await lake.export({ iceberg: true });
+    await lake.sql(ROWS(10, 25));
+    const inner = fsDeltaLogStore(lake.tablesRoot);
+    let raced = false;
+    const racing: DeltaLogStore = {
+      ...inner,
+      async putIfAbsent(path, bytes) {
+        if (!raced && path.endsWith('metadata/v2.metadata.json')) {
+          raced = true; // the other exporter commits v2 first
+          const other = tableReport(await lake.export({ iceberg: true }), 'main.t');
+          expect(other.iceberg).toMatchObject({ status: 'updated', version: 2 });
+        }
+        return inner.putIfAbsent(path, bytes);
+      },
+    };
+    const loser = tableReport(await lake.export({ iceberg: true, store: racing }), 'main.t');
+    expect(raced).toBe(true);
+    expect(loser.iceberg).toMatchObject({ status: 'unchanged', version: 2 });
+    const versions = (await readdir(join(folder, 'metadata'))).filter((n) => n.endsWith('.metadata.json'));
+    expect(versions.sort()).toEqual(['v1.metadata.json', 'v2.metadata.json']);
+    const read = await readIceberg(lake, 'main.t', folder);
+    expect(read.duckdb).toEqual(read.expected);
+    expect(read.pyiceberg).toEqual(read.expected);
   });
 
   it('with the setting off nothing Iceberg is written', async () => {
