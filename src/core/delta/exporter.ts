@@ -79,6 +79,7 @@ export async function exportDeltaLake(options: ExportDeltaOptions): Promise<Delt
           dataPath: ctx.dataPath,
           snapshot,
           changes: (from) => reader.changes(from, snapshot.id),
+          nextFileIdAt: async (id) => (await reader.snapshot(id))?.nextFileId,
           now: options.now ?? Date.now,
         })
       : undefined;

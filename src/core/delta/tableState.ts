@@ -17,6 +17,8 @@ export interface TargetFile {
   relativePath: string;
   recordCount: number;
   sizeBytes: number;
+  /** DuckLake's data_file_id: ids only grow, so it tells files older than a snapshot apart. */
+  fileId: number;
   /** DuckLake's column stats of the file (column id -> row), for the Iceberg manifests. */
   stats: ReadonlyMap<number, CatalogColumnStats>;
 }
@@ -177,6 +179,7 @@ export async function buildTableTarget(ctx: CatalogContext, table: CatalogTable)
       relativePath,
       recordCount: file.recordCount,
       sizeBytes: file.sizeBytes,
+      fileId: file.fileId,
       stats: stats.get(file.fileId) ?? new Map(),
       add: {
         path: encodeDeltaPath(relativePath),

@@ -8,6 +8,7 @@ export interface IcebergSourceFile {
   relativePath: string;
   recordCount: number;
   sizeBytes: number;
+  fileId: number;
   stats: ReadonlyMap<number, CatalogColumnStats>;
 }
 

@@ -3,6 +3,7 @@ import type { SnapshotChange } from '../delta/catalogReader';
 import type { CountingDeltaLogStore } from '../delta/logStore';
 import { COMPACTION_CHANGES } from '../delta/plan';
 import { diffCounts } from '../delta/logStore';
+import { filesHash } from '../delta/fingerprint';
 import type { ColumnNode } from '../delta/schema';
 import { ENTRY_STATUS, type ManifestEntry, type ManifestFile } from './avroSchemas';
 import { dataFileRecord, type IcebergSourceFile } from './dataFiles';
@@ -40,6 +41,8 @@ export interface IcebergExporterDeps {
   store: CountingDeltaLogStore;
   dataPath: string;
   snapshot: { id: number; timeMs: number };
+  /** The catalog's next_file_id at a snapshot (undefined when the snapshot is gone). */
+  nextFileIdAt: (snapshotId: number) => Promise<number | undefined>;
   /** DuckLake changes in (from, current snapshot]. */
   changes: (fromSnapshot: number) => Promise<readonly SnapshotChange[]>;
   now: () => number;
@@ -216,6 +219,34 @@ export class IcebergTableExporter {
       );
   }
 
+  /**
+   * The previous file set without reading a manifest, when the catalog proves
+   * it: the table's files now whose ids were allocated before the exported
+   * snapshot's next_file_id, accepted only if their fingerprint equals the
+   * one the previous version recorded. Then nothing was removed, every other
+   * file is new, and the previous manifests are kept as they are (one read:
+   * the manifest list).
+   */
+  private async provenPrevious(
+    table: TableFiles,
+    previous: Previous | undefined,
+    target: IcebergTarget,
+  ): Promise<{ files: Set<string>; live: { manifest: ManifestFile; entries: ManifestEntry[] }[] } | undefined> {
+    const meta = previous?.metadata;
+    if (!meta || meta['current-snapshot-id'] === -1) return undefined;
+    const props = meta.properties;
+    const since = Number(props[PROP_SNAPSHOT]);
+    if (props[PROP_TABLE_ID] !== String(target.tableId) || !Number.isSafeInteger(since)) return undefined;
+    const next = await this.deps.nextFileIdAt(since);
+    if (next === undefined) return undefined;
+    const older = [...target.files.values()].filter((f) => f.fileId < next).map((f) => f.relativePath);
+    if (filesHash(older) !== props[PROP_FILES_HASH]) return undefined;
+    const snapshot = meta.snapshots.find((s) => s['snapshot-id'] === meta['current-snapshot-id']);
+    const manifests = snapshot && (await readAvro<ManifestFile>(this.deps.store, table, snapshot['manifest-list']));
+    if (!manifests || manifests.length >= MAX_MANIFESTS) return undefined;
+    return { files: new Set(older), live: manifests.map((manifest) => ({ manifest, entries: [] })) };
+  }
+
   /** The live manifest entries of the previous snapshot, per manifest. */
   private async liveManifests(
     table: TableFiles,
@@ -252,11 +283,19 @@ export class IcebergTableExporter {
   > {
     const table: TableFiles = { folder: target.folder, location };
     let previous = previousOrNone;
-    let live = await this.liveManifests(table, previous);
-    // Metadata whose manifests are gone (deleted by hand) cannot be continued: start the history again.
-    if (!live) {
-      previous = undefined;
-      live = [];
+    // An append proven from the catalog needs only the manifest list; anything else reads the manifests.
+    const proven = await this.provenPrevious(table, previous, target);
+    let live = proven?.live;
+    let present = proven?.files;
+    if (!live || !present) {
+      live = await this.liveManifests(table, previous);
+      // Metadata whose manifests are gone (deleted by hand) cannot be continued: start the history again.
+      if (!live) {
+        previous = undefined;
+        live = [];
+      }
+      present = new Set<string>();
+      for (const m of live) for (const e of m.entries) present.add(relativeTo(location, e.data_file.file_path));
     }
     const prevMeta = previous?.metadata;
     const version = (previous?.version ?? 0) + 1;
@@ -265,10 +304,7 @@ export class IcebergTableExporter {
     const snapshotId = newSnapshotId(prevMeta);
     const parentId = prevMeta && prevMeta['current-snapshot-id'] !== -1 ? prevMeta['current-snapshot-id'] : undefined;
 
-    const prefix = `${location}/`;
-    const relative = (path: string) => (path.startsWith(prefix) ? path.slice(prefix.length) : path);
-    const present = new Set<string>();
-    for (const m of live) for (const e of m.entries) present.add(relative(e.data_file.file_path));
+    const relative = (path: string) => relativeTo(location, path);
     const added = [...target.files.values()].filter((f) => !present.has(f.relativePath));
     const removedPaths = new Set([...present].filter((p) => !target.files.has(p)));
 
@@ -424,6 +460,11 @@ function newSnapshotId(previous: IcebergTableMetadata | undefined): number {
     const id = randomInt(1, 2 ** 47) * 64 + randomInt(0, 64);
     if (!used.has(id)) return id;
   }
+}
+
+function relativeTo(location: string, path: string): string {
+  const prefix = `${location}/`;
+  return path.startsWith(prefix) ? path.slice(prefix.length) : path;
 }
 
 function sha256(text: string): string {

@@ -95,6 +95,8 @@ describe('Iceberg export beside Delta: two Iceberg readers see exactly the DuckL
     await lake.sql(ROWS(50, 80));
     const second = tableReport(await lake.export({ iceberg: true }), 'main.t');
     expect(second.iceberg).toMatchObject({ status: 'updated', version: 2, operation: 'append', adds: 1, removes: 0 });
+    // An append proven from the catalog reads no manifest: newest metadata, hint and manifest list only.
+    expect(second.iceberg!.requests).toMatchObject({ lists: 1, reads: 3, writes: 4 });
     read = await readIceberg(lake, 'main.t', folder);
     expect(read.expected.rows).toBe(80);
     expect(read.duckdb).toEqual(read.expected);

@@ -36,6 +36,7 @@ function target(
         relativePath: path,
         recordCount: records,
         sizeBytes: 100,
+        fileId: 1,
         stats: new Map(),
         add: { path: encodeDeltaPath(path), partitionValues: {}, size: 100, modificationTime: 1, dataChange: true },
       },
