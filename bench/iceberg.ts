@@ -9,6 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exportDeltaLake } from '../src/core/delta/exporter';
 import { fsDeltaLogStore } from '../src/core/delta/fsLogStore';
+import { CatalogReader, isVisibleAt } from '../src/core/delta/catalogReader';
+import { CountingDeltaLogStore } from '../src/core/delta/logStore';
+import { TableExporter } from '../src/core/delta/tableExporter';
+import { buildTableTarget, type CatalogContext } from '../src/core/delta/tableState';
+import { IcebergTableExporter, icebergTarget } from '../src/core/iceberg';
 import { DuckDBSession, quoteLiteral } from '../src/core/lake/duckdb';
 
 const extensionDirectory = process.env.LAKEHOUSE_DUCKDB_EXTENSIONS;
@@ -71,6 +76,64 @@ async function timedExport(dir: string, iceberg: boolean) {
   }
 }
 
+/**
+ * The two formats' own work from one prebuilt target (catalog read once, as the exporter
+ * does): the Delta commit vs the Iceberg commit, each timed alone in the same session.
+ */
+async function isolatedCommits(dir: string) {
+  const session = await DuckDBSession.open({ extensionDirectory, threads: 2 });
+  const reader = await CatalogReader.attach(session, join(dir, 'metadata.db'));
+  const temp = await mkdtemp(join(tmpdir(), 'iceberg-bench-t-'));
+  try {
+    const meta = await reader.metadata();
+    const snapshot = await reader.currentSnapshot();
+    const ctx: CatalogContext = {
+      reader,
+      snapshot,
+      dataPath: meta.dataPath,
+      catalogEncrypted: meta.encrypted,
+      deleteFiles: await reader.liveDeleteFiles(snapshot.id),
+      inlinedRows: await reader.inlinedRows(snapshot.id),
+      inlinedDeletes: await reader.inlinedDeletes(snapshot.id),
+      catalogName: 'lake',
+    };
+    const table = (await reader.tables()).find((t) => isVisibleAt(t, snapshot.id))!;
+    let started = performance.now();
+    const built = await buildTableTarget(ctx, table);
+    const targetMs = performance.now() - started;
+    if (!built.ok) throw new Error(built.problem.message);
+    const store = () => new CountingDeltaLogStore(fsDeltaLogStore(join(dir, 'Tables')));
+    const delta = new TableExporter({
+      ctx,
+      store: store(),
+      session,
+      tempDirectory: temp,
+      checkpointInterval: 10,
+      now: Date.now,
+    });
+    started = performance.now();
+    await delta.export(table, undefined, built);
+    const deltaMs = performance.now() - started;
+    const iceberg = new IcebergTableExporter({
+      store: store(),
+      dataPath: ctx.dataPath,
+      snapshot,
+      changes: (from) => reader.changes(from, snapshot.id),
+      nextFileIdAt: async (id) => (await reader.snapshot(id))?.nextFileId,
+      now: Date.now,
+    });
+    started = performance.now();
+    const report = await iceberg.export(icebergTarget(built.target), undefined);
+    const icebergMs = performance.now() - started;
+    if (report.status === 'skipped') throw new Error(report.skipped?.message);
+    return { targetMs, deltaMs, icebergMs, icebergRequests: report.requests.total };
+  } finally {
+    await reader.detach();
+    session.close();
+    await rm(temp, { recursive: true, force: true });
+  }
+}
+
 type Sample = Awaited<ReturnType<typeof timedExport>>;
 
 const median = (values: number[]) => {
@@ -94,6 +157,12 @@ async function main() {
       bothFirst: [] as number[],
       deltaInc: [] as number[],
       bothInc: [] as number[],
+      targetFirst: [] as number[],
+      deltaCommitFirst: [] as number[],
+      icebergCommitFirst: [] as number[],
+      targetInc: [] as number[],
+      deltaCommitInc: [] as number[],
+      icebergCommitInc: [] as number[],
     };
     let requests = {};
     for (let rep = 0; rep < reps; rep++) {
@@ -132,6 +201,19 @@ async function main() {
       };
       await rm(delta, { recursive: true, force: true });
       await rm(both, { recursive: true, force: true });
+
+      const iso = await mkdtemp(join(tmpdir(), 'iceberg-bench-i-'));
+      await cp(template, iso, { recursive: true });
+      const i1 = await isolatedCommits(iso);
+      await addFiles(iso, files, reps + rep);
+      const i2 = await isolatedCommits(iso);
+      samples.targetFirst.push(i1.targetMs);
+      samples.deltaCommitFirst.push(i1.deltaMs);
+      samples.icebergCommitFirst.push(i1.icebergMs);
+      samples.targetInc.push(i2.targetMs);
+      samples.deltaCommitInc.push(i2.deltaMs);
+      samples.icebergCommitInc.push(i2.icebergMs);
+      await rm(iso, { recursive: true, force: true });
     }
     await rm(template, { recursive: true, force: true });
     const m = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)])) as Record<
@@ -148,6 +230,18 @@ async function main() {
         deltaIncremental: m.deltaInc,
         deltaPlusIcebergIncremental: m.bothInc,
         icebergIncremental: m.bothInc - m.deltaInc,
+      },
+      isolatedMedianMs: {
+        catalogTargetFirst: m.targetFirst,
+        deltaCommitFirst: m.deltaCommitFirst,
+        icebergCommitFirst: m.icebergCommitFirst,
+        catalogTargetIncremental: m.targetInc,
+        deltaCommitIncremental: m.deltaCommitInc,
+        icebergCommitIncremental: m.icebergCommitInc,
+      },
+      ratioIcebergCommitToDeltaCommit: {
+        first: Math.round((m.icebergCommitFirst / m.deltaCommitFirst) * 100) / 100,
+        incremental: Math.round((m.icebergCommitInc / m.deltaCommitInc) * 100) / 100,
       },
       ratioIcebergToDelta: {
         first: Math.round(((m.bothFirst - m.deltaFirst) / m.deltaFirst) * 100) / 100,

@@ -37,5 +37,17 @@ export function icebergSummary(doc) {
       `| ${r.files} | ${m.deltaFirst} ms | ${m.deltaPlusIcebergFirst} ms | +${m.icebergFirst} ms (${r.ratioIcebergToDelta.first}×) | ${m.deltaIncremental} ms | ${m.deltaPlusIcebergIncremental} ms | +${m.icebergIncremental} ms (${r.ratioIcebergToDelta.incremental}×) |`,
     );
   }
+  lines.push(
+    '',
+    '| files | catalog → target | Delta commit first | Iceberg commit first | ratio | target incr. | Delta commit incr. | Iceberg commit incr. | ratio |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  );
+  for (const r of doc.results) {
+    const i = r.isolatedMedianMs;
+    const q = r.ratioIcebergCommitToDeltaCommit;
+    lines.push(
+      `| ${r.files} | ${i.catalogTargetFirst} ms | ${i.deltaCommitFirst} ms | ${i.icebergCommitFirst} ms | ${q.first}× | ${i.catalogTargetIncremental} ms | ${i.deltaCommitIncremental} ms | ${i.icebergCommitIncremental} ms | ${q.incremental}× |`,
+    );
+  }
   return lines.join('\n');
 }
