@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exportDeltaLake } from '../src/core/delta/exporter';
 import { fsDeltaLogStore } from '../src/core/delta/fsLogStore';
-import { CatalogReader, isVisibleAt } from '../src/core/delta/catalogReader';
+import { CatalogReader, isVisibleAt } from '../src/core/ducklake/catalogReader';
 import { CountingDeltaLogStore } from '../src/core/delta/logStore';
 import { TableExporter } from '../src/core/delta/tableExporter';
 import { buildTableTarget, type CatalogContext } from '../src/core/delta/tableState';
@@ -82,7 +82,7 @@ async function timedExport(dir: string, iceberg: boolean) {
  */
 async function isolatedCommits(dir: string) {
   const session = await DuckDBSession.open({ extensionDirectory, threads: 2 });
-  const reader = await CatalogReader.attach(session, join(dir, 'metadata.db'));
+  const reader = await CatalogReader.open(session, join(dir, 'metadata.db'));
   const temp = await mkdtemp(join(tmpdir(), 'iceberg-bench-t-'));
   try {
     const meta = await reader.metadata();
@@ -128,7 +128,7 @@ async function isolatedCommits(dir: string) {
     if (report.status === 'skipped') throw new Error(report.skipped?.message);
     return { targetMs, deltaMs, icebergMs, icebergRequests: report.requests.total };
   } finally {
-    await reader.detach();
+    await reader.close();
     session.close();
     await rm(temp, { recursive: true, force: true });
   }

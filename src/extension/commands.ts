@@ -6,6 +6,7 @@ import type { LakehouseService } from './lakehouseService';
 import { exportDeltaCommand, publishCommand, pullCommand, resetLocalCommand } from './lakeCommands';
 import { acquireLease, breakStaleLease, forceBreakLease, releaseLease } from './leaseCommands';
 import type { Logger } from './log';
+import type { MirrorBusyStore } from './mirrorBusy';
 import type { CommandHandler } from './commandRunner';
 import { fabricCommands } from './fabric/fabricCommandTable';
 import type { FabricCommandDeps } from './fabric/fabricCommands';
@@ -28,6 +29,8 @@ export interface CommandDeps {
   storageSecrets: StorageSecrets;
   query: QueryPanelDeps;
   readiness: ReadinessStore;
+  /** The mirrors an operation of this window is working on (Run, Pull, Reset, Publish, Export Delta). */
+  busy: MirrorBusyStore;
   /** Extra commands owned elsewhere (the query history view). */
   extra?: Record<string, CommandHandler>;
 }

@@ -27,6 +27,7 @@ import { LakehouseService } from './lakehouseService';
 import { createLogger } from './log';
 import { createLeaseStatusBar } from './statusBar';
 import { LakehouseTreeModel } from './tree/lakehouseTreeModel';
+import { BUSY_MIRRORS_KEY, MIRROR_BUSY_KEY, MirrorBusyStore } from './mirrorBusy';
 import { ReadinessStore } from './readinessStore';
 import { LakehouseTreeProvider } from './tree/lakehouseTreeProvider';
 import { ModelCodeLensProvider } from './run/modelCodeLens';
@@ -69,7 +70,8 @@ export function activate(context: vscode.ExtensionContext) {
   const diagnostics = vscode.languages.createDiagnosticCollection('lakehouse');
   const model = new LakehouseTreeModel(config, lakehouses, history);
   const readiness = new ReadinessStore();
-  const provider = new LakehouseTreeProvider(model, readiness);
+  const busy = new MirrorBusyStore();
+  const provider = new LakehouseTreeProvider(model, readiness, busy);
   const view = vscode.window.createTreeView('lakehouse.lakehouses', {
     treeDataProvider: provider,
     showCollapseAll: true,
@@ -144,6 +146,7 @@ export function activate(context: vscode.ExtensionContext) {
     }),
   );
 
+  const codeLenses = new ModelCodeLensProvider(busy);
   const updateContext = async () => {
     const { entries, problems } = await config.load();
     await vscode.commands.executeCommand(
@@ -187,10 +190,14 @@ export function activate(context: vscode.ExtensionContext) {
     history.onDidChange(() => provider.refresh()),
     readiness,
     readiness.onDidChange(() => provider.refresh()),
-    vscode.languages.registerCodeLensProvider(
-      { scheme: 'file', pattern: '**/models/**/*.sql' },
-      new ModelCodeLensProvider(),
-    ),
+    vscode.languages.registerCodeLensProvider({ scheme: 'file', pattern: '**/models/**/*.sql' }, codeLenses),
+    codeLenses,
+    // While an operation uses a mirror, the commands that would take the same lock are not offered.
+    busy.onDidChange(() => {
+      void vscode.commands.executeCommand('setContext', MIRROR_BUSY_KEY, busy.busy().length > 0);
+      void vscode.commands.executeCommand('setContext', BUSY_MIRRORS_KEY, busy.busy());
+      provider.refresh();
+    }),
   );
   // Leases this workspace held before a window reload: back in the status bar, reachable by Release and Publish.
   void config
@@ -209,6 +216,7 @@ export function activate(context: vscode.ExtensionContext) {
       storageSecrets,
       query,
       readiness,
+      busy,
       extra: {
         'lakehouse.reopenQuery': (entry) => reopenQuery(query, entry),
         'lakehouse.clearQueryHistory': () => queryHistory.clear(),

@@ -9,6 +9,7 @@ import { planPublish, publish, type PublishSummary } from '../core/publish/publi
 import type { LakehouseConfigService } from './lakehouseConfig';
 import type { LakehouseService } from './lakehouseService';
 import type { Logger } from './log';
+import type { MirrorBusyStore } from './mirrorBusy';
 import { pickLakehouse } from './pickLakehouse';
 import { publishReadiness } from './publishReadiness';
 import { withCancellableProgress } from './withProgress';
@@ -18,6 +19,8 @@ export interface LakeCommandDeps {
   config: LakehouseConfigService;
   lakehouses: LakehouseService;
   refresh: () => void;
+  /** Marks the lakehouse's mirror busy while an operation runs, so the editor stops offering the others. */
+  busy: MirrorBusyStore;
 }
 
 /**
@@ -50,8 +53,10 @@ export async function pullCommand(deps: LakeCommandDeps, node?: unknown, discard
   const entry = await pickLakehouse(node, deps.config, discardLocalChanges ? 'Reset Local Catalog to Remote' : 'Pull');
   const { store } = await deps.lakehouses.open(entry);
   const mirror = mirrorFor(entry);
-  const result = await withCancellableProgress(`Pulling ${entry.name}`, (progress, signal) =>
-    withSession(deps, (session) => pull({ entry, store, mirror, session, discardLocalChanges, progress, signal })),
+  const result = await deps.busy.run(entry.name, discardLocalChanges ? 'reset' : 'pull', () =>
+    withCancellableProgress(`Pulling ${entry.name}`, (progress, signal) =>
+      withSession(deps, (session) => pull({ entry, store, mirror, session, discardLocalChanges, progress, signal })),
+    ),
   );
   const text = `Pulled ${entry.name}: catalog ${result.catalog}, ${result.files.downloaded} data files downloaded (${formatBytes(result.files.downloadedBytes)}), ${result.files.cached} already local.`;
   deps.log.info(text);
@@ -104,37 +109,39 @@ export async function publishCommand(deps: LakeCommandDeps, node?: unknown): Pro
 
   let findings = 0;
   const windowLease = deps.lakehouses.heldFor(entry);
-  const summary = await Promise.resolve(
-    withCancellableProgress(`Publishing ${entry.name}`, (progress, signal) =>
-      withSession(deps, async (session) => {
-        // Before anything is uploaded: `refuse` stops here with every error finding listed.
-        findings = (await publishReadiness(deps.log, session, mirror)).length;
-        return publish({
-          entry,
-          store,
-          guard,
-          mirror,
-          session,
-          maintenance: vscode.workspace.getConfiguration('lakehouse').get<boolean>('publish.maintenance', true)
-            ? undefined
-            : false,
-          progress,
-          signal,
-          onStep: stepPause(),
-          // This window's own lease (Acquire Lease, maybe before a reload) is re-taken, not a busy catalog.
-          reuse: windowLease && { leaseId: windowLease.held.leaseId, runId: windowLease.held.stamp.run_id },
-          onLease: (held) => {
-            deps.lakehouses.track(entry, held);
-            deps.refresh();
-          },
-        });
-      }),
-    ),
-  ).catch(async (error: unknown) => {
-    // A publish that failed while re-taking this window's lease may have let it go.
-    if (windowLease) await deps.lakehouses.recheck(entry);
-    throw error;
-  });
+  const summary = await deps.busy
+    .run(entry.name, 'publish', () =>
+      withCancellableProgress(`Publishing ${entry.name}`, (progress, signal) =>
+        withSession(deps, async (session) => {
+          // Before anything is uploaded: `refuse` stops here with every error finding listed.
+          findings = (await publishReadiness(deps.log, session, mirror)).length;
+          return publish({
+            entry,
+            store,
+            guard,
+            mirror,
+            session,
+            maintenance: vscode.workspace.getConfiguration('lakehouse').get<boolean>('publish.maintenance', true)
+              ? undefined
+              : false,
+            progress,
+            signal,
+            onStep: stepPause(),
+            // This window's own lease (Acquire Lease, maybe before a reload) is re-taken, not a busy catalog.
+            reuse: windowLease && { leaseId: windowLease.held.leaseId, runId: windowLease.held.stamp.run_id },
+            onLease: (held) => {
+              deps.lakehouses.track(entry, held);
+              deps.refresh();
+            },
+          });
+        }),
+      ),
+    )
+    .catch(async (error: unknown) => {
+      // A publish that failed while re-taking this window's lease may have let it go.
+      if (windowLease) await deps.lakehouses.recheck(entry);
+      throw error;
+    });
   const text = `${summary.status === 'finished-earlier-publish' ? 'Finished an interrupted publish of' : 'Published'} ${entry.name}: ${summary.tables.length} table(s), ${summary.files} file(s), ${formatBytes(summary.bytes)}, ${summary.requests} requests, ${summary.seconds.toFixed(1)} s.`;
   deps.log.info(text);
   for (const t of summary.delta?.tables ?? []) {
@@ -161,9 +168,11 @@ export async function publishCommand(deps: LakeCommandDeps, node?: unknown): Pro
 export async function exportDeltaCommand(deps: LakeCommandDeps, node?: unknown): Promise<void> {
   const entry = await pickLakehouse(node, deps.config, 'Export Delta');
   const { store, guard } = await deps.lakehouses.open(entry);
-  const report = await withCancellableProgress(`Exporting Delta · ${entry.name}`, (progress, signal) =>
-    withSession(deps, (session) =>
-      exportRemoteCatalog({ entry, store, guard, session, mirror: mirrorFor(entry), progress, signal }),
+  const report = await deps.busy.run(entry.name, 'export-delta', () =>
+    withCancellableProgress(`Exporting Delta · ${entry.name}`, (progress, signal) =>
+      withSession(deps, (session) =>
+        exportRemoteCatalog({ entry, store, guard, session, mirror: mirrorFor(entry), progress, signal }),
+      ),
     ),
   );
   for (const t of report.tables) {

@@ -58,6 +58,11 @@ export interface OneLakeProxy {
   }): Promise<ProxyLakehouse>;
   /** Makes the proxy ignore (strip and report) more headers, as if OneLake stopped honouring them. Test knob. */
   ignoreHeaders(names: string[]): void;
+  /**
+   * Moves the service's clock (the Date header of every answer) by `ms`, as if that much time had
+   * passed on OneLake since its blobs were written: lease age is judged on this clock. Test knob.
+   */
+  advanceClock(ms: number): void;
   stop(): Promise<void>;
 }
 
@@ -86,6 +91,7 @@ export async function startOneLakeProxy(options: OneLakeProxyOptions): Promise<O
   const signer = new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_KEY);
   const workspaces: Workspace[] = [];
   const ignored = new Set(ONELAKE_IGNORED_HEADERS);
+  let clockMs = 0;
   const requests: ProxyRequests = { total: 0, byOperation: {}, refused: {} };
   let blobEndpoint = '';
 
@@ -198,6 +204,8 @@ export async function startOneLakeProxy(options: OneLakeProxyOptions): Promise<O
       if (value !== undefined && !HOP_BY_HOP.has(name)) out[name] = value;
     }
     if (rejected.length > 0) out['x-ms-rejected-headers'] = rejected.join(',');
+    if (clockMs !== 0 && typeof out.date === 'string')
+      out.date = new Date(Date.parse(out.date) + clockMs).toUTCString();
     res.writeHead(upstream.statusCode ?? 502, out);
     upstream.pipe(res);
   };
@@ -286,6 +294,9 @@ export async function startOneLakeProxy(options: OneLakeProxyOptions): Promise<O
     },
     ignoreHeaders(names) {
       for (const name of names) ignored.add(name.toLowerCase());
+    },
+    advanceClock(ms) {
+      clockMs += ms;
     },
     stop: () =>
       new Promise<void>((resolve) => {

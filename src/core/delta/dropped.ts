@@ -1,5 +1,5 @@
 import { ENGINE_INFO, PROTOCOL, removeAction, serializeCommit, type Action } from './actions';
-import { isVisibleAt, type CatalogTable } from './catalogReader';
+import { isVisibleAt, type CatalogTable } from '../ducklake/catalogReader';
 import { DeltaLogError } from './errors';
 import { listLog, replayLog, type ReplayDeps } from './logReader';
 import { commitFileName, DELTA_LOG_DIR } from './paths';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DuckDBSession } from '../lake/duckdb';
 import { silentProgress, throwIfCancelled, type Progress } from '../util/progress';
-import { CatalogReader, isVisibleAt, type CatalogTable } from './catalogReader';
+import { CatalogReader, isVisibleAt, type CatalogTable } from '../ducklake/catalogReader';
 import { DEFAULT_CHECKPOINT_INTERVAL } from './checkpoint';
 import { dropDeltaTable, droppedTables } from './dropped';
 import { CountingDeltaLogStore, diffCounts, type DeltaLogStore } from './logStore';
@@ -45,7 +45,7 @@ export interface ExportDeltaOptions {
 export async function exportDeltaLake(options: ExportDeltaOptions): Promise<DeltaExportReport> {
   const store = new CountingDeltaLogStore(options.store);
   const progress = options.progress ?? silentProgress;
-  const reader = await CatalogReader.attach(options.session, options.catalogPath);
+  const reader = await CatalogReader.open(options.session, options.catalogPath);
   let tempDirectory: string | undefined;
   try {
     tempDirectory = await mkdtemp(join(options.tempDirectory ?? tmpdir(), 'delta-export-'));
@@ -136,7 +136,7 @@ export async function exportDeltaLake(options: ExportDeltaOptions): Promise<Delt
       requests: store.snapshot(),
     };
   } finally {
-    await reader.detach();
+    await reader.close();
     if (tempDirectory) await rm(tempDirectory, { recursive: true, force: true });
   }
 }

@@ -1,4 +1,4 @@
-import type { CatalogDataFile, CatalogTable, SnapshotChange } from './catalogReader';
+import type { CatalogDataFile, CatalogTable, SnapshotChange } from '../ducklake/catalogReader';
 import type { ExportProblem } from './report';
 import type { ColumnNode } from './schema';
 import { schemaHazards } from './schemaHistory';

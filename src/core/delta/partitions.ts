@@ -1,4 +1,4 @@
-import type { CatalogDataFile, CatalogPartitionSpec } from './catalogReader';
+import type { CatalogDataFile, CatalogPartitionSpec } from '../ducklake/catalogReader';
 import type { ColumnNode } from './schema';
 import { mapColumnType } from './schema';
 

@@ -7,7 +7,7 @@ import {
   type ExportMarker,
   type ProtocolAction,
 } from './actions';
-import type { SnapshotChange } from './catalogReader';
+import type { SnapshotChange } from '../ducklake/catalogReader';
 import type { TableTarget } from './tableState';
 
 /** The Delta table as it stands before this export. */

@@ -1,6 +1,6 @@
 import type { DuckDBSession } from '../lake/duckdb';
 import type { ParsedCommit } from './actions';
-import type { CatalogScheduledDeletion } from './catalogReader';
+import type { CatalogScheduledDeletion } from '../ducklake/catalogReader';
 import { filesHash, metadataHash } from './fingerprint';
 import { listLog, readCommit, replayLog, type LogListing } from './logReader';
 import type { DeltaLogStore } from './logStore';

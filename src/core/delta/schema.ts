@@ -1,4 +1,4 @@
-import { isVisibleAt, type CatalogColumn } from './catalogReader';
+import { isVisibleAt, type CatalogColumn } from '../ducklake/catalogReader';
 import { caseInsensitiveDuplicates, columnNameProblem } from './names';
 
 /** A DuckLake column as a tree: structs, lists and maps keep their children. */

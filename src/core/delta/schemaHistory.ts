@@ -1,4 +1,4 @@
-import type { CatalogColumn } from './catalogReader';
+import type { CatalogColumn } from '../ducklake/catalogReader';
 import type { ColumnNode } from './schema';
 
 /**

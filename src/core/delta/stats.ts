@@ -1,4 +1,4 @@
-import type { CatalogColumnStats } from './catalogReader';
+import type { CatalogColumnStats } from '../ducklake/catalogReader';
 import type { ColumnNode, DeltaType } from './schema';
 import { mapColumnType } from './schema';
 

@@ -1,6 +1,6 @@
 import type { DuckDBSession } from '../lake/duckdb';
 import { PROTOCOL, serializeCommit, type ProtocolAction } from './actions';
-import type { CatalogTable } from './catalogReader';
+import type { CatalogTable } from '../ducklake/catalogReader';
 import { writeCheckpoint } from './checkpoint';
 import { DeltaLogError } from './errors';
 import type { DeltaLogStore } from './logStore';

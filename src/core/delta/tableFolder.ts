@@ -1,4 +1,4 @@
-import type { CatalogTable } from './catalogReader';
+import type { CatalogTable } from '../ducklake/catalogReader';
 import { UnsafeCatalogPathError } from './errors';
 import { isAbsolutePath, safeRelativeFolder, safeRelativeSegments, withTrailingSlash } from './paths';
 

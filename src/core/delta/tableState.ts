@@ -1,5 +1,5 @@
 import { metaDataAction, type AddAction, type MetaDataAction } from './actions';
-import type { CatalogColumnStats, CatalogReader, CatalogSnapshot, CatalogTable } from './catalogReader';
+import type { CatalogColumnStats, CatalogReader, CatalogSnapshot, CatalogTable } from '../ducklake/catalogReader';
 import { UnsafeCatalogPathError } from './errors';
 import { checkFiles } from './fileChecks';
 import { deltaTableId, filesHash, metadataHash } from './fingerprint';

@@ -1,4 +1,4 @@
-import type { CatalogColumnStats } from '../delta/catalogReader';
+import type { CatalogColumnStats } from '../ducklake/catalogReader';
 import { STRING_STAT_PREFIX, timestampMicros } from '../delta/stats';
 import type { IcebergType } from './schema';
 

@@ -1,4 +1,4 @@
-import type { CatalogColumnStats } from '../delta/catalogReader';
+import type { CatalogColumnStats } from '../ducklake/catalogReader';
 import type { ColumnNode } from '../delta/schema';
 import type { DataFileRecord, IntMapEntry } from './avroSchemas';
 import { icebergBounds } from './bounds';

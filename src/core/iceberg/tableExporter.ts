@@ -1,5 +1,5 @@
 import { createHash, randomInt } from 'node:crypto';
-import type { SnapshotChange } from '../delta/catalogReader';
+import type { SnapshotChange } from '../ducklake/catalogReader';
 import type { CountingDeltaLogStore } from '../delta/logStore';
 import { COMPACTION_CHANGES } from '../delta/plan';
 import { diffCounts } from '../delta/logStore';

@@ -11,7 +11,8 @@ import { containerMissingError, isStorageCode, storageError, storageFailure } fr
 import { forEachLimit } from '../util/pool';
 import { silentProgress, throwIfCancelled, type Progress } from '../util/progress';
 import { listLiveFiles } from './catalogFiles';
-import { CatalogFormatError, CatalogTables, readCatalogInfo } from './catalogFormat';
+import { CatalogReader } from '../ducklake/catalogReader';
+import { CatalogFormatError } from './catalogFormat';
 import { remoteDataPrefix } from './dataPrefix';
 import type { DuckDBSession } from './duckdb';
 import { copyAtomically, type LocalMirror, type PullState } from './localMirror';
@@ -114,15 +115,15 @@ async function pullLocked(options: PullOptions): Promise<PullResult> {
  */
 async function readDownloadedCatalog(session: DuckDBSession, file: string, remotePath: string) {
   try {
-    const info = await readCatalogInfo(session, file);
-    // Paths are checked before the copy replaces the mirror's: a refused catalog never becomes the local one.
-    const tables = await CatalogTables.open(session, file);
+    const reader = await CatalogReader.open(session, file);
     try {
-      await listLiveFiles(tables, session);
+      const { version, dataPath } = await reader.metadata();
+      // Paths are checked before the copy replaces the mirror's: a refused catalog never becomes the local one.
+      await listLiveFiles(reader);
+      return { format: reader.format, version, dataPath };
     } finally {
-      await tables.close();
+      await reader.close();
     }
-    return info;
   } catch (error) {
     await rm(file, { force: true });
     if (error instanceof CatalogFormatError)
@@ -200,10 +201,10 @@ async function mirrorDataFiles(
   progress: Progress,
 ): Promise<PullResult['files']> {
   const { store, mirror, session, signal } = options;
-  const tables = await CatalogTables.open(session, mirror.catalogFile);
+  const tables = await CatalogReader.open(session, mirror.catalogFile);
   let files;
   try {
-    files = await listLiveFiles(tables, session, options.tables);
+    files = await listLiveFiles(tables, options.tables);
   } finally {
     await tables.close();
   }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LakehouseEntry } from '../config/lakehouseConfig';
 import { listLiveFiles } from '../lake/catalogFiles';
-import { CatalogTables } from '../lake/catalogFormat';
+import { CatalogReader } from '../ducklake/catalogReader';
 import { remoteDataPrefix } from '../lake/dataPrefix';
 import type { DuckDBSession } from '../lake/duckdb';
 import type { HeldLease, LeaseGuard } from '../lease/leaseGuard';
@@ -51,13 +51,13 @@ export async function findOrphans(options: {
   try {
     const catalogFile = join(dir, 'metadata.db');
     await downloadToFile(store.blob(entry.catalogPath), catalogFile);
-    const tables = await CatalogTables.open(session, catalogFile);
+    const tables = await CatalogReader.open(session, catalogFile);
     let referenced: Set<string>;
     let prefix: string;
     try {
-      prefix = remoteDataPrefix((await tables.metadata()).data_path ?? '', entry.location);
-      referenced = new Set((await listLiveFiles(tables, session, undefined, 'all')).map((f) => `${prefix}${f.path}`));
-      for (const path of await scheduledForDeletion(tables, session)) referenced.add(`${prefix}${path}`);
+      prefix = remoteDataPrefix((await tables.metadata()).dataPath, entry.location);
+      referenced = new Set((await listLiveFiles(tables, undefined, 'all')).map((f) => `${prefix}${f.path}`));
+      for (const path of await scheduledForDeletion(tables)) referenced.add(`${prefix}${path}`);
     } finally {
       await tables.close();
     }
@@ -92,12 +92,9 @@ export async function findOrphans(options: {
   }
 }
 
-async function scheduledForDeletion(tables: CatalogTables, session: DuckDBSession): Promise<string[]> {
+async function scheduledForDeletion(catalog: CatalogReader): Promise<string[]> {
   try {
-    const rows = await session.all<{ path: string }>(
-      `SELECT path FROM ${tables.table('ducklake_files_scheduled_for_deletion')} WHERE path_is_relative`,
-    );
-    return rows.map((r) => r.path);
+    return (await catalog.scheduledDeletions()).filter((f) => f.pathIsRelative).map((f) => f.path);
   } catch {
     return [];
   }

@@ -4,7 +4,7 @@ import { catalogFileName, type LakehouseEntry } from '../config/lakehouseConfig'
 import { exportDeltaLake, knownStates, type DeltaExportReport, type ExportedTableState } from '../delta';
 import { LakehouseError } from '../errors';
 import { listLiveFiles, type CatalogFile } from '../lake/catalogFiles';
-import { CatalogTables } from '../lake/catalogFormat';
+import { CatalogReader } from '../ducklake/catalogReader';
 import type { DuckDBSession } from '../lake/duckdb';
 import { copyAtomically, type LocalMirror, type PullState } from '../lake/localMirror';
 import { withMirrorLock } from '../lake/mirrorLock';
@@ -369,9 +369,9 @@ async function uploadFiles(
 }
 
 async function filesOf(session: DuckDBSession, catalogFile: string): Promise<CatalogFile[]> {
-  const tables = await CatalogTables.open(session, catalogFile);
+  const tables = await CatalogReader.open(session, catalogFile);
   try {
-    return await listLiveFiles(tables, session, undefined, 'all');
+    return await listLiveFiles(tables, undefined, 'all');
   } finally {
     await tables.close();
   }

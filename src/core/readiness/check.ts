@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { CatalogReader, isVisibleAt, type CatalogTable } from '../delta/catalogReader';
+import { CatalogReader, isVisibleAt, type CatalogTable } from '../ducklake/catalogReader';
 import { checkFiles } from '../delta/fileChecks';
 import { columnTreeAt } from '../delta/schema';
 import { dataFileRelativePath, tableFolder } from '../delta/tableFolder';
@@ -22,7 +22,7 @@ export interface ReadinessOptions {
 }
 
 /**
- * Reads only catalog metadata (through the Delta exporter's CatalogReader,
+ * Reads only catalog metadata (through core/ducklake's CatalogReader,
  * the one owner of catalog rules) and Parquet footers, and reports per live
  * table what Direct Lake will reject or read slowly. Reads column data only
  * for a string column whose footers cannot rule out a too-long value, and a
@@ -30,7 +30,7 @@ export interface ReadinessOptions {
  */
 export async function checkReadiness(options: ReadinessOptions): Promise<ReadinessReport> {
   const { session, sku } = options;
-  const reader = await CatalogReader.attach(session, options.catalogPath);
+  const reader = await CatalogReader.open(session, options.catalogPath);
   try {
     const meta = await reader.metadata();
     const snapshot = await reader.currentSnapshot();
@@ -54,7 +54,7 @@ export async function checkReadiness(options: ReadinessOptions): Promise<Readine
       findings,
     };
   } finally {
-    await reader.detach();
+    await reader.close();
   }
 }
 

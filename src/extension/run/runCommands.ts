@@ -10,6 +10,7 @@ import { mirrorFor } from '../lakeCommands';
 import type { LakehouseConfigService } from '../lakehouseConfig';
 import type { LakehouseService } from '../lakehouseService';
 import type { Logger } from '../log';
+import type { MirrorBusyStore } from '../mirrorBusy';
 import { pickLakehouse } from '../pickLakehouse';
 import { entryOf, type TreeNode } from '../tree/treeNodes';
 import { withCancellableProgress } from '../withProgress';
@@ -23,6 +24,7 @@ export interface RunCommandDeps {
   history: RunHistory;
   diagnostics: vscode.DiagnosticCollection;
   refresh: () => void;
+  busy: MirrorBusyStore;
 }
 
 export interface RunRequest {
@@ -56,22 +58,24 @@ export async function runModelsCommand(deps: RunCommandDeps, request: RunRequest
 
   let result;
   try {
-    result = await withCancellableProgress(`${title} · ${entry.name}`, (progress, signal) =>
-      runOnLakehouse({
-        entry,
-        store,
-        guard,
-        mirror: mirrorFor(entry),
-        duckdb: deps.lakehouses.duckdbOptions(),
-        projectDir,
-        command: request.command,
-        runner: settings.get<RunnerKind>('runner', 'builtin'),
-        dbtExecutable: settings.get<string>('dbt.path') || undefined,
-        select,
-        signal,
-        progress,
-        onEvent: (event) => logEvent(deps.log, event),
-      }),
+    result = await deps.busy.run(entry.name, request.command, () =>
+      withCancellableProgress(`${title} · ${entry.name}`, (progress, signal) =>
+        runOnLakehouse({
+          entry,
+          store,
+          guard,
+          mirror: mirrorFor(entry),
+          duckdb: deps.lakehouses.duckdbOptions(),
+          projectDir,
+          command: request.command,
+          runner: settings.get<RunnerKind>('runner', 'builtin'),
+          dbtExecutable: settings.get<string>('dbt.path') || undefined,
+          select,
+          signal,
+          progress,
+          onEvent: (event) => logEvent(deps.log, event),
+        }),
+      ),
     );
   } catch (error) {
     showRunDiagnostics(

@@ -4,6 +4,7 @@ import { describeLeaseLong, describeLeaseShort, type LeaseView } from '../../cor
 import { describeLocation } from '../../core/storage/location';
 import { tally } from '../../core/run/summary';
 import { formatDuration } from '../../core/util/duration';
+import type { MirrorBusyStore } from '../mirrorBusy';
 import type { ReadinessStore } from '../readinessStore';
 import { readinessBadge } from './readinessBadge';
 import type { LakehouseTreeModel } from './lakehouseTreeModel';
@@ -17,6 +18,7 @@ export class LakehouseTreeProvider implements vscode.TreeDataProvider<TreeNode>,
   constructor(
     private readonly model: LakehouseTreeModel,
     private readonly readiness?: ReadinessStore,
+    private readonly busy?: MirrorBusyStore,
   ) {}
 
   refresh(): void {
@@ -30,7 +32,7 @@ export class LakehouseTreeProvider implements vscode.TreeDataProvider<TreeNode>,
   getTreeItem(node: TreeNode): vscode.TreeItem {
     const item = new vscode.TreeItem(labelOf(node), collapsible(node));
     item.id = node.id;
-    item.contextValue = contextValue(node);
+    item.contextValue = contextValue(node, (name) => this.busy?.isBusy(name) ?? false);
     switch (node.kind) {
       case 'workspace':
         item.description = node.description;
@@ -40,6 +42,14 @@ export class LakehouseTreeProvider implements vscode.TreeDataProvider<TreeNode>,
         item.description = node.entry.location.item;
         item.tooltip = `${node.entry.name}\n${describeLocation(node.entry.location)}\n${node.entry.location.uri}\nfrom ${node.entry.source}`;
         item.iconPath = new vscode.ThemeIcon('database');
+        {
+          const op = this.busy?.current(node.entry.name);
+          // In the tooltip too: it is the row's accessible name, so screen readers hear it.
+          if (op) {
+            item.description += ` · ${op.what} running`;
+            item.tooltip += `\n${op.what} running since ${op.since.toLocaleTimeString()}: Pull, Publish and Run are not offered until it ends`;
+          }
+        }
         break;
       case 'catalog':
         Object.assign(item, catalogItem(node));

@@ -30,7 +30,12 @@ export type TreeNode =
   | { kind: 'problem'; id: string; message: string }
   | { kind: 'empty'; id: string; message: string };
 
-export function contextValue(node: TreeNode): string {
+/**
+ * A lakehouse whose mirror an operation of this window is using is `lakehouse.busy`: menus
+ * that take the mirror match `viewItem == lakehouse` only, so they are not offered on it.
+ */
+export function contextValue(node: TreeNode, isBusy: (lakehouse: string) => boolean = () => false): string {
+  if (node.kind === 'lakehouse') return isBusy(node.entry.name) ? 'lakehouse.busy' : 'lakehouse';
   if (node.kind !== 'catalog') return node.kind;
   if (node.error) return 'catalog.error';
   const status = node.view?.status ?? 'unknown';

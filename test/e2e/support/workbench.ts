@@ -20,6 +20,8 @@ export interface Workbench {
   page: Page;
   openViewContainer(title: string): Promise<void>;
   runCommand(title: string, timeoutMs?: number): Promise<void>;
+  /** Whether the command palette offers this command now (its `when` clause holds). */
+  commandOffered(title: string, timeoutMs?: number): Promise<boolean>;
   treeItem(label: string | RegExp): Locator;
   waitForTreeText(text: string | RegExp, timeoutMs?: number): Promise<Locator>;
   waitForSideBarText(text: string | RegExp, timeoutMs?: number): Promise<void>;
@@ -139,6 +141,39 @@ class PlaywrightWorkbench implements Workbench {
     await row.click();
     // The widget is hidden, not removed, once the command starts.
     await row.waitFor({ state: 'hidden' });
+  }
+
+  /**
+   * Whether the command palette offers a command now (its `when` clause holds). Waits until the
+   * palette has filtered for the title: its rows then all match the query, or it shows VS Code's
+   * "No matching commands" row.
+   */
+  async commandOffered(title: string, timeoutMs = 30_000): Promise<boolean> {
+    await this.openPalette();
+    await this.page.locator(SELECTORS.quickInputBox).fill(`>${title}`);
+    const words = title
+      .toLowerCase()
+      .split(/[^a-z]+/)
+      .filter(Boolean);
+    const deadline = Date.now() + timeoutMs;
+    try {
+      for (;;) {
+        const labels = await this.page
+          .locator(SELECTORS.quickInputRow)
+          .evaluateAll((rows) =>
+            rows.map((r) => r.querySelector('.monaco-highlighted-label')?.textContent?.trim() ?? ''),
+          );
+        const filtered =
+          labels.length > 0 &&
+          labels.every((l) => l === 'No matching commands' || words.some((w) => l.toLowerCase().includes(w)));
+        if (filtered) return labels.includes(title);
+        if (Date.now() > deadline)
+          throw new WorkbenchError(`the palette never filtered for "${title}"; rows: ${JSON.stringify(labels)}`);
+        await this.page.waitForTimeout(200);
+      }
+    } finally {
+      await this.page.keyboard.press('Escape');
+    }
   }
 
   treeItem(label: string | RegExp): Locator {

@@ -3,9 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { listLiveFiles } from '../../../src/core/lake/catalogFiles';
-import { CatalogTables } from '../../../src/core/lake/catalogFormat';
+import { CatalogReader } from '../../../src/core/ducklake/catalogReader';
 import { DuckDBSession, ExtensionUnavailableError, quoteLiteral } from '../../../src/core/lake/duckdb';
 import { createEmptyCatalog } from '../../../src/core/lake/emptyCatalog';
+import { CatalogFormatError } from '../../../src/core/ducklake/errors';
+import { readCatalogInfo } from '../../../src/core/lake/catalogFormat';
+import { exportDeltaLake, fsDeltaLogStore } from '../../../src/core/delta';
+import { checkReadiness, DEFAULT_SKU } from '../../../src/core/readiness';
 import { duckdb } from '../support/lakehouse';
 
 describe('DuckDB with the real ducklake extension', () => {
@@ -36,8 +40,8 @@ describe('DuckDB with the real ducklake extension', () => {
       expect(settings[0]!.memory_limit).toMatch(/^(1\.0 GiB|953\.6 MiB|1 GB)$/);
       await session.run('DETACH lake');
 
-      const tables = await CatalogTables.open(session, catalog);
-      const files = await listLiveFiles(tables, session);
+      const tables = await CatalogReader.open(session, catalog);
+      const files = await listLiveFiles(tables);
       await tables.close();
       expect(files.length).toBeGreaterThan(0);
       expect(
@@ -89,6 +93,45 @@ describe('DuckDB with the real ducklake extension', () => {
       expect(error).toBeInstanceOf(ExtensionUnavailableError);
       expect((error as Error).message).toContain(`'ducklake' extension from ${empty}`);
       expect((error as ExtensionUnavailableError).hint).toContain('provision:extensions');
+    } finally {
+      session.close();
+    }
+  });
+
+  it('one reader: pull, the Delta exporter and the readiness check refuse a non-DuckLake SQLite file alike', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lakehouse-notlake-'));
+    const file = join(dir, 'metadata.db');
+    const session = await DuckDBSession.open({ ...duckdb, threads: 2 });
+    try {
+      await session.loadExtensions(['sqlite_scanner']);
+      await session.run(`ATTACH ${quoteLiteral(file)} AS plain (TYPE sqlite)`);
+      await session.run('CREATE TABLE plain.readings (id INTEGER)');
+      await session.run('DETACH plain');
+      const message = `${file} is a SQLite database but not a DuckLake catalog (no ducklake_metadata table).`;
+      const refusal = async (work: () => Promise<unknown>) => {
+        const error = await work().then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(error).toBeInstanceOf(CatalogFormatError);
+        return (error as CatalogFormatError).message;
+      };
+      expect(await refusal(() => readCatalogInfo(session, file))).toBe(message);
+      expect(
+        await refusal(() =>
+          exportDeltaLake({ session, catalogPath: file, store: fsDeltaLogStore(join(dir, 'Tables')) }),
+        ),
+      ).toBe(message);
+      expect(
+        await refusal(() =>
+          checkReadiness({ session, catalogPath: file, dataFile: (p) => join(dir, p), sku: DEFAULT_SKU }),
+        ),
+      ).toBe(message);
+      // Nothing stays attached after a refusal.
+      const attached = await session.all<{ n: bigint }>(
+        "SELECT count(*) AS n FROM duckdb_databases() WHERE NOT internal AND database_name NOT IN ('memory')",
+      );
+      expect(attached[0]!.n).toBe(0n);
     } finally {
       session.close();
     }

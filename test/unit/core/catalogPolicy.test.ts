@@ -62,3 +62,27 @@ describe('one owner of DuckLake catalog rules (core/ducklake)', () => {
     expect(formatOfHeader(Buffer.alloc(0), 0)).toBeUndefined();
   });
 });
+
+describe('one reader of the DuckLake metadata tables (core/ducklake/catalogReader.ts)', () => {
+  it('no other module of src/ queries a DuckLake metadata table', async () => {
+    const { readdirSync, readFileSync, statSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const files: string[] = [];
+    const walk = (dir: string) => {
+      for (const name of readdirSync(dir)) {
+        const path = join(dir, name);
+        if (statSync(path).isDirectory()) walk(path);
+        else if (path.endsWith('.ts')) files.push(path);
+      }
+    };
+    walk('src');
+    expect(files.length).toBeGreaterThan(100);
+    // A metadata table named in SQL (FROM/JOIN a quoted or table()-wrapped name), outside the one reader.
+    const query =
+      /(?:FROM|JOIN)\s+[^;]{0,40}ducklake_(?:metadata|snapshot|table|schema|column|data_file|delete_file|file_column_stats|partition_info|inlined|files_scheduled)/;
+    const readers = files.filter(
+      (f) => query.test(readFileSync(f, 'utf8')) || /\bsqlite_scan\(/.test(readFileSync(f, 'utf8')),
+    );
+    expect(readers.map((f) => f.replace(/\\/g, '/'))).toEqual(['src/core/ducklake/catalogReader.ts']);
+  });
+});

@@ -8,7 +8,7 @@ import {
   serializeCommit,
   type ExportMarker,
 } from '../../../src/core/delta/actions';
-import { parseChanges } from '../../../src/core/delta/catalogReader';
+import { parseChanges } from '../../../src/core/ducklake/catalogReader';
 import { deltaTableId, filesHash, metadataHash, nameBasedUuid } from '../../../src/core/delta/fingerprint';
 
 const marker: ExportMarker = {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { CatalogColumn, CatalogDataFile } from '../../../src/core/delta/catalogReader';
+import type { CatalogColumn, CatalogDataFile } from '../../../src/core/ducklake/catalogReader';
 import { mapPartitioning } from '../../../src/core/delta/partitions';
 import type { ColumnNode } from '../../../src/core/delta/schema';
 import { schemaHazards } from '../../../src/core/delta/schemaHistory';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { CatalogTable } from '../../../src/core/delta/catalogReader';
+import type { CatalogTable } from '../../../src/core/ducklake/catalogReader';
 import { UnsafeCatalogPathError } from '../../../src/core/delta/errors';
 import {
   commitFileName,

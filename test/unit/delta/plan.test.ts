@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { metaDataAction, type Action, type ExportMarker } from '../../../src/core/delta/actions';
-import type { CatalogTable, SnapshotChange } from '../../../src/core/delta/catalogReader';
+import type { CatalogTable, SnapshotChange } from '../../../src/core/ducklake/catalogReader';
 import { filesHash, metadataHash } from '../../../src/core/delta/fingerprint';
 import { encodeDeltaPath } from '../../../src/core/delta/paths';
 import { planCommit, type PreviousState } from '../../../src/core/delta/plan';

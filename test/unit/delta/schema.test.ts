@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { CatalogColumn } from '../../../src/core/delta/catalogReader';
+import type { CatalogColumn } from '../../../src/core/ducklake/catalogReader';
 import { columnTreeAt, schemaString, toDeltaSchema } from '../../../src/core/delta/schema';
 
 let nextId = 1;

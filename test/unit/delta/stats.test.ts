@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { CatalogColumnStats } from '../../../src/core/delta/catalogReader';
+import type { CatalogColumnStats } from '../../../src/core/ducklake/catalogReader';
 import type { ColumnNode } from '../../../src/core/delta/schema';
 import { buildStats, statBounds, timestampMicros } from '../../../src/core/delta/stats';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { icebergBounds, twosComplement, unscaledDecimal } from '../../../src/core/iceberg/bounds';
 import { toIcebergSchema } from '../../../src/core/iceberg/schema';
-import type { CatalogColumnStats } from '../../../src/core/delta/catalogReader';
+import type { CatalogColumnStats } from '../../../src/core/ducklake/catalogReader';
 import type { ColumnNode } from '../../../src/core/delta/schema';
 
 const stats = (min: string | null, max: string | null, containsNan: boolean | null = false): CatalogColumnStats => ({

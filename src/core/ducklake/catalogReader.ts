@@ -1,16 +1,20 @@
 import { quoteIdentifier, quoteLiteral, type DuckDBSession } from '../lake/duckdb';
-import { refuseCatalogCode } from '../ducklake/catalogSafety';
-import { checkCatalogVersion, sniffCatalogFormat, type CatalogFormat } from '../ducklake/format';
+import { refuseCatalogCode } from './catalogSafety';
 import { CatalogFormatError } from './errors';
+import { checkCatalogVersion, sniffCatalogFormat, type CatalogFormat } from './format';
 
 /**
- * Reads a DuckLake catalog's own tables (spec 1.0), attached read-only.
+ * The one reader of a DuckLake catalog file's own tables (spec 1.0), attached
+ * read-only: pull, publish, orphans, the Delta exporter and the readiness check
+ * all read catalog metadata through it, so one sniffer, one version policy and
+ * one "read as data" check apply to every reader.
  *
  * Why not ATTACH 'ducklake:...' and ask the extension? We need history the
  * extension does not expose as tables (end_snapshot of files, column history,
  * scheduled deletions, inlined-data tables), the hidden `__ducklake_metadata_*`
  * database name has changed between releases (it broke the community
- * exporter), and a read-only attach of the metadata file cannot write to the
+ * exporter), a broken or foreign catalog must be diagnosed before DuckLake
+ * touches it, and a read-only attach of the metadata file cannot write to the
  * catalog or touch data files.
  */
 export interface CatalogSnapshot {
@@ -98,59 +102,117 @@ export interface CatalogMetadata {
   encrypted: boolean;
 }
 
+/** One row of `ducklake_data_file` / `ducklake_delete_file` with its table's and schema's path parts. */
+export interface CatalogFileRow {
+  kind: 'data' | 'delete';
+  schemaName: string;
+  tableName: string;
+  schemaPath: string | null;
+  schemaPathIsRelative: boolean;
+  tablePath: string | null;
+  tablePathIsRelative: boolean;
+  filePath: string;
+  filePathIsRelative: boolean;
+  sizeBytes: number;
+}
+
 let aliasCounter = 0;
 
 export class CatalogReader {
   private constructor(
     private readonly session: DuckDBSession,
+    private readonly file: string,
     private readonly alias: string,
+    readonly format: CatalogFormat,
   ) {}
 
   /**
-   * Attaches `metadataPath` read-only (SQLite, or a DuckDB-file catalog; told
-   * apart by the file header) and checks it is a DuckLake 1.x catalog.
+   * Attaches `file` read-only (SQLite, or a DuckDB-file catalog; told apart by
+   * the file header), refuses a DuckDB file that holds code (views, macros),
+   * and checks it is a DuckLake catalog of the version this build reads.
    */
-  static async attach(session: DuckDBSession, metadataPath: string): Promise<CatalogReader> {
-    const kind = await catalogFileKind(metadataPath);
-    const alias = `delta_export_catalog_${++aliasCounter}`;
-    if (kind === 'sqlite') await session.loadExtensions(['sqlite_scanner']);
-    const type = kind === 'sqlite' ? 'TYPE sqlite, ' : '';
-    await session.run(`ATTACH ${quoteLiteral(metadataPath)} AS ${quoteIdentifier(alias)} (${type}READ_ONLY)`);
-    const reader = new CatalogReader(session, alias);
+  static async open(session: DuckDBSession, file: string): Promise<CatalogReader> {
+    const format = await catalogFileKind(file);
+    const alias = `ducklake_catalog_${++aliasCounter}`;
+    if (format === 'sqlite') await session.loadExtensions(['sqlite_scanner']);
+    const type = format === 'sqlite' ? 'TYPE sqlite, ' : '';
+    await session.run(`ATTACH ${quoteLiteral(file)} AS ${quoteIdentifier(alias)} (${type}READ_ONLY)`);
+    const reader = new CatalogReader(session, file, alias, format);
     try {
-      if (kind !== 'sqlite') await refuseCatalogCode(session, alias);
+      if (format !== 'sqlite') await refuseCatalogCode(session, alias);
       await reader.metadata();
     } catch (error) {
-      await reader.detach();
+      await reader.close();
       throw error;
     }
     return reader;
   }
 
-  async detach(): Promise<void> {
+  async close(): Promise<void> {
     await this.session.run(`DETACH ${quoteIdentifier(this.alias)}`).catch(() => undefined);
   }
 
+  /** A FROM-clause expression for one catalog table, e.g. `ducklake_data_file`. */
   private table(name: string): string {
     return `${quoteIdentifier(this.alias)}.${quoteIdentifier(name)}`;
   }
 
+  /** The catalog's global settings, version checked against the one version policy. */
   async metadata(): Promise<CatalogMetadata> {
     let rows: { key: string; value: string }[];
     try {
       rows = await this.session.all(
-        `SELECT "key", "value" FROM ${this.table('ducklake_metadata')} WHERE scope IS NULL`,
+        `SELECT "key", "value" FROM ${this.table('ducklake_metadata')} WHERE scope IS NULL OR scope = ''`,
       );
     } catch {
       throw new CatalogFormatError(
-        'The catalog file has no ducklake_metadata table, so it is not a DuckLake catalog.',
-        'Point the export at the metadata.db that ATTACH ducklake:sqlite:<file> uses.',
+        `${this.file} is a ${this.format === 'sqlite' ? 'SQLite' : 'DuckDB'} database but not a DuckLake catalog (no ducklake_metadata table).`,
+        'Check the catalog path of this lakehouse.',
       );
     }
     const get = (key: string) => rows.find((r) => r.key === key)?.value;
-    // The one version policy: the exporter reads exactly what the rest of the product reads.
     const version = checkCatalogVersion(get('version'));
     return { version, dataPath: get('data_path') ?? '', encrypted: get('encrypted') === 'true' };
+  }
+
+  /**
+   * Data and delete files with their table's and schema's path parts: those live
+   * at the latest snapshot, or ('all') of every snapshot, so time travel finds them too.
+   * Paths come back as stored; callers check them (lake/catalogFiles.ts).
+   */
+  async fileRows(scope: 'live' | 'all'): Promise<CatalogFileRow[]> {
+    const t = (name: string) => this.table(name);
+    const live = (alias: string) =>
+      scope === 'all'
+        ? 'true'
+        : `${alias}.begin_snapshot <= cur.s AND (${alias}.end_snapshot IS NULL OR cur.s < ${alias}.end_snapshot)`;
+    const rows = await this.session.all<Record<string, unknown>>(`
+      WITH cur AS (SELECT max(snapshot_id) AS s FROM ${t('ducklake_snapshot')}),
+      files AS (
+        SELECT 'data' AS kind, table_id, path, path_is_relative, file_size_bytes, begin_snapshot, end_snapshot FROM ${t('ducklake_data_file')}
+        UNION ALL
+        SELECT 'delete' AS kind, table_id, path, path_is_relative, file_size_bytes, begin_snapshot, end_snapshot FROM ${t('ducklake_delete_file')}
+      )
+      SELECT f.kind, s.schema_name, tb.table_name, s.path AS schema_path, s.path_is_relative AS schema_rel,
+             tb.path AS table_path, tb.path_is_relative AS table_rel,
+             f.path AS file_path, f.path_is_relative AS file_rel, f.file_size_bytes AS size
+      FROM files f
+      JOIN ${t('ducklake_table')} tb ON tb.table_id = f.table_id
+      JOIN ${t('ducklake_schema')} s ON s.schema_id = tb.schema_id, cur
+      WHERE ${live('f')} AND ${live('tb')} AND ${live('s')}
+      ORDER BY 2, 3, 8`);
+    return rows.map((r) => ({
+      kind: r.kind === 'delete' ? 'delete' : 'data',
+      schemaName: String(r.schema_name),
+      tableName: String(r.table_name),
+      schemaPath: (r.schema_path as string | null) ?? null,
+      schemaPathIsRelative: bool(r.schema_rel, true),
+      tablePath: (r.table_path as string | null) ?? null,
+      tablePathIsRelative: bool(r.table_rel, true),
+      filePath: String(r.file_path),
+      filePathIsRelative: bool(r.file_rel, true),
+      sizeBytes: num(r.size),
+    }));
   }
 
   async currentSnapshot(): Promise<CatalogSnapshot> {
