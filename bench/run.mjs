@@ -13,6 +13,7 @@ import { caseResult, summaryTable, writeResults } from './lib/report.mjs';
 import { scenarios } from './lib/cases.mjs';
 import { DBT, RUNNER } from './lib/sides.mjs';
 import { basicMachine, querySummary, runQuerySuite } from './lib/query-suite.mjs';
+import { icebergSummary, runIcebergSuite } from './lib/iceberg-suite.mjs';
 
 const repoDir = resolve(import.meta.dirname, '..');
 const resultsDir = join(repoDir, 'bench', 'results');
@@ -28,7 +29,15 @@ async function main() {
     query = await runQuerySuite(repoDir);
     log(querySummary(query));
   }
-  if (!options.suites.includes('runners')) return recordQueryOnly(query, options);
+  if (options.suites.includes('iceberg')) {
+    log('bench: Iceberg export beside Delta (local disk, first and incremental)…');
+    const iceberg = { machine: basicMachine(), ...(await runIcebergSuite(repoDir, options)) };
+    log(icebergSummary(iceberg));
+    const dated = join(resultsDir, `${new Date().toISOString().slice(0, 10)}-iceberg.json`);
+    writeFileSync(dated, `${JSON.stringify({ benchmark: 'Iceberg export vs Delta export', ...iceberg }, null, 2)}\n`);
+    log(`wrote ${dated.slice(repoDir.length + 1)}`);
+  }
+  if (!options.suites.includes('runners')) return query ? recordQueryOnly(query, options) : undefined;
   if (!existsSync(RUNNER)) throw new Error(`${RUNNER} is missing: run 'node esbuild.mjs' (npm run bench does).`);
   // The dbt side needs the peers venv the integration tests use; the script is idempotent.
   if (!existsSync(DBT))

@@ -9,6 +9,7 @@ import { exportRemoteCatalog } from '../core/publish/exportRemote';
 import { findOrphans } from '../core/publish/orphans';
 import { publish, type PublishSummary } from '../core/publish/publish';
 import { parseDuration } from '../core/util/duration';
+import type { TableExportReport } from '../core/delta';
 import type { Progress } from '../core/util/progress';
 import { describeFinding, gatePublish } from '../core/readiness';
 import { cliReadinessMode, cliSku } from './checkCommand';
@@ -155,17 +156,24 @@ export function registerLakeCommands(program: Command, cli: CliEnv, run: Run): v
             mirror,
             progress: stderrProgress(out),
           });
-          const lines = report.tables.map(
-            (t) =>
-              `  ${t.schema}.${t.name}: ${t.status}${t.version !== undefined ? ` v${t.version}` : ''}${t.skipped ? ` — ${t.skipped.message}` : ''}`,
-          );
+          const lines = report.tables.flatMap((t) => [
+            `  ${t.schema}.${t.name}: ${t.status}${t.version !== undefined ? ` v${t.version}` : ''}${t.skipped ? ` — ${t.skipped.message}` : ''}`,
+            ...[icebergLine(t)].filter((line) => line !== undefined),
+          ]);
           const skipped = report.tables.filter((t) => t.status === 'skipped');
+          const icebergSkipped = report.tables.filter((t) => t.iceberg?.status === 'skipped');
           out.result([`Delta export of snapshot ${report.snapshotId}:`, ...lines].join('\n'), {
-            ok: skipped.length === 0,
+            ok: skipped.length === 0 && icebergSkipped.length === 0,
             ...report,
           });
           // A skipped table is not exported: scripts must not read that as success.
           if (skipped.length) throw new DeltaTablesSkippedError(skipped.map((t) => `${t.schema}.${t.name}`));
+          if (icebergSkipped.length)
+            throw new LakehouseError(
+              'delta-skipped', // the same exit code and single JSON document as a Delta skip
+              `${icebergSkipped.length} table(s) got no Iceberg metadata: ${icebergSkipped.map((t) => `${t.schema}.${t.name}`).join(', ')}.`,
+              'See the reason next to each table above (docs/ICEBERG.md), fix it and export again.',
+            );
         } finally {
           session.close();
         }
@@ -203,8 +211,18 @@ export function describePublish(entry: LakehouseEntry, s: PublishSummary): strin
         `  Delta ${t.schema}.${t.name} v${t.version}: +${t.adds} −${t.removes}${t.checkpoint !== undefined ? ' (checkpoint)' : ''}`,
     ),
     ...skipped.map((t) => `  Delta ${t.schema}.${t.name} not exported: ${t.skipped?.message} ${t.skipped?.hint ?? ''}`),
+    ...delta.flatMap((t) => icebergLine(t) ?? []),
   ];
   return lines.join('\n');
+}
+
+/** What the Iceberg side did for a table (only when the lakehouse has `iceberg: true`); nothing when unchanged. */
+function icebergLine(t: TableExportReport): string | undefined {
+  const ice = t.iceberg;
+  if (!ice || ice.status === 'unchanged') return undefined;
+  if (ice.status === 'skipped')
+    return `  Iceberg ${t.schema}.${t.name} not written: ${ice.skipped?.message} ${ice.skipped?.hint ?? ''}`;
+  return `  Iceberg ${t.schema}.${t.name} v${ice.version}: ${ice.operation ?? 'schema change'} +${ice.adds} −${ice.removes}`;
 }
 
 function stderrProgress(out: Output): Progress {

@@ -179,6 +179,15 @@ export async function exportDeltaCommand(deps: LakeCommandDeps, node?: unknown):
     if (t.status === 'skipped')
       deps.log.warn(`Delta: ${t.schema}.${t.name} not exported: ${t.skipped?.message} ${t.skipped?.hint ?? ''}`);
     else deps.log.info(`Delta: ${t.schema}.${t.name} ${t.status}${t.version !== undefined ? ` v${t.version}` : ''}`);
+    // Only with lakehouse.export.iceberg (or the entry's iceberg: true) on.
+    if (t.iceberg?.status === 'skipped')
+      deps.log.warn(
+        `Iceberg: ${t.schema}.${t.name} not written: ${t.iceberg.skipped?.message} ${t.iceberg.skipped?.hint ?? ''}`,
+      );
+    else if (t.iceberg)
+      deps.log.info(
+        `Iceberg: ${t.schema}.${t.name} ${t.iceberg.status} v${t.iceberg.version}${t.iceberg.operation ? ` (${t.iceberg.operation})` : ''}`,
+      );
   }
   const written = report.tables.filter((t) => t.status === 'created' || t.status === 'updated').length;
   const skipped = report.tables.filter((t) => t.status === 'skipped').length;

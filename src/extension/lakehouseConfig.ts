@@ -68,7 +68,9 @@ export class LakehouseConfigService implements vscode.Disposable {
       problems.push(describeError(error));
     }
     for (const problem of problems) this.log.warn(problem);
-    return { entries, problems };
+    // lakehouse.export.iceberg is the default for lakehouses whose entry does not say.
+    const iceberg = vscode.workspace.getConfiguration('lakehouse').get<boolean>('export.iceberg', false);
+    return { entries: entries.map((e) => (e.iceberg === undefined ? { ...e, iceberg } : e)), problems };
   }
 
   dispose(): void {

@@ -18,6 +18,8 @@ export interface LakehouseEntry {
   staleAfterMs: number;
   /** The dbt project folder, as written (relative to lakehouse.yml); the config's folder when omitted. */
   project?: string;
+  /** Also write Iceberg metadata beside every Delta export (docs/ICEBERG.md); undefined = not set here. */
+  iceberg?: boolean;
   /** Where the entry came from, for error messages. */
   source: string;
 }
@@ -28,9 +30,10 @@ export interface RawLakehouseEntry {
   catalog?: unknown;
   staleAfter?: unknown;
   project?: unknown;
+  iceberg?: unknown;
 }
 
-const ENTRY_KEYS = ['name', 'location', 'catalog', 'staleAfter', 'project'] as const;
+const ENTRY_KEYS = ['name', 'location', 'catalog', 'staleAfter', 'project', 'iceberg'] as const;
 
 /** "unknown key 'stale_after' (did you mean 'staleAfter'?)": a misspelt key must not be silently ignored. */
 function unknownKeyMessage(key: string): string {
@@ -120,9 +123,12 @@ export function resolveEntries(
       throw new ConfigError(`${where}: 'staleAfter' must be like 12h.`);
     if (entry.project !== undefined && typeof entry.project !== 'string')
       throw new ConfigError(`${where}: 'project' must be a folder path.`);
+    if (entry.iceberg !== undefined && typeof entry.iceberg !== 'boolean')
+      throw new ConfigError(`${where}: 'iceberg' must be true or false.`);
     return {
       name: entry.name,
       project: entry.project,
+      ...(entry.iceberg === undefined ? {} : { iceberg: entry.iceberg }),
       location: parseLocation(entry.location),
       catalogPath: normalizeItemPath(catalog),
       staleAfterMs: staleAfterMs(staleAfter, where),

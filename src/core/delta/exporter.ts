@@ -8,8 +8,9 @@ import { DEFAULT_CHECKPOINT_INTERVAL } from './checkpoint';
 import { dropDeltaTable, droppedTables } from './dropped';
 import { CountingDeltaLogStore, diffCounts, type DeltaLogStore } from './logStore';
 import { DROPPED_FILES_HASH, type DeltaExportReport, type ExportedTableState, type TableExportReport } from './report';
+import { IcebergTableExporter, icebergTarget } from '../iceberg';
 import { TableExporter } from './tableExporter';
-import type { CatalogContext } from './tableState';
+import { buildTableTarget, type CatalogContext } from './tableState';
 
 export interface ExportDeltaOptions {
   /** An open DuckDB session; the exporter attaches the catalog to it read-only and detaches it again. */
@@ -24,6 +25,8 @@ export interface ExportDeltaOptions {
   known?: Readonly<Record<string, ExportedTableState>>;
   /** Write a checkpoint at every version that is a multiple of this. */
   checkpointInterval?: number;
+  /** Also write Iceberg v2 metadata beside each Delta log (docs/ICEBERG.md). */
+  iceberg?: boolean;
   /** Export only the tables this accepts. */
   include?: (table: { schema: string; name: string }) => boolean;
   /** How the user attaches the catalog, for the SQL shown in hints (default `lake`). */
@@ -70,6 +73,16 @@ export async function exportDeltaLake(options: ExportDeltaOptions): Promise<Delt
       checkpointInterval: Math.max(1, options.checkpointInterval ?? DEFAULT_CHECKPOINT_INTERVAL),
       now: options.now ?? Date.now,
     });
+    const iceberg = options.iceberg
+      ? new IcebergTableExporter({
+          store,
+          dataPath: ctx.dataPath,
+          snapshot,
+          changes: (from) => reader.changes(from, snapshot.id),
+          nextFileIdAt: async (id) => (await reader.snapshot(id))?.nextFileId,
+          now: options.now ?? Date.now,
+        })
+      : undefined;
     const tables: TableExportReport[] = [];
     for (const table of live) {
       throwIfCancelled(options.signal, 'Delta export');
@@ -78,20 +91,43 @@ export async function exportDeltaLake(options: ExportDeltaOptions): Promise<Delt
         increment: 100 / Math.max(1, live.length),
       });
       const before = store.snapshot();
-      const report = await exporter.export(table, options.known);
+      const built = await buildTableTarget(ctx, table);
+      const report = await exporter.export(table, options.known, built);
       report.requests = diffCounts(store.snapshot(), before);
+      if (iceberg && built.ok) {
+        report.iceberg = await iceberg.export(
+          icebergTarget(built.target),
+          options.known?.[built.target.folder]?.iceberg,
+        );
+        if (report.state && report.iceberg.state) report.state = { ...report.state, iceberg: report.iceberg.state };
+      }
       tables.push(report);
     }
     const dropped = [];
     for (const gone of droppedTables(allTables, ctx, include)) {
       throwIfCancelled(options.signal, 'Delta export');
       const hint = options.known?.[gone.folder];
+      const icebergHint = hint?.iceberg?.filesHash === DROPPED_FILES_HASH ? hint.iceberg : undefined;
+      const icebergReport = !iceberg
+        ? undefined
+        : icebergHint
+          ? {
+              status: 'unchanged' as const,
+              version: icebergHint.version,
+              adds: 0,
+              removes: 0,
+              schemaChanged: false,
+              requests: { reads: 0, lists: 0, writes: 0, total: 0 },
+              state: icebergHint,
+            }
+          : await iceberg.drop(gone.folder, `${gone.schema}.${gone.name}`);
+      const withIceberg = icebergReport ? { iceberg: icebergReport } : {};
       if (hint?.filesHash === DROPPED_FILES_HASH) {
-        dropped.push({ ...gone, delta: 'already-empty' as const, version: hint.version });
+        dropped.push({ ...gone, delta: 'already-empty' as const, version: hint.version, ...withIceberg });
         continue;
       }
       const replay = { store, session: options.session, tempDirectory };
-      dropped.push({ ...gone, ...(await dropDeltaTable(replay, gone, options.now ?? Date.now)) });
+      dropped.push({ ...gone, ...(await dropDeltaTable(replay, gone, options.now ?? Date.now)), ...withIceberg });
     }
     return {
       snapshotId: snapshot.id,

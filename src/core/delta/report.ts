@@ -1,3 +1,4 @@
+import type { IcebergState, IcebergTableReport } from '../iceberg/report';
 import type { StoreRequestCounts } from './logStore';
 
 /** Why a table was not exported. Stable strings: the CLI's JSON output and tests key on them. */
@@ -34,6 +35,8 @@ export interface ExportedTableState {
   snapshotId: number;
   filesHash: string;
   metadataHash: string;
+  /** What the Iceberg export (when on) last wrote for this folder. */
+  iceberg?: IcebergState;
 }
 
 export interface TableExportReport {
@@ -57,6 +60,8 @@ export interface TableExportReport {
   requests: StoreRequestCounts;
   /** Keep and pass back as `known[folder]`. */
   state?: ExportedTableState;
+  /** The Iceberg metadata written beside the Delta log (only with the Iceberg export on). */
+  iceberg?: IcebergTableReport;
 }
 
 export interface DroppedTableReport {
@@ -72,6 +77,8 @@ export interface DroppedTableReport {
    */
   delta: 'emptied' | 'already-empty' | 'no-log' | 'conflict' | 'unsupported-log';
   version?: number;
+  /** The Iceberg side (only with the Iceberg export on): a final empty `delete` snapshot. */
+  iceberg?: IcebergTableReport;
 }
 
 export interface DeltaExportReport {
@@ -98,6 +105,7 @@ export function knownStates(report: DeltaExportReport): Record<string, ExportedT
         snapshotId: gone.droppedAtSnapshot,
         filesHash: DROPPED_FILES_HASH,
         metadataHash: DROPPED_FILES_HASH,
+        ...(gone.iceberg?.state ? { iceberg: gone.iceberg.state } : {}),
       };
   }
   return known;

@@ -8,7 +8,7 @@ import { commitFileName, DELTA_LOG_DIR } from './paths';
 import { planCommit, type PreviousState } from './plan';
 import { PreviousStateReader } from './previousState';
 import type { ExportedTableState, ExportProblem, TableExportReport } from './report';
-import { buildTableTarget, type CatalogContext, type TableTarget } from './tableState';
+import { buildTableTarget, type CatalogContext, type TableTarget, type TargetResult } from './tableState';
 
 export interface TableExporterDeps {
   ctx: CatalogContext;
@@ -30,8 +30,9 @@ export class TableExporter {
   async export(
     table: CatalogTable,
     known: Readonly<Record<string, ExportedTableState>> | undefined,
+    prebuilt?: TargetResult,
   ): Promise<TableExportReport> {
-    const built = await buildTableTarget(this.deps.ctx, table);
+    const built = prebuilt ?? (await buildTableTarget(this.deps.ctx, table));
     if (!built.ok) return this.skipped(table, built.folder, built.problem, built.warnings);
     const target = built.target;
     const base = this.baseReport(table, target);

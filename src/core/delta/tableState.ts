@@ -7,7 +7,7 @@ import { tableNameProblem } from './names';
 import { mapPartitioning } from './partitions';
 import { encodeDeltaPath } from './paths';
 import type { ExportProblem } from './report';
-import { columnTreeAt, schemaString, toDeltaSchema } from './schema';
+import { columnTreeAt, schemaString, toDeltaSchema, type ColumnNode } from './schema';
 import { buildStats } from './stats';
 import { dataFileRelativePath, folderName, tableFolder } from './tableFolder';
 
@@ -16,6 +16,11 @@ export interface TargetFile {
   /** Path relative to the table folder, not encoded: the key Delta paths are compared on. */
   relativePath: string;
   recordCount: number;
+  sizeBytes: number;
+  /** DuckLake's data_file_id: ids only grow, so it tells files older than a snapshot apart. */
+  fileId: number;
+  /** DuckLake's column stats of the file (column id -> row), for the Iceberg manifests. */
+  stats: ReadonlyMap<number, CatalogColumnStats>;
 }
 
 /** What the Delta table should contain to match the DuckLake table at one snapshot. */
@@ -24,6 +29,8 @@ export interface TableTarget {
   folder: string;
   metaData: MetaDataAction;
   metadataHash: string;
+  /** The column tree at the exported snapshot. */
+  columns: ColumnNode[];
   files: Map<string, TargetFile>;
   numRecords: number;
   filesHash: string;
@@ -171,6 +178,9 @@ export async function buildTableTarget(ctx: CatalogContext, table: CatalogTable)
     targetFiles.set(relativePath, {
       relativePath,
       recordCount: file.recordCount,
+      sizeBytes: file.sizeBytes,
+      fileId: file.fileId,
+      stats: stats.get(file.fileId) ?? new Map(),
       add: {
         path: encodeDeltaPath(relativePath),
         partitionValues: partitioning.values.get(file.fileId) ?? {},
@@ -200,6 +210,7 @@ export async function buildTableTarget(ctx: CatalogContext, table: CatalogTable)
       folder,
       metaData,
       metadataHash: metadataHash(metaData),
+      columns,
       files: targetFiles,
       numRecords,
       filesHash: filesHash(targetFiles.keys()),

@@ -59,6 +59,7 @@ export async function exportRemoteCatalog(options: {
       session,
       catalogPath: file,
       store: blobDeltaLogStore(store, remoteDataPrefix(dataPath, entry.location)),
+      iceberg: entry.iceberg === true,
       signal: options.signal,
       progress: options.progress,
     });

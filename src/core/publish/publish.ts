@@ -246,6 +246,7 @@ async function publishLocked(options: PublishOptions): Promise<PublishSummary> {
         catalogPath: mirror.catalogFile,
         store: blobDeltaLogStore(store, state.dataPrefix),
         known: await readKnown(store, entry),
+        iceberg: entry.iceberg === true,
         signal,
       });
       await writeKnown(store, entry, knownStates(delta));

@@ -9,7 +9,7 @@ describe('lakehouse.yml keys', () => {
     const text = `lakehouses:\n  - name: a\n    location: ${LOCATION}\n  - name: b\n    location: ${LOCATION}\n    stale_after: 2h\n`;
     expect(() => parseLakehouseFile(text, 'lakehouse.yml')).toThrow(
       new ConfigError(
-        "lakehouse.yml line 6: lakehouses[1] has an unknown key 'stale_after' (did you mean 'staleAfter'?); a lakehouse entry has name, location, catalog, staleAfter, project.",
+        "lakehouse.yml line 6: lakehouses[1] has an unknown key 'stale_after' (did you mean 'staleAfter'?); a lakehouse entry has name, location, catalog, staleAfter, project, iceberg.",
       ),
     );
   });
@@ -23,5 +23,20 @@ describe('lakehouse.yml keys', () => {
       'lakehouse.yml',
     );
     expect(entry).toMatchObject({ name: 'a', staleAfterMs: 7_200_000, project: '.' });
+  });
+
+  it('iceberg: true turns the Iceberg export on for that lakehouse; absent means "not set here"; anything else is refused', () => {
+    const [on, unset] = parseLakehouseFile(
+      `lakehouses:\n  - name: a\n    location: ${LOCATION}\n    iceberg: true\n  - name: b\n    location: ${LOCATION}\n`,
+      'lakehouse.yml',
+    );
+    expect(on!.iceberg).toBe(true);
+    expect(unset!.iceberg).toBeUndefined();
+    expect(() =>
+      parseLakehouseFile(
+        `lakehouses:\n  - name: a\n    location: ${LOCATION}\n    iceberg: yes please\n`,
+        'lakehouse.yml',
+      ),
+    ).toThrow(new ConfigError("lakehouse.yml lakehouses[0]: 'iceberg' must be true or false."));
   });
 });

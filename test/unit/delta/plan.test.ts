@@ -35,6 +35,9 @@ function target(
       {
         relativePath: path,
         recordCount: records,
+        sizeBytes: 100,
+        fileId: 1,
+        stats: new Map(),
         add: { path: encodeDeltaPath(path), partitionValues: {}, size: 100, modificationTime: 1, dataChange: true },
       },
     ]),
@@ -44,6 +47,7 @@ function target(
     folder: 'main/t/',
     metaData,
     metadataHash: metadataHash(metaData),
+    columns: [],
     files: map,
     numRecords: Object.values(files).reduce((a, b) => a + b, 0),
     filesHash: filesHash(map.keys()),
