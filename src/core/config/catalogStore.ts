@@ -80,7 +80,7 @@ export function postgresConnection(
   if (!value || !value.trim())
     throw new ConfigError(
       `The PostgreSQL catalog of '${lakehouse}' needs its connection string in the environment variable ${store.connectionEnv}, which is not set.`,
-      `Set ${store.connectionEnv} to a libpq connection string such as "host=db.example.com port=5432 dbname=lake user=me password=…" (or a postgresql:// URL). In VS Code use "Lakehouse: Set PostgreSQL Catalog Connection"; it is kept in SecretStorage.`,
+      `Set ${store.connectionEnv} to a libpq connection string such as "host=db.example.com port=5432 dbname=lake user=me" (or a postgresql:// URL), with the password in it or in ~/.pgpass. In VS Code use "Lakehouse: Set PostgreSQL Catalog Connection"; it is kept in SecretStorage.`,
     );
   return value.trim();
 }

@@ -2,6 +2,7 @@ import { quoteIdentifier, quoteLiteral, type DuckDBSession } from '../lake/duckd
 import { refuseCatalogCode } from '../ducklake/catalogSafety';
 import { checkCatalogVersion, sniffCatalogFormat, type CatalogFormat } from '../ducklake/format';
 import { CatalogFormatError } from './errors';
+import { redactSecrets } from '../config/credentials';
 
 /**
  * Reads a DuckLake catalog's own tables (spec 1.0), attached read-only.
@@ -100,6 +101,9 @@ export interface CatalogMetadata {
 
 let aliasCounter = 0;
 
+/** A catalog target naming a PostgreSQL catalog rather than a local file: `postgres:<libpq connection>`. */
+export const POSTGRES_CATALOG_PREFIX = 'postgres:';
+
 export class CatalogReader {
   private constructor(
     private readonly session: DuckDBSession,
@@ -111,6 +115,7 @@ export class CatalogReader {
    * apart by the file header) and checks it is a DuckLake 1.x catalog.
    */
   static async attach(session: DuckDBSession, metadataPath: string): Promise<CatalogReader> {
+    if (metadataPath.startsWith(POSTGRES_CATALOG_PREFIX)) return CatalogReader.attachPostgres(session, metadataPath);
     const kind = await catalogFileKind(metadataPath);
     const alias = `delta_export_catalog_${++aliasCounter}`;
     if (kind === 'sqlite') await session.loadExtensions(['sqlite_scanner']);
@@ -119,6 +124,35 @@ export class CatalogReader {
     const reader = new CatalogReader(session, alias);
     try {
       if (kind !== 'sqlite') await refuseCatalogCode(session, alias);
+      await reader.metadata();
+    } catch (error) {
+      await reader.detach();
+      throw error;
+    }
+    return reader;
+  }
+
+  /**
+   * Team mode: the catalog's tables in a PostgreSQL database (`postgres:<connection>`), read-only
+   * through DuckDB's postgres extension. Reads are filtered by snapshot id, so writers committing
+   * meanwhile do not change what one export sees.
+   */
+  private static async attachPostgres(session: DuckDBSession, target: string): Promise<CatalogReader> {
+    await session.loadExtensions(['postgres_scanner']);
+    const alias = `delta_export_catalog_${++aliasCounter}`;
+    const connection = target.slice(POSTGRES_CATALOG_PREFIX.length);
+    try {
+      await session.run(`ATTACH ${quoteLiteral(connection)} AS ${quoteIdentifier(alias)} (TYPE postgres, READ_ONLY)`);
+    } catch (error) {
+      throw new CatalogFormatError(
+        redactSecrets(
+          `Cannot reach the PostgreSQL catalog: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
+        ),
+        'Check the connection string in the variable lakehouse.yml names (catalog.connection_env) and that the server is up.',
+      );
+    }
+    const reader = new CatalogReader(session, alias);
+    try {
       await reader.metadata();
     } catch (error) {
       await reader.detach();

@@ -7,7 +7,7 @@ import { renderRelationName } from './relation';
 import { loadSeed } from './seeds';
 import type { SqlExecutor } from './sql-executor';
 import { failureCountSql, genericTestSql } from './tests/test-sql';
-import type { ManifestNode, NodeStatus } from './types';
+import type { CommitPolicy, ManifestNode, NodeStatus } from './types';
 
 /** What running one node produced (the runner adds timing and events). */
 export interface NodeOutcome {
@@ -25,6 +25,8 @@ export interface ExecutionContext {
   executor: SqlExecutor;
   artifacts: ArtifactPaths | undefined;
   fullRefresh: boolean;
+  /** Team mode: commits stamped and retried on conflict; `node` is the one running now. */
+  commits?: { policy: CommitPolicy; node: string };
 }
 
 /** Tracks the compiled SQL of the node being run, so a DuckDB error can be mapped back to it. */
