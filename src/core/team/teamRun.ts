@@ -9,6 +9,7 @@ import { blobDeltaLogStore } from '../publish/blobDeltaLogStore';
 import type { LakehouseStore, StorageAuth } from '../storage/blobStore';
 import { silentProgress, throwIfCancelled, type Progress } from '../util/progress';
 import { grantLakehouseStorage } from './duckdbStorage';
+import { checkPostgresNotRetired } from './migrate';
 
 /** How many times a node that lost a commit race is run again before the run reports it failed. */
 export const DEFAULT_CONFLICT_RETRIES = 8;
@@ -70,6 +71,7 @@ export async function runOnTeamCatalog(options: TeamRunOptions): Promise<TeamRun
   let run: RunSummary;
   let dataPath: string;
   try {
+    await checkPostgresNotRetired(session, options.connection);
     dataPath = await grantLakehouseStorage(session, options.entry.location, options.auth);
     run = await executeProject(command, {
       session,
