@@ -11,7 +11,7 @@ const DEFAULTS = {
 };
 
 const USAGE = `usage: node bench/run.mjs [--reps N] [--cases energy,tpch] [--energy-scale N] [--energy-days N]
-                         [--tpch-scale SF] [--keep] [--no-baseline] [--suites runners,query]`;
+                         [--tpch-scale SF] [--keep] [--no-baseline] [--suites runners,query,teammode]`;
 
 export function parseArgs(argv) {
   const options = { ...DEFAULTS };
@@ -33,7 +33,8 @@ export function parseArgs(argv) {
     else if (flag === '--help' || flag === '-h') throw new Error(USAGE);
     else throw new Error(`unknown flag ${flag}\n${USAGE}`);
   }
-  for (const s of options.suites) if (!DEFAULTS.suites.includes(s)) throw new Error(`unknown suite ${s}\n${USAGE}`);
+  for (const s of options.suites)
+    if (![...DEFAULTS.suites, 'teammode'].includes(s)) throw new Error(`unknown suite ${s}\n${USAGE}`);
   for (const c of options.cases) if (!DEFAULTS.cases.includes(c)) throw new Error(`unknown case ${c}\n${USAGE}`);
   return options;
 }

@@ -2,7 +2,8 @@ import type { LakehouseEntry } from '../config/lakehouseConfig';
 import { exportDeltaLake, type DeltaExportReport } from '../delta';
 import { POSTGRES_CATALOG_PREFIX } from '../delta/catalogReader';
 import { LakehouseError } from '../errors';
-import { DuckDBSession, type DuckDBOptions } from '../lake/duckdb';
+import { DuckDBSession, quoteLiteral, type DuckDBOptions } from '../lake/duckdb';
+import { redactSecrets } from '../config/credentials';
 import { remoteDataPrefix } from '../lake/dataPrefix';
 import { executeProject, type RunCommand, type RunEvent, type RunSummary } from '../models';
 import { blobDeltaLogStore } from '../publish/blobDeltaLogStore';
@@ -73,6 +74,7 @@ export async function runOnTeamCatalog(options: TeamRunOptions): Promise<TeamRun
   try {
     await checkPostgresNotRetired(session, options.connection);
     dataPath = await grantLakehouseStorage(session, options.entry.location, options.auth);
+    await ensureTeamCatalog(session, options.connection, dataPath);
     run = await executeProject(command, {
       session,
       projectDir: options.projectDir,
@@ -157,5 +159,34 @@ export async function exportTeamDelta(options: {
     return report!;
   } finally {
     session.close();
+  }
+}
+
+/**
+ * The first ATTACH of an empty database lays out DuckLake's tables; several
+ * writers starting on a new catalog at once race to do it and all but one fail
+ * on PostgreSQL's unique names. The losers attach again and find it made.
+ */
+async function ensureTeamCatalog(session: DuckDBSession, connection: string, dataPath: string): Promise<void> {
+  await session.loadExtensions(['ducklake', 'postgres_scanner']);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await session.run(
+        `ATTACH ${quoteLiteral(teamAttachPath(connection))} AS team_layout (DATA_PATH ${quoteLiteral(dataPath)}, DATA_INLINING_ROW_LIMIT 0)`,
+      );
+      await session.run('DETACH team_layout');
+      return;
+    } catch (error) {
+      if (attempt >= 5 || !/duplicate key|already exists|conflict/i.test(String(error))) {
+        throw new LakehouseError(
+          'catalog-unreachable',
+          redactSecrets(
+            `Cannot attach the PostgreSQL catalog: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
+          ),
+          'Check the connection string and that the server is up and the database exists.',
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100 * attempt + Math.floor(Math.random() * 200)));
+    }
   }
 }
