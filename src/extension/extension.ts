@@ -222,6 +222,7 @@ export function activate(context: vscode.ExtensionContext) {
       storageSecrets,
       query,
       readiness,
+      teamConnection: (entry) => teamConnections.connectionFor(entry),
       extra: {
         'lakehouse.setPostgresConnection': (node) =>
           setPostgresConnectionCommand({ config, connections: teamConnections, log }, node),
