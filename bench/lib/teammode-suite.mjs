@@ -51,8 +51,9 @@ async function startPostgres(root) {
   const version = existsSync(base) ? readdirSync(base).sort((a, b) => Number(b) - Number(a))[0] : undefined;
   if (!version) throw new Error('PostgreSQL server binaries not found: apt-get install -y postgresql');
   const bin = join(base, version, 'bin');
-  const dir = join(root, 'pg');
-  mkdirSync(dir);
+  // Its own temp dir: initdb runs as the postgres user when we are root, and must reach it.
+  const dir = mkdtempSync(join(tmpdir(), 'lakehouse-bench-pg-'));
+  void root;
   const asRoot = process.getuid?.() === 0;
   if (asRoot) execFileSync('chown', ['postgres:postgres', dir]);
   const run = (tool, args) => {
@@ -83,7 +84,10 @@ async function startPostgres(root) {
       });
       return `host=127.0.0.1 port=${port} user=lakehouse dbname=${name}`;
     },
-    stop: () => run('pg_ctl', ['-D', join(dir, 'data'), '-m', 'immediate', '-w', 'stop']),
+    stop: () => {
+      run('pg_ctl', ['-D', join(dir, 'data'), '-m', 'immediate', '-w', 'stop']);
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { postgresConnection } from '../../../src/core/config/catalogStore';
 import { parseLakehouseFile } from '../../../src/core/config/lakehouseConfig';
+import { setEntryCatalog } from '../../../src/core/config/lakehouseFileEdit';
 import { ConfigError } from '../../../src/core/errors';
 
 const LOCATION = 'azurite://127.0.0.1:10000/ws/sales.Lakehouse';
@@ -50,5 +51,23 @@ describe('lakehouse.yml catalog: sqlite or postgres', () => {
       'host=db dbname=lake',
     );
     expect(() => postgresConnection(store, 'sales', {})).toThrow(/LAKEHOUSE_PG_SALES, which is not set/);
+  });
+});
+
+describe('lakehouse.yml follows a migration', () => {
+  const text = `# team lakehouses\nlakehouses:\n  - name: sales # the main one\n    location: ${LOCATION}\n  - name: other\n    location: ${LOCATION.replace('sales', 'other')}\n`;
+
+  it('points one entry at PostgreSQL and back, keeping comments and the other entries', () => {
+    const moved = setEntryCatalog(text, 'sales', 'LAKEHOUSE_PG_SALES');
+    const entries = parseLakehouseFile(moved, 'lakehouse.yml');
+    expect(entries.map((e) => e.catalogStore)).toEqual([
+      { kind: 'postgres', connectionEnv: 'LAKEHOUSE_PG_SALES' },
+      undefined,
+    ]);
+    expect(moved).toContain('# team lakehouses');
+    expect(moved).toContain('# the main one');
+    const back = setEntryCatalog(moved, 'sales', undefined);
+    expect(parseLakehouseFile(back, 'lakehouse.yml').map((e) => e.catalogStore)).toEqual([undefined, undefined]);
+    expect(() => setEntryCatalog(text, 'nope', undefined)).toThrow(/no lakehouse named 'nope'/);
   });
 });
