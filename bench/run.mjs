@@ -14,6 +14,7 @@ import { scenarios } from './lib/cases.mjs';
 import { DBT, RUNNER } from './lib/sides.mjs';
 import { basicMachine, querySummary, runQuerySuite } from './lib/query-suite.mjs';
 import { icebergSummary, runIcebergSuite } from './lib/iceberg-suite.mjs';
+import { runTeamModeSuite, teamModeSummary } from './lib/teammode-suite.mjs';
 
 const repoDir = resolve(import.meta.dirname, '..');
 const resultsDir = join(repoDir, 'bench', 'results');
@@ -23,6 +24,16 @@ async function main() {
   const options = parseArgs(process.argv.slice(2));
   // Both sides load the extension binaries `npm run provision:extensions` laid out.
   process.env.LAKEHOUSE_DUCKDB_EXTENSIONS ??= join(repoDir, '.duckdb-extensions');
+  if (options.suites.includes('teammode')) {
+    log('bench: team mode (examples/energy, 1/2/4 writers: PostgreSQL catalog vs SQLite + lease)…');
+    const team = await runTeamModeSuite(repoDir, { reps: options.reps });
+    log(teamModeSummary(team));
+    const dated = join(resultsDir, `${new Date().toISOString().slice(0, 10)}-teammode.json`);
+    const document = { benchmark: 'team mode: concurrent writers', machine: basicMachine(), ...team };
+    writeFileSync(dated, `${JSON.stringify(document, null, 2)}\n`);
+    log(`wrote ${dated.slice(repoDir.length + 1)}`);
+    if (options.suites.length === 1) return;
+  }
   let query;
   if (options.suites.includes('query')) {
     log('bench: query engine (SELECT * over 10M rows, paging, caller memory, a published table)…');

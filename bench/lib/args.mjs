@@ -10,10 +10,10 @@ const DEFAULTS = {
   suites: ['runners', 'query'],
   icebergFiles: [1000, 10000],
 };
-const SUITES = ['runners', 'query', 'iceberg'];
+const SUITES = ['runners', 'query', 'iceberg', 'teammode'];
 
 const USAGE = `usage: node bench/run.mjs [--reps N] [--cases energy,tpch] [--energy-scale N] [--energy-days N]
-                         [--tpch-scale SF] [--keep] [--no-baseline] [--suites runners,query,iceberg]
+                         [--tpch-scale SF] [--keep] [--no-baseline] [--suites runners,query,iceberg,teammode]
                          [--iceberg-files 1000,10000]`;
 
 export function parseArgs(argv) {

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { LakehouseError } from '../core/errors';
 import { TOOL_VERSION } from '../core/identity';
+import { registerCatalogCommands } from './catalogCommands';
 import { NotFabricReadyError, registerCheckCommand } from './checkCommand';
 import { registerDemoCommand } from './demoCommand';
 import { registerInitCommand } from './initCommand';
@@ -44,6 +45,7 @@ async function main(argv: string[]): Promise<number> {
   registerDemoCommand(program, cli, run);
   registerQueryCommand(program, cli, run);
   registerCheckCommand(program, cli, run);
+  registerCatalogCommands(program, cli, run);
 
   try {
     await program.parseAsync(argv);

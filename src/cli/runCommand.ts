@@ -8,7 +8,8 @@ import type { RunEvent, RunSummary } from '../core/models';
 import { RunFailedError, runOnLakehouse, type RunnerKind } from '../core/run/runOnLakehouse';
 import { runLocally } from '../core/run/runLocal';
 import { formatRunSummary } from '../core/run/summary';
-import { cliDuckDBOptions, openCliLakehouse, type CliEnv } from './context';
+import { cliDuckDBOptions, openCliLakehouse, resolveLakehouse, type CliEnv } from './context';
+import { runTeamCli } from './teamRun';
 import { describePublish } from './lakeCommands';
 import type { Output } from './output';
 
@@ -73,6 +74,20 @@ export function registerRunCommands(program: Command, cli: CliEnv, run: Run): vo
         process.once('SIGINT', () => controller.abort());
         if (!arg && !existsSync(join(cli.cwd, CONFIG_FILE))) {
           await runWithoutLakehouse(command, opts, cli, out, controller.signal);
+          return;
+        }
+        const team = resolveLakehouse(arg, opts, cli);
+        if (team.catalogStore?.kind === 'postgres') {
+          const options = { ...opts, vars: parseVars(opts.vars) };
+          await runTeamCli(
+            team,
+            command,
+            options,
+            cli,
+            out,
+            controller.signal,
+            (e) => !out.json && describeEvent(e, out),
+          );
           return;
         }
         const { entry, duckdb, store, guard } = await openCliLakehouse(arg, opts, cli);

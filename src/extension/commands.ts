@@ -1,3 +1,4 @@
+import type { LakehouseEntry } from '../core/config/lakehouseConfig';
 import * as vscode from 'vscode';
 import { CONFIG_FILE } from '../core/config/lakehouseConfig';
 import { LakehouseError } from '../core/errors';
@@ -31,6 +32,8 @@ export interface CommandDeps {
   readiness: ReadinessStore;
   /** The mirrors an operation of this window is working on (Run, Pull, Reset, Publish, Export Delta). */
   busy: MirrorBusyStore;
+  /** Team mode: the PostgreSQL connection of an entry (SecretStorage, then the environment). */
+  teamConnection?: (entry: LakehouseEntry) => Promise<string | undefined>;
   /** Extra commands owned elsewhere (the query history view). */
   extra?: Record<string, CommandHandler>;
 }

@@ -17,6 +17,9 @@ import { FabricTreeProvider } from './fabric/fabricTreeProvider';
 import { fabricPolling } from './fabric/fabricPolling';
 import { WorkspacePreferences } from './fabric/workspacePreferences';
 import { StorageSecrets } from './storageSecrets';
+import { readLatestTeamSnapshot } from '../core/team/teamSnapshot';
+import { TeamCatalogStore } from './team/teamCatalogStore';
+import { setPostgresConnectionCommand, TeamConnections } from './team/teamConnections';
 import { parseDuration } from '../core/util/duration';
 import { autoRefresh } from './autoRefresh';
 import { wrapCommand } from './commandRunner';
@@ -68,7 +71,14 @@ export function activate(context: vscode.ExtensionContext) {
   });
   const history = new RunHistory();
   const diagnostics = vscode.languages.createDiagnosticCollection('lakehouse');
-  const model = new LakehouseTreeModel(config, lakehouses, history);
+  // Team mode: PostgreSQL catalogs show their latest commit (cached, read in the background) instead of a lease.
+  const teamConnections = new TeamConnections(context.secrets);
+  const teamCatalogs = new TeamCatalogStore({
+    connection: (entry) => teamConnections.connectionFor(entry),
+    read: (connection) => readLatestTeamSnapshot(lakehouses.duckdbOptions(), connection),
+    maxAgeMs: 30_000,
+  });
+  const model = new LakehouseTreeModel(config, lakehouses, history, teamCatalogs);
   const readiness = new ReadinessStore();
   const busy = new MirrorBusyStore();
   const provider = new LakehouseTreeProvider(model, readiness, busy);
@@ -198,6 +208,9 @@ export function activate(context: vscode.ExtensionContext) {
       void vscode.commands.executeCommand('setContext', BUSY_MIRRORS_KEY, busy.busy());
       provider.refresh();
     }),
+    teamCatalogs,
+    teamCatalogs.onDidChange(() => provider.refresh()),
+    teamConnections.onDidChange(() => provider.refresh()),
   );
   // Leases this workspace held before a window reload: back in the status bar, reachable by Release and Publish.
   void config
@@ -217,7 +230,10 @@ export function activate(context: vscode.ExtensionContext) {
       query,
       readiness,
       busy,
+      teamConnection: (entry) => teamConnections.connectionFor(entry),
       extra: {
+        'lakehouse.setPostgresConnection': (node) =>
+          setPostgresConnectionCommand({ config, connections: teamConnections, log }, node),
         'lakehouse.reopenQuery': (entry) => reopenQuery(query, entry),
         'lakehouse.clearQueryHistory': () => queryHistory.clear(),
         // For tests and support: the engine process id, or undefined when none runs.

@@ -6,7 +6,7 @@ import type { DuckDBOptions } from '../core/lake/duckdb';
 import { openCatalogLease } from '../core/lease/catalogLease';
 import type { HeldLease, LeaseGuard } from '../core/lease/leaseGuard';
 import type { LeaseView } from '../core/lease/leaseView';
-import type { LakehouseStore, StorageAuth } from '../core/storage/blobStore';
+import { authFor, type LakehouseStore, type StorageAuth } from '../core/storage/blobStore';
 import { listFolders } from '../core/storage/tableListing';
 import type { HeldLeaseStore } from './heldLeaseStore';
 import type { Logger } from './log';
@@ -149,6 +149,12 @@ export class LakehouseService implements vscode.Disposable {
 
   duckdbOptions(): DuckDBOptions {
     return this.deps.duckdb();
+  }
+
+  /** Storage access for DuckDB's own writes (team mode): the stored key, Azurite's, or the Entra sign-in. */
+  async storageAuthFor(entry: LakehouseEntry): Promise<StorageAuth> {
+    const stored = this.deps.storageAuth ? await this.deps.storageAuth(entry) : undefined;
+    return stored ?? authFor(entry.location, entry.location.kind === 'azurite' ? undefined : this.deps.credential());
   }
 
   /** Whether this window holds the lease whose stamp is shown (same run id). */

@@ -1,6 +1,7 @@
 import { isMap, isScalar, isSeq, LineCounter, parse as parseYaml, parseDocument } from 'yaml';
 import { ConfigError } from '../errors';
 import { credentialInLocation, CREDENTIALS_HINT } from './credentials';
+import { parseCatalogValue, type CatalogStore } from './catalogStore';
 import { MIN_STALE_AFTER_MS } from '../lease/leaseView';
 import { parseDuration } from '../util/duration';
 import { normalizeItemPath, parseLocation, type LakehouseLocation } from '../storage/location';
@@ -13,8 +14,10 @@ export const DEFAULT_STALE_AFTER = '12h';
 export interface LakehouseEntry {
   name: string;
   location: LakehouseLocation;
-  /** Path of the catalog inside the item. */
+  /** Path of the catalog inside the item (for a PostgreSQL catalog: where the retired SQLite file lives). */
   catalogPath: string;
+  /** SQLite file under a lease (the default) or a PostgreSQL database with many writers (team mode). */
+  catalogStore?: CatalogStore;
   staleAfterMs: number;
   /** The dbt project folder, as written (relative to lakehouse.yml); the config's folder when omitted. */
   project?: string;
@@ -115,9 +118,7 @@ export function resolveEntries(
         CREDENTIALS_HINT,
       );
     }
-    const catalog = entry.catalog === undefined ? DEFAULT_CATALOG_PATH : entry.catalog;
-    if (typeof catalog !== 'string')
-      throw new ConfigError(`${where}: 'catalog' must be a path such as Files/metadata.db.`);
+    const { store: catalogStore, path: catalog } = parseCatalogValue(entry.catalog, where, DEFAULT_CATALOG_PATH);
     const staleAfter = entry.staleAfter ?? defaultStaleAfter;
     if (typeof staleAfter !== 'string' && typeof staleAfter !== 'number')
       throw new ConfigError(`${where}: 'staleAfter' must be like 12h.`);
@@ -131,6 +132,7 @@ export function resolveEntries(
       ...(entry.iceberg === undefined ? {} : { iceberg: entry.iceberg }),
       location: parseLocation(entry.location),
       catalogPath: normalizeItemPath(catalog),
+      ...(catalogStore.kind === 'postgres' ? { catalogStore } : {}),
       staleAfterMs: staleAfterMs(staleAfter, where),
       source,
     };

@@ -60,3 +60,17 @@ export function entryNameFrom(displayName: string, taken: ReadonlySet<string>): 
   for (let i = 2; taken.has(name); i++) name = `${base}-${i}`;
   return name;
 }
+
+/**
+ * Points entry `name` at another catalog: a PostgreSQL catalog named by its connection
+ * variable, or (undefined) back to the SQLite file at its default path. The rest stays as written.
+ */
+export function setEntryCatalog(text: string, name: string, postgresConnectionEnv: string | undefined): string {
+  const doc = parseDocument(text);
+  const list = doc.get('lakehouses', true);
+  const entry = isSeq(list) ? list.items.find((item) => isMap(item) && item.get('name') === name) : undefined;
+  if (!isMap(entry)) throw new ConfigError(`lakehouse.yml has no lakehouse named '${name}'.`);
+  if (postgresConnectionEnv === undefined) entry.delete('catalog');
+  else entry.set('catalog', doc.createNode({ type: 'postgres', connection_env: postgresConnectionEnv }));
+  return doc.toString();
+}

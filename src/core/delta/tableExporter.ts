@@ -75,6 +75,16 @@ export class TableExporter {
       }
 
       const markerSnapshot = previous?.marker?.snapshotId;
+      // Many writers export at once in team mode: a log already written from a newer snapshot of this
+      // table is left as it is, never walked back to the older state this export read.
+      if (previous && markerSnapshot !== undefined && markerSnapshot > this.deps.ctx.snapshot.id) {
+        return {
+          ...base,
+          status: 'unchanged',
+          version: previous.version,
+          state: this.state(previous.version, markerSnapshot, target),
+        };
+      }
       const plan = planCommit(previous, target, {
         snapshotId: this.deps.ctx.snapshot.id,
         snapshotTimeMs: this.deps.ctx.snapshot.timeMs,

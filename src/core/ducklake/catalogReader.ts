@@ -2,6 +2,7 @@ import { quoteIdentifier, quoteLiteral, type DuckDBSession } from '../lake/duckd
 import { refuseCatalogCode } from './catalogSafety';
 import { CatalogFormatError } from './errors';
 import { checkCatalogVersion, sniffCatalogFormat, type CatalogFormat } from './format';
+import { redactSecrets } from '../config/credentials';
 
 /**
  * The one reader of a DuckLake catalog file's own tables (spec 1.0), attached
@@ -118,12 +119,15 @@ export interface CatalogFileRow {
 
 let aliasCounter = 0;
 
+/** A catalog target naming a PostgreSQL catalog rather than a local file: `postgres:<libpq connection>`. */
+export const POSTGRES_CATALOG_PREFIX = 'postgres:';
+
 export class CatalogReader {
   private constructor(
     private readonly session: DuckDBSession,
     private readonly file: string,
     private readonly alias: string,
-    readonly format: CatalogFormat,
+    readonly format: CatalogFormat | 'postgres',
   ) {}
 
   /**
@@ -132,6 +136,7 @@ export class CatalogReader {
    * and checks it is a DuckLake catalog of the version this build reads.
    */
   static async open(session: DuckDBSession, file: string): Promise<CatalogReader> {
+    if (file.startsWith(POSTGRES_CATALOG_PREFIX)) return CatalogReader.openPostgres(session, file);
     const format = await catalogFileKind(file);
     const alias = `ducklake_catalog_${++aliasCounter}`;
     if (format === 'sqlite') await session.loadExtensions(['sqlite_scanner']);
@@ -146,6 +151,41 @@ export class CatalogReader {
       throw error;
     }
     return reader;
+  }
+
+  /**
+   * Team mode: the catalog's tables in a PostgreSQL database (`postgres:<connection>`), read-only
+   * through DuckDB's postgres extension. Reads are filtered by snapshot id, so writers committing
+   * meanwhile do not change what one export sees.
+   */
+  private static async openPostgres(session: DuckDBSession, target: string): Promise<CatalogReader> {
+    await session.loadExtensions(['postgres_scanner']);
+    const alias = `delta_export_catalog_${++aliasCounter}`;
+    const connection = target.slice(POSTGRES_CATALOG_PREFIX.length);
+    try {
+      await session.run(`ATTACH ${quoteLiteral(connection)} AS ${quoteIdentifier(alias)} (TYPE postgres, READ_ONLY)`);
+    } catch (error) {
+      throw new CatalogFormatError(
+        redactSecrets(
+          `Cannot reach the PostgreSQL catalog: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
+        ),
+        'Check the connection string in the variable lakehouse.yml names (catalog.connection_env) and that the server is up.',
+      );
+    }
+    const reader = new CatalogReader(session, 'the PostgreSQL catalog', alias, 'postgres');
+    try {
+      await reader.metadata();
+    } catch (error) {
+      await reader.close();
+      throw error;
+    }
+    return reader;
+  }
+
+  /** The file format of a catalog file (pull, the mirror); a PostgreSQL catalog has no file. */
+  fileFormat(): CatalogFormat {
+    if (this.format === 'postgres') throw new CatalogFormatError('A PostgreSQL catalog has no local file format.');
+    return this.format;
   }
 
   async close(): Promise<void> {
@@ -219,6 +259,27 @@ export class CatalogReader {
     const rows = await this.snapshotRows('ORDER BY snapshot_id DESC LIMIT 1');
     if (!rows[0]) throw new CatalogFormatError('The DuckLake catalog has no snapshots.');
     return rows[0];
+  }
+
+  /** The latest commit with its author and message (team mode's tree shows it instead of a lease). */
+  async latestCommit(): Promise<{ id: number; timeMs: number; author?: string; message?: string } | undefined> {
+    const [row] = await this.session.all<{
+      id: bigint;
+      time_ms: bigint;
+      author: string | null;
+      commit_message: string | null;
+    }>(
+      `SELECT s.snapshot_id AS id, epoch_ms(s.snapshot_time::TIMESTAMPTZ) AS time_ms, c.author, c.commit_message
+       FROM ${this.table('ducklake_snapshot')} s LEFT JOIN ${this.table('ducklake_snapshot_changes')} c USING (snapshot_id)
+       ORDER BY s.snapshot_id DESC LIMIT 1`,
+    );
+    if (!row) return undefined;
+    return {
+      id: num(row.id),
+      timeMs: num(row.time_ms),
+      author: row.author ?? undefined,
+      message: row.commit_message ?? undefined,
+    };
   }
 
   async snapshot(id: number): Promise<CatalogSnapshot | undefined> {

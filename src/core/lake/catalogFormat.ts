@@ -19,7 +19,7 @@ export async function readCatalogInfo(
   const reader = await CatalogReader.open(session, file);
   try {
     const { version, dataPath } = await reader.metadata();
-    return { format: reader.format, version, dataPath };
+    return { format: reader.fileFormat(), version, dataPath };
   } finally {
     await reader.close();
   }

@@ -120,7 +120,7 @@ async function readDownloadedCatalog(session: DuckDBSession, file: string, remot
       const { version, dataPath } = await reader.metadata();
       // Paths are checked before the copy replaces the mirror's: a refused catalog never becomes the local one.
       await listLiveFiles(reader);
-      return { format: reader.format, version, dataPath };
+      return { format: reader.fileFormat(), version, dataPath };
     } finally {
       await reader.close();
     }

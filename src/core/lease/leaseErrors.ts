@@ -74,3 +74,21 @@ export class LeaseChangedError extends LakehouseError {
     );
   }
 }
+
+/** The stamp operation a migration leaves on a SQLite catalog it moved to PostgreSQL: its lease is never released. */
+export const RETIRED_OPERATION = 'retired';
+
+/**
+ * The SQLite catalog was moved to PostgreSQL (`lakehouse catalog migrate --to
+ * postgres`): its lease is held for good so that no one keeps writing the old
+ * file. Said as what it is, not as a busy lease to wait for or break.
+ */
+export class CatalogRetiredError extends LakehouseError {
+  constructor(view: LeaseView, catalogName: string) {
+    super(
+      'catalog-retired',
+      `${catalogName} was moved to a PostgreSQL catalog${view.stamp?.acquired_at ? ` on ${view.stamp.acquired_at}` : ''}${view.stamp?.holder ? ` by ${view.stamp.holder}` : ''} and is retired: nothing may write it any more.`,
+      `Point this lakehouse's catalog in lakehouse.yml at PostgreSQL (catalog: { type: postgres, connection_env: … }; see ${catalogName}.retired.json next to it), or move it back with 'lakehouse catalog migrate <lakehouse> --to sqlite'.`,
+    );
+  }
+}

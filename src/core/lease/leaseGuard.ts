@@ -6,6 +6,8 @@ import { md5OfBytes, md5OfFile } from '../storage/contentHash';
 import { containerMissingError, isStorageCode, storageError, storageFailure } from '../storage/storageErrors';
 import {
   CatalogBusyError,
+  CatalogRetiredError,
+  RETIRED_OPERATION,
   CatalogChangedError,
   LeaseChangedError,
   LeaseLostError,
@@ -172,6 +174,8 @@ export class LeaseGuard {
       }
       if (!isStorageCode(error, 'LeaseAlreadyPresent')) throw storageFailure(`lease ${catalogName}`, error);
       const view = await this.inspect();
+      // A catalog moved to PostgreSQL keeps its lease for good: never judged stale, never broken here.
+      if (view.stamp?.operation === RETIRED_OPERATION) throw new CatalogRetiredError(view, catalogName);
       if (options.breakIfStale && view.status === 'stale') {
         await this.breakJudged(view);
         return this.acquire({ ...options, breakIfStale: false });
@@ -268,6 +272,16 @@ export class LeaseGuard {
       }
       throw storageFailure(`upload ${catalogName}`, error);
     }
+  }
+
+  /**
+   * Retires the catalog after a migration to PostgreSQL: the stamp under the held lease says so,
+   * and the lease is kept (never released), so every later acquire is refused as retired.
+   */
+  async retire(held: HeldLease): Promise<void> {
+    const stamp = { ...held.stamp, operation: RETIRED_OPERATION, acquired_at: this.now().toISOString() };
+    held.etag = await this.stamp(held.leaseId, stamp, undefined);
+    held.stamp = stamp;
   }
 
   /** Confirms the lease is still ours (e.g. before a long publish step) without writing. */

@@ -27,10 +27,10 @@ export function bindProfileToCatalog(profile: DuckDBProfile, override: CatalogOv
   if (lakes.length === 0 && !override.alias) {
     const alias = databaseNameOf(profile.path) === INJECTED_CATALOG_ALIAS ? 'lakehouse' : INJECTED_CATALOG_ALIAS;
     const injected: AttachSpec = {
-      path: `ducklake:sqlite:${override.catalogPath}`,
+      path: override.attachPath ?? `ducklake:sqlite:${override.catalogPath}`,
       alias,
       readOnly: false,
-      options: { data_path: override.dataPath, override_data_path: true },
+      options: { data_path: override.dataPath, override_data_path: true, ...override.attachOptions },
     };
     return {
       profile: { ...profile, attach: [...profile.attach, injected], database: alias },

@@ -8,7 +8,7 @@ import { loadSeed } from './seeds';
 import { materializeSnapshot } from './snapshots/materialize';
 import type { SqlExecutor } from './sql-executor';
 import { failureCountSql, genericTestSql } from './tests/test-sql';
-import type { ManifestNode, NodeStatus, RunCommand } from './types';
+import type { CommitPolicy, ManifestNode, NodeStatus, RunCommand } from './types';
 
 /** What running one node produced (the runner adds timing and events). */
 export interface NodeOutcome {
@@ -28,6 +28,8 @@ export interface ExecutionContext {
   fullRefresh: boolean;
   /** The dbt command being run (build gates a model on its unit tests). */
   command?: RunCommand;
+  /** Team mode: commits stamped and retried on conflict; `node` is the one running now. */
+  commits?: { policy: CommitPolicy; node: string };
 }
 
 /** Tracks the compiled SQL of the node being run, so a DuckDB error can be mapped back to it. */

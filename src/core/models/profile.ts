@@ -186,9 +186,10 @@ export function applyCatalogOverride(
   }
   options.data_path = override.dataPath;
   options.override_data_path = true;
+  Object.assign(options, override.attachOptions ?? {});
   const replaced: AttachSpec = {
     ...target,
-    path: `ducklake:${catalogScheme(override.catalogPath)}${override.catalogPath}`,
+    path: override.attachPath ?? `ducklake:${catalogScheme(override.catalogPath)}${override.catalogPath}`,
     options,
   };
   if (!replaced.alias) replaced.alias = databaseNameOf(target.path);

@@ -25,7 +25,17 @@ import { prepareSession } from './session-setup';
 import { SqlExecutor } from './sql-executor';
 import { executeUnitTest } from './unit-tests/execute';
 import { toRuntimeError } from './sql-errors';
-import type { ProjectRunOptions, ManifestNode, NodeRef, NodeResult, RunCommand, RunEvent, RunSummary } from './types';
+import type {
+  CommitPolicy,
+  ProjectRunOptions,
+  ManifestNode,
+  NodeRef,
+  NodeResult,
+  RunCommand,
+  RunEvent,
+  RunSummary,
+} from './types';
+import { quoteName } from './relation';
 
 export interface RunOptions extends ProjectRunOptions {
   session: DuckDBSession;
@@ -117,6 +127,15 @@ export async function executeProject(command: RunCommand, options: RunOptions): 
   if (bindingNote) emit({ kind: 'log', message: bindingNote });
   await prepareSession(options.session, { profile, projectDir: options.projectDir });
   const executor = new SqlExecutor(options.session, options.signal);
+  const policy = options.commitPolicy;
+  const commits = policy ? { policy, node: '' } : undefined;
+  if (policy) {
+    const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
+    executor.transactionHooks = {
+      afterBegin: `CALL ${quoteName(profile.database)}.set_commit_message(${literal(policy.author)}, ${literal(policy.message)})`,
+      beforeCommit: policy.beforeCommit ? () => policy.beforeCommit!(commits!.node) : undefined,
+    };
+  }
   const services = makeServices(
     manifestInputs,
     manifest.macros,
@@ -142,6 +161,7 @@ export async function executeProject(command: RunCommand, options: RunOptions): 
     artifacts,
     fullRefresh: options.fullRefresh ?? false,
     command,
+    commits,
   };
 
   const results: NodeResult[] = [];
@@ -279,8 +299,9 @@ async function runNodes(
     const tracker: CompiledTracker = {};
     const statementsBefore = ctx.executor.statements.length;
     let outcome: NodeOutcome;
+    if (ctx.commits) ctx.commits.node = node.name;
     try {
-      outcome = await executeNode(ctx, node, tracker);
+      outcome = await executeWithConflictRetry(ctx.commits?.policy, node.name, () => executeNode(ctx, node, tracker));
     } catch (error) {
       if (isCancelled(error)) throw error instanceof CancelledError ? error : new CancelledError('Model run');
       const typed = typedError(error, node, tracker, ctx.executor.statements.slice(statementsBefore));
@@ -423,4 +444,33 @@ function baseResult(
   const relationName = relationNameOf(node);
   if (relationName) result.relationName = relationName;
   return result;
+}
+
+/** DuckLake's words when another writer committed a change this transaction's commit cannot be merged with. */
+export function isCommitConflict(error: unknown): boolean {
+  const message = error instanceof Error ? error.message : String(error);
+  return /Transaction conflict|could not serialize access|duplicate key value violates unique constraint/i.test(
+    message,
+  );
+}
+
+/**
+ * Team mode: a node that lost a commit race to another writer rolled back
+ * whole (one transaction per node), so it is simply run again on top of the
+ * winner's snapshot, after a short random pause so the racers spread out.
+ */
+async function executeWithConflictRetry<T>(
+  policy: CommitPolicy | undefined,
+  node: string,
+  work: () => Promise<T>,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      if (!policy || attempt > policy.conflictRetries || !isCommitConflict(error)) throw error;
+      policy.onConflict?.(node, attempt, error instanceof Error ? error.message.split('\n').pop()! : String(error));
+      await new Promise((resolve) => setTimeout(resolve, 50 + Math.floor(Math.random() * 200 * attempt)));
+    }
+  }
 }

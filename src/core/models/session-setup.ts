@@ -1,5 +1,6 @@
 import type { DuckDBSession } from '../lake/duckdb';
 import { ModelRuntimeError } from './errors';
+import { redactSecrets } from '../config/credentials';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { attachStatement, databaseNameOf, isDuckLakeAttach, localCatalogFile, type DuckDBProfile } from './profile';
@@ -23,6 +24,9 @@ export async function prepareSession(session: DuckDBSession, setup: SessionSetup
     if (isDuckLakeAttach(attach)) {
       extensions.add('ducklake');
       if (attach.path.startsWith('ducklake:sqlite:')) extensions.add('sqlite_scanner');
+      if (attach.path.startsWith('ducklake:postgres:')) extensions.add('postgres_scanner');
+      // Team mode writes Parquet straight to the lakehouse through DuckDB's azure extension.
+      if (/^(az|abfss):\/\//.test(String(attach.options.data_path ?? ''))) extensions.add('azure');
     }
   }
   await session.loadExtensions([...extensions]);
@@ -58,8 +62,11 @@ async function runSetup(session: DuckDBSession, sql: string, file: string): Prom
   try {
     await session.run(sql);
   } catch (error) {
+    // A PostgreSQL catalog's connection string may carry a password: masked before it reaches any message.
     throw new ModelRuntimeError(
-      `Setting up the connection failed on \`${sql}\`: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
+      redactSecrets(
+        `Setting up the connection failed on \`${sql}\`: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
+      ),
       { file, line: 1 },
       'Check the attach: and settings: entries of profiles.yml.',
       { cause: error },

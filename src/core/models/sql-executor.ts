@@ -10,6 +10,8 @@ import { makeQueryTable, type QueryTable } from './jinja/query-result';
  */
 export class SqlExecutor {
   readonly statements: string[] = [];
+  /** Team mode: a statement run right after each BEGIN (the commit's author), a wait before each COMMIT (tests). */
+  transactionHooks?: { afterBegin?: string; beforeCommit?: () => Promise<void> };
 
   constructor(
     private readonly session: DuckDBSession,
@@ -18,6 +20,14 @@ export class SqlExecutor {
 
   /** Runs SQL (one or more statements); returns the row count DuckDB reports for DML/CTAS, if any. */
   async run(sql: string): Promise<number | undefined> {
+    if (sql === 'COMMIT') await this.transactionHooks?.beforeCommit?.();
+    const count = await this.runOne(sql);
+    if (sql === 'BEGIN TRANSACTION' && this.transactionHooks?.afterBegin)
+      await this.runOne(this.transactionHooks.afterBegin);
+    return count;
+  }
+
+  private async runOne(sql: string): Promise<number | undefined> {
     this.statements.push(sql);
     const reader = await this.guard(() => this.session.connection.runAndReadAll(sql));
     const names = reader.columnNames();

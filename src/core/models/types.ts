@@ -193,6 +193,26 @@ export interface CatalogOverride {
   catalogPath: string;
   /** Local mirror folder used as DATA_PATH (attached with OVERRIDE_DATA_PATH true). */
   dataPath: string;
+  /** The whole `ducklake:…` attach path when the catalog is not a local file (team mode: `ducklake:postgres:…`). */
+  attachPath?: string;
+  /** More ATTACH options (team mode: DATA_INLINING_ROW_LIMIT 0, so every row reaches Parquet for Delta). */
+  attachOptions?: Record<string, unknown>;
+}
+
+/**
+ * How each node's transaction commits to a catalog with many writers (team
+ * mode): stamped with an author, and retried when DuckLake reports a conflict
+ * with another writer's commit.
+ */
+export interface CommitPolicy {
+  author: string;
+  message: string;
+  /** How many times a node that lost a commit race is run again. */
+  conflictRetries: number;
+  /** Called once per retried conflict, for the run's log and counts. */
+  onConflict?: (node: string, attempt: number, message: string) => void;
+  /** Testing aid: runs just before each node's COMMIT. */
+  beforeCommit?: (node: string) => Promise<void>;
 }
 
 /** What both runners (built-in and dbt CLI) take: the project, dbt's selection flags and the catalog override. */
@@ -209,6 +229,8 @@ export interface ProjectRunOptions {
   vars?: Record<string, unknown>;
   /** Point the profile's DuckLake attach at a pulled catalog and a local mirror. */
   catalogOverride?: CatalogOverride;
+  /** Team mode: author stamped on each commit, conflicts retried. */
+  commitPolicy?: CommitPolicy;
   /** Environment for env_var(); process.env when omitted. */
   env?: Readonly<Record<string, string | undefined>>;
   signal?: AbortSignal;

@@ -5,6 +5,8 @@ import type { RunCommand, RunEvent, RunSummary } from '../../core/models';
 import { listModelFiles, resolveProjectDir } from '../../core/run/projectFiles';
 import { runLocally } from '../../core/run/runLocal';
 import { runOnLakehouse, type RunnerKind } from '../../core/run/runOnLakehouse';
+import { runOnTeamCatalog } from '../../core/team/teamRun';
+import { defaultHolder } from '../../core/identity';
 import { conciseError, formatRunSummary, isFailure, tally } from '../../core/run/summary';
 import { mirrorFor } from '../lakeCommands';
 import type { LakehouseConfigService } from '../lakehouseConfig';
@@ -25,6 +27,8 @@ export interface RunCommandDeps {
   diagnostics: vscode.DiagnosticCollection;
   refresh: () => void;
   busy: MirrorBusyStore;
+  /** Team mode: the PostgreSQL connection of an entry (SecretStorage, then the environment). */
+  teamConnection?: (entry: LakehouseEntry) => Promise<string | undefined>;
 }
 
 export interface RunRequest {
@@ -57,6 +61,36 @@ export async function runModelsCommand(deps: RunCommandDeps, request: RunRequest
   const label = select?.length ? select.join(' ') : 'all models';
   deps.log.info(`${title} on ${entry.name}: ${label} (${projectDir})`);
   deps.diagnostics.clear();
+  if (entry.catalogStore?.kind === 'postgres') {
+    const connection = await deps.teamConnection?.(entry);
+    if (!connection)
+      throw new LakehouseError(
+        'config',
+        `The PostgreSQL catalog of '${entry.name}' has no connection set.`,
+        'Run "Lakehouse: Set PostgreSQL Catalog Connection" (kept in SecretStorage), or set the variable lakehouse.yml names before starting VS Code.',
+      );
+    const auth = await deps.lakehouses.storageAuthFor(entry);
+    const team = await withCancellableProgress(`${title} · ${entry.name}`, (progress, signal) =>
+      runOnTeamCatalog({
+        entry,
+        connection,
+        store,
+        auth,
+        duckdb: deps.lakehouses.duckdbOptions(),
+        projectDir,
+        command: request.command,
+        author: settings.get<string>('holder') || defaultHolder(),
+        select,
+        signal,
+        progress,
+        onEvent: (event) => logEvent(deps.log, event),
+      }),
+    );
+    if (team.conflicts)
+      deps.log.info(`${team.conflicts} commit(s) lost a race with another writer and were run again.`);
+    await reportRun(deps, title, entry.name, projectDir, team.run);
+    return;
+  }
 
   let result;
   try {

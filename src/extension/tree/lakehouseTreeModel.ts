@@ -6,6 +6,7 @@ import { describeLocation } from '../../core/storage/location';
 import type { LakehouseConfigService } from '../lakehouseConfig';
 import type { LakehouseService } from '../lakehouseService';
 import type { RunHistory } from '../run/runHistory';
+import type { TeamCatalogStore } from '../team/teamCatalogStore';
 import type { TreeNode } from './treeNodes';
 
 /**
@@ -18,6 +19,7 @@ export class LakehouseTreeModel {
     private readonly config: LakehouseConfigService,
     private readonly lakehouses: LakehouseService,
     private readonly history: RunHistory,
+    private readonly teamCatalogs?: TeamCatalogStore,
   ) {}
 
   async roots(): Promise<TreeNode[]> {
@@ -108,6 +110,9 @@ export class LakehouseTreeModel {
 
   async catalogNode(entry: LakehouseEntry): Promise<TreeNode> {
     const id = `catalog:${entry.name}`;
+    // Team mode: no lease to show, but the latest commit (from the store's cache; never awaited here).
+    if (entry.catalogStore?.kind === 'postgres' && this.teamCatalogs)
+      return { kind: 'teamCatalog', id, entry, state: this.teamCatalogs.peek(entry) };
     const mine = this.lakehouses.heldFor(entry);
     if (mine) {
       // We hold it: the state is known without a request, and shows at once while a publish runs.

@@ -6,6 +6,8 @@ import { tally } from '../../core/run/summary';
 import { formatDuration } from '../../core/util/duration';
 import type { MirrorBusyStore } from '../mirrorBusy';
 import type { ReadinessStore } from '../readinessStore';
+import { describeTeamSnapshot } from '../../core/team/teamSnapshot';
+import type { TeamCatalogState } from '../team/teamCatalogStore';
 import { readinessBadge } from './readinessBadge';
 import type { LakehouseTreeModel } from './lakehouseTreeModel';
 import { contextValue, type TreeNode } from './treeNodes';
@@ -53,6 +55,9 @@ export class LakehouseTreeProvider implements vscode.TreeDataProvider<TreeNode>,
         break;
       case 'catalog':
         Object.assign(item, catalogItem(node));
+        break;
+      case 'teamCatalog':
+        Object.assign(item, teamCatalogItem(node.state));
         break;
       case 'tables':
         item.iconPath = new vscode.ThemeIcon('folder');
@@ -117,6 +122,8 @@ function labelOf(node: TreeNode): string {
       return node.entry.name;
     case 'catalog':
       return node.entry.catalogPath;
+    case 'teamCatalog':
+      return 'PostgreSQL · many writers';
     case 'tables':
       return 'Tables';
     case 'schema':
@@ -161,6 +168,44 @@ function collapsible(node: TreeNode): vscode.TreeItemCollapsibleState {
     default:
       return vscode.TreeItemCollapsibleState.None;
   }
+}
+
+/** A PostgreSQL catalog's row: many writers, so the latest commit instead of a lease. */
+function teamCatalogItem(state: TeamCatalogState): Partial<vscode.TreeItem> {
+  const description = state.snapshot
+    ? describeTeamSnapshot(state.snapshot, new Date())
+    : state.noConnection
+      ? 'no connection set'
+      : state.error
+        ? 'unreachable'
+        : 'reading…';
+  const tooltip = new vscode.MarkdownString(undefined, true);
+  tooltip.appendText(
+    'DuckLake catalog in PostgreSQL: many writers commit at once, no lease. Data stays in the lakehouse Tables/.',
+  );
+  if (state.snapshot) {
+    tooltip.appendMarkdown('\n\n');
+    tooltip.appendText(
+      `Latest snapshot ${state.snapshot.id} at ${state.snapshot.time.toISOString()}${state.snapshot.author ? ` by ${state.snapshot.author}` : ''}${state.snapshot.message ? ` (${state.snapshot.message})` : ''}.`,
+    );
+  }
+  if (state.noConnection) {
+    tooltip.appendMarkdown('\n\n');
+    tooltip.appendText('Set its connection with "Lakehouse: Set PostgreSQL Catalog Connection".');
+  }
+  if (state.error) {
+    tooltip.appendMarkdown('\n\n');
+    tooltip.appendText(state.error);
+  }
+  return {
+    description,
+    tooltip,
+    iconPath: new vscode.ThemeIcon(
+      state.error || state.noConnection ? 'warning' : 'organization',
+      state.error || state.noConnection ? new vscode.ThemeColor('list.warningForeground') : undefined,
+    ),
+    accessibilityInformation: { label: `PostgreSQL catalog, many writers, ${description}` },
+  };
 }
 
 /** The catalog row's look (lease state, icon, tooltip); shared with the Microsoft Fabric view. */

@@ -1,6 +1,7 @@
 import type { LakehouseEntry } from '../../core/config/lakehouseConfig';
 import type { LeaseView } from '../../core/lease/leaseView';
 import type { NodeStatus, RunSummary } from '../../core/models';
+import type { TeamCatalogState } from '../team/teamCatalogStore';
 
 /**
  * Tree nodes as plain data. `contextValue()` derives the menu key from the
@@ -11,6 +12,7 @@ export type TreeNode =
   | { kind: 'workspace'; id: string; label: string; description: string; entries: LakehouseEntry[] }
   | { kind: 'lakehouse'; id: string; entry: LakehouseEntry }
   | { kind: 'catalog'; id: string; entry: LakehouseEntry; view?: LeaseView; error?: string; mine: boolean }
+  | { kind: 'teamCatalog'; id: string; entry: LakehouseEntry; state: TeamCatalogState }
   | { kind: 'tables'; id: string; entry: LakehouseEntry }
   | { kind: 'schema'; id: string; entry: LakehouseEntry; schema: string }
   | { kind: 'table'; id: string; entry: LakehouseEntry; schema: string; table: string }

@@ -121,12 +121,17 @@ export interface CliResult {
 }
 
 /** Runs the built CLI as a separate OS process. */
-export function runCli(args: string[], env: Record<string, string> = {}, cwd?: string): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  env: Record<string, string> = {},
+  cwd?: string,
+  timeoutMs = 60_000,
+): Promise<CliResult> {
   return new Promise((resolvePromise) => {
     execFile(
       process.execPath,
       [CLI, ...args],
-      { env: { ...process.env, ...env }, cwd, timeout: 60_000 },
+      { env: { ...process.env, ...env }, cwd, timeout: timeoutMs },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
         const signal = error && 'signal' in error && error.signal ? String(error.signal) : undefined;
