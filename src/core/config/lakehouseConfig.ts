@@ -4,6 +4,7 @@ import { credentialInLocation, CREDENTIALS_HINT } from './credentials';
 import { MIN_STALE_AFTER_MS } from '../lease/leaseView';
 import { parseDuration } from '../util/duration';
 import { normalizeItemPath, parseLocation, type LakehouseLocation } from '../storage/location';
+import { DEFAULT_LAKE_LAYOUT, parseLayout, type TableLayout } from '../lake/layout';
 
 export const CONFIG_FILE = 'lakehouse.yml';
 export const DEFAULT_CATALOG_PATH = 'Files/metadata.db';
@@ -18,6 +19,8 @@ export interface LakehouseEntry {
   staleAfterMs: number;
   /** The dbt project folder, as written (relative to lakehouse.yml); the config's folder when omitted. */
   project?: string;
+  /** Parquet layout for Direct Lake (`layout:`), the defaults filled in; DEFAULT_LAKE_LAYOUT when absent. */
+  layout?: TableLayout;
   /** Where the entry came from, for error messages. */
   source: string;
 }
@@ -28,9 +31,10 @@ export interface RawLakehouseEntry {
   catalog?: unknown;
   staleAfter?: unknown;
   project?: unknown;
+  layout?: unknown;
 }
 
-const ENTRY_KEYS = ['name', 'location', 'catalog', 'staleAfter', 'project'] as const;
+const ENTRY_KEYS = ['name', 'location', 'catalog', 'staleAfter', 'project', 'layout'] as const;
 
 /** "unknown key 'stale_after' (did you mean 'staleAfter'?)": a misspelt key must not be silently ignored. */
 function unknownKeyMessage(key: string): string {
@@ -126,9 +130,21 @@ export function resolveEntries(
       location: parseLocation(entry.location),
       catalogPath: normalizeItemPath(catalog),
       staleAfterMs: staleAfterMs(staleAfter, where),
+      layout: { ...DEFAULT_LAKE_LAYOUT, ...lakeLayout(entry.layout, where) },
       source,
     };
   });
+}
+
+/** A lakehouse's layout: row-group size and target file size; a sort key belongs to a table (a model's config). */
+function lakeLayout(raw: unknown, where: string): TableLayout {
+  const layout = parseLayout(raw, `${where} layout`, 'camel');
+  if (layout.sortedBy)
+    throw new ConfigError(
+      `${where} layout: 'sortedBy' is a table's setting, not a lakehouse's.`,
+      "Set it on the model: {{ config(lakehouse_layout={'sorted_by': ['col']}) }}.",
+    );
+  return layout;
 }
 
 /** A stale threshold of at least MIN_STALE_AFTER_MS: `0` would let anyone break a running holder. */

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { applyLayoutOptions } from '../lake/layout';
 import { CancelledError, LakehouseError, isCancelled } from '../errors';
 import type { DuckDBSession } from '../lake/duckdb';
 import { writeRunResults, type ArtifactPaths } from './artifacts';
@@ -109,6 +110,9 @@ export async function executeProject(command: RunCommand, options: RunOptions): 
   if (bindingNote) emit({ kind: 'log', message: bindingNote });
   await prepareSession(options.session, { profile, projectDir: options.projectDir });
   const executor = new SqlExecutor(options.session, options.signal);
+  // The lakehouse's layout lives in the catalog, so every write of this run (and of any other writer) follows it.
+  const layout = options.catalogOverride?.layout;
+  if (layout) await applyLayoutOptions(executor, profile.database, layout);
   const services = makeServices(
     manifestInputs,
     manifest.macros,

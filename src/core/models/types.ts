@@ -1,4 +1,5 @@
 /** Shapes shared by the project loader, the graph, the runners and the artifacts. */
+import type { TableLayout } from '../lake/layout';
 
 export type Materialization = 'view' | 'table' | 'incremental' | 'ephemeral';
 export type IncrementalStrategy = 'append' | 'delete+insert' | 'merge';
@@ -177,6 +178,8 @@ export interface CatalogOverride {
   catalogPath: string;
   /** Local mirror folder used as DATA_PATH (attached with OVERRIDE_DATA_PATH true). */
   dataPath: string;
+  /** The lakehouse's Parquet layout, written into the catalog's options before the models run. */
+  layout?: TableLayout;
 }
 
 /** What both runners (built-in and dbt CLI) take: the project, dbt's selection flags and the catalog override. */

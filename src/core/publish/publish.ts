@@ -6,6 +6,7 @@ import { LakehouseError } from '../errors';
 import { listLiveFiles, type CatalogFile } from '../lake/catalogFiles';
 import { CatalogTables } from '../lake/catalogFormat';
 import type { DuckDBSession } from '../lake/duckdb';
+import { DEFAULT_LAKE_LAYOUT } from '../lake/layout';
 import { copyAtomically, type LocalMirror, type PullState } from '../lake/localMirror';
 import { withMirrorLock } from '../lake/mirrorLock';
 import { hasLocalChanges } from '../lake/pull';
@@ -214,7 +215,12 @@ async function publishLocked(options: PublishOptions): Promise<PublishSummary> {
         progress.report({ message: 'Maintenance: flushing inlined data, rewriting deletes, merging small files…' });
         await runMaintenance(
           session,
-          { file: mirror.catalogFile, format: state.format, dataRoot: mirror.dataRoot },
+          {
+            file: mirror.catalogFile,
+            format: state.format,
+            dataRoot: mirror.dataRoot,
+            layout: entry.layout ?? DEFAULT_LAKE_LAYOUT,
+          },
           options.maintenance ?? DEFAULT_MAINTENANCE,
           signal,
         );
