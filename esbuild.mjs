@@ -31,6 +31,7 @@ const builds = [
   // The benchmark's child process (npm run bench); not shipped in the VSIX.
   { ...common, entryPoints: ['bench/runners.ts'], outfile: 'dist/bench/runners.js' },
   { ...common, entryPoints: ['bench/query.ts'], outfile: 'dist/bench/query.js' },
+  { ...common, entryPoints: ['bench/publish.ts'], outfile: 'dist/bench/publish.js' },
   {
     ...common,
     platform: 'browser',

@@ -13,6 +13,7 @@ import { caseResult, summaryTable, writeResults } from './lib/report.mjs';
 import { scenarios } from './lib/cases.mjs';
 import { DBT, RUNNER } from './lib/sides.mjs';
 import { basicMachine, querySummary, runQuerySuite } from './lib/query-suite.mjs';
+import { publishSummary, recordPublish, runPublishSuite } from './lib/publish-suite.mjs';
 
 const repoDir = resolve(import.meta.dirname, '..');
 const resultsDir = join(repoDir, 'bench', 'results');
@@ -28,7 +29,14 @@ async function main() {
     query = await runQuerySuite(repoDir);
     log(querySummary(query));
   }
-  if (!options.suites.includes('runners')) return recordQueryOnly(query, options);
+  if (options.suites.includes('publish')) {
+    log(`bench: publish of k = ${options.publishKs.join(', ')} new files vs the plain-upload floor on Azurite…`);
+    const publish = await runPublishSuite(repoDir, { ks: options.publishKs, reps: options.reps });
+    log(publishSummary(publish));
+    const written = recordPublish(resultsDir, publish, { baseline: options.baseline, label: options.publishLabel });
+    log(`wrote ${written.map((f) => f.slice(repoDir.length + 1)).join(', ')}`);
+  }
+  if (!options.suites.includes('runners')) return query ? recordQueryOnly(query, options) : undefined;
   if (!existsSync(RUNNER)) throw new Error(`${RUNNER} is missing: run 'node esbuild.mjs' (npm run bench does).`);
   // The dbt side needs the peers venv the integration tests use; the script is idempotent.
   if (!existsSync(DBT))

@@ -7,11 +7,14 @@ const DEFAULTS = {
   tpchScale: 1,
   keep: false,
   baseline: true,
-  suites: ['runners', 'query'],
+  suites: ['runners', 'query', 'publish'],
+  publishKs: [10, 100, 1000],
+  publishLabel: '',
 };
 
 const USAGE = `usage: node bench/run.mjs [--reps N] [--cases energy,tpch] [--energy-scale N] [--energy-days N]
-                         [--tpch-scale SF] [--keep] [--no-baseline] [--suites runners,query]`;
+                         [--tpch-scale SF] [--keep] [--no-baseline] [--suites runners,query,publish]
+                         [--publish-ks 10,100,1000] [--publish-label before]`;
 
 export function parseArgs(argv) {
   const options = { ...DEFAULTS };
@@ -28,6 +31,11 @@ export function parseArgs(argv) {
     else if (flag === '--energy-days') options.energyDays = positive(flag, value(), true);
     else if (flag === '--tpch-scale') options.tpchScale = positive(flag, value(), false);
     else if (flag === '--suites') options.suites = value().split(',').filter(Boolean);
+    else if (flag === '--publish-ks')
+      options.publishKs = value()
+        .split(',')
+        .map((k) => positive(flag, k, true));
+    else if (flag === '--publish-label') options.publishLabel = value().replace(/[^\w-]/g, '');
     else if (flag === '--keep') options.keep = true;
     else if (flag === '--no-baseline') options.baseline = false;
     else if (flag === '--help' || flag === '-h') throw new Error(USAGE);
