@@ -14,6 +14,7 @@ import { join, resolve } from 'node:path';
 import { resolveEntries } from '../src/core/config/lakehouseConfig';
 import { DuckDBSession } from '../src/core/lake/duckdb';
 import { attachWorkingCatalog } from '../src/core/lake/lakeSession';
+import { applyLayoutOptions } from '../src/core/lake/layout';
 import { LocalMirror } from '../src/core/lake/localMirror';
 import { pull } from '../src/core/lake/pull';
 import { openCatalogLease } from '../src/core/lease/catalogLease';
@@ -103,6 +104,12 @@ async function prepare(proxyHost: string, item: string, ws: string, k: number) {
   try {
     await pull({ entry: entry!, store, mirror, session });
     await attachWorkingCatalog(session, mirror, (await mirror.readState())!);
+    // As a run leaves it: the lakehouse's layout in the catalog (runs write it before the models).
+    await applyLayoutOptions(
+      { run: (sql) => session.run(sql), rows: (sql) => session.all(sql) },
+      'lake',
+      entry!.layout!,
+    );
     await session.run('CREATE TABLE lake.main.readings (id BIGINT, site VARCHAR, kwh DOUBLE)');
     // Files above the target size: publish's compaction leaves them as they are, so k files go up.
     await session.run(`CALL lake.set_option('target_file_size', '1KB', table_name => 'readings')`);

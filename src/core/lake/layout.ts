@@ -30,7 +30,25 @@ export const MIN_ROW_GROUP_SIZE = 2_048;
 /** The layout a lakehouse gets when lakehouse.yml says nothing. */
 export const DEFAULT_LAKE_LAYOUT: TableLayout = { rowGroupSize: DEFAULT_ROW_GROUP_SIZE };
 
-const SIZE = /^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)?$/i;
+const SIZE = /^(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i;
+const UNITS: Record<string, number> = {
+  b: 1,
+  kb: 1e3,
+  mb: 1e6,
+  gb: 1e9,
+  tb: 1e12,
+  kib: 2 ** 10,
+  mib: 2 ** 20,
+  gib: 2 ** 30,
+  tib: 2 ** 40,
+};
+
+/** Bytes of a size such as `512MB` (DuckDB's units: KB = 1000, KiB = 1024), as DuckLake stores it. */
+export function sizeBytes(text: string): number {
+  const match = SIZE.exec(text.trim());
+  if (!match) return NaN;
+  return Math.floor(Number(match[1]) * UNITS[match[2]!.toLowerCase()]!);
+}
 const SORT_KEY = /^("(?:[^"]|"")+"|[\p{L}_][\p{L}\p{N}_$]*)(\s+(ASC|DESC))?(\s+NULLS\s+(FIRST|LAST))?$/iu;
 
 /**
@@ -62,7 +80,7 @@ export function parseLayout(raw: unknown, where: string, style: 'camel' | 'snake
   }
   const size = record[keys.targetFileSize];
   if (size !== undefined) {
-    const text = typeof size === 'number' ? `${size}B` : size;
+    const text = size;
     if (typeof text !== 'string' || !SIZE.test(text.trim()))
       throw new ConfigError(`${where} ${keys.targetFileSize} must be a size such as 512MB.`);
     out.targetFileSize = text.trim().replace(/\s+/g, '');
@@ -137,7 +155,9 @@ export async function applyLayoutOptions(
   const statements: string[] = [];
   for (const [key, option] of Object.entries(OPTION) as [keyof typeof OPTION, string][]) {
     const value = layout[key];
-    if (value === undefined || now.get(option) === String(value)) continue;
+    // DuckLake keeps a target size in bytes whatever unit it was given in.
+    const stored = key === 'targetFileSize' ? String(sizeBytes(String(value))) : String(value);
+    if (value === undefined || now.get(option) === stored) continue;
     statements.push(setOptionSql(alias, option, value, scope));
   }
   for (const statement of statements) await sql.run(statement);

@@ -32,6 +32,7 @@ import {
 import { clearRunLease, prepareRunLease } from '../run/runLease';
 import { clearJournal, readJournal, writeJournal, type PublishJournal, type PublishStep } from './journal';
 import { DEFAULT_MAINTENANCE, runMaintenance, type MaintenanceOptions } from './maintenance';
+import { maintenanceWork } from './maintenanceWork';
 
 export interface PublishOptions {
   entry: LakehouseEntry;
@@ -212,18 +213,18 @@ async function publishLocked(options: PublishOptions): Promise<PublishSummary> {
     if (!committed) {
       // 3. DuckLake's own maintenance, so Delta readers see every row and no deleted one.
       if (options.maintenance !== false && !journal.steps.includes('maintained')) {
-        progress.report({ message: 'Maintenance: flushing inlined data, rewriting deletes, merging small files…' });
-        await runMaintenance(
-          session,
-          {
-            file: mirror.catalogFile,
-            format: state.format,
-            dataRoot: mirror.dataRoot,
-            layout: entry.layout ?? DEFAULT_LAKE_LAYOUT,
-          },
-          options.maintenance ?? DEFAULT_MAINTENANCE,
-          signal,
-        );
+        const maintenance = options.maintenance ?? DEFAULT_MAINTENANCE;
+        const layout = entry.layout ?? DEFAULT_LAKE_LAYOUT;
+        // Attaching through DuckLake is most of maintenance's cost: only when the catalog shows work for it.
+        if ((await maintenanceWork(session, mirror.catalogFile, maintenance, layout)).length > 0) {
+          progress.report({ message: 'Maintenance: flushing inlined data, rewriting deletes, merging small files…' });
+          await runMaintenance(
+            session,
+            { file: mirror.catalogFile, format: state.format, dataRoot: mirror.dataRoot, layout },
+            maintenance,
+            signal,
+          );
+        }
         await step('maintained');
       }
       throwIfCancelled(signal, 'Publish');

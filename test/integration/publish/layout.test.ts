@@ -87,7 +87,7 @@ describe('Direct Lake layout: row groups and sort from the settings, read back f
     const { lake, entry } = await setup({ rowGroupSize: 4096 });
     const dir = project({
       'models/wide.sql': `{{ config(materialized='table') }}\n${ROWS(10_000)}`,
-      'models/sorted.sql': `{{ config(materialized='table', lakehouse_layout={'row_group_size': 6144, 'sorted_by': ['k']}) }}\n${ROWS(20_000)}`,
+      'models/sorted.sql': `{{ config(materialized='table', lakehouse_layout={'row_group_size': 6144, 'sorted_by': ['k'], 'target_file_size': '64MB'}) }}\n${ROWS(20_000)}`,
     });
     const mirror = LocalMirror.forLakehouse(dir, 'lab');
     const result = await runOnLakehouse({ ...lake, entry, mirror, duckdb, projectDir: dir, publish: true });
@@ -103,10 +103,14 @@ describe('Direct Lake layout: row groups and sort from the settings, read back f
     expect(sortedAcrossGroups(sorted)).toBe(true);
 
     // The catalog keeps both: the lakehouse's for every writer, the model's on its table.
-    expect(await options(mirror)).toMatchObject({
+    const held = await options(mirror);
+    expect(held).toMatchObject({
       'GLOBAL::parquet_row_group_size': '4096',
       'TABLE:main.sorted:parquet_row_group_size': '6144',
+      'TABLE:main.sorted:target_file_size': '64000000',
     });
+    // The model's size was the lake's only for its own write: the lake-wide value is DuckLake's again.
+    expect(held['GLOBAL::target_file_size']).not.toBe('64000000');
     // What was uploaded is what the footers were read from.
     const uploaded = await lake.store.blob(`Tables/main/sorted/${sorted[0]!.file.split('/').pop()}`).exists();
     expect(uploaded).toBe(true);

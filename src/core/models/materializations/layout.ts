@@ -3,6 +3,7 @@ import {
   currentOptions,
   parseLayout,
   setOptionSql,
+  sizeBytes,
   sortClause,
   type TableLayout,
 } from '../../lake/layout';
@@ -19,8 +20,8 @@ export function modelLayout(input: Pick<MaterializeInput, 'node'>): TableLayout 
   return Object.keys(layout).length > 0 ? layout : undefined;
 }
 
-// DuckLake's own defaults, for putting back a lake option that was never set.
-const DUCKLAKE_DEFAULTS: Record<string, string> = { parquet_row_group_size: '122880', target_file_size: '512MB' };
+// DuckLake's own defaults (as it stores them: a size in bytes), for putting back a lake option never set.
+const DUCKLAKE_DEFAULTS: Record<string, string> = { parquet_row_group_size: '122880', target_file_size: '536870912' };
 const OPTIONS = [
   ['rowGroupSize', 'parquet_row_group_size'],
   ['targetFileSize', 'target_file_size'],
@@ -44,9 +45,11 @@ export async function createTableWithLayout(input: MaterializeInput, layout: Tab
     const value = layout[key];
     if (value === undefined) continue;
     const before = lake.get(option) ?? DUCKLAKE_DEFAULTS[option]!;
-    if (before === String(value)) continue;
+    const stored = key === 'targetFileSize' ? String(sizeBytes(String(value))) : String(value);
+    if (before === stored) continue;
     await executor.run(setOptionSql(db, option, value));
-    restore.push(setOptionSql(db, option, /^\d+$/.test(before) ? Number(before) : before));
+    // A size goes back with its unit (DuckLake refuses a bare number there); a row count as a number.
+    restore.push(setOptionSql(db, option, key === 'targetFileSize' ? `${before}B` : Number(before)));
   }
   const body = layout.sortedBy
     ? `SELECT * FROM ${asSubquery(input.compiledSql)} AS ${quoteName('model')} ORDER BY ${sortClause(layout.sortedBy)}`
