@@ -7,7 +7,7 @@
  * Prints one JSON document on stdout.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -64,22 +64,41 @@ function countingProxy(target: URL): Promise<{ server: Server; url: string; take
   );
 }
 
+interface Sample {
+  seconds: number;
+  /** User + system CPU seconds of the child (less sensitive to other work on the machine than wall time). */
+  cpuSeconds: number;
+  requests: number;
+  load1: number;
+}
+
+const total = (byKind: Record<string, number>) => Object.values(byKind).reduce((a, b) => a + b, 0);
+const GNU_TIME = '/usr/bin/time';
+
+/** Runs `node <args>`; wall time from spawn to exit, CPU time from GNU time when the machine has it. */
 function timed(
   args: string[],
   cwd: string,
-): Promise<{ seconds: number; code: number | null; stdout: string; output: string }> {
+): Promise<{ seconds: number; cpuSeconds: number; code: number | null; stdout: string; output: string }> {
+  const cpuFile = join(cwd, `cpu-${Date.now()}.txt`);
+  const [command, commandArgs] = existsSync(GNU_TIME)
+    ? [GNU_TIME, ['-f', '%U %S', '-o', cpuFile, process.execPath, ...args]]
+    : [process.execPath, args];
   return new Promise((ok, fail) => {
     const started = performance.now();
-    const child = spawn(process.execPath, args, { cwd, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, commandArgs, { cwd, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (c: Buffer) => out.push(c));
     child.stderr.on('data', (c: Buffer) => err.push(c));
     child.on('error', fail);
     child.on('close', (code) => {
+      const seconds = (performance.now() - started) / 1000;
       const stdout = Buffer.concat(out).toString('utf8');
+      const cpu = existsSync(cpuFile) ? readFileSync(cpuFile, 'utf8').trim().split(/\s+/).map(Number) : [NaN, NaN];
       ok({
-        seconds: (performance.now() - started) / 1000,
+        seconds,
+        cpuSeconds: cpu[0]! + cpu[1]!,
         code,
         stdout,
         output: stdout + Buffer.concat(err).toString('utf8'),
@@ -145,22 +164,24 @@ async function main() {
     const { store } = await openCatalogLease(entry!, { holder: 'bench@setup', tool: 'lakehouse-dev/bench', duckdb });
     await store.container.create();
     const cases = [];
+    // A second CLI build (e.g. the code before a change) measured in the same run, on its own lakehouse per rep.
+    const baselineCli = process.env.BENCH_PUBLISH_BASELINE_CLI;
     for (const k of KS) {
-      const samples: {
-        publish: number;
-        floor: number;
-        publishRequests: number;
-        floorRequests: number;
-        load1: number;
-      }[] = [];
+      const samples: Record<'floor' | 'publish' | 'baseline', Sample | undefined>[] = [];
       let bytes = 0;
       let files = 0;
+      let publishByKind: Record<string, number> = {};
       for (let rep = 1; rep <= REPS; rep++) {
         const ws = join(root, `k${k}-r${rep}`);
         mkdirSync(ws, { recursive: true });
         const prepared = await prepare(proxyHost, `k${k}r${rep}`, ws, k);
         bytes = prepared.bytes;
         files = prepared.files.length;
+        const baseWs = join(root, `k${k}-r${rep}-baseline`);
+        if (baselineCli) {
+          mkdirSync(baseWs, { recursive: true });
+          await prepare(proxyHost, `k${k}r${rep}b`, baseWs, k);
+        }
         const spec = join(ws, 'floor.json');
         writeFileSync(
           spec,
@@ -175,36 +196,57 @@ async function main() {
           }),
         );
         const load1 = loadavg()[0]!;
-        // Floor first, publish second: the same files, warm in the page cache for both.
+        // Floor first, then publish (and the baseline): the same files, warm in the page cache for all.
         proxy.take();
         const floor = await timed([FLOOR, spec], ws);
         if (floor.code !== 0) throw new Error(`floor upload failed: ${floor.output}`);
-        const floorRequests = Object.values(proxy.take()).reduce((a, b) => a + b, 0);
-        const pub = await timed([CLI, 'publish', 'bench', '--json', '--holder', 'bench@local'], ws);
-        if (pub.code !== 0) throw new Error(`publish failed: ${pub.output}`);
-        const byKind = proxy.take();
-        const publishRequests = Object.values(byKind).reduce((a, b) => a + b, 0);
-        const summary = JSON.parse(pub.stdout) as { files: number };
-        if (summary.files !== files) throw new Error(`publish uploaded ${summary.files} files, expected ${files}`);
-        samples.push({ publish: pub.seconds, floor: floor.seconds, publishRequests, floorRequests, load1 });
-        if (rep === REPS) Object.assign(samples[samples.length - 1]!, { publishRequestKinds: byKind });
+        const floorSample = { ...floor, requests: total(proxy.take()), load1 };
+        const publishOnce = async (cli: string, cwd: string): Promise<Sample> => {
+          const pub = await timed([cli, 'publish', 'bench', '--json', '--holder', 'bench@local'], cwd);
+          if (pub.code !== 0) throw new Error(`publish failed: ${pub.output}`);
+          const byKind = proxy.take();
+          publishByKind = byKind;
+          const summary = JSON.parse(pub.stdout) as { files: number };
+          if (summary.files !== files) throw new Error(`publish uploaded ${summary.files} files, expected ${files}`);
+          return { ...pub, requests: total(byKind), load1 };
+        };
+        const baseline = baselineCli ? await publishOnce(baselineCli, baseWs) : undefined;
+        const publishSample = await publishOnce(CLI, ws);
+        samples.push({ floor: floorSample, publish: publishSample, baseline });
         rmSync(ws, { recursive: true, force: true });
+        rmSync(baseWs, { recursive: true, force: true });
       }
-      const p = median(samples.map((s) => s.publish));
-      const f = median(samples.map((s) => s.floor));
+      const side = (name: 'floor' | 'publish' | 'baseline') => {
+        const xs = samples.map((s) => s[name]).filter((x): x is Sample => x !== undefined);
+        if (xs.length === 0) return undefined;
+        return {
+          seconds: xs.map((x) => round(x.seconds)),
+          medianSeconds: round(median(xs.map((x) => x.seconds))),
+          cpuSeconds: xs.map((x) => round(x.cpuSeconds)),
+          medianCpuSeconds: round(median(xs.map((x) => x.cpuSeconds))),
+          requests: median(xs.map((x) => x.requests)),
+        };
+      };
+      const floor = side('floor')!;
+      const publish = side('publish')!;
+      const baseline = side('baseline');
       cases.push({
         k,
         files,
         bytes,
-        publish: { seconds: samples.map((s) => round(s.publish)), medianSeconds: round(p) },
-        floor: { seconds: samples.map((s) => round(s.floor)), medianSeconds: round(f) },
-        ratio: round(p / f, 2),
-        requests: {
-          publish: median(samples.map((s) => s.publishRequests)),
-          floor: median(samples.map((s) => s.floorRequests)),
-          publishByKind: (samples[samples.length - 1] as { publishRequestKinds?: unknown }).publishRequestKinds,
-        },
-        load1AtStart: samples.map((s) => round(s.load1, 2)),
+        floor,
+        publish,
+        ratio: round(publish.medianSeconds / floor.medianSeconds, 2),
+        cpuRatio: round(publish.medianCpuSeconds / floor.medianCpuSeconds, 2),
+        ...(baseline
+          ? {
+              baseline,
+              baselineRatio: round(baseline.medianSeconds / floor.medianSeconds, 2),
+              baselineCpuRatio: round(baseline.medianCpuSeconds / floor.medianCpuSeconds, 2),
+            }
+          : {}),
+        publishRequestsByKind: publishByKind,
+        load1AtStart: samples.map((s) => round(s.floor!.load1, 2)),
       });
     }
     process.stdout.write(

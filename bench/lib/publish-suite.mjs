@@ -24,14 +24,20 @@ export function runPublishSuite(repoDir, { ks, reps }) {
 
 /** Markdown lines for the printed summary. */
 export function publishSummary(p) {
-  const lines = [
-    '| k files | MB | publish median s | floor median s | ratio | requests publish / floor |',
-    '|---|---|---|---|---|---|',
-  ];
-  for (const c of p.cases)
+  const withBaseline = p.cases.some((c) => c.baseline);
+  const head = withBaseline
+    ? '| k files | MB | floor s (CPU s) | publish s (CPU s) | ratio (CPU) | baseline s (CPU s) | baseline ratio (CPU) | requests floor / publish |'
+    : '| k files | MB | floor s (CPU s) | publish s (CPU s) | ratio (CPU) | requests floor / publish |';
+  const lines = [head, head.replace(/[^|]+/g, '---')];
+  for (const c of p.cases) {
+    const cell = (s) => `${s.medianSeconds} (${s.medianCpuSeconds})`;
+    const base = withBaseline
+      ? ` ${c.baseline ? cell(c.baseline) : '–'} | ${c.baseline ? `${c.baselineRatio}× (${c.baselineCpuRatio}×)` : '–'} |`
+      : '';
     lines.push(
-      `| ${c.k} | ${(c.bytes / 1e6).toFixed(1)} | ${c.publish.medianSeconds} | ${c.floor.medianSeconds} | ${c.ratio}× | ${c.requests.publish} / ${c.requests.floor} |`,
+      `| ${c.k} | ${(c.bytes / 1e6).toFixed(1)} | ${cell(c.floor)} | ${cell(c.publish)} | ${c.ratio}× (${c.cpuRatio}×) |${base} ${c.floor.requests} / ${c.publish.requests} |`,
     );
+  }
   return lines.join('\n');
 }
 
