@@ -6,6 +6,7 @@ import {
   DEFAULT_ROW_GROUP_SIZE,
   parseLayout,
   setOptionSql,
+  sizeBytes,
   sortClause,
 } from '../../../src/core/lake/layout';
 import { emptyConfig, folderConfig, mergeConfig } from '../../../src/core/models/node-config';
@@ -56,6 +57,15 @@ describe('layout settings', () => {
     expect(setOptionSql('lake', 'target_file_size', "5'MB", { schema: 'main', table: 't' })).toBe(
       "CALL \"lake\".set_option('target_file_size', '5''MB', schema => 'main', table_name => 't')",
     );
+  });
+
+  it('reads a target size in bytes as DuckLake stores it (KB = 1000, KiB = 1024)', () => {
+    expect(sizeBytes('64MB')).toBe(64_000_000);
+    expect(sizeBytes('1KiB')).toBe(1024);
+    expect(sizeBytes('1.5 GB')).toBe(1_500_000_000);
+    expect(sizeBytes('1000B')).toBe(1000);
+    expect(sizeBytes('512')).toBeNaN();
+    expect(() => parseLayout({ target_file_size: 512 }, 'm', 'snake')).toThrow(/must be a size such as 512MB/);
   });
 
   it('merges lakehouse_layout across dbt_project.yml folders and the model, like meta', () => {
