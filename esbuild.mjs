@@ -32,6 +32,7 @@ const builds = [
   { ...common, entryPoints: ['bench/runners.ts'], outfile: 'dist/bench/runners.js' },
   { ...common, entryPoints: ['bench/query.ts'], outfile: 'dist/bench/query.js' },
   { ...common, entryPoints: ['bench/iceberg.ts'], outfile: 'dist/bench/iceberg.js' },
+  { ...common, entryPoints: ['bench/publish.ts'], outfile: 'dist/bench/publish.js' },
   {
     ...common,
     platform: 'browser',

@@ -15,6 +15,7 @@ import { DBT, RUNNER } from './lib/sides.mjs';
 import { basicMachine, querySummary, runQuerySuite } from './lib/query-suite.mjs';
 import { icebergSummary, runIcebergSuite } from './lib/iceberg-suite.mjs';
 import { runTeamModeSuite, teamModeSummary } from './lib/teammode-suite.mjs';
+import { publishSummary, recordPublish, runPublishSuite } from './lib/publish-suite.mjs';
 
 const repoDir = resolve(import.meta.dirname, '..');
 const resultsDir = join(repoDir, 'bench', 'results');
@@ -47,6 +48,12 @@ async function main() {
     const dated = join(resultsDir, `${new Date().toISOString().slice(0, 10)}-iceberg.json`);
     writeFileSync(dated, `${JSON.stringify({ benchmark: 'Iceberg export vs Delta export', ...iceberg }, null, 2)}\n`);
     log(`wrote ${dated.slice(repoDir.length + 1)}`);
+  if (options.suites.includes('publish')) {
+    log(`bench: publish of k = ${options.publishKs.join(', ')} new files vs the plain-upload floor on Azurite…`);
+    const publish = await runPublishSuite(repoDir, { ks: options.publishKs, reps: options.reps });
+    log(publishSummary(publish));
+    const written = recordPublish(resultsDir, publish, { baseline: options.baseline, label: options.publishLabel });
+    log(`wrote ${written.map((f) => f.slice(repoDir.length + 1)).join(', ')}`);
   }
   if (!options.suites.includes('runners')) return query ? recordQueryOnly(query, options) : undefined;
   if (!existsSync(RUNNER)) throw new Error(`${RUNNER} is missing: run 'node esbuild.mjs' (npm run bench does).`);

@@ -7,14 +7,16 @@ const DEFAULTS = {
   tpchScale: 1,
   keep: false,
   baseline: true,
-  suites: ['runners', 'query'],
+  suites: ['runners', 'query', 'publish'],
   icebergFiles: [1000, 10000],
+  publishKs: [10, 100, 1000],
+  publishLabel: '',
 };
-const SUITES = ['runners', 'query', 'iceberg', 'teammode'];
+const SUITES = ['runners', 'query', 'publish', 'iceberg', 'teammode'];
 
 const USAGE = `usage: node bench/run.mjs [--reps N] [--cases energy,tpch] [--energy-scale N] [--energy-days N]
-                         [--tpch-scale SF] [--keep] [--no-baseline] [--suites runners,query,iceberg,teammode]
-                         [--iceberg-files 1000,10000]`;
+                         [--tpch-scale SF] [--keep] [--no-baseline] [--suites runners,query,publish,iceberg,teammode]
+                         [--iceberg-files 1000,10000] [--publish-ks 10,100,1000] [--publish-label before]`;
 
 export function parseArgs(argv) {
   const options = { ...DEFAULTS };
@@ -35,6 +37,11 @@ export function parseArgs(argv) {
       options.icebergFiles = value()
         .split(',')
         .map((v) => positive(flag, v, true));
+    else if (flag === '--publish-ks')
+      options.publishKs = value()
+        .split(',')
+        .map((k) => positive(flag, k, true));
+    else if (flag === '--publish-label') options.publishLabel = value().replace(/[^\w-]/g, '');
     else if (flag === '--keep') options.keep = true;
     else if (flag === '--no-baseline') options.baseline = false;
     else if (flag === '--help' || flag === '-h') throw new Error(USAGE);

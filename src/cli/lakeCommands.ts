@@ -13,7 +13,7 @@ import type { TableExportReport } from '../core/delta';
 import type { Progress } from '../core/util/progress';
 import { describeFinding, gatePublish } from '../core/readiness';
 import { cliReadinessMode, cliSku } from './checkCommand';
-import { openCliLakehouse, type CliEnv } from './context';
+import { cliDuckDBOptions, openCliLakehouse, type CliEnv } from './context';
 import type { Output } from './output';
 
 type Run = (work: (out: Output) => Promise<void>, json: boolean | undefined) => Promise<void>;
@@ -193,8 +193,22 @@ export class DeltaTablesSkippedError extends LakehouseError {
 }
 
 async function open(arg: string | undefined, opts: LakeOpts, cli: CliEnv) {
-  const { entry, duckdb, store, guard } = await openCliLakehouse(arg, opts, cli);
-  const session = await DuckDBSession.open(duckdb);
+  // DuckDB starts, and loads the catalog reader, on its own threads while the storage SDK loads on this
+  // one: a small publish's fixed cost is mostly such start-up.
+  const opening = DuckDBSession.open(cliDuckDBOptions(cli)).then(async (session) => {
+    await session.loadExtensions(['sqlite_scanner']).catch(() => undefined); // a missing one is reported where used
+    return session;
+  });
+  opening.catch(() => undefined); // awaited below; a config error may be thrown first
+  let lakehouse;
+  try {
+    lakehouse = await openCliLakehouse(arg, opts, cli);
+  } catch (error) {
+    void opening.then((session) => session.close()).catch(() => undefined);
+    throw error;
+  }
+  const { entry, store, guard } = lakehouse;
+  const session = await opening;
   return { entry, store, guard, session, mirror: LocalMirror.forLakehouse(cli.cwd, entry.name) };
 }
 

@@ -5,6 +5,7 @@ import { parseCatalogValue, type CatalogStore } from './catalogStore';
 import { MIN_STALE_AFTER_MS } from '../lease/leaseView';
 import { parseDuration } from '../util/duration';
 import { normalizeItemPath, parseLocation, type LakehouseLocation } from '../storage/location';
+import { DEFAULT_LAKE_LAYOUT, parseLayout, type TableLayout } from '../lake/layout';
 
 export const CONFIG_FILE = 'lakehouse.yml';
 export const DEFAULT_CATALOG_PATH = 'Files/metadata.db';
@@ -23,6 +24,8 @@ export interface LakehouseEntry {
   project?: string;
   /** Also write Iceberg metadata beside every Delta export (docs/ICEBERG.md); undefined = not set here. */
   iceberg?: boolean;
+  /** Parquet layout for Direct Lake (`layout:`), the defaults filled in; DEFAULT_LAKE_LAYOUT when absent. */
+  layout?: TableLayout;
   /** Where the entry came from, for error messages. */
   source: string;
 }
@@ -34,9 +37,10 @@ export interface RawLakehouseEntry {
   staleAfter?: unknown;
   project?: unknown;
   iceberg?: unknown;
+  layout?: unknown;
 }
 
-const ENTRY_KEYS = ['name', 'location', 'catalog', 'staleAfter', 'project', 'iceberg'] as const;
+const ENTRY_KEYS = ['name', 'location', 'catalog', 'staleAfter', 'project', 'iceberg', 'layout'] as const;
 
 /** "unknown key 'stale_after' (did you mean 'staleAfter'?)": a misspelt key must not be silently ignored. */
 function unknownKeyMessage(key: string): string {
@@ -134,9 +138,21 @@ export function resolveEntries(
       catalogPath: normalizeItemPath(catalog),
       ...(catalogStore.kind === 'postgres' ? { catalogStore } : {}),
       staleAfterMs: staleAfterMs(staleAfter, where),
+      layout: { ...DEFAULT_LAKE_LAYOUT, ...lakeLayout(entry.layout, where) },
       source,
     };
   });
+}
+
+/** A lakehouse's layout: row-group size and target file size; a sort key belongs to a table (a model's config). */
+function lakeLayout(raw: unknown, where: string): TableLayout {
+  const layout = parseLayout(raw, `${where} layout`, 'camel');
+  if (layout.sortedBy)
+    throw new ConfigError(
+      `${where} layout: 'sortedBy' is a table's setting, not a lakehouse's.`,
+      "Set it on the model: {{ config(lakehouse_layout={'sorted_by': ['col']}) }}.",
+    );
+  return layout;
 }
 
 /** A stale threshold of at least MIN_STALE_AFTER_MS: `0` would let anyone break a running holder. */

@@ -261,6 +261,31 @@ export class CatalogReader {
     return rows[0];
   }
 
+  /** Every `ducklake_metadata` row with its scope (options set for the lake or per table). */
+  async settings(): Promise<Array<{ key: string; value: string; scope: string | null; scopeId: number | null }>> {
+    const rows = await this.session.all<{ key: string; value: string; scope: string | null; scope_id: bigint | null }>(
+      `SELECT key, value, scope, scope_id FROM ${this.table('ducklake_metadata')}`,
+    );
+    return rows.map((r) => ({
+      key: r.key,
+      value: String(r.value),
+      scope: r.scope,
+      scopeId: r.scope_id === null ? null : num(r.scope_id),
+    }));
+  }
+
+  /** Ids of tables with two or more live files under their target size (bytes per table, else `otherwise`). */
+  async tablesWithSmallFiles(targets: ReadonlyMap<number, number>, otherwise: number): Promise<number[]> {
+    const limit = targets.size
+      ? `CASE table_id ${[...targets].map(([id, bytes]) => `WHEN ${int(id)} THEN ${int(bytes)}`).join(' ')} ELSE ${int(otherwise)} END`
+      : String(int(otherwise));
+    const rows = await this.session.all<{ table_id: bigint }>(
+      `SELECT table_id FROM ${this.table('ducklake_data_file')} WHERE end_snapshot IS NULL AND file_size_bytes < ${limit}
+       GROUP BY table_id HAVING count(*) >= 2`,
+    );
+    return rows.map((r) => num(r.table_id));
+  }
+
   /** The latest commit with its author and message (team mode's tree shows it instead of a lease). */
   async latestCommit(): Promise<{ id: number; timeMs: number; author?: string; message?: string } | undefined> {
     const [row] = await this.session.all<{

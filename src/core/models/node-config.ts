@@ -4,7 +4,7 @@ import { asRecord, asStringList } from './yaml-values';
 /**
  * dbt config resolution: dbt_project.yml folder blocks (general to specific),
  * then schema.yml `config:`, then the file's own `config()`. Later levels
- * override, except `tags` (union), hooks (appended) and `meta` (merged).
+ * override, except `tags` (union), hooks (appended) and `meta` and `lakehouse_layout` (merged).
  */
 export function emptyConfig(): NodeConfig {
   return { tags: [], enabled: true, pre_hook: [], post_hook: [] };
@@ -62,6 +62,7 @@ const KNOWN_CONFIG_KEYS = new Set([
   'hard_deletes',
   'dbt_valid_to_current',
   'snapshot_meta_column_names',
+  'lakehouse_layout',
 ]);
 
 // Config values that are themselves mappings; a mapping under another key is a sub-folder.
@@ -74,6 +75,7 @@ const MAPPING_CONFIG_KEYS = new Set([
   'column_types',
   'merge_clauses',
   'merge_update_set_expressions',
+  'lakehouse_layout',
 ]);
 
 /** Normalises a config key: no leading `+`, `pre-hook` → `pre_hook`. */
@@ -97,7 +99,8 @@ export function mergeConfig(base: NodeConfig, values: Record<string, unknown>): 
       for (const tag of asStringList(value)) if (!out.tags.includes(tag)) out.tags.push(tag);
     } else if (key === 'pre_hook' || key === 'post_hook') {
       out[key].push(...hookList(value));
-    } else if (key === 'meta' || key === 'column_types') {
+    } else if (key === 'meta' || key === 'column_types' || key === 'lakehouse_layout') {
+      // lakehouse_layout merges like meta: a folder's row_group_size and a model's sorted_by combine.
       out[key] = { ...asRecord(out[key]), ...asRecord(value) } as never;
     } else if (key === 'enabled') {
       out.enabled = value !== false && value !== 'false';

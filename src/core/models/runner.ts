@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { applyLayoutOptions } from '../lake/layout';
 import { CancelledError, LakehouseError, isCancelled } from '../errors';
 import type { DuckDBSession } from '../lake/duckdb';
 import { writeRunResults, type ArtifactPaths } from './artifacts';
@@ -136,6 +137,9 @@ export async function executeProject(command: RunCommand, options: RunOptions): 
       beforeCommit: policy.beforeCommit ? () => policy.beforeCommit!(commits!.node) : undefined,
     };
   }
+  // The lakehouse's layout lives in the catalog, so every write of this run (and of any other writer) follows it.
+  const layout = options.catalogOverride?.layout;
+  if (layout) await applyLayoutOptions(executor, profile.database, layout);
   const services = makeServices(
     manifestInputs,
     manifest.macros,

@@ -1,5 +1,6 @@
 /** Shapes shared by the project loader, the graph, the runners and the artifacts. */
 import type { UnitTestSpec } from './unit-tests/spec';
+import type { TableLayout } from '../lake/layout';
 
 export type Materialization = 'view' | 'table' | 'incremental' | 'ephemeral';
 export type IncrementalStrategy = 'append' | 'delete+insert' | 'merge';
@@ -197,6 +198,8 @@ export interface CatalogOverride {
   attachPath?: string;
   /** More ATTACH options (team mode: DATA_INLINING_ROW_LIMIT 0, so every row reaches Parquet for Delta). */
   attachOptions?: Record<string, unknown>;
+  /** The lakehouse's Parquet layout, written into the catalog's options before the models run. */
+  layout?: TableLayout;
 }
 
 /**

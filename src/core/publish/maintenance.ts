@@ -1,5 +1,6 @@
 import { attachTarget, type CatalogFormat } from '../lake/catalogFormat';
 import { quoteLiteral, type DuckDBSession } from '../lake/duckdb';
+import { applyLayoutOptions, type TableLayout } from '../lake/layout';
 
 export interface MaintenanceOptions {
   /** Move rows DuckLake kept inline in the catalog into Parquet (Delta readers only see Parquet). */
@@ -19,7 +20,7 @@ export const DEFAULT_MAINTENANCE: MaintenanceOptions = {
 /** DuckLake's own maintenance on the local catalog before it is published; new files land in the mirror. */
 export async function runMaintenance(
   session: DuckDBSession,
-  catalog: { file: string; format: CatalogFormat; dataRoot: string },
+  catalog: { file: string; format: CatalogFormat; dataRoot: string; layout?: TableLayout },
   options: MaintenanceOptions,
   signal?: AbortSignal,
 ): Promise<void> {
@@ -30,6 +31,14 @@ export async function runMaintenance(
     `ATTACH ${quoteLiteral(attachTarget(catalog.format, catalog.file))} AS ${alias} (DATA_PATH ${quoteLiteral(catalog.dataRoot)}, OVERRIDE_DATA_PATH true)`,
   );
   try {
+    // The lakehouse's layout first: the files flush, rewrite and merge write follow it (a table's
+    // own options, set by its model, win over these).
+    if (catalog.layout)
+      await applyLayoutOptions(
+        { run: (sql) => session.run(sql), rows: (sql) => session.all(sql) },
+        alias,
+        catalog.layout,
+      );
     if (options.flushInlinedData) await session.run(`CALL ducklake_flush_inlined_data('${alias}')`, undefined, signal);
     // Threshold 0: every file with a delete is rewritten. DuckLake's default only rewrites files
     // that are mostly deleted, which would leave delete files Delta readers cannot see.

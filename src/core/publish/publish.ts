@@ -6,6 +6,7 @@ import { LakehouseError } from '../errors';
 import { listLiveFiles, type CatalogFile } from '../lake/catalogFiles';
 import { CatalogReader } from '../ducklake/catalogReader';
 import type { DuckDBSession } from '../lake/duckdb';
+import { DEFAULT_LAKE_LAYOUT } from '../lake/layout';
 import { copyAtomically, type LocalMirror, type PullState } from '../lake/localMirror';
 import { withMirrorLock } from '../lake/mirrorLock';
 import { hasLocalChanges } from '../lake/pull';
@@ -31,6 +32,7 @@ import {
 import { clearRunLease, prepareRunLease } from '../run/runLease';
 import { clearJournal, readJournal, writeJournal, type PublishJournal, type PublishStep } from './journal';
 import { DEFAULT_MAINTENANCE, runMaintenance, type MaintenanceOptions } from './maintenance';
+import { maintenanceWork } from './maintenanceWork';
 
 export interface PublishOptions {
   entry: LakehouseEntry;
@@ -164,6 +166,16 @@ async function publishLocked(options: PublishOptions): Promise<PublishSummary> {
   // against its own lease: the id is kept in the mirror from before the acquire until the journal has it.
   const pending =
     !held && !journal?.leaseId && !options.reuse ? await prepareRunLease(mirror, guard.holder) : undefined;
+  // Whether maintenance has work is a local, read-only look at the catalog: taken while the lease request is on
+  // the wire. Awaited before anything else happens, so the session is never left mid-query.
+  const maintenance = options.maintenance === false ? undefined : (options.maintenance ?? DEFAULT_MAINTENANCE);
+  const layout = entry.layout ?? DEFAULT_LAKE_LAYOUT;
+  const work =
+    maintenance && !committed && !journal?.steps.includes('maintained')
+      ? maintenanceWork(session, mirror.catalogFile, maintenance, layout).catch((error: unknown) => [
+          `unknown (${error instanceof Error ? error.message : String(error)})`,
+        ])
+      : undefined;
   if (!held) {
     try {
       held = await guard.acquire({
@@ -174,12 +186,14 @@ async function publishLocked(options: PublishOptions): Promise<PublishSummary> {
         createIfMissing: false,
       });
     } catch (error) {
+      await work;
       // Busy or refused: this id holds nothing. A network failure keeps the record: the acquire may have landed.
       if (pending && error instanceof LakehouseError && error.code !== 'storage') await clearRunLease(mirror);
       if (error instanceof LakehouseError && error.code === 'catalog-missing') throw new CatalogDeletedError(name);
       throw error;
     }
   }
+  const maintenanceReasons = await work;
   if (committed && journal) {
     const evidence = await readCatalogEvidence(catalogBlob, name);
     if (evidence.md5 !== journal.catalogMd5) {
@@ -210,14 +224,18 @@ async function publishLocked(options: PublishOptions): Promise<PublishSummary> {
   try {
     if (!committed) {
       // 3. DuckLake's own maintenance, so Delta readers see every row and no deleted one.
-      if (options.maintenance !== false && !journal.steps.includes('maintained')) {
-        progress.report({ message: 'Maintenance: flushing inlined data, rewriting deletes, merging small files…' });
-        await runMaintenance(
-          session,
-          { file: mirror.catalogFile, format: state.format, dataRoot: mirror.dataRoot },
-          options.maintenance ?? DEFAULT_MAINTENANCE,
-          signal,
-        );
+      if (maintenance && !journal.steps.includes('maintained')) {
+        // Attaching through DuckLake is most of maintenance's cost: only when the catalog shows work for it.
+        const reasons = maintenanceReasons ?? (await maintenanceWork(session, mirror.catalogFile, maintenance, layout));
+        if (reasons.length > 0) {
+          progress.report({ message: 'Maintenance: flushing inlined data, rewriting deletes, merging small files…' });
+          await runMaintenance(
+            session,
+            { file: mirror.catalogFile, format: state.format, dataRoot: mirror.dataRoot, layout },
+            maintenance,
+            signal,
+          );
+        }
         await step('maintained');
       }
       throwIfCancelled(signal, 'Publish');

@@ -7,6 +7,7 @@ import type { CatalogContext } from '../delta/tableState';
 import type { DuckDBSession } from '../lake/duckdb';
 import type { ReadinessCode, ReadinessFinding, ReadinessReport } from './findings';
 import { longestString, nanCount, readFooters } from './footers';
+import { DEFAULT_ROW_GROUP_SIZE } from '../lake/layout';
 import { DIRECT_LAKE_SKUS, MAX_STRING_CHARS, RECOMMENDED_ROW_GROUP_ROWS, type Sku } from './skus';
 import { typeFindings } from './typeRules';
 
@@ -148,7 +149,7 @@ async function checkTable(
       'small-row-groups',
       'warning',
       `${footers.rowGroups} row groups of ${Math.round(average).toLocaleString('en-US')} rows on average (DuckLake writes 122,880 by default); Direct Lake reads ${RECOMMENDED_ROW_GROUP_ROWS.min.toLocaleString('en-US')}–${RECOMMENDED_ROW_GROUP_ROWS.max.toLocaleString('en-US')}-row groups about 3.5× faster on cold queries.`,
-      `CALL ${lake}.set_option('parquet_row_group_size', '${RECOMMENDED_ROW_GROUP_ROWS.min * 2}', schema => '${table.schemaName}', table_name => '${table.name}'), then rewrite sorted: CREATE OR REPLACE TABLE ${qualified} AS SELECT * FROM ${qualified} ORDER BY <the column reports filter on>.`,
+      `If a model builds it: config(lakehouse_layout={'row_group_size': ${DEFAULT_ROW_GROUP_SIZE}, 'sorted_by': ['<the column reports filter on>']}) and run it again (lakehouse.yml layout: rowGroupSize sets every table's default). Otherwise: CALL ${lake}.set_option('parquet_row_group_size', '${DEFAULT_ROW_GROUP_SIZE}', schema => '${table.schemaName}', table_name => '${table.name}'), then rewrite sorted: CREATE OR REPLACE TABLE ${qualified} AS SELECT * FROM ${qualified} ORDER BY <the column reports filter on>.`,
     );
   }
 

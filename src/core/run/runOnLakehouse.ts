@@ -1,6 +1,7 @@
 import { catalogFileName, type LakehouseEntry } from '../config/lakehouseConfig';
 import { LakehouseError } from '../errors';
 import { DuckDBSession, type DuckDBOptions } from '../lake/duckdb';
+import { DEFAULT_LAKE_LAYOUT } from '../lake/layout';
 import type { LocalMirror } from '../lake/localMirror';
 import { withMirrorLock } from '../lake/mirrorLock';
 import { hasLocalChanges, pull, type PullResult } from '../lake/pull';
@@ -214,8 +215,12 @@ async function releaseRunLease(options: RunOnLakehouseOptions, held: HeldLease):
 }
 
 async function runProject(options: RunOnLakehouseOptions, progress: Progress): Promise<RunSummary> {
-  const { mirror } = options;
-  const catalogOverride = { catalogPath: mirror.catalogFile, dataPath: mirror.dataRoot };
+  const { mirror, entry } = options;
+  const catalogOverride = {
+    catalogPath: mirror.catalogFile,
+    dataPath: mirror.dataRoot,
+    layout: entry.layout ?? DEFAULT_LAKE_LAYOUT,
+  };
   const common = {
     projectDir: options.projectDir,
     target: options.target,

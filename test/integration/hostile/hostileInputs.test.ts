@@ -190,7 +190,7 @@ const CASES: Case[] = [
     exit: 2,
     code: 'config',
     message:
-      "lakehouse.yml line 4: lakehouses[0] has an unknown key 'stale_after' (did you mean 'staleAfter'?); a lakehouse entry has name, location, catalog, staleAfter, project, iceberg.",
+      "lakehouse.yml line 4: lakehouses[0] has an unknown key 'stale_after' (did you mean 'staleAfter'?); a lakehouse entry has name, location, catalog, staleAfter, project, iceberg, layout.",
   },
   {
     input: 'staleAfter: 0',

@@ -9,7 +9,7 @@ describe('lakehouse.yml keys', () => {
     const text = `lakehouses:\n  - name: a\n    location: ${LOCATION}\n  - name: b\n    location: ${LOCATION}\n    stale_after: 2h\n`;
     expect(() => parseLakehouseFile(text, 'lakehouse.yml')).toThrow(
       new ConfigError(
-        "lakehouse.yml line 6: lakehouses[1] has an unknown key 'stale_after' (did you mean 'staleAfter'?); a lakehouse entry has name, location, catalog, staleAfter, project, iceberg.",
+        "lakehouse.yml line 6: lakehouses[1] has an unknown key 'stale_after' (did you mean 'staleAfter'?); a lakehouse entry has name, location, catalog, staleAfter, project, iceberg, layout.",
       ),
     );
   });

@@ -1,4 +1,5 @@
 import type { MaterializeInput, MaterializeResult } from './types';
+import { createTableWithLayout, modelLayout } from './layout';
 import { asSubquery, ensureSchema, inTransaction, relationSql } from './transaction';
 
 /** `table`: CREATE OR REPLACE TABLE ... AS (a view of the same name is dropped first). */
@@ -15,5 +16,7 @@ export async function createTableAs(input: MaterializeInput): Promise<number | u
   const target = relationSql(relation);
   await ensureSchema(executor, relation);
   if (input.existing === 'view') await executor.run(`DROP VIEW ${target}`);
+  const layout = modelLayout(input);
+  if (layout) return createTableWithLayout(input, layout);
   return executor.run(`CREATE OR REPLACE TABLE ${target} AS ${asSubquery(input.compiledSql)}`);
 }
