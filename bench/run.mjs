@@ -48,6 +48,7 @@ async function main() {
     const dated = join(resultsDir, `${new Date().toISOString().slice(0, 10)}-iceberg.json`);
     writeFileSync(dated, `${JSON.stringify({ benchmark: 'Iceberg export vs Delta export', ...iceberg }, null, 2)}\n`);
     log(`wrote ${dated.slice(repoDir.length + 1)}`);
+  }
   if (options.suites.includes('publish')) {
     log(`bench: publish of k = ${options.publishKs.join(', ')} new files vs the plain-upload floor on Azurite…`);
     const publish = await runPublishSuite(repoDir, { ks: options.publishKs, reps: options.reps });
