@@ -21,7 +21,8 @@ import { loadProfile, targetInfo, type DuckDBProfile } from './profile';
 import { loadProject } from './project';
 import { selectNodes, type SelectableNode } from './selection';
 import { prepareSession } from './session-setup';
-import { SqlExecutor } from './sql-executor';
+import { RelationCache } from './relation-cache';
+import { SqlExecutor, type StatementListener } from './sql-executor';
 import { toRuntimeError } from './sql-errors';
 import type { ProjectRunOptions, ManifestNode, NodeRef, NodeResult, RunCommand, RunEvent, RunSummary } from './types';
 
@@ -29,6 +30,8 @@ export interface RunOptions extends ProjectRunOptions {
   session: DuckDBSession;
   /** Write target/compiled and target/run_results.json (default true). */
   writeArtifacts?: boolean;
+  /** Sees every statement of the project's SQL (not the runner's introspection), e.g. the bench's floor. */
+  onStatement?: StatementListener;
 }
 
 /** `dbt run`: models in dependency order. */
@@ -108,7 +111,7 @@ export async function executeProject(command: RunCommand, options: RunOptions): 
 
   if (bindingNote) emit({ kind: 'log', message: bindingNote });
   await prepareSession(options.session, { profile, projectDir: options.projectDir });
-  const executor = new SqlExecutor(options.session, options.signal);
+  const executor = new SqlExecutor(options.session.connection, options.signal, options.onStatement);
   const services = makeServices(
     manifestInputs,
     manifest.macros,
@@ -123,7 +126,14 @@ export async function executeProject(command: RunCommand, options: RunOptions): 
     options.writeArtifacts === false
       ? undefined
       : { projectRoot: project.root, targetPath: project.targetPath, projectName: project.name };
-  const ctx: ExecutionContext = { manifest, compiler, executor, artifacts, fullRefresh: options.fullRefresh ?? false };
+  const ctx: ExecutionContext = {
+    manifest,
+    compiler,
+    executor,
+    artifacts,
+    fullRefresh: options.fullRefresh ?? false,
+    relations: new RelationCache(executor),
+  };
 
   const results: NodeResult[] = [];
   let cancelled: unknown;
@@ -245,13 +255,14 @@ async function runNodes(
     emit({ kind: 'started', node: ref, index, total });
     const startedAt = new Date();
     const tracker: CompiledTracker = {};
-    const statementsBefore = ctx.executor.statements.length;
+    ctx.executor.lastStatement = '';
+    ctx.executor.node = node.uniqueId;
     let outcome: NodeOutcome;
     try {
       outcome = await executeNode(ctx, node, tracker);
     } catch (error) {
       if (isCancelled(error)) throw error instanceof CancelledError ? error : new CancelledError('Model run');
-      const typed = typedError(error, node, tracker, ctx.executor.statements.slice(statementsBefore));
+      const typed = typedError(error, node, tracker, ctx.executor.lastStatement);
       const seconds = (Date.now() - startedAt.getTime()) / 1000;
       failed.add(node.uniqueId);
       const result = baseResult(
@@ -315,14 +326,8 @@ function executeNode(ctx: ExecutionContext, node: ManifestNode, tracker: Compile
   }
 }
 
-function typedError(
-  error: unknown,
-  node: ManifestNode,
-  tracker: CompiledTracker,
-  statements: string[],
-): LakehouseError {
+function typedError(error: unknown, node: ManifestNode, tracker: CompiledTracker, statement: string): LakehouseError {
   if (error instanceof LakehouseError) return error;
-  const statement = statements[statements.length - 1] ?? '';
   const failed = {
     statement,
     compiledSql: tracker.compiledSql ?? '',
@@ -336,6 +341,7 @@ function typedError(
 }
 
 async function runProjectHooks(ctx: ExecutionContext, hooks: string[], kind: string): Promise<void> {
+  ctx.executor.node = undefined;
   for (const [i, hook] of hooks.entries()) {
     const sql = await ctx.compiler.renderSnippet(hook, `${kind} ${i + 1}`, undefined, false);
     if (sql.trim() === '') continue;
