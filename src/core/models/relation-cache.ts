@@ -12,12 +12,21 @@ import type { RelationName } from './types';
  */
 export class RelationCache {
   private readonly schemas = new Map<string, Promise<Map<string, ExistingKind>>>();
+  /** The schemas listed so far, for synchronous answers during a render. */
+  private readonly listed = new Map<string, Map<string, ExistingKind>>();
 
   constructor(private readonly executor: SqlExecutor) {}
 
   async kindOf(relation: RelationName): Promise<ExistingKind> {
     const listed = await this.schema(relation);
     return listed.get(relation.identifier.toLowerCase());
+  }
+
+  /** Without waiting: the kind, `null` when absent, `undefined` when the schema is not listed yet. */
+  peek(database: string, schema: string, identifier: string): 'table' | 'view' | null | undefined {
+    const listed = this.listed.get(schemaKey(database, schema));
+    if (!listed) return undefined;
+    return listed.get(identifier.toLowerCase()) ?? null;
   }
 
   /** True when the run has seen a relation in the schema, so it exists. */
@@ -33,10 +42,13 @@ export class RelationCache {
   }
 
   private schema(relation: RelationName): Promise<Map<string, ExistingKind>> {
-    const key = `${relation.database.toLowerCase()}\u0000${relation.schema.toLowerCase()}`;
+    const key = schemaKey(relation.database, relation.schema);
     let listed = this.schemas.get(key);
     if (!listed) {
-      listed = this.list(relation.database, relation.schema);
+      listed = this.list(relation.database, relation.schema).then((found) => {
+        this.listed.set(key, found);
+        return found;
+      });
       this.schemas.set(key, listed);
       // A failed listing is asked again next time rather than cached.
       listed.catch(() => this.schemas.delete(key));
@@ -54,4 +66,8 @@ export class RelationCache {
       rows.map((r) => [String(r.name).toLowerCase(), String(r.type).toUpperCase() === 'VIEW' ? 'view' : 'table']),
     );
   }
+}
+
+function schemaKey(database: string, schema: string): string {
+  return `${database.toLowerCase()}\u0000${schema.toLowerCase()}`;
 }

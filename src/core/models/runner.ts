@@ -134,6 +134,8 @@ export async function executeProject(command: RunCommand, options: RunOptions): 
     fullRefresh: options.fullRefresh ?? false,
     relations: new RelationCache(executor),
   };
+  // adapter.get_relation answers from the same cache once a schema is listed, as dbt's does.
+  services.knownRelation = (database, schema, identifier) => ctx.relations.peek(database, schema, identifier);
 
   const results: NodeResult[] = [];
   let cancelled: unknown;

@@ -11,7 +11,7 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-// Twelve models over two schemas: tables, views, an incremental one, a view that becomes a table.
+// Thirteen models over two schemas: tables, views, an incremental one, a view that becomes a table.
 function files(vFlip: 'view' | 'table'): Record<string, string> {
   const out: Record<string, string> = {
     'models/base.sql': "{{ config(materialized='table') }}\nselect range as id from range(5)",
@@ -19,6 +19,14 @@ function files(vFlip: 'view' | 'table'): Record<string, string> {
     'models/inc.sql':
       "{{ config(materialized='incremental') }}\nselect id from {{ ref('base') }}{% if is_incremental() %} where id > (select max(id) from {{ this }}){% endif %}",
   };
+  // adapter.get_relation answers from the run's cache: no catalog query of its own.
+  out['models/probe.sql'] = [
+    "{{ config(materialized='table') }}",
+    "-- depends_on: {{ ref('base') }}",
+    "{% set hit = adapter.get_relation(database=this.database, schema=this.schema, identifier='base') %}",
+    "{% set miss = adapter.get_relation(database=this.database, schema=this.schema, identifier='nope') %}",
+    "select '{{ hit.identifier if hit else 'none' }}' as hit, '{{ miss.identifier if miss else 'none' }}' as miss",
+  ].join('\n');
   for (let i = 0; i < 9; i++) {
     const schema = i % 2 === 0 ? ", schema='side'" : '';
     const kind = i % 3 === 0 ? 'view' : 'table';
@@ -43,6 +51,8 @@ describe('what exists in the target schemas is listed once per run', () => {
         buildProject({ projectDir: ws!.projectDir, session, env: ws!.env, onStatement: (sql) => sent.push(sql) }),
       );
       expect(summary.results.map((r) => `${r.name} ${r.status}`).filter((r) => !r.endsWith('success'))).toEqual([]);
+      // Every catalog question went through the cache's listing, none through the project's SQL.
+      expect(sent.filter((s) => /information_schema/i.test(s))).toEqual([]);
       return sent.filter((s) => /^CREATE SCHEMA/i.test(s));
     };
 
@@ -62,6 +72,12 @@ describe('what exists in the target schemas is listed once per run', () => {
     expect(tables.get('main.inc')?.rows).toBe(5);
     expect(tables.get('main_side.m0')?.type).toBe('VIEW');
     expect(tables.get('main_side.m2')?.rows).toBe(5);
-    expect(tables.size).toBe(12);
+    expect(tables.size).toBe(13);
+    const probe = await withSession(async (session) => {
+      await session.loadExtensions(['ducklake', 'sqlite_scanner']);
+      await session.run(`ATTACH 'ducklake:sqlite:${ws!.catalogPath}' AS r (DATA_PATH '${ws!.dataPath}', READ_ONLY)`);
+      return session.all<{ hit: string; miss: string }>('SELECT hit, miss FROM r.main.probe');
+    });
+    expect(probe).toEqual([{ hit: 'base', miss: 'none' }]);
   });
 });
