@@ -1,5 +1,6 @@
 import { DuckDBSession } from '../src/core/lake/duckdb';
 import { buildProject } from '../src/core/models';
+import { statementRecorder } from './floor-replay';
 
 export interface BuildOutcome {
   success: boolean;
@@ -18,8 +19,17 @@ export interface BuildOutcome {
 export async function builtinBuild(projectDir: string, vars: Record<string, unknown>): Promise<BuildOutcome> {
   const extensionDirectory = process.env.LAKEHOUSE_DUCKDB_EXTENSIONS;
   const session = await DuckDBSession.open(extensionDirectory ? { extensionDirectory } : {});
+  // The floor side replays what this run sent (bench/floor-replay.ts).
+  const recorder = statementRecorder(process.env.LAKEHOUSE_BENCH_STATEMENTS);
   try {
-    const summary = await buildProject({ projectDir, session, vars, env: process.env });
+    const summary = await buildProject({
+      projectDir,
+      session,
+      vars,
+      env: process.env,
+      ...(recorder.listener ? { onStatement: recorder.listener } : {}),
+    });
+    recorder.save();
     const statuses: Record<string, number> = {};
     for (const r of summary.results) statuses[r.status] = (statuses[r.status] ?? 0) + 1;
     const problems = summary.results

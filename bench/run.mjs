@@ -71,15 +71,15 @@ async function main() {
   const tmpRoot = join(resultsDir, 'tmp', new Date().toISOString().replace(/[:.]/g, '-'));
   mkdirSync(tmpRoot, { recursive: true });
   const cases = [];
-  for (const scenario of scenarios(options)) {
+  for (const scenario of scenarios(options, { examplesDir: join(repoDir, 'examples'), tmpRoot })) {
+    if (scenario.prepare) {
+      log(`bench: generating the ${scenario.name} project…`);
+      Object.assign(scenario, await scenario.prepare());
+      log(`  ${JSON.stringify(scenario.made)}`);
+    }
     const samples = Object.fromEntries(scenario.steps.map((s) => [s.id, []]));
     for (let rep = 1; rep <= options.reps; rep++) {
-      const byStep = await runRepetition(scenario, rep, {
-        tmpRoot,
-        examplesDir: join(repoDir, 'examples'),
-        keep: options.keep,
-        log,
-      });
+      const byStep = await runRepetition(scenario, rep, { tmpRoot, keep: options.keep, floor: options.floor, log });
       for (const [id, sample] of Object.entries(byStep)) samples[id].push(sample);
     }
     for (const step of scenario.steps) cases.push(caseResult(step, samples[step.id]));
@@ -93,6 +93,8 @@ async function main() {
       reps: options.reps,
       energy: { scale: options.energyScale, daysPerBatch: options.energyDays },
       tpch: { scale: options.tpchScale },
+      tpcds: { scale: options.tpcdsScale, threads: options.tpcdsThreads },
+      floor: options.floor ? "the built-in run's statements replayed by one DuckDB process" : 'off',
       duckdb: 'in memory, default threads (all cores) and memory_limit on both sides',
       dbtThreads: 'from each example profile (1)',
     },
@@ -103,7 +105,7 @@ async function main() {
   document.machine.loadAvgEnd = loadavg().map((l) => Math.round(l * 100) / 100);
   const written = writeResults(resultsDir, document, { baseline: options.baseline });
   log(
-    `\n${summaryTable(cases)}\n\nratio = built-in median / dbt median wall time (below 1: built-in faster); CPU = median user+system seconds; RSS = median peak RSS of the process.`,
+    `\n${summaryTable(cases)}\n\nratio = built-in median / dbt median wall time (below 1: built-in faster); floor ratio = built-in / floor; CPU = median user+system seconds; RSS = median peak RSS of the process.`,
   );
   log(`wrote ${written.map((f) => f.slice(repoDir.length + 1)).join(', ')}`);
 }

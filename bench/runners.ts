@@ -7,14 +7,18 @@
  *   counts <catalogPath> <dataPath>     row counts of every table and view, as JSON
  *   energy <landingDir> <optionsJson>   writes one batch of energy landing files
  *   info                                DuckDB and extension versions, as JSON
+ *   floor <projectDir> <statementsFile> the floor: the built-in run's SQL replayed by one DuckDB
+ *   tpcds <projectDir> <landingDir> <optionsJson>  writes the TPC-DS project and its Parquet inputs
  */
 import { generateEnergyFiles } from '../examples/energy/generate';
 import { builtinBuild } from './builtin-build';
 import { catalogCounts } from './catalog-counts';
 import { duckdbInfo } from './duckdb-info';
+import { replayFloor } from './floor-replay';
+import { writeTpcdsProject } from './tpcds-project';
 
 async function main(argv: string[]): Promise<number> {
-  const [command, a, b] = argv;
+  const [command, a, b, c] = argv;
   switch (command) {
     case 'build': {
       const outcome = await builtinBuild(a!, b ? (JSON.parse(b) as Record<string, unknown>) : {});
@@ -26,6 +30,12 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     case 'energy':
       print({ readingRows: generateEnergyFiles(a!, JSON.parse(b!)).readingRows });
+      return 0;
+    case 'floor':
+      print(await replayFloor(a!, b!));
+      return 0;
+    case 'tpcds':
+      print(await writeTpcdsProject(a!, b!, JSON.parse(c!)));
       return 0;
     case 'info':
       print(await duckdbInfo());

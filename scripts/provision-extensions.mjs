@@ -10,7 +10,17 @@ import { join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
 
 const DUCKDB_VERSION = '1.5.5';
-const EXTENSIONS = ['ducklake', 'sqlite_scanner', 'delta', 'tpch', 'azure', 'avro', 'iceberg', 'postgres_scanner'];
+const EXTENSIONS = [
+  'ducklake',
+  'sqlite_scanner',
+  'delta',
+  'tpch',
+  'tpcds',
+  'azure',
+  'avro',
+  'iceberg',
+  'postgres_scanner',
+];
 const PLATFORMS = {
   'linux-x64': 'linux_amd64',
   'linux-arm64': 'linux_arm64',

@@ -1,10 +1,13 @@
 // Command-line flags of bench/run.mjs. Defaults are the recorded baseline's settings.
 const DEFAULTS = {
   reps: 3,
-  cases: ['energy', 'tpch'],
+  cases: ['energy', 'tpch', 'tpcds'],
   energyScale: 200,
   energyDays: 14,
   tpchScale: 1,
+  tpcdsScale: 0.1,
+  tpcdsThreads: 1,
+  floor: true,
   keep: false,
   baseline: true,
   suites: ['runners', 'query', 'publish'],
@@ -14,9 +17,10 @@ const DEFAULTS = {
 };
 const SUITES = ['runners', 'query', 'publish', 'iceberg', 'teammode'];
 
-const USAGE = `usage: node bench/run.mjs [--reps N] [--cases energy,tpch] [--energy-scale N] [--energy-days N]
-                         [--tpch-scale SF] [--keep] [--no-baseline] [--suites runners,query,publish,iceberg,teammode]
-                         [--iceberg-files 1000,10000] [--publish-ks 10,100,1000] [--publish-label before]`;
+const USAGE = `usage: node bench/run.mjs [--reps N] [--cases energy,tpch,tpcds] [--energy-scale N] [--energy-days N]
+                         [--tpch-scale SF] [--tpcds-scale SF] [--tpcds-threads N] [--no-floor] [--keep] [--no-baseline]
+                         [--suites runners,query,publish,iceberg,teammode] [--iceberg-files 1000,10000]
+                         [--publish-ks 10,100,1000] [--publish-label before]`;
 
 export function parseArgs(argv) {
   const options = { ...DEFAULTS };
@@ -32,6 +36,9 @@ export function parseArgs(argv) {
     else if (flag === '--energy-scale') options.energyScale = positive(flag, value(), true);
     else if (flag === '--energy-days') options.energyDays = positive(flag, value(), true);
     else if (flag === '--tpch-scale') options.tpchScale = positive(flag, value(), false);
+    else if (flag === '--tpcds-scale') options.tpcdsScale = positive(flag, value(), false);
+    else if (flag === '--tpcds-threads') options.tpcdsThreads = positive(flag, value(), true);
+    else if (flag === '--no-floor') options.floor = false;
     else if (flag === '--suites') options.suites = value().split(',').filter(Boolean);
     else if (flag === '--iceberg-files')
       options.icebergFiles = value()

@@ -1,11 +1,14 @@
-// What is measured. A scenario is one example project; its steps are the timed
-// builds, run in order in the same workspace (so the energy incremental build
-// starts from the catalog its full build left).
+// What is measured. A scenario is one project (an example, or TPC-DS generated
+// at bench time); its steps are the timed builds, run in order in the same
+// workspace (so the energy incremental build starts from the catalog its full
+// build left).
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { runnerCall } from './runner-child.mjs';
 
 const ENERGY_START = '2024-03-01'; // inside the example's calendar_start..calendar_end
 
-export function scenarios(options) {
+export function scenarios(options, { examplesDir, tmpRoot }) {
   const energyBatch = (batch) => (ws) =>
     runnerCall([
       'energy',
@@ -14,7 +17,7 @@ export function scenarios(options) {
     ]);
   const all = {
     energy: {
-      example: 'energy',
+      sourceDir: join(examplesDir, 'energy'),
       vars: {},
       steps: [
         {
@@ -27,12 +30,37 @@ export function scenarios(options) {
           title: `energy incremental build (batch 2: +${options.energyDays} days, restatements)`,
           before: energyBatch(2),
         },
+        // Nothing new landed: what a user's "run again" costs.
+        { id: 'energy-nothing-new', title: 'energy build again with nothing new', before: undefined },
       ],
     },
     tpch: {
-      example: 'tpch',
+      sourceDir: join(examplesDir, 'tpch'),
       vars: { tpch_scale: options.tpchScale },
       steps: [{ id: 'tpch-full', title: `tpch full build (SF ${options.tpchScale})`, before: undefined }],
+    },
+    tpcds: {
+      // Generated once per bench run (untimed): the project and its Parquet inputs, shared read-only by every side.
+      prepare: async () => {
+        const dir = join(tmpRoot, 'tpcds-source');
+        const landing = join(dir, 'landing');
+        mkdirSync(dir, { recursive: true });
+        const made = await runnerCall([
+          'tpcds',
+          join(dir, 'project'),
+          landing,
+          JSON.stringify({ scale: options.tpcdsScale, threads: options.tpcdsThreads }),
+        ]);
+        return { sourceDir: join(dir, 'project'), env: { TPCDS_LANDING_PATH: landing }, made };
+      },
+      vars: {},
+      steps: [
+        {
+          id: 'tpcds-full',
+          title: `tpcds full build (SF ${options.tpcdsScale}, 24 staging + 99 query models, threads ${options.tpcdsThreads})`,
+          before: undefined,
+        },
+      ],
     },
   };
   return options.cases.map((name) => ({ name, ...all[name] }));

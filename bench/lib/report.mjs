@@ -11,6 +11,7 @@ export function caseResult(step, samples) {
   });
   const builtin = side('builtin');
   const dbt = side('dbt');
+  const floor = samples[0].floor ? summarize(samples.map((s) => s.floor)) : undefined;
   return {
     id: step.id,
     title: step.title,
@@ -18,6 +19,7 @@ export function caseResult(step, samples) {
     order: samples.map((s) => s.order.join(' then ')),
     builtin,
     dbt,
+    ...(floor ? { floor, floorRatio: round(builtin.medianSeconds / floor.medianSeconds) } : {}),
     // Built-in / dbt medians: below 1 means the built-in runner is faster (or smaller).
     ratio: round(builtin.medianSeconds / dbt.medianSeconds),
     cpuRatio: round(builtin.medianCpuSeconds / dbt.medianCpuSeconds),
@@ -32,6 +34,8 @@ const COLUMNS = [
   ['built-in s (min–max)', (c) => spread(c.builtin)],
   ['dbt s (min–max)', (c) => spread(c.dbt)],
   ['ratio', (c) => c.ratio.toFixed(2)],
+  ['floor s', (c) => (c.floor ? spread(c.floor) : '–')],
+  ['vs floor', (c) => (c.floorRatio !== undefined ? c.floorRatio.toFixed(2) : '–')],
   ['CPU s built-in / dbt', (c) => `${c.builtin.medianCpuSeconds.toFixed(1)} / ${c.dbt.medianCpuSeconds.toFixed(1)}`],
   ['peak RSS built-in / dbt', (c) => `${c.builtin.medianPeakRssMb} / ${c.dbt.medianPeakRssMb} MB`],
   ['rows checked', (c) => `${c.rows.toLocaleString('en-US')} in ${c.tables}`],

@@ -1,7 +1,8 @@
-// The two things compared: the built-in runner in its own Node process, and
-// real `dbt build` (dbt-duckdb) as a user runs it. Both are checked the same
-// way afterwards: exit code 0 and every node in target/run_results.json
-// ended in success or pass.
+// The things compared: the built-in runner in its own Node process, real
+// `dbt build` (dbt-duckdb) as a user runs it, and the floor (the SQL the
+// built-in run sent, replayed by one DuckDB process). The two runners are
+// checked the same way afterwards: exit code 0 and every node in
+// target/run_results.json ended in success or pass.
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -32,12 +33,34 @@ export const SIDES = {
   },
 };
 
+/** The statements file the built-in side of `step` writes and the floor replays. */
+export function statementsFile(ws, step) {
+  return join(ws.logDir, `${step}.statements.json`);
+}
+
+/** One timed floor replay of the built-in side's statements of `step` (recorded in `builtinWs`). */
+export async function timedFloor(ws, builtinWs, label) {
+  const run = await timedChild(process.execPath, [RUNNER, 'floor', ws.projectDir, statementsFile(builtinWs, label)], {
+    cwd: ws.projectDir,
+    env: ws.env,
+    logDir: ws.logDir,
+    label,
+  });
+  if (run.code !== 0)
+    throw new Error(
+      `floor ${label} failed: exit code ${run.code}\nlog: ${join(ws.logDir, `${label}.log`)}\n${run.output.slice(-3000)}`,
+    );
+  return { seconds: run.seconds, cpuSeconds: run.cpuSeconds, maxRssMb: run.maxRssMb, load1: run.load1 };
+}
+
 /** One timed `build` of one side; throws (with the log's tail) unless every node succeeded. */
 export async function timedBuild(sideName, ws, vars, label) {
   const runResults = join(ws.projectDir, 'target', 'run_results.json');
   rmSync(runResults, { force: true });
   const [command, args] = SIDES[sideName].command(ws, vars);
-  const run = await timedChild(command, args, { cwd: ws.projectDir, env: ws.env, logDir: ws.logDir, label });
+  // The built-in side records what it sends, for the floor (a few MB at most, written once at the end).
+  const env = sideName === 'builtin' ? { ...ws.env, LAKEHOUSE_BENCH_STATEMENTS: statementsFile(ws, label) } : ws.env;
+  const run = await timedChild(command, args, { cwd: ws.projectDir, env, logDir: ws.logDir, label });
   const fail = (why) =>
     new Error(
       `${SIDES[sideName].label} ${label} failed: ${why}\nlog: ${join(ws.logDir, `${label}.log`)}\n${run.output.slice(-3000)}`,

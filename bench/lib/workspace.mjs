@@ -1,12 +1,13 @@
-// A fresh, throwaway copy of an example project for one side of one repetition,
-// with its own DuckLake catalog (SQLite), data folder and landing folder.
+// A fresh, throwaway copy of a project (an example, or one generated at bench
+// time) for one side of one repetition, with its own DuckLake catalog (SQLite),
+// data folder and landing folder.
 import { cpSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-export function makeWorkspace(root, examplesDir, example, side) {
+export function makeWorkspace(root, sourceDir, side, extraEnv = {}) {
   const dir = join(root, side);
   const projectDir = join(dir, 'project');
-  cpSync(join(examplesDir, example), projectDir, {
+  cpSync(sourceDir, projectDir, {
     recursive: true,
     // Never carry a previous run's state or data into a measurement.
     filter: (src) => !/[\\/](target|landing|lake|logs)$/.test(src),
@@ -25,6 +26,7 @@ export function makeWorkspace(root, examplesDir, example, side) {
     // No telemetry calls from dbt: they would time the network, not the runner.
     DBT_SEND_ANONYMOUS_USAGE_STATS: 'false',
     DO_NOT_TRACK: '1',
+    ...extraEnv,
   };
   return { dir, projectDir, catalogPath, dataPath, landingPath, logDir, env };
 }

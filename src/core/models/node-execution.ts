@@ -6,6 +6,7 @@ import { materialize, type ExistingKind } from './materializations';
 import { renderRelationName } from './relation';
 import { loadSeed } from './seeds';
 import { materializeSnapshot } from './snapshots/materialize';
+import type { RelationCache } from './relation-cache';
 import type { SqlExecutor } from './sql-executor';
 import { failureCountSql, genericTestSql } from './tests/test-sql';
 import type { CommitPolicy, ManifestNode, NodeStatus, RunCommand } from './types';
@@ -30,6 +31,8 @@ export interface ExecutionContext {
   command?: RunCommand;
   /** Team mode: commits stamped and retried on conflict; `node` is the one running now. */
   commits?: { policy: CommitPolicy; node: string };
+  /** What exists in the target schemas, listed once per schema and kept up to date by the run. */
+  relations: RelationCache;
 }
 
 /** Tracks the compiled SQL of the node being run, so a DuckDB error can be mapped back to it. */
@@ -37,15 +40,8 @@ export interface CompiledTracker {
   compiledSql?: string;
 }
 
-export async function existingKind(executor: SqlExecutor, node: ManifestNode): Promise<ExistingKind> {
-  const relation = node.relation;
-  if (!relation) return undefined;
-  const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
-  const rows = await executor.rows<{ table_type: string }>(
-    `SELECT table_type FROM information_schema.tables WHERE table_catalog = ${lit(relation.database)} AND table_schema = ${lit(relation.schema)} AND table_name = ${lit(relation.identifier)}`,
-  );
-  if (rows.length === 0) return undefined;
-  return String(rows[0]!.table_type).toUpperCase() === 'VIEW' ? 'view' : 'table';
+export async function existingKind(ctx: ExecutionContext, node: ManifestNode): Promise<ExistingKind> {
+  return node.relation ? ctx.relations.kindOf(node.relation) : undefined;
 }
 
 export function fullRefreshFor(node: ManifestNode, flag: boolean): boolean {
@@ -74,7 +70,7 @@ export async function executeModel(
   node: ManifestNode,
   tracker: CompiledTracker,
 ): Promise<NodeOutcome> {
-  const existing = await existingKind(ctx.executor, node);
+  const existing = await existingKind(ctx, node);
   const fullRefresh = fullRefreshFor(node, ctx.fullRefresh);
   const isIncremental = node.config.materialized === 'incremental' && existing === 'table' && !fullRefresh;
   const compiled = await ctx.compiler.compile(node, isIncremental);
@@ -89,10 +85,12 @@ export async function executeModel(
     compiledSql: compiled.sql,
     executor: ctx.executor,
     existing,
+    schemaExists: await ctx.relations.schemaExists(node.relation!),
     fullRefresh,
     preHooks,
     postHooks,
   });
+  await ctx.relations.record(node.relation!, String(node.config.materialized ?? 'view') === 'view' ? 'view' : 'table');
   const outcome: NodeOutcome = {
     status: 'success',
     message: result.message,
@@ -109,7 +107,7 @@ export async function executeSnapshot(
   node: ManifestNode,
   tracker: CompiledTracker,
 ): Promise<NodeOutcome> {
-  const existing = await existingKind(ctx.executor, node);
+  const existing = await existingKind(ctx, node);
   const compiled = await ctx.compiler.compile(node, false);
   tracker.compiledSql = compiled.sql;
   const compiledPath =
@@ -126,6 +124,7 @@ export async function executeSnapshot(
     preHooks,
     postHooks,
   });
+  await ctx.relations.record(node.relation!, 'table');
   const outcome: NodeOutcome = { status: 'success', message: result.message, compiledCode: compiled.sql };
   if (result.rowsAffected !== undefined) outcome.rowsAffected = result.rowsAffected;
   if (compiledPath) outcome.compiledPath = compiledPath;
@@ -133,7 +132,7 @@ export async function executeSnapshot(
 }
 
 export async function executeSeed(ctx: ExecutionContext, node: ManifestNode): Promise<NodeOutcome> {
-  const existing = await existingKind(ctx.executor, node);
+  const existing = await existingKind(ctx, node);
   const preHooks = await renderHooks(ctx, node, node.config.pre_hook, 'pre-hook', false);
   const postHooks = await renderHooks(ctx, node, node.config.post_hook, 'post-hook', false);
   const result = await loadSeed({
@@ -141,9 +140,11 @@ export async function executeSeed(ctx: ExecutionContext, node: ManifestNode): Pr
     relation: node.relation!,
     executor: ctx.executor,
     existing,
+    schemaExists: await ctx.relations.schemaExists(node.relation!),
     preHooks,
     postHooks,
   });
+  await ctx.relations.record(node.relation!, 'table');
   const outcome: NodeOutcome = { status: 'success', message: result.message };
   if (result.rowsAffected !== undefined) outcome.rowsAffected = result.rowsAffected;
   return outcome;

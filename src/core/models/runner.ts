@@ -23,7 +23,8 @@ import { loadProfile, targetInfo, type DuckDBProfile } from './profile';
 import { loadProject } from './project';
 import { selectNodes, type SelectableNode } from './selection';
 import { prepareSession } from './session-setup';
-import { SqlExecutor } from './sql-executor';
+import { RelationCache } from './relation-cache';
+import { SqlExecutor, type StatementListener } from './sql-executor';
 import { executeUnitTest } from './unit-tests/execute';
 import { toRuntimeError } from './sql-errors';
 import type {
@@ -42,6 +43,8 @@ export interface RunOptions extends ProjectRunOptions {
   session: DuckDBSession;
   /** Write target/compiled and target/run_results.json (default true). */
   writeArtifacts?: boolean;
+  /** Sees every statement of the project's SQL (not the runner's introspection), e.g. the bench's floor. */
+  onStatement?: StatementListener;
 }
 
 /** `dbt run`: models in dependency order. */
@@ -127,7 +130,7 @@ export async function executeProject(command: RunCommand, options: RunOptions): 
 
   if (bindingNote) emit({ kind: 'log', message: bindingNote });
   await prepareSession(options.session, { profile, projectDir: options.projectDir });
-  const executor = new SqlExecutor(options.session, options.signal);
+  const executor = new SqlExecutor(options.session.connection, options.signal, options.onStatement);
   const policy = options.commitPolicy;
   const commits = policy ? { policy, node: '' } : undefined;
   if (policy) {
@@ -166,7 +169,10 @@ export async function executeProject(command: RunCommand, options: RunOptions): 
     fullRefresh: options.fullRefresh ?? false,
     command,
     commits,
+    relations: new RelationCache(executor),
   };
+  // adapter.get_relation answers from the same cache once a schema is listed, as dbt's does.
+  services.knownRelation = (database, schema, identifier) => ctx.relations.peek(database, schema, identifier);
 
   const results: NodeResult[] = [];
   let cancelled: unknown;
@@ -301,14 +307,26 @@ async function runNodes(
     emit({ kind: 'started', node: ref, index, total });
     const startedAt = new Date();
     const tracker: CompiledTracker = {};
-    const statementsBefore = ctx.executor.statements.length;
+    ctx.executor.lastStatement = '';
+    ctx.executor.node = node.uniqueId;
     let outcome: NodeOutcome;
-    if (ctx.commits) ctx.commits.node = node.name;
+    if (ctx.commits) {
+      ctx.commits.node = node.name;
+      // Other writers commit between this run's nodes: each node asks the catalog afresh.
+      ctx.relations.forget();
+    }
     try {
-      outcome = await executeWithConflictRetry(ctx.commits?.policy, node.name, () => executeNode(ctx, node, tracker));
+      outcome = await executeWithConflictRetry(
+        ctx.commits?.policy,
+        node.name,
+        () => executeNode(ctx, node, tracker),
+        () =>
+          // The winner may have created what this run's listing says is absent: list again.
+          ctx.relations.forget(),
+      );
     } catch (error) {
       if (isCancelled(error)) throw error instanceof CancelledError ? error : new CancelledError('Model run');
-      const typed = typedError(error, node, tracker, ctx.executor.statements.slice(statementsBefore));
+      const typed = typedError(error, node, tracker, ctx.executor.lastStatement);
       const seconds = (Date.now() - startedAt.getTime()) / 1000;
       failed.add(node.uniqueId);
       if (node.unitTest) failedUnitTest.set(node.unitTest.modelId, node.uniqueId);
@@ -382,14 +400,8 @@ function executeNode(ctx: ExecutionContext, node: ManifestNode, tracker: Compile
   }
 }
 
-function typedError(
-  error: unknown,
-  node: ManifestNode,
-  tracker: CompiledTracker,
-  statements: string[],
-): LakehouseError {
+function typedError(error: unknown, node: ManifestNode, tracker: CompiledTracker, statement: string): LakehouseError {
   if (error instanceof LakehouseError) return error;
-  const statement = statements[statements.length - 1] ?? '';
   const failed = {
     statement,
     compiledSql: tracker.compiledSql ?? '',
@@ -403,6 +415,7 @@ function typedError(
 }
 
 async function runProjectHooks(ctx: ExecutionContext, hooks: string[], kind: string): Promise<void> {
+  ctx.executor.node = undefined;
   for (const [i, hook] of hooks.entries()) {
     const sql = await ctx.compiler.renderSnippet(hook, `${kind} ${i + 1}`, undefined, false);
     if (sql.trim() === '') continue;
@@ -467,6 +480,7 @@ async function executeWithConflictRetry<T>(
   policy: CommitPolicy | undefined,
   node: string,
   work: () => Promise<T>,
+  beforeRetry: () => void,
 ): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
@@ -475,6 +489,7 @@ async function executeWithConflictRetry<T>(
       if (!policy || attempt > policy.conflictRetries || !isCommitConflict(error)) throw error;
       policy.onConflict?.(node, attempt, error instanceof Error ? error.message.split('\n').pop()! : String(error));
       await new Promise((resolve) => setTimeout(resolve, 50 + Math.floor(Math.random() * 200 * attempt)));
+      beforeRetry();
     }
   }
 }

@@ -10,6 +10,8 @@ export interface SeedInput {
   relation: RelationName;
   executor: SqlExecutor;
   existing: 'table' | 'view' | undefined;
+  /** See MaterializeInput.schemaExists. */
+  schemaExists?: boolean;
   preHooks: string[];
   postHooks: string[];
 }
@@ -35,7 +37,7 @@ export async function loadSeed(input: SeedInput): Promise<MaterializeResult & { 
   const create = `CREATE OR REPLACE TABLE ${target} (${columns.join(', ')})`;
   const copy = `COPY ${target} FROM ${literal(file.path)} (FORMAT CSV, HEADER TRUE, DELIMITER ${literal(delimiter)})`;
   const rows = await inTransaction(executor, { pre: input.preHooks, post: input.postHooks }, async () => {
-    await ensureSchema(executor, relation);
+    await ensureSchema(executor, relation, input.schemaExists);
     if (input.existing === 'view') await executor.run(`DROP VIEW ${target}`);
     await executor.run(create);
     return executor.run(copy);

@@ -1,21 +1,29 @@
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { CancelledError } from '../errors';
 import { throwIfCancelled } from '../util/progress';
-import type { DuckDBSession } from '../lake/duckdb';
 import { makeQueryTable, type QueryTable } from './jinja/query-result';
 
+/** Called with every statement a node (or a project hook, `node` undefined) sends; the bench's floor replays them. */
+export type StatementListener = (sql: string, node: string | undefined) => void;
+
 /**
- * The runner's view of DuckDB: statements, queries with column names (for
- * `run_query`, which needs them even for empty results) and a log of what
- * ran. Cancellation interrupts the running statement.
+ * The runner's view of one DuckDB connection: statements, queries with column
+ * names (for `run_query`, which needs them even for empty results) and the
+ * last statement sent (for error messages). Cancellation interrupts the
+ * running statement. Keeps no history: a long run must not grow with it.
  */
 export class SqlExecutor {
-  readonly statements: string[] = [];
+  /** The last statement sent through run() or query(). */
+  lastStatement = '';
+  /** The node whose statements these are, for the statement listener. */
+  node: string | undefined;
   /** Team mode: a statement run right after each BEGIN (the commit's author), a wait before each COMMIT (tests). */
   transactionHooks?: { afterBegin?: string; beforeCommit?: () => Promise<void> };
 
   constructor(
-    private readonly session: DuckDBSession,
+    private readonly connection: DuckDBConnection,
     private readonly signal?: AbortSignal,
+    private readonly onStatement?: StatementListener,
   ) {}
 
   /** Runs SQL (one or more statements); returns the row count DuckDB reports for DML/CTAS, if any. */
@@ -28,8 +36,8 @@ export class SqlExecutor {
   }
 
   private async runOne(sql: string): Promise<number | undefined> {
-    this.statements.push(sql);
-    const reader = await this.guard(() => this.session.connection.runAndReadAll(sql));
+    this.sent(sql);
+    const reader = await this.guard(() => this.connection.runAndReadAll(sql));
     const names = reader.columnNames();
     if (names.length === 1 && names[0] === 'Count') {
       const rows = reader.getRowObjectsJS();
@@ -40,20 +48,21 @@ export class SqlExecutor {
   }
 
   async query(sql: string): Promise<QueryTable> {
-    this.statements.push(sql);
-    const reader = await this.guard(() => this.session.connection.runAndReadAll(sql));
+    this.sent(sql);
+    const reader = await this.guard(() => this.connection.runAndReadAll(sql));
     return makeQueryTable(reader.columnNames(), reader.getRowObjectsJS() as Record<string, unknown>[]);
   }
 
+  /** The runner's own introspection (not the project's SQL): not reported to the listener. */
   async rows<T extends Record<string, unknown>>(sql: string): Promise<T[]> {
-    const reader = await this.guard(() => this.session.connection.runAndReadAll(sql));
+    const reader = await this.guard(() => this.connection.runAndReadAll(sql));
     return reader.getRowObjectsJS() as T[];
   }
 
   /** Ends a failed transaction; runs even after a cancel (the interrupt left the transaction open). */
   async rollback(): Promise<void> {
     try {
-      await this.session.connection.run('ROLLBACK');
+      await this.connection.run('ROLLBACK');
     } catch {
       // No transaction open (DuckDB already aborted it): nothing to undo.
     }
@@ -63,9 +72,14 @@ export class SqlExecutor {
     throwIfCancelled(this.signal, 'Model run');
   }
 
+  private sent(sql: string): void {
+    this.lastStatement = sql;
+    this.onStatement?.(sql, this.node);
+  }
+
   private async guard<T>(work: () => Promise<T>): Promise<T> {
     this.throwIfCancelled();
-    const onAbort = () => this.session.interrupt();
+    const onAbort = () => this.connection.interrupt();
     this.signal?.addEventListener('abort', onAbort, { once: true });
     try {
       return await work();

@@ -39,6 +39,11 @@ export interface ProjectServices {
   dispatchOrders?: ReadonlyMap<string, readonly string[]>;
   /** Names of the installed packages. */
   packageNames?: readonly string[];
+  /**
+   * What the run knows exists (its relation cache): the kind, `null` for absent, `undefined`
+   * when the schema was not listed yet (then `adapter.get_relation` asks the catalog).
+   */
+  knownRelation?: (database: string, schema: string, identifier: string) => 'table' | 'view' | null | undefined;
 }
 
 /** The node being rendered. */
@@ -349,6 +354,8 @@ function buildAdapter(
     const database = String(keywords.database ?? positional[0] ?? services.target.database);
     const schema = String(keywords.schema ?? positional[1] ?? services.target.schema);
     const identifier = String(keywords.identifier ?? positional[2] ?? '');
+    const known = scope.execute ? services.knownRelation?.(database, schema, identifier) : undefined;
+    if (known !== undefined) return known === null ? null : new Relation(database, schema, identifier, known);
     const table = query(
       `SELECT table_type FROM information_schema.tables WHERE table_catalog = ${literal(database)} AND table_schema = ${literal(schema)} AND table_name = ${literal(identifier)}`,
     );

@@ -14,7 +14,7 @@ export async function materializeTable(input: MaterializeInput): Promise<Materia
 export async function createTableAs(input: MaterializeInput): Promise<number | undefined> {
   const { executor, relation } = input;
   const target = relationSql(relation);
-  await ensureSchema(executor, relation);
+  await ensureSchema(executor, relation, input.schemaExists);
   if (input.existing === 'view') await executor.run(`DROP VIEW ${target}`);
   const layout = modelLayout(input);
   if (layout) return createTableWithLayout(input, layout);

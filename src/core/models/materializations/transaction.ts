@@ -29,7 +29,8 @@ export function relationSql(relation: RelationName): string {
   return [relation.database, relation.schema, relation.identifier].map(quoteName).join('.');
 }
 
-export async function ensureSchema(executor: SqlExecutor, relation: RelationName): Promise<void> {
+export async function ensureSchema(executor: SqlExecutor, relation: RelationName, known = false): Promise<void> {
+  if (known) return;
   await executor.run(`CREATE SCHEMA IF NOT EXISTS ${quoteName(relation.database)}.${quoteName(relation.schema)}`);
 }
 

@@ -10,6 +10,8 @@ export interface MaterializeInput {
   compiledSql: string;
   executor: SqlExecutor;
   existing: ExistingKind;
+  /** The target schema is known to exist (the run built into it): no CREATE SCHEMA, which walks the catalog on DuckLake. */
+  schemaExists?: boolean;
   /** --full-refresh, after the node's own `full_refresh` config. */
   fullRefresh: boolean;
   /** Rendered pre-hooks and post-hooks, run inside the transaction. */

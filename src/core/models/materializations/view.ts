@@ -6,7 +6,7 @@ export async function materializeView(input: MaterializeInput): Promise<Material
   const { executor, relation } = input;
   const target = relationSql(relation);
   await inTransaction(executor, { pre: input.preHooks, post: input.postHooks }, async () => {
-    await ensureSchema(executor, relation);
+    await ensureSchema(executor, relation, input.schemaExists);
     if (input.existing === 'table') await executor.run(`DROP TABLE ${target}`);
     await executor.run(`CREATE OR REPLACE VIEW ${target} AS ${asSubquery(input.compiledSql)}`);
   });
