@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Command } from 'commander';
@@ -46,9 +47,29 @@ export function registerLeaseCommands(program: Command, cli: CliEnv, run: Run): 
       (arg: string | undefined, opts: LeaseOpts & { operation: string; breakIfStale?: boolean; hold?: boolean }) =>
         run(async (out) => {
           const { entry, guard } = await open(arg, opts, cli);
-          const held = await guard.acquire({ operation: opts.operation, breakIfStale: opts.breakIfStale });
           const stateFile = leaseStateFile(entry, cli);
+          // The id is written down before the acquire, so an acquire whose answer was lost never
+          // leaves a lease nobody can name: a rerun here re-takes it, `lease release` lets it go.
+          const found = readJson<Partial<HeldLease>>(stateFile);
+          // Only this holder's own lease is re-taken (another --holder from this folder gets its own).
+          const saved = !found?.stamp?.holder || found.stamp.holder === guard.holder ? found : undefined;
+          const leaseId = saved?.leaseId ?? randomUUID();
           mkdirSync(dirname(stateFile), { recursive: true });
+          if (!saved?.leaseId) writeFileSync(stateFile, JSON.stringify({ leaseId }, null, 2));
+          let held: HeldLease;
+          try {
+            held = await guard.acquire({
+              operation: opts.operation,
+              breakIfStale: opts.breakIfStale,
+              leaseId,
+              runId: saved?.stamp?.run_id,
+            });
+          } catch (error) {
+            // Refused for sure (busy, missing, not taken): this id holds nothing; keep it only when unknown.
+            if (!saved?.leaseId && !(error instanceof LakehouseError && error.code === 'lease-unknown'))
+              rmSync(stateFile, { force: true });
+            throw error;
+          }
           writeFileSync(stateFile, JSON.stringify(held, null, 2));
           out.result(
             `Acquired the lease on ${catalogFileName(entry)} (lease ${held.leaseId}, run ${held.stamp.run_id}).`,
