@@ -25,16 +25,18 @@ export function stallTimeoutFromEnv(env: NodeJS.ProcessEnv = process.env): numbe
 }
 
 /**
- * The error a stalled attempt fails with. Its code is one the storage retry
- * policy retries (a network timeout), so a stalled read is simply tried again
- * and a stalled write becomes an ambiguous answer that publish and the lease
- * settle from what the remote holds, never from this error alone.
+ * The error a stalled attempt fails with. The storage retry policy retries only
+ * errors it recognises as the pipeline's own (`name` RestError; anything else it
+ * rethrows at once) with a network code, so it carries both: a stalled read is
+ * tried again, and a stalled write becomes an ambiguous answer that publish and
+ * the lease settle from what the remote holds, never from this error alone.
  */
 export class RequestStalledError extends Error {
   readonly code = 'ETIMEDOUT';
+  readonly stalled = true;
   constructor(ms: number) {
     super(`ETIMEDOUT: no data moved for ${ms} ms; the request was given up`);
-    this.name = 'RequestStalledError';
+    this.name = 'RestError';
   }
 }
 

@@ -108,6 +108,10 @@ describe.each(KINDS)('publish with a fault on %s', (kind, match, first) => {
         }
       }
 
+      // One fault is always recoverable (a stalled try is given up and retried, an ambiguous one settled
+      // from evidence): publish succeeds, not only fails truthfully.
+      expect(result.code, said(result)).toBe(0);
+
       // A plain rerun converges to an uninterrupted publish's state.
       const rerun = await runCli(['publish', 'lh', '--json'], ENV, cwd);
       expect(rerun.code, rerun.stdout + rerun.stderr).toBe(0);

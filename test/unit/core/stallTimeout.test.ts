@@ -129,3 +129,30 @@ describe('stall timeout policy', () => {
     expect(await done).toBe('end');
   });
 });
+
+describe('stall timeout in the real storage pipeline', () => {
+  it('a stalled try is given up and retried by the SDK: the call succeeds on the next try', async () => {
+    const { createServer } = await import('node:http');
+    const { parseLocation } = await import('../../../src/core/storage/location');
+    const { openLakehouseStore, authFor } = await import('../../../src/core/storage/blobStore');
+    let seen = 0;
+    const server = createServer((req, res) => {
+      seen++;
+      if (seen === 1) return; // the first try gets nothing, ever
+      res.writeHead(200, { etag: '"0x1"', 'content-length': '0', 'last-modified': new Date().toUTCString() });
+      res.end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (server.address() as { port: number }).port;
+      const location = parseLocation(`azurite://127.0.0.1:${port}/ws/item.Lakehouse`);
+      const store = await openLakehouseStore(location, authFor(location, undefined), { stallTimeoutMs: 1_000 });
+      const props = await store.blob('Files/metadata.db').getProperties();
+      expect(props.etag).toBe('"0x1"');
+      expect(seen).toBe(2);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});
