@@ -1,6 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { rmSync } from 'node:fs';
 import type { Command } from 'commander';
 import { catalogFileName, type LakehouseEntry } from '../core/config/lakehouseConfig';
 import { LakehouseError } from '../core/errors';
@@ -9,6 +7,7 @@ import { describeLeaseLong, describeLeaseShort, type LeaseView } from '../core/l
 import { describeLocation } from '../core/storage/location';
 import { formatDuration } from '../core/util/duration';
 import { leaseStateFile, readJson, openCliLakehouse, type CliEnv } from './context';
+import { acquireRecorded } from './leaseRecord';
 import type { Output } from './output';
 
 interface LeaseOpts {
@@ -48,29 +47,10 @@ export function registerLeaseCommands(program: Command, cli: CliEnv, run: Run): 
         run(async (out) => {
           const { entry, guard } = await open(arg, opts, cli);
           const stateFile = leaseStateFile(entry, cli);
-          // The id is written down before the acquire, so an acquire whose answer was lost never
-          // leaves a lease nobody can name: a rerun here re-takes it, `lease release` lets it go.
-          const found = readJson<Partial<HeldLease>>(stateFile);
-          // Only this holder's own lease is re-taken (another --holder from this folder gets its own).
-          const saved = !found?.stamp?.holder || found.stamp.holder === guard.holder ? found : undefined;
-          const leaseId = saved?.leaseId ?? randomUUID();
-          mkdirSync(dirname(stateFile), { recursive: true });
-          if (!saved?.leaseId) writeFileSync(stateFile, JSON.stringify({ leaseId }, null, 2));
-          let held: HeldLease;
-          try {
-            held = await guard.acquire({
-              operation: opts.operation,
-              breakIfStale: opts.breakIfStale,
-              leaseId,
-              runId: saved?.stamp?.run_id,
-            });
-          } catch (error) {
-            // Refused for sure (busy, missing, not taken): this id holds nothing; keep it only when unknown.
-            if (!saved?.leaseId && !(error instanceof LakehouseError && error.code === 'lease-unknown'))
-              rmSync(stateFile, { force: true });
-            throw error;
-          }
-          writeFileSync(stateFile, JSON.stringify(held, null, 2));
+          const held = await acquireRecorded(guard, stateFile, {
+            operation: opts.operation,
+            breakIfStale: opts.breakIfStale,
+          });
           out.result(
             `Acquired the lease on ${catalogFileName(entry)} (lease ${held.leaseId}, run ${held.stamp.run_id}).`,
             { ok: true, leaseId: held.leaseId, stamp: held.stamp, etag: held.etag },
