@@ -1,5 +1,4 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { rmSync } from 'node:fs';
 import type { Command } from 'commander';
 import { catalogFileName, type LakehouseEntry } from '../core/config/lakehouseConfig';
 import { LakehouseError } from '../core/errors';
@@ -8,6 +7,7 @@ import { describeLeaseLong, describeLeaseShort, type LeaseView } from '../core/l
 import { describeLocation } from '../core/storage/location';
 import { formatDuration } from '../core/util/duration';
 import { leaseStateFile, readJson, openCliLakehouse, type CliEnv } from './context';
+import { acquireRecorded } from './leaseRecord';
 import type { Output } from './output';
 
 interface LeaseOpts {
@@ -46,10 +46,11 @@ export function registerLeaseCommands(program: Command, cli: CliEnv, run: Run): 
       (arg: string | undefined, opts: LeaseOpts & { operation: string; breakIfStale?: boolean; hold?: boolean }) =>
         run(async (out) => {
           const { entry, guard } = await open(arg, opts, cli);
-          const held = await guard.acquire({ operation: opts.operation, breakIfStale: opts.breakIfStale });
           const stateFile = leaseStateFile(entry, cli);
-          mkdirSync(dirname(stateFile), { recursive: true });
-          writeFileSync(stateFile, JSON.stringify(held, null, 2));
+          const held = await acquireRecorded(guard, stateFile, {
+            operation: opts.operation,
+            breakIfStale: opts.breakIfStale,
+          });
           out.result(
             `Acquired the lease on ${catalogFileName(entry)} (lease ${held.leaseId}, run ${held.stamp.run_id}).`,
             { ok: true, leaseId: held.leaseId, stamp: held.stamp, etag: held.etag },

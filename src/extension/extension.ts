@@ -58,6 +58,7 @@ export function activate(context: vscode.ExtensionContext) {
     credential: () => signIn.storageCredential(),
     storageAuth: (entry) => storageSecrets.authFor(entry),
     store: new HeldLeaseStore(context.workspaceState),
+    stallTimeoutMs: () => Math.max(1, settings().get<number>('storage.stallTimeoutSeconds') ?? 120) * 1000,
     duckdb: () => ({
       extensionDirectory: resolveExtensionDirectory(
         settings().get<string>('duckdb.extensionDirectory') || undefined,

@@ -20,6 +20,8 @@ export interface LakehouseServiceDeps {
   storageAuth?: (entry: LakehouseEntry) => Promise<StorageAuth | undefined>;
   /** Where held leases outlive a window reload (workspaceState); without it they live in memory only. */
   store?: HeldLeaseStore;
+  /** `lakehouse.storage.stallTimeoutSeconds`, in ms: a request with no byte moving this long is retried. */
+  stallTimeoutMs?: () => number | undefined;
 }
 
 export interface WindowLease {
@@ -52,6 +54,7 @@ export class LakehouseService implements vscode.Disposable {
           holder: this.deps.holder(),
           tool: TOOL,
           duckdb: this.deps.duckdb(),
+          stallTimeoutMs: this.deps.stallTimeoutMs?.(),
           onIgnoredHeaders: (headers, request) =>
             this.deps.log.debug(`Storage ignored ${headers.join(', ')} on ${request}`),
         }),

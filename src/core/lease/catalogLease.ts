@@ -25,6 +25,8 @@ export interface CatalogLeaseDeps {
   singleShotLimitBytes?: number;
   /** Headers the service ignored that guard nothing (tier, ACL): for the log. */
   onIgnoredHeaders?: (headers: string[], request: string) => void;
+  /** A request with no byte moving for this long is given up and retried (default 2 min). */
+  stallTimeoutMs?: number;
 }
 
 /** The store and lease guard for one configured lakehouse's catalog. */
@@ -35,6 +37,7 @@ export async function openCatalogLease(
   const store = await openLakehouseStore(entry.location, deps.auth ?? authFor(entry.location, deps.credential), {
     counter: deps.counter,
     onIgnoredHeaders: deps.onIgnoredHeaders,
+    stallTimeoutMs: deps.stallTimeoutMs,
   });
   const guard = new LeaseGuard({
     blob: store.blob(entry.catalogPath),

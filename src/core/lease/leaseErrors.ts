@@ -92,3 +92,31 @@ export class CatalogRetiredError extends LakehouseError {
     );
   }
 }
+
+/**
+ * A lease action got no answer (the connection broke or stalled, retries ran out) and the
+ * remote could not be read to settle it. Says exactly what may be true and how to settle it.
+ */
+export class LeaseOutcomeUnknownError extends LakehouseError {
+  constructor(
+    catalogName: string,
+    action: 'acquire' | 'release' | 'break',
+    readonly leaseId: string | undefined,
+    cause: unknown,
+  ) {
+    const what =
+      action === 'acquire'
+        ? `taking the lease on ${catalogName} got no answer, and the remote could not be read to check: the lease may now be held under lease id ${leaseId}`
+        : action === 'release'
+          ? `releasing the lease on ${catalogName} got no answer, and the remote could not be read to check: the lease may still be held under lease id ${leaseId}`
+          : `breaking the lease on ${catalogName} got no answer, and the remote could not be read to check whether it was broken`;
+    super(
+      'lease-unknown',
+      `${what.charAt(0).toUpperCase()}${what.slice(1)}.`,
+      action === 'break'
+        ? "Run 'lakehouse lease status' when the network is back to see who holds it."
+        : `Run the same command again when the network is back: it re-takes or releases that lease by its id (or 'lakehouse lease release --lease-id ${leaseId}').`,
+      { cause },
+    );
+  }
+}

@@ -13,6 +13,7 @@ import {
   LeaseLostError,
   LeaseNotHeldError,
   LeaseNotStaleError,
+  LeaseOutcomeUnknownError,
 } from './leaseErrors';
 import { judgeLease, MIN_STALE_AFTER_MS, type CatalogBlobProperties, type LeaseView } from './leaseView';
 import { stampFromMetadata, stampToMetadata, type LeaseStamp } from './stamp';
@@ -83,6 +84,17 @@ const LEASE_GONE = [
   'LeaseIdMissing',
   'LeaseIsBrokenAndCannotBeRenewed',
 ];
+
+/**
+ * True for a failure that says nothing about whether the request was applied: no answer at
+ * all (reset, stall, the retries ran out) or a 5xx after the retries. Such an outcome is read
+ * from the remote before it is reported.
+ */
+function isAmbiguous(error: unknown): boolean {
+  if (error instanceof LakehouseError) return false;
+  const { status } = storageError(error);
+  return status === undefined || status >= 500;
+}
 
 /**
  * Makes a SQLite catalog on object storage single-writer: an infinite blob
@@ -160,6 +172,13 @@ export class LeaseGuard {
     try {
       await blob.getBlobLeaseClient(leaseId).acquireLease(-1);
     } catch (error) {
+      if (isAmbiguous(error)) {
+        // No answer (retries ran out): the lease may be ours already. One read under our id settles it.
+        const owned = await this.holds(leaseId);
+        if (owned === 'unknown') throw new LeaseOutcomeUnknownError(catalogName, 'acquire', leaseId, error);
+        if (owned === 'no') throw storageFailure(`lease ${catalogName}`, error);
+        return this.stampAcquired(leaseId, options);
+      }
       if (storageError(error).status === 404) {
         if (isStorageCode(error, 'ContainerNotFound')) throw this.containerMissing(error);
         if (!this.options.createEmptyCatalog || options.createIfMissing === false) {
@@ -182,6 +201,12 @@ export class LeaseGuard {
       }
       throw new CatalogBusyError(view, catalogName);
     }
+    return this.stampAcquired(leaseId, options);
+  }
+
+  /** Stamps a lease just taken; a failure lets it go again (or says exactly that it may still be held). */
+  private async stampAcquired(leaseId: string, options: AcquireOptions): Promise<HeldLease> {
+    const { catalogName } = this.options;
     const stamp: LeaseStamp = {
       acquired_at: this.now().toISOString(),
       holder: this.options.holder,
@@ -200,7 +225,8 @@ export class LeaseGuard {
       // A stale-breaker that judged before our lease existed broke it between
       // acquire and stamp: it won, we did not.
       if (isStorageCode(error, ...LEASE_GONE)) throw new CatalogBusyError(await this.inspect(), catalogName);
-      await this.releaseQuietly(leaseId);
+      if (!(await this.releaseQuietly(leaseId)) && (await this.holds(leaseId)) !== 'no')
+        throw new LeaseOutcomeUnknownError(catalogName, 'acquire', leaseId, error);
       throw storageFailure(`stamp the lease on ${catalogName}`, error);
     }
   }
@@ -301,7 +327,13 @@ export class LeaseGuard {
     try {
       await this.options.blob.getBlobLeaseClient(held.leaseId).releaseLease();
     } catch (error) {
-      if (!isStorageCode(error, ...LEASE_GONE))
+      if (isAmbiguous(error)) {
+        // No answer: whether the release landed is read from the remote, under our id.
+        const owned = await this.holds(held.leaseId);
+        if (owned === 'unknown')
+          throw new LeaseOutcomeUnknownError(this.options.catalogName, 'release', held.leaseId, error);
+        if (owned === 'yes') throw storageFailure(`release the lease on ${this.options.catalogName}`, error);
+      } else if (!isStorageCode(error, ...LEASE_GONE))
         throw storageFailure(`release the lease on ${this.options.catalogName}`, error);
       // "Not present" is not proof of a loss: the SDK retries a release whose response was lost,
       // and the retry finds the lease already released. Only someone else holding it now is a loss.
@@ -357,6 +389,10 @@ export class LeaseGuard {
     try {
       await this.options.blob.getBlobLeaseClient().breakLease(0, { conditions: etag ? { ifMatch: etag } : undefined });
     } catch (error) {
+      if (isAmbiguous(error)) {
+        await this.settleBreak(view, error);
+        return view;
+      }
       if (storageError(error).status === 412) throw new LeaseChangedError(this.options.catalogName);
       if (!isStorageCode(error, 'LeaseNotPresentWithLeaseOperation')) {
         throw storageFailure(`break the lease on ${this.options.catalogName}`, error);
@@ -371,6 +407,7 @@ export class LeaseGuard {
       // view predates the winner's stamp is refused here.
       await this.options.blob.getBlobLeaseClient().breakLease(0, { conditions: { ifMatch: view.etag } });
     } catch (error) {
+      if (isAmbiguous(error)) return this.settleBreak(view, error);
       if (storageError(error).status === 412) {
         const now = await this.inspect();
         if (now.status === 'held' || now.status === 'stale') throw new CatalogBusyError(now, this.options.catalogName);
@@ -427,11 +464,43 @@ export class LeaseGuard {
     return containerMissingError(this.options.blob.containerName, cause);
   }
 
-  private async releaseQuietly(leaseId: string): Promise<void> {
+  /** True once the lease is let go (or was already gone). */
+  private async releaseQuietly(leaseId: string): Promise<boolean> {
     try {
       await this.options.blob.getBlobLeaseClient(leaseId).releaseLease();
-    } catch {
+      return true;
+    } catch (error) {
       // Best effort: the lease is already gone or will be judged stale later.
+      return isStorageCode(error, ...LEASE_GONE);
     }
+  }
+
+  /** Whether `leaseId` holds the catalog now: one read conditioned on that id. */
+  private async holds(leaseId: string): Promise<'yes' | 'no' | 'unknown'> {
+    try {
+      await this.options.blob.getProperties({ conditions: { leaseId } });
+      return 'yes';
+    } catch (error) {
+      const { status } = storageError(error);
+      if (isStorageCode(error, ...LEASE_GONE) || status === 412 || status === 404) return 'no';
+      return 'unknown';
+    }
+  }
+
+  /**
+   * A break got no answer: read the lease. No longer held (broken, free) means the break
+   * landed; the same lease still held means it did not; another lease means someone else
+   * got there in between. Unreadable: the outcome is unknown, and said so.
+   */
+  private async settleBreak(shown: LeaseView, cause: unknown): Promise<void> {
+    let now: LeaseView;
+    try {
+      now = await this.inspect();
+    } catch {
+      throw new LeaseOutcomeUnknownError(this.options.catalogName, 'break', undefined, cause);
+    }
+    if (now.status !== 'held' && now.status !== 'stale') return;
+    if (now.etag === shown.etag) throw storageFailure(`break the lease on ${this.options.catalogName}`, cause);
+    throw new LeaseChangedError(this.options.catalogName);
   }
 }

@@ -132,6 +132,10 @@ async function publishLocked(options: PublishOptions): Promise<PublishSummary> {
 
   if (!journal && !(await hasLocalChanges(mirror))) {
     if (options.held) await guard.release(options.held);
+    // Nothing to upload is still no success if the catalog this copy came from is gone: the same
+    // error as with changes (one HEAD; a run under its own lease has just seen the catalog).
+    else if (!(await readCatalogEvidence(store.blob(entry.catalogPath), name)).exists)
+      throw new CatalogDeletedError(name);
     return summary('nothing-to-publish');
   }
 

@@ -6,6 +6,7 @@ import { blobServiceUrl, isLoopbackUrl, oneLakeEndpointOverride } from './endpoi
 import { itemBlobName, type LakehouseLocation } from './location';
 import { loopbackBearerPolicy } from './loopbackBearer';
 import { rejectedHeadersPolicy } from './rejectedHeaders';
+import { DEFAULT_STALL_TIMEOUT_MS, stallTimeoutFromEnv, stallTimeoutPolicy } from './stallTimeout';
 import { addWirePolicies, type WirePolicy } from './wirePolicies';
 
 export type StorageAuth =
@@ -62,6 +63,11 @@ export interface StoreOptions {
   oneLakeEndpoint?: string;
   /** Told about headers the service ignored that guard nothing (tier, ACL, owner); log them at most. */
   onIgnoredHeaders?: (headers: string[], request: string) => void;
+  /**
+   * How long a request may go without a byte moving before it is given up and retried
+   * (default: LAKEHOUSE_STALL_TIMEOUT_MS, else 2 min). The SDK has no client-side timeout.
+   */
+  stallTimeoutMs?: number;
 }
 
 export async function openLakehouseStore(
@@ -90,7 +96,12 @@ export async function openLakehouseStore(
   });
   if (loopbackToken && auth.kind === 'token') pipeline.factories.push(loopbackBearerPolicy(auth.credential));
   const service = new BlobServiceClient(serviceUrl, pipeline);
-  addWirePolicies(service, [rejectedHeadersPolicy(opts.onIgnoredHeaders), countingPolicy(counter)]);
+  const stallMs = opts.stallTimeoutMs ?? stallTimeoutFromEnv() ?? DEFAULT_STALL_TIMEOUT_MS;
+  addWirePolicies(service, [
+    stallTimeoutPolicy(stallMs),
+    rejectedHeadersPolicy(opts.onIgnoredHeaders),
+    countingPolicy(counter),
+  ]);
   const container = service.getContainerClient(location.container);
   return {
     location,

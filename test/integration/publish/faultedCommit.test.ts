@@ -273,6 +273,28 @@ describe('a catalog deleted between pull and publish', () => {
     expect(run.json.error?.code).toBe('catalog-deleted');
     expect(await lake.store.blob('Files/metadata.db').exists()).toBe(false);
   });
+
+  it('is the same error without local changes (not "nothing to publish"), and creates nothing', async () => {
+    const { lake, cwd, mirror } = await changedLakehouse();
+    // Pull again over the changes (reset): the copy equals the remote, nothing local to publish.
+    const reset = await runCli(['pull', 'lh', '--discard-local', '--json'], {}, cwd);
+    expect(reset.code, reset.stdout + reset.stderr).toBe(0);
+    const untouched = await runCli(['publish', 'lh', '--json'], {}, cwd);
+    expect(untouched.json.status, untouched.stdout).toBe('nothing-to-publish');
+    await lake.store.blob('Files/metadata.db').delete();
+    const result = await runCli(['publish', 'lh', '--json'], {}, cwd);
+    expect(result.code, result.stdout + result.stderr).toBe(11);
+    expect(result.json.error?.code).toBe('catalog-deleted');
+    expect(result.json.error?.message).toMatch(
+      /was deleted after your pull; nothing was uploaded and no catalog was created/,
+    );
+    expect(await lake.store.blob('Files/metadata.db').exists()).toBe(false);
+    expect(existsSync(mirror.journalFile)).toBe(false);
+    // A rerun says the same, and still creates nothing.
+    const again = await runCli(['publish', 'lh', '--json'], {}, cwd);
+    expect(again.json.error?.code).toBe('catalog-deleted');
+    expect(await lake.store.blob('Files/metadata.db').exists()).toBe(false);
+  });
 });
 
 describe('reads whose body is cut off mid-way (item 14)', () => {

@@ -25,7 +25,10 @@ export interface ProxiedRequest {
  *   answer without a body is cut inside its status line);
  * - `status`: answered by the proxy with 500/503 (and Retry-After), nothing forwarded;
  * - `latency`: forwarded after a delay;
- * - `stall`: held until the test calls `release()` on the rule, then forwarded.
+ * - `stall`: held until the test calls `release()` on the rule, then forwarded; a request whose
+ *   client gave up first (its own timeout) is never forwarded (the service never saw it);
+ * - `stall-response`: forwarded and applied, then the answer is held until the client gives up
+ *   (or `release()`): a write that landed while its client heard nothing.
  */
 export type Fault =
   | { kind: 'drop-response' }
@@ -33,7 +36,8 @@ export type Fault =
   | { kind: 'reset-mid-body' }
   | { kind: 'status'; status: 500 | 503; retryAfterSeconds?: number }
   | { kind: 'latency'; ms: number }
-  | { kind: 'stall' };
+  | { kind: 'stall' }
+  | { kind: 'stall-response' };
 
 export interface FaultRule {
   match: (request: ProxiedRequest) => boolean;
@@ -70,7 +74,7 @@ class Rule implements RuleHandle {
   constructor(readonly spec: FaultRule) {}
 
   active(request: ProxiedRequest): boolean {
-    if (this.released && this.spec.fault.kind === 'stall') return false;
+    if (this.released && this.spec.fault.kind.startsWith('stall')) return false;
     if (this.hits >= (this.spec.times ?? 1)) return false;
     if (this.spec.after && this.spec.after.hits === 0) return false;
     return this.spec.match(request);
@@ -84,9 +88,13 @@ class Rule implements RuleHandle {
     }
   }
 
-  stall(): Promise<void> {
-    if (this.released) return Promise.resolve();
-    return new Promise((resolve) => this.stalled.push(resolve));
+  /** Resolves on `release()`, or with false when `gaveUp` (the client closed) comes first. */
+  stall(gaveUp: Promise<void>): Promise<boolean> {
+    if (this.released) return Promise.resolve(true);
+    return Promise.race([
+      new Promise<boolean>((resolve) => this.stalled.push(() => resolve(true))),
+      gaveUp.then(() => false),
+    ]);
   }
 
   release(): void {
@@ -167,6 +175,7 @@ export class FaultProxy {
     };
     this.log.push(entry);
     const body = await readBody(req);
+    const gaveUp = new Promise<void>((resolve) => req.socket.once('close', () => resolve()));
     const fault = rule?.spec.fault;
     if (rule) {
       rule.fire();
@@ -190,7 +199,10 @@ export class FaultProxy {
         await new Promise((resolve) => setTimeout(resolve, fault.ms));
         break;
       case 'stall':
-        await rule!.stall();
+        if (!(await rule!.stall(gaveUp))) {
+          entry.status = 0; // never forwarded: the client gave up first
+          return;
+        }
         break;
       default:
         break;
@@ -203,6 +215,7 @@ export class FaultProxy {
       return;
     }
     entry.status = upstream.status;
+    if (fault?.kind === 'stall-response' && !(await rule!.stall(gaveUp))) return;
     if (fault?.kind === 'drop-response') {
       // Applied upstream; the client never learns the outcome.
       req.socket.destroy();
@@ -280,3 +293,21 @@ export const op = {
   lease: (action: 'acquire' | 'release' | 'break' | 'renew' | 'change') => (r: ProxiedRequest) =>
     r.method === 'PUT' && r.query.get('comp') === 'lease' && r.headers['x-ms-lease-action'] === action,
 };
+
+/** Every fault the proxy offers, as the per-verb matrices run them (a stall needs a short client timeout). */
+export const EVERY_FAULT: Array<[string, Fault]> = [
+  ['response dropped after it was applied', { kind: 'drop-response' }],
+  ['connection reset mid-body', { kind: 'reset-mid-body' }],
+  ['500', { kind: 'status', status: 500 }],
+  ['503 with Retry-After', { kind: 'status', status: 503, retryAfterSeconds: 1 }],
+  ['latency', { kind: 'latency', ms: 400 }],
+  ['stall before the service', { kind: 'stall' }],
+  ['stall after it was applied', { kind: 'stall-response' }],
+];
+
+/** The client-side stall timeout the matrices give the CLI: short, so a stalled try is given up soon. */
+export const TEST_STALL_TIMEOUT_MS = 3_000;
+
+/** Set Blob Metadata on the catalog: the lease stamp, and the release mark. */
+export const catalogMetadataPut = (r: ProxiedRequest) =>
+  r.method === 'PUT' && r.path.endsWith('/Files/metadata.db') && r.query.get('comp') === 'metadata';
