@@ -94,17 +94,20 @@ export class TableExporter {
         };
       }
 
+      await target.fillStats(plan.actions.flatMap((a) => ('add' in a ? [a.add] : [])));
       const path = target.folder + DELTA_LOG_DIR + commitFileName(plan.version);
       const outcome = await this.deps.store.putIfAbsent(path, new TextEncoder().encode(serializeCommit(plan.actions)));
       if (outcome === 'exists') continue; // another exporter won this version: re-read and plan again
 
       let checkpoint: number | undefined;
       if (plan.version > 0 && plan.version % this.deps.checkpointInterval === 0) {
+        const adds = [...target.files.values()].map((f) => f.add);
+        await target.fillStats(adds);
         const result = await writeCheckpoint(
           { session: this.deps.session, store: this.deps.store, tempDirectory: this.deps.tempDirectory },
           target.folder,
           plan.version,
-          { protocol: PROTOCOL, metaData: target.metaData, adds: [...target.files.values()].map((f) => f.add) },
+          { protocol: PROTOCOL, metaData: target.metaData, adds },
         );
         checkpoint = result.version;
       }

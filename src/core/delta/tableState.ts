@@ -12,7 +12,10 @@ import { buildStats } from './stats';
 import { dataFileRelativePath, folderName, tableFolder } from './tableFolder';
 
 export interface TargetFile {
+  /** Without `stats` until fillStats: only the files a commit or checkpoint writes need them. */
   add: AddAction;
+  fileId: number;
+  beginSnapshot: number;
   /** Path relative to the table folder, not encoded: the key Delta paths are compared on. */
   relativePath: string;
   recordCount: number;
@@ -28,6 +31,12 @@ export interface TableTarget {
   numRecords: number;
   filesHash: string;
   warnings: string[];
+  /**
+   * Sets `stats` on these adds (this table's, by path) from the catalog's
+   * column statistics: one query for just those files, so an incremental
+   * export pays for the files it adds, not for every file of the table.
+   */
+  fillStats(adds: readonly AddAction[]): Promise<void>;
 }
 
 export type TargetResult =
@@ -142,13 +151,6 @@ export async function buildTableTarget(ctx: CatalogContext, table: CatalogTable)
   );
   warnings.push(...partitioning.warnings);
 
-  const stats = new Map<number, Map<number, CatalogColumnStats>>();
-  for (const row of await ctx.reader.fileStats(table.tableId, fileIds)) {
-    let perFile = stats.get(row.fileId);
-    if (!perFile) stats.set(row.fileId, (perFile = new Map()));
-    perFile.set(row.columnId, row);
-  }
-
   const partitionColumns = new Set(partitioning.columns);
   const targetFiles = new Map<string, TargetFile>();
   let numRecords = 0;
@@ -170,6 +172,8 @@ export async function buildTableTarget(ctx: CatalogContext, table: CatalogTable)
     numRecords += file.recordCount;
     targetFiles.set(relativePath, {
       relativePath,
+      fileId: file.fileId,
+      beginSnapshot: file.beginSnapshot,
       recordCount: file.recordCount,
       add: {
         path: encodeDeltaPath(relativePath),
@@ -177,11 +181,6 @@ export async function buildTableTarget(ctx: CatalogContext, table: CatalogTable)
         size: file.sizeBytes,
         modificationTime: file.beginTimeMs ?? ctx.snapshot.timeMs,
         dataChange: true,
-        stats: buildStats(
-          { recordCount: file.recordCount, stats: stats.get(file.fileId) ?? new Map() },
-          columns,
-          partitionColumns,
-        ),
       },
     });
   }
@@ -204,6 +203,36 @@ export async function buildTableTarget(ctx: CatalogContext, table: CatalogTable)
       numRecords,
       filesHash: filesHash(targetFiles.keys()),
       warnings,
+      fillStats: (adds) => fillStats(ctx.reader, table.tableId, targetFiles, adds, columns, partitionColumns),
     },
   };
+}
+
+async function fillStats(
+  reader: CatalogReader,
+  tableId: number,
+  files: ReadonlyMap<string, TargetFile>,
+  adds: readonly AddAction[],
+  columns: Parameters<typeof buildStats>[1],
+  partitionColumns: ReadonlySet<string>,
+): Promise<void> {
+  const byPath = new Map<string, TargetFile>();
+  for (const file of files.values()) byPath.set(file.add.path, file);
+  const wanted = adds.filter((add) => add.stats === undefined && byPath.has(add.path));
+  if (wanted.length === 0) return;
+  const stats = new Map<number, Map<number, CatalogColumnStats>>();
+  const ids = wanted.map((add) => byPath.get(add.path)!.fileId);
+  for (const row of await reader.fileStats(tableId, ids)) {
+    let perFile = stats.get(row.fileId);
+    if (!perFile) stats.set(row.fileId, (perFile = new Map()));
+    perFile.set(row.columnId, row);
+  }
+  for (const add of wanted) {
+    const file = byPath.get(add.path)!;
+    add.stats = buildStats(
+      { recordCount: file.recordCount, stats: stats.get(file.fileId) ?? new Map() },
+      columns,
+      partitionColumns,
+    );
+  }
 }

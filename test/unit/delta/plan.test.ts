@@ -30,10 +30,12 @@ function target(
     createdTime: 1,
   });
   const map = new Map(
-    Object.entries(files).map(([path, records]) => [
+    Object.entries(files).map(([path, records], index) => [
       path,
       {
         relativePath: path,
+        fileId: index,
+        beginSnapshot: 1,
         recordCount: records,
         add: { path: encodeDeltaPath(path), partitionValues: {}, size: 100, modificationTime: 1, dataChange: true },
       },
@@ -48,6 +50,7 @@ function target(
     numRecords: Object.values(files).reduce((a, b) => a + b, 0),
     filesHash: filesHash(map.keys()),
     warnings: [],
+    fillStats: () => Promise.resolve(),
   };
 }
 
