@@ -31,6 +31,7 @@ const builds = [
   // The benchmark's child process (npm run bench); not shipped in the VSIX.
   { ...common, entryPoints: ['bench/runners.ts'], outfile: 'dist/bench/runners.js' },
   { ...common, entryPoints: ['bench/query.ts'], outfile: 'dist/bench/query.js' },
+  { ...common, entryPoints: ['bench/delta-export.ts'], outfile: 'dist/bench/delta-export.js' },
   {
     ...common,
     platform: 'browser',

@@ -13,6 +13,7 @@ import { caseResult, summaryTable, writeResults } from './lib/report.mjs';
 import { scenarios } from './lib/cases.mjs';
 import { DBT, RUNNER } from './lib/sides.mjs';
 import { basicMachine, querySummary, runQuerySuite } from './lib/query-suite.mjs';
+import { deltaSummary, runDeltaSuite } from './lib/delta-suite.mjs';
 
 const repoDir = resolve(import.meta.dirname, '..');
 const resultsDir = join(repoDir, 'bench', 'results');
@@ -28,7 +29,8 @@ async function main() {
     query = await runQuerySuite(repoDir);
     log(querySummary(query));
   }
-  if (!options.suites.includes('runners')) return recordQueryOnly(query, options);
+  if (options.suites.includes('delta')) await runDelta(options);
+  if (!options.suites.includes('runners')) return query ? recordQueryOnly(query, options) : undefined;
   if (!existsSync(RUNNER)) throw new Error(`${RUNNER} is missing: run 'node esbuild.mjs' (npm run bench does).`);
   // The dbt side needs the peers venv the integration tests use; the script is idempotent.
   if (!existsSync(DBT))
@@ -96,6 +98,25 @@ function recordQueryOnly(query, options) {
     written.push(dated);
   }
   log(`wrote ${written.map((f) => f.slice(repoDir.length + 1)).join(', ')}`);
+}
+
+/** The Delta export suite: its own section of latest.json and its own dated file. */
+async function runDelta(options) {
+  log(`bench: Delta export vs delta-rs at ${options.deltaSizes.join(', ')} files…`);
+  const tmpRoot = join(resultsDir, 'tmp', `delta-${Date.now()}`);
+  const delta = {
+    machine: basicMachine(),
+    ...(await runDeltaSuite(repoDir, { sizes: options.deltaSizes, reps: options.reps, tmpRoot, log })),
+  };
+  rmSync(tmpRoot, { recursive: true, force: true });
+  log(deltaSummary(delta.cases));
+  const latest = join(resultsDir, 'latest.json');
+  const previous = existsSync(latest) ? JSON.parse(readFileSync(latest, 'utf8')) : {};
+  writeFileSync(latest, `${JSON.stringify({ ...previous, delta }, null, 2)}\n`);
+  if (options.baseline) {
+    const dated = join(resultsDir, `${new Date().toISOString().slice(0, 10)}-delta.json`);
+    writeFileSync(dated, `${JSON.stringify({ benchmark: 'Delta export vs delta-rs', ...delta }, null, 2)}\n`);
+  }
 }
 
 main().catch((error) => {

@@ -8,10 +8,13 @@ const DEFAULTS = {
   keep: false,
   baseline: true,
   suites: ['runners', 'query'],
+  deltaSizes: [1000, 10000, 100000],
 };
+const SUITES = ['runners', 'query', 'delta'];
 
 const USAGE = `usage: node bench/run.mjs [--reps N] [--cases energy,tpch] [--energy-scale N] [--energy-days N]
-                         [--tpch-scale SF] [--keep] [--no-baseline] [--suites runners,query]`;
+                         [--tpch-scale SF] [--keep] [--no-baseline] [--suites runners,query,delta]
+                         [--delta-sizes 1000,10000,100000]`;
 
 export function parseArgs(argv) {
   const options = { ...DEFAULTS };
@@ -28,12 +31,16 @@ export function parseArgs(argv) {
     else if (flag === '--energy-days') options.energyDays = positive(flag, value(), true);
     else if (flag === '--tpch-scale') options.tpchScale = positive(flag, value(), false);
     else if (flag === '--suites') options.suites = value().split(',').filter(Boolean);
+    else if (flag === '--delta-sizes')
+      options.deltaSizes = value()
+        .split(',')
+        .map((v) => positive(flag, v, true));
     else if (flag === '--keep') options.keep = true;
     else if (flag === '--no-baseline') options.baseline = false;
     else if (flag === '--help' || flag === '-h') throw new Error(USAGE);
     else throw new Error(`unknown flag ${flag}\n${USAGE}`);
   }
-  for (const s of options.suites) if (!DEFAULTS.suites.includes(s)) throw new Error(`unknown suite ${s}\n${USAGE}`);
+  for (const s of options.suites) if (!SUITES.includes(s)) throw new Error(`unknown suite ${s}\n${USAGE}`);
   for (const c of options.cases) if (!DEFAULTS.cases.includes(c)) throw new Error(`unknown case ${c}\n${USAGE}`);
   return options;
 }
