@@ -46,10 +46,25 @@ export class SparkDeltaReader {
     child.stderr.on('data', (chunk: Buffer) => {
       reader.stderrTail = (reader.stderrTail + chunk.toString()).slice(-4000);
     });
+    // A Spark that dies fails every read still waiting, with its own last words.
+    child.once('exit', (code) => {
+      for (const [id, answer] of reader.waiting) {
+        answer({
+          id,
+          ok: false,
+          error: `Spark exited (${code}): ${reader.stderrTail}`,
+          version: -1,
+          files: -1,
+          rows: -1,
+        });
+      }
+      reader.waiting.clear();
+    });
     const lines = createInterface({ input: child.stdout });
     const ready = new Promise<void>((resolve, reject) => {
       child.once('exit', (code) => reject(new Error(`Spark reader exited (${code}): ${reader.stderrTail}`)));
       lines.on('line', (line) => {
+        if (!line.startsWith('{')) return; // anything Spark or py4j prints is not an answer
         const message = JSON.parse(line) as Answer & { ready?: boolean };
         if (message.ready) return resolve();
         reader.waiting.get(message.id)?.(message);
@@ -66,6 +81,7 @@ export class SparkDeltaReader {
     const out = join(dir, 'rows');
     try {
       const id = ++this.nextId;
+      if (this.child.exitCode !== null) throw new Error(`Spark exited (${this.child.exitCode}): ${this.stderrTail}`);
       const answer = await new Promise<Answer>((resolve) => {
         this.waiting.set(id, resolve);
         this.child.stdin.write(`${JSON.stringify({ id, path: folder, out })}\n`);
