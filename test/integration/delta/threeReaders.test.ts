@@ -100,7 +100,7 @@ describe('Delta export read back by delta-rs, DuckDB delta and Spark', () => {
     );
     expect(await exportStep()).toMatchObject({ status: 'updated', version: 5, adds: 1, metadataChanged: true });
     await expectThreeReaders('main.events', { rows: 295, version: 5, files: 2 });
-  }, 420_000);
+  }, 600_000);
 
   it('every supported type, identity partitions and an emptied table', async () => {
     await lake.sql(`CREATE TABLE lake.main.all_types (
