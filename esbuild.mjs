@@ -33,6 +33,7 @@ const builds = [
   { ...common, entryPoints: ['bench/query.ts'], outfile: 'dist/bench/query.js' },
   { ...common, entryPoints: ['bench/iceberg.ts'], outfile: 'dist/bench/iceberg.js' },
   { ...common, entryPoints: ['bench/publish.ts'], outfile: 'dist/bench/publish.js' },
+  { ...common, entryPoints: ['bench/delta-export.ts'], outfile: 'dist/bench/delta-export.js' },
   {
     ...common,
     platform: 'browser',

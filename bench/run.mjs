@@ -16,6 +16,7 @@ import { basicMachine, querySummary, runQuerySuite } from './lib/query-suite.mjs
 import { icebergSummary, runIcebergSuite } from './lib/iceberg-suite.mjs';
 import { runTeamModeSuite, teamModeSummary } from './lib/teammode-suite.mjs';
 import { publishSummary, recordPublish, runPublishSuite } from './lib/publish-suite.mjs';
+import { deltaSummary, runDeltaSuite } from './lib/delta-suite.mjs';
 
 const repoDir = resolve(import.meta.dirname, '..');
 const resultsDir = join(repoDir, 'bench', 'results');
@@ -56,6 +57,7 @@ async function main() {
     const written = recordPublish(resultsDir, publish, { baseline: options.baseline, label: options.publishLabel });
     log(`wrote ${written.map((f) => f.slice(repoDir.length + 1)).join(', ')}`);
   }
+  if (options.suites.includes('delta')) await runDelta(options);
   if (!options.suites.includes('runners')) return query ? recordQueryOnly(query, options) : undefined;
   if (!existsSync(RUNNER)) throw new Error(`${RUNNER} is missing: run 'node esbuild.mjs' (npm run bench does).`);
   // The dbt side needs the peers venv the integration tests use; the script is idempotent.
@@ -126,6 +128,25 @@ function recordQueryOnly(query, options) {
     written.push(dated);
   }
   log(`wrote ${written.map((f) => f.slice(repoDir.length + 1)).join(', ')}`);
+}
+
+/** The Delta export suite: its own section of latest.json and its own dated file. */
+async function runDelta(options) {
+  log(`bench: Delta export vs delta-rs at ${options.deltaSizes.join(', ')} files…`);
+  const tmpRoot = join(resultsDir, 'tmp', `delta-${Date.now()}`);
+  const delta = {
+    machine: basicMachine(),
+    ...(await runDeltaSuite(repoDir, { sizes: options.deltaSizes, reps: options.reps, tmpRoot, log })),
+  };
+  rmSync(tmpRoot, { recursive: true, force: true });
+  log(deltaSummary(delta.cases));
+  const latest = join(resultsDir, 'latest.json');
+  const previous = existsSync(latest) ? JSON.parse(readFileSync(latest, 'utf8')) : {};
+  writeFileSync(latest, `${JSON.stringify({ ...previous, delta }, null, 2)}\n`);
+  if (options.baseline) {
+    const dated = join(resultsDir, `${new Date().toISOString().slice(0, 10)}-delta.json`);
+    writeFileSync(dated, `${JSON.stringify({ benchmark: 'Delta export vs delta-rs', ...delta }, null, 2)}\n`);
+  }
 }
 
 main().catch((error) => {

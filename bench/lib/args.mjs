@@ -14,13 +14,14 @@ const DEFAULTS = {
   icebergFiles: [1000, 10000],
   publishKs: [10, 100, 1000],
   publishLabel: '',
+  deltaSizes: [1000, 10000, 100000],
 };
-const SUITES = ['runners', 'query', 'publish', 'iceberg', 'teammode'];
+const SUITES = ['runners', 'query', 'publish', 'delta', 'iceberg', 'teammode'];
 
 const USAGE = `usage: node bench/run.mjs [--reps N] [--cases energy,tpch,tpcds] [--energy-scale N] [--energy-days N]
                          [--tpch-scale SF] [--tpcds-scale SF] [--tpcds-threads N] [--no-floor] [--keep] [--no-baseline]
-                         [--suites runners,query,publish,iceberg,teammode] [--iceberg-files 1000,10000]
-                         [--publish-ks 10,100,1000] [--publish-label before]`;
+                         [--suites runners,query,publish,delta,iceberg,teammode] [--iceberg-files 1000,10000]
+                         [--publish-ks 10,100,1000] [--publish-label before] [--delta-sizes 1000,10000,100000]`;
 
 export function parseArgs(argv) {
   const options = { ...DEFAULTS };
@@ -49,6 +50,10 @@ export function parseArgs(argv) {
         .split(',')
         .map((k) => positive(flag, k, true));
     else if (flag === '--publish-label') options.publishLabel = value().replace(/[^\w-]/g, '');
+    else if (flag === '--delta-sizes')
+      options.deltaSizes = value()
+        .split(',')
+        .map((v) => positive(flag, v, true));
     else if (flag === '--keep') options.keep = true;
     else if (flag === '--no-baseline') options.baseline = false;
     else if (flag === '--help' || flag === '-h') throw new Error(USAGE);

@@ -91,6 +91,23 @@ export async function exportDeltaLake(options: ExportDeltaOptions): Promise<Delt
         increment: 100 / Math.max(1, live.length),
       });
       const before = store.snapshot();
+      const untouched = await exporter.untouchedSince(table, options.known);
+      // With Iceberg on, the shortcut holds only when the known state also has the table's Iceberg side.
+      const icebergKnown = untouched?.state?.iceberg;
+      if (untouched && (!iceberg || icebergKnown)) {
+        if (iceberg && icebergKnown)
+          untouched.iceberg = {
+            status: 'unchanged',
+            version: icebergKnown.version,
+            adds: 0,
+            removes: 0,
+            schemaChanged: false,
+            requests: { reads: 0, lists: 0, writes: 0, total: 0 },
+            state: icebergKnown,
+          };
+        tables.push(untouched);
+        continue;
+      }
       const built = await buildTableTarget(ctx, table);
       const report = await exporter.export(table, options.known, built);
       report.requests = diffCounts(store.snapshot(), before);

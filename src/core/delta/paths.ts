@@ -49,6 +49,8 @@ export function withTrailingSlash(path: string): string {
  * `:` could read as a URI scheme and `+` as a space to some decoders.
  */
 export function encodeDeltaPath(relativePath: string): string {
+  // DuckLake's own names (`ducklake-<uuid>.parquet`, `k=v/`) need no encoding: skip the per-byte walk.
+  if (/^[A-Za-z0-9\-._~=/]*$/.test(relativePath)) return relativePath;
   return relativePath
     .split('/')
     .map((segment) =>

@@ -77,6 +77,14 @@ export class PreviousStateReader {
     const { reader, dataPath } = this.deps.ctx;
     const then = await reader.snapshot(marker.snapshotId);
     if (!then) return undefined; // snapshot expired: the catalog cannot vouch any more
+    // Only files added since (an insert): the live files that existed then are the old set.
+    // No catalog query, so an incremental export costs what it adds; the fingerprint vouches.
+    if (marker.tableId === target.table.tableId) {
+      const kept = new Map<string, string>();
+      for (const f of target.files.values())
+        if (f.beginSnapshot <= marker.snapshotId && f.fileId < then.nextFileId) kept.set(f.relativePath, f.add.path);
+      if (filesHash(kept.keys()) === marker.filesHash) return state(kept);
+    }
     const files = new Map<string, string>();
     for (const file of await reader.dataFiles(marker.tableId, marker.snapshotId, then.nextFileId)) {
       let relative: string | undefined;

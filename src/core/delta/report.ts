@@ -37,7 +37,16 @@ export interface ExportedTableState {
   metadataHash: string;
   /** What the Iceberg export (when on) last wrote for this folder. */
   iceberg?: IcebergState;
+  /**
+   * The exporter's output format when this state was written (STATE_FORMAT).
+   * Only a state of the current format may skip an unchanged table without
+   * rebuilding it: a newer exporter may write a different metaData.
+   */
+  format?: number;
 }
+
+/** Bump when the same catalog state would export to a different log (new metaData fields, stats rules). */
+export const STATE_FORMAT = 1;
 
 export interface TableExportReport {
   schema: string;

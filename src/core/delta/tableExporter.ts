@@ -7,7 +7,8 @@ import type { DeltaLogStore } from './logStore';
 import { commitFileName, DELTA_LOG_DIR } from './paths';
 import { planCommit, type PreviousState } from './plan';
 import { PreviousStateReader } from './previousState';
-import type { ExportedTableState, ExportProblem, TableExportReport } from './report';
+import { STATE_FORMAT, type ExportedTableState, type ExportProblem, type TableExportReport } from './report';
+import { tableFolder } from './tableFolder';
 import { buildTableTarget, type CatalogContext, type TableTarget, type TargetResult } from './tableState';
 
 export interface TableExporterDeps {
@@ -22,6 +23,7 @@ export interface TableExporterDeps {
 /** The per-table steps: target from the catalog, previous state from the log, one put-if-absent commit. */
 export class TableExporter {
   private readonly previous: PreviousStateReader;
+  private readonly changesCache = new Map<number, ReturnType<CatalogContext['reader']['changesSince']>>();
 
   constructor(private readonly deps: TableExporterDeps) {
     this.previous = new PreviousStateReader(deps);
@@ -32,6 +34,11 @@ export class TableExporter {
     known: Readonly<Record<string, ExportedTableState>> | undefined,
     prebuilt?: TargetResult,
   ): Promise<TableExportReport> {
+    // The exporter (exporter.ts) asks untouchedSince before building a target; a caller without one gets it here.
+    if (!prebuilt) {
+      const untouched = await this.untouchedSince(table, known);
+      if (untouched) return untouched;
+    }
     const built = prebuilt ?? (await buildTableTarget(this.deps.ctx, table));
     if (!built.ok) return this.skipped(table, built.folder, built.problem, built.warnings);
     const target = built.target;
@@ -105,17 +112,20 @@ export class TableExporter {
         };
       }
 
+      await target.fillStats(plan.actions.flatMap((a) => ('add' in a ? [a.add] : [])));
       const path = target.folder + DELTA_LOG_DIR + commitFileName(plan.version);
       const outcome = await this.deps.store.putIfAbsent(path, new TextEncoder().encode(serializeCommit(plan.actions)));
       if (outcome === 'exists') continue; // another exporter won this version: re-read and plan again
 
       let checkpoint: number | undefined;
       if (plan.version > 0 && plan.version % this.deps.checkpointInterval === 0) {
+        const adds = [...target.files.values()].map((f) => f.add);
+        await target.fillStats(adds);
         const result = await writeCheckpoint(
           { session: this.deps.session, store: this.deps.store, tempDirectory: this.deps.tempDirectory },
           target.folder,
           plan.version,
-          { protocol: PROTOCOL, metaData: target.metaData, adds: [...target.files.values()].map((f) => f.add) },
+          { protocol: PROTOCOL, metaData: target.metaData, adds },
         );
         checkpoint = result.version;
       }
@@ -144,7 +154,63 @@ export class TableExporter {
   }
 
   private state(version: number, snapshotId: number, target: TableTarget): ExportedTableState {
-    return { version, snapshotId, filesHash: target.filesHash, metadataHash: target.metadataHash };
+    return {
+      version,
+      snapshotId,
+      filesHash: target.filesHash,
+      metadataHash: target.metadataHash,
+      format: STATE_FORMAT,
+    };
+  }
+
+  /**
+   * An unchanged table without reading it: the previous report's state for its
+   * folder is of this format, the table already existed at that state's
+   * snapshot, and no snapshot since changed it (every snapshot's changes are
+   * still in the catalog, none names this table, and none is an unattributed
+   * kind). Then the Delta table still equals the DuckLake table and the export
+   * of a lakehouse costs what changed in it, not its size.
+   */
+  /**
+   * A table no snapshot touched since the known state: reported unchanged without reading its
+   * files, columns or stats, so a publish's export costs what changed, not the lakehouse's size.
+   */
+  async untouchedSince(
+    table: CatalogTable,
+    known: Readonly<Record<string, ExportedTableState>> | undefined,
+  ): Promise<TableExportReport | undefined> {
+    if (!known) return undefined;
+    let folder: string | undefined;
+    try {
+      folder = tableFolder(table, this.deps.ctx.dataPath);
+    } catch {
+      return undefined; // an unsafe path is reported by the full build
+    }
+    const hint = folder === undefined ? undefined : known[folder];
+    const now = this.deps.ctx.snapshot.id;
+    if (!hint || hint.format !== STATE_FORMAT || table.beginSnapshot > hint.snapshotId || hint.snapshotId > now)
+      return undefined;
+    let since = this.changesCache.get(hint.snapshotId);
+    if (!since)
+      this.changesCache.set(hint.snapshotId, (since = this.deps.ctx.reader.changesSince(hint.snapshotId, now)));
+    const { complete, changes } = await since;
+    const touched = changes.some((c) =>
+      c.tableId === undefined ? !NAME_ONLY_CHANGES.has(c.kind) : c.tableId === table.tableId,
+    );
+    if (!complete || touched) return undefined;
+    return {
+      schema: table.schemaName,
+      name: table.name,
+      folder: folder!,
+      status: 'unchanged',
+      version: hint.version,
+      adds: 0,
+      removes: 0,
+      metadataChanged: false,
+      warnings: [],
+      requests: { reads: 0, lists: 0, writes: 0, total: 0 },
+      state: hint,
+    };
   }
 
   private baseReport(table: CatalogTable, target: TableTarget): TableExportReport {
@@ -176,6 +242,9 @@ export class TableExporter {
     };
   }
 }
+
+/** Changes that name a new schema, table or view: they cannot touch an existing table's files or columns. */
+const NAME_ONLY_CHANGES: ReadonlySet<string> = new Set(['created_schema', 'created_table', 'created_view']);
 
 /** Describes a protocol above reader 1 / writer 2 (features we would have to honour), or undefined. */
 function newerProtocol(protocol: ProtocolAction): string | undefined {

@@ -12,7 +12,9 @@ import { buildStats } from './stats';
 import { dataFileRelativePath, folderName, tableFolder } from './tableFolder';
 
 export interface TargetFile {
+  /** Without `stats` until fillStats: only the files a commit or checkpoint writes need them. */
   add: AddAction;
+  beginSnapshot: number;
   /** Path relative to the table folder, not encoded: the key Delta paths are compared on. */
   relativePath: string;
   recordCount: number;
@@ -35,6 +37,12 @@ export interface TableTarget {
   numRecords: number;
   filesHash: string;
   warnings: string[];
+  /**
+   * Sets `stats` on these adds (this table's, by path) from the catalog's
+   * column statistics: one query for just those files, so an incremental
+   * export pays for the files it adds, not for every file of the table.
+   */
+  fillStats(adds: readonly AddAction[]): Promise<void>;
 }
 
 export type TargetResult =
@@ -149,6 +157,7 @@ export async function buildTableTarget(ctx: CatalogContext, table: CatalogTable)
   );
   warnings.push(...partitioning.warnings);
 
+  // Read once for every file: the Iceberg manifests need them all; Delta builds its stats only for the adds it writes.
   const stats = new Map<number, Map<number, CatalogColumnStats>>();
   for (const row of await ctx.reader.fileStats(table.tableId, fileIds)) {
     let perFile = stats.get(row.fileId);
@@ -177,6 +186,7 @@ export async function buildTableTarget(ctx: CatalogContext, table: CatalogTable)
     numRecords += file.recordCount;
     targetFiles.set(relativePath, {
       relativePath,
+      beginSnapshot: file.beginSnapshot,
       recordCount: file.recordCount,
       sizeBytes: file.sizeBytes,
       fileId: file.fileId,
@@ -187,11 +197,6 @@ export async function buildTableTarget(ctx: CatalogContext, table: CatalogTable)
         size: file.sizeBytes,
         modificationTime: file.beginTimeMs ?? ctx.snapshot.timeMs,
         dataChange: true,
-        stats: buildStats(
-          { recordCount: file.recordCount, stats: stats.get(file.fileId) ?? new Map() },
-          columns,
-          partitionColumns,
-        ),
       },
     });
   }
@@ -215,6 +220,22 @@ export async function buildTableTarget(ctx: CatalogContext, table: CatalogTable)
       numRecords,
       filesHash: filesHash(targetFiles.keys()),
       warnings,
+      fillStats: async (adds) => fillStats(targetFiles, adds, columns, partitionColumns),
     },
   };
+}
+
+function fillStats(
+  files: ReadonlyMap<string, TargetFile>,
+  adds: readonly AddAction[],
+  columns: Parameters<typeof buildStats>[1],
+  partitionColumns: ReadonlySet<string>,
+): void {
+  const byPath = new Map<string, TargetFile>();
+  for (const file of files.values()) byPath.set(file.add.path, file);
+  for (const add of adds) {
+    const file = byPath.get(add.path);
+    if (add.stats !== undefined || !file) continue;
+    add.stats = buildStats({ recordCount: file.recordCount, stats: file.stats }, columns, partitionColumns);
+  }
 }

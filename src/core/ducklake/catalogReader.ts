@@ -527,6 +527,24 @@ export class CatalogReader {
     return rows.flatMap((r) => parseChanges(num(r.snapshot_id), r.changes_made ?? ''));
   }
 
+  /**
+   * The changes of every snapshot in (after, upTo], and whether the catalog
+   * still has them all (one `ducklake_snapshot_changes` row per snapshot, no
+   * snapshot missing); an incomplete range proves nothing.
+   */
+  async changesSince(after: number, upTo: number): Promise<{ complete: boolean; changes: SnapshotChange[] }> {
+    const rows = await this.session.all<{ snapshot_id: bigint; changes_made: string | null }>(
+      `SELECT snapshot_id, changes_made FROM ${this.table('ducklake_snapshot_changes')}
+       WHERE snapshot_id > ${int(after)} AND snapshot_id <= ${int(upTo)}`,
+    );
+    const [count] = await this.session.all<{ n: bigint }>(
+      `SELECT count(*) AS n FROM ${this.table('ducklake_snapshot')} WHERE snapshot_id > ${int(after)} AND snapshot_id <= ${int(upTo)}`,
+    );
+    const ids = new Set(rows.map((r) => num(r.snapshot_id)));
+    const complete = ids.size === rows.length && ids.size === num(count?.n ?? 0) && ids.size === upTo - after;
+    return { complete, changes: rows.flatMap((r) => parseChanges(num(r.snapshot_id), r.changes_made ?? '')) };
+  }
+
   /** For each file id, the first snapshot whose next_file_id passed it: when the file was really written. */
   async creationSnapshots(fileIds: readonly number[]): Promise<Map<number, number>> {
     if (fileIds.length === 0) return new Map();

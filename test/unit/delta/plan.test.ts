@@ -30,13 +30,14 @@ function target(
     createdTime: 1,
   });
   const map = new Map(
-    Object.entries(files).map(([path, records]) => [
+    Object.entries(files).map(([path, records], index) => [
       path,
       {
         relativePath: path,
+        fileId: index,
+        beginSnapshot: 1,
         recordCount: records,
         sizeBytes: 100,
-        fileId: 1,
         stats: new Map(),
         add: { path: encodeDeltaPath(path), partitionValues: {}, size: 100, modificationTime: 1, dataChange: true },
       },
@@ -52,6 +53,7 @@ function target(
     numRecords: Object.values(files).reduce((a, b) => a + b, 0),
     filesHash: filesHash(map.keys()),
     warnings: [],
+    fillStats: () => Promise.resolve(),
   };
 }
 

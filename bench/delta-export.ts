@@ -1,0 +1,71 @@
+/**
+ * The Delta export bench's own side (npm run bench --suites delta): one process
+ * per measured export, like `lakehouse export-delta` or a publish's export
+ * step, so Node start-up, DuckDB open and the catalog read are all inside the
+ * timing. Prints one JSON line with the report's totals.
+ *
+ *   node dist/bench/delta-export.js export <metadata.db> <Tables dir> [--known f] [--report f]
+ *   node dist/bench/delta-export.js export-azure <metadata.db> <azurite://host:port/container/item> [--known f] [--report f]
+ *   node dist/bench/delta-export.js azurite <dir>   (starts the emulator, prints its URL, stops on stdin EOF)
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { resolveEntries } from '../src/core/config/lakehouseConfig';
+import { exportDeltaLake, fsDeltaLogStore, knownStates, type DeltaLogStore } from '../src/core/delta';
+import { DuckDBSession } from '../src/core/lake/duckdb';
+import { openCatalogLease } from '../src/core/lease/catalogLease';
+import { blobDeltaLogStore } from '../src/core/publish/blobDeltaLogStore';
+import { startAzurite } from '../src/core/storage/azurite';
+
+const duckdb = { extensionDirectory: process.env.LAKEHOUSE_DUCKDB_EXTENSIONS };
+
+async function main(argv: string[]) {
+  const [mode, ...rest] = argv;
+  if (mode === 'azurite') {
+    const azurite = await startAzurite({ location: rest[0]! });
+    process.stdout.write(
+      `${JSON.stringify({ accountUrl: azurite.accountUrl, host: azurite.host, port: azurite.port })}\n`,
+    );
+    process.stdin.resume();
+    await new Promise((resolve) => process.stdin.once('end', resolve));
+    await azurite.stop();
+    return;
+  }
+  if (mode !== 'export' && mode !== 'export-azure') throw new Error(`unknown mode ${mode}`);
+  const [catalogPath, target] = rest;
+  const flag = (name: string) => {
+    const i = rest.indexOf(name);
+    return i < 0 ? undefined : rest[i + 1];
+  };
+  let store: DeltaLogStore;
+  if (mode === 'export') store = fsDeltaLogStore(target!);
+  else {
+    const [entry] = resolveEntries([{ name: 'bench', location: target! }], 'bench');
+    const { store: blobStore } = await openCatalogLease(entry!, {
+      holder: 'bench@local',
+      tool: 'lakehouse-dev/bench',
+      duckdb,
+    });
+    await blobStore.container.createIfNotExists();
+    store = blobDeltaLogStore(blobStore, 'Tables/');
+  }
+  const knownFile = flag('--known');
+  const known = knownFile ? knownStates(JSON.parse(readFileSync(knownFile, 'utf8'))) : undefined;
+  const session = await DuckDBSession.open(duckdb);
+  try {
+    const report = await exportDeltaLake({ session, catalogPath: catalogPath!, store, known });
+    const reportFile = flag('--report');
+    if (reportFile) writeFileSync(reportFile, JSON.stringify(report));
+    const adds = report.tables.reduce((n, t) => n + t.adds, 0);
+    const statuses = report.tables.map((t) => `${t.name}:${t.status}${t.skipped ? `(${t.skipped.code})` : ''}`);
+    process.stdout.write(
+      `${JSON.stringify({ snapshotId: report.snapshotId, adds, statuses, requests: report.requests })}\n`,
+    );
+  } finally {
+    session.close();
+  }
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});
