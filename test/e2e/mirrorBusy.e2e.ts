@@ -1,13 +1,13 @@
 /// <reference lib="dom" />
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DuckDBSession } from '../../src/core/lake/duckdb';
-import { attachWorkingCatalog } from '../../src/core/lake/lakeSession';
-import { LocalMirror } from '../../src/core/lake/localMirror';
-import { pull } from '../../src/core/lake/pull';
-import { lakehouseFixture, type LakehouseFixture, openLakehouseEditor, type EditorSession } from './support/fixture';
+import {
+  lakehouseFixture,
+  type LakehouseFixture,
+  openLakehouseEditor,
+  type EditorSession,
+  workLocally,
+} from './support/fixture';
 import type { Workbench } from './support/workbench';
-
-const duckdb = { extensionDirectory: process.env.LAKEHOUSE_DUCKDB_EXTENSIONS };
 
 /** The lakehouse's menu entries that take its local mirror (each would be refused `mirror-busy` mid-publish). */
 const MIRROR_ENTRIES = ['Pull', 'Publish', 'Reset Local Catalog to Remote…', 'Run All Models', 'Export Delta'];
@@ -20,16 +20,7 @@ describe('Commands that take a busy mirror, in code-server', () => {
   beforeAll(async () => {
     lake = await lakehouseFixture({ staleAfter: '12h' });
     // A run happened in this workspace: pulled, and a model wrote a table locally, so Publish has work.
-    const mirror = LocalMirror.forLakehouse(lake.workspace, 'sales');
-    const session = await DuckDBSession.open(duckdb);
-    try {
-      const { state } = await pull({ entry: lake.entry, store: lake.store, mirror, session });
-      await attachWorkingCatalog(session, mirror, state);
-      await session.run('CREATE TABLE lake.main.busy_check AS SELECT i AS id FROM range(100) t(i)');
-      await session.run('DETACH lake');
-    } finally {
-      session.close();
-    }
+    await workLocally(lake, ['CREATE TABLE lake.main.busy_check AS SELECT i AS id FROM range(100) t(i)']);
     // Each publish step pauses, so the publish is provably still running while the menus are read.
     editor = await openLakehouseEditor(lake, { env: { LAKEHOUSE_PUBLISH_STEP_PAUSE_MS: '5000' } });
     bench = editor.bench;

@@ -1,19 +1,14 @@
 /// <reference lib="dom" />
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DuckDBSession } from '../../src/core/lake/duckdb';
-import { attachWorkingCatalog } from '../../src/core/lake/lakeSession';
-import { LocalMirror } from '../../src/core/lake/localMirror';
-import { pull } from '../../src/core/lake/pull';
 import {
   lakehouseFixture,
   type LakehouseFixture,
   openLakehouseEditor,
   type EditorSession,
   updateDocImage,
+  workLocally,
 } from './support/fixture';
 import type { Workbench } from './support/workbench';
-
-const duckdb = { extensionDirectory: process.env.LAKEHOUSE_DUCKDB_EXTENSIONS };
 
 describe('Publish in code-server', () => {
   let lake: LakehouseFixture;
@@ -23,18 +18,9 @@ describe('Publish in code-server', () => {
   beforeAll(async () => {
     lake = await lakehouseFixture({ staleAfter: '12h' });
     // A run happened in this workspace: pulled, and a model wrote a table locally.
-    const mirror = LocalMirror.forLakehouse(lake.workspace, 'sales');
-    const session = await DuckDBSession.open(duckdb);
-    try {
-      const { state } = await pull({ entry: lake.entry, store: lake.store, mirror, session });
-      await attachWorkingCatalog(session, mirror, state);
-      await session.run(
-        "CREATE TABLE lake.main.daily_energy AS SELECT DATE '2026-01-01' + i::INTEGER AS day, 100 + i % 17 AS kwh FROM range(365) t(i)",
-      );
-      await session.run('DETACH lake');
-    } finally {
-      session.close();
-    }
+    await workLocally(lake, [
+      "CREATE TABLE lake.main.daily_energy AS SELECT DATE '2026-01-01' + i::INTEGER AS day, 100 + i % 17 AS kwh FROM range(365) t(i)",
+    ]);
     editor = await openLakehouseEditor(lake, { env: { LAKEHOUSE_PUBLISH_STEP_PAUSE_MS: '700' } });
     bench = editor.bench;
     await bench.waitForTreeText(/lease free/);

@@ -3,23 +3,17 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FrameLocator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DuckDBSession } from '../../src/core/lake/duckdb';
-import { attachWorkingCatalog } from '../../src/core/lake/lakeSession';
-import { LocalMirror } from '../../src/core/lake/localMirror';
-import { pull } from '../../src/core/lake/pull';
-import { publish } from '../../src/core/publish/publish';
 import {
   lakehouseFixture,
   openLakehouseEditor,
   updateDocImage,
   type EditorSession,
   type LakehouseFixture,
+  workLocally,
 } from './support/fixture';
 import { openFile, processesMatching, webviewFrame } from './support/webview';
 import { expandView } from './support/sideBar';
 import type { Workbench } from './support/workbench';
-
-const duckdb = { extensionDirectory: process.env.LAKEHOUSE_DUCKDB_EXTENSIONS };
 
 // Values a hostile table could hold; each must render as exactly this text and run nothing.
 const HOSTILE: Record<string, string> = {
@@ -80,21 +74,15 @@ describe('Query results view in code-server', () => {
 
   beforeAll(async () => {
     lake = await lakehouseFixture({ staleAfter: '12h' });
-    const mirror = LocalMirror.forLakehouse(lake.workspace, 'sales');
-    const session = await DuckDBSession.open(duckdb);
-    try {
-      const { state } = await pull({ entry: lake.entry, store: lake.store, mirror, session });
-      await attachWorkingCatalog(session, mirror, state);
-      await session.run(
+    const { published } = await workLocally(
+      lake,
+      [
         "CREATE TABLE lake.main.daily_energy AS SELECT DATE '2026-01-01' + i::INTEGER AS day, 100 + i % 17 AS kwh FROM range(365) t(i)",
-      );
-      await session.run('DETACH lake');
+      ],
       // Published as Fabric will read it: Delta next to the Parquet files.
-      const summary = await publish({ entry: lake.entry, store: lake.store, guard: lake.guard, mirror, session });
-      expect(summary.status).toBe('published');
-    } finally {
-      session.close();
-    }
+      { publish: true },
+    );
+    expect(published).toBe('published');
     // The fixture's placeholder tables are not Delta; keep the published tree to the real one.
     await lake.store.blob('Tables/main/meter_readings/ducklake-0001.parquet').deleteIfExists();
     await lake.store.blob('Tables/main/sites/ducklake-0002.parquet').deleteIfExists();

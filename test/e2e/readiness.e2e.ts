@@ -1,14 +1,13 @@
 /// <reference lib="dom" />
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DuckDBSession } from '../../src/core/lake/duckdb';
-import { attachWorkingCatalog } from '../../src/core/lake/lakeSession';
-import { LocalMirror } from '../../src/core/lake/localMirror';
-import { pull } from '../../src/core/lake/pull';
-import { publish } from '../../src/core/publish/publish';
-import { lakehouseFixture, type LakehouseFixture, openLakehouseEditor, type EditorSession } from './support/fixture';
+import {
+  lakehouseFixture,
+  type LakehouseFixture,
+  openLakehouseEditor,
+  type EditorSession,
+  workLocally,
+} from './support/fixture';
 import type { Workbench } from './support/workbench';
-
-const duckdb = { extensionDirectory: process.env.LAKEHOUSE_DUCKDB_EXTENSIONS };
 
 describe('Check Fabric Readiness in code-server', () => {
   let lake: LakehouseFixture;
@@ -18,20 +17,14 @@ describe('Check Fabric Readiness in code-server', () => {
   beforeAll(async () => {
     lake = await lakehouseFixture({ staleAfter: '12h' });
     // Published tables the tree lists from storage: one Direct Lake rejects (BLOB), one clean.
-    const mirror = LocalMirror.forLakehouse(lake.workspace, 'sales');
-    const session = await DuckDBSession.open(duckdb);
-    try {
-      const { state } = await pull({ entry: lake.entry, store: lake.store, mirror, session });
-      await attachWorkingCatalog(session, mirror, state);
-      await session.run(
+    await workLocally(
+      lake,
+      [
         "CREATE TABLE lake.main.photos AS SELECT i AS id, '\\xAA'::BLOB AS payload FROM range(100) t(i)",
-      );
-      await session.run('CREATE TABLE lake.main.sites AS SELECT i AS id, i * 2 AS kw FROM range(100) t(i)');
-      await session.run('DETACH lake');
-      await publish({ entry: lake.entry, store: lake.store, guard: lake.guard, mirror, session });
-    } finally {
-      session.close();
-    }
+        'CREATE TABLE lake.main.sites AS SELECT i AS id, i * 2 AS kw FROM range(100) t(i)',
+      ],
+      { publish: true },
+    );
     editor = await openLakehouseEditor(lake);
     bench = editor.bench;
     await bench.waitForTreeText(/lease free/);

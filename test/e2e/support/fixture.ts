@@ -112,3 +112,33 @@ export function updateDocImage(shot: string, name: string): void {
   mkdirSync(join(REPO, 'docs/images'), { recursive: true });
   copyFileSync(shot, join(REPO, 'docs/images', name));
 }
+
+/**
+ * What a run leaves in the workspace before the editor opens: pulls the lakehouse into
+ * `.lakehouse/sales/`, runs `statements` against the working catalog (attached as `lake`),
+ * and publishes them when asked (so the tree lists them from storage, with Delta).
+ */
+export async function workLocally(
+  lake: LakehouseFixture,
+  statements: string[],
+  opts: { publish?: boolean } = {},
+): Promise<{ published?: string }> {
+  const { DuckDBSession } = await import('../../../src/core/lake/duckdb');
+  const { attachWorkingCatalog } = await import('../../../src/core/lake/lakeSession');
+  const { LocalMirror } = await import('../../../src/core/lake/localMirror');
+  const { pull } = await import('../../../src/core/lake/pull');
+  const { publish } = await import('../../../src/core/publish/publish');
+  const mirror = LocalMirror.forLakehouse(lake.workspace, 'sales');
+  const session = await DuckDBSession.open({ extensionDirectory: process.env.LAKEHOUSE_DUCKDB_EXTENSIONS });
+  try {
+    const { state } = await pull({ entry: lake.entry, store: lake.store, mirror, session });
+    await attachWorkingCatalog(session, mirror, state);
+    for (const sql of statements) await session.run(sql);
+    await session.run('DETACH lake');
+    if (!opts.publish) return {};
+    const summary = await publish({ entry: lake.entry, store: lake.store, guard: lake.guard, mirror, session });
+    return { published: summary.status };
+  } finally {
+    session.close();
+  }
+}
