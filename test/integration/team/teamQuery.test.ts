@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseLakehouseFile } from '../../../src/core/config/lakehouseConfig';
 import { lakehouseTargetResolver } from '../../../src/core/query/targets';
 import { engineFor } from '../query/helpers';
-import { runCli } from '../support/lakehouse';
+import { DuckDBSession, quoteLiteral } from '../../../src/core/lake/duckdb';
+import { duckdb, runCli } from '../support/lakehouse';
 import { startPostgres, type PostgresServer } from '../support/postgres';
 import { CONNECTION_ENV, openTeamLake, teamWorkspace } from './teamRig';
 
@@ -125,6 +126,26 @@ describe('lakehouse query on a team lakehouse (PostgreSQL DuckLake catalog)', ()
       expect(asked).toBe(2);
     } finally {
       await engine.close();
+    }
+  });
+
+  it('a catalog no team run has laid out yet is refused with what to do, and is left empty', async () => {
+    const empty = pg.createDatabase(`empty_${Date.now().toString(36)}`);
+    const r = await runCli(['query', 'select 1', '--lakehouse', 'lh'], { [CONNECTION_ENV]: empty }, ws.cwd);
+    expect(r.code, r.stdout + r.stderr).not.toBe(0);
+    expect(r.stderr).toContain("Cannot read the PostgreSQL catalog of 'lh'");
+    expect(r.stderr).toContain("a team run has laid the catalog out ('lakehouse run lh')");
+    // READ_ONLY: the query created no DuckLake tables in the empty database.
+    const session = await DuckDBSession.open(duckdb);
+    try {
+      await session.loadExtensions(['postgres_scanner']);
+      await session.run(`ATTACH ${quoteLiteral(empty)} AS pg (TYPE postgres, READ_ONLY)`);
+      const [row] = await session.all<{ n: bigint }>(
+        `SELECT count(*) AS n FROM duckdb_tables() WHERE database_name = 'pg' AND schema_name = 'public'`,
+      );
+      expect(Number(row!.n)).toBe(0);
+    } finally {
+      session.close();
     }
   });
 
