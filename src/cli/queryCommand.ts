@@ -1,6 +1,7 @@
 import { extname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { createQueryEngine, DEFAULT_STALENESS_MS } from '../core/engine/client';
+import { postgresConnection } from '../core/config/catalogStore';
 import { describeError, LakehouseError } from '../core/errors';
 import { QueryFailedError } from '../core/query/errors';
 import { QueryHistoryStore, queryHistoryFile } from '../core/query/history';
@@ -32,7 +33,9 @@ const PAGE = 10_000;
 export function registerQueryCommand(program: Command, cli: CliEnv, run: Run): void {
   program
     .command('query')
-    .description('run SQL against the local working catalog, or the published Delta tables with --published')
+    .description(
+      'run SQL against the local working catalog (a PostgreSQL catalog itself, read-only), or the published Delta tables with --published',
+    )
     .argument('<sql>', 'the SQL to run; with several statements, the last query is the result')
     .option('--lakehouse <name>', 'name from lakehouse.yml or a location URI (default: the only one)')
     .option('--published', 'query the Delta tables in the lakehouse as Fabric reads them, not the local catalog')
@@ -57,13 +60,16 @@ async function query(sql: string, opts: QueryOpts, cli: CliEnv, out: Output): Pr
   if (!Number.isInteger(limit) || limit < 0) throw new LakehouseError('usage', `--limit must be a whole number.`);
   const entry = resolveLakehouse(opts.lakehouse, {}, cli);
   const target: QueryTarget = { kind: opts.published ? 'published' : 'local', lakehouse: entry.name };
+  // A PostgreSQL catalog's local target reads the lakehouse's storage too.
+  const team = entry.catalogStore?.kind === 'postgres';
   const engine = createQueryEngine({
     enginePath: resolve(__dirname, 'queryEngine.js'),
     duckdb: cliDuckDBOptions(cli),
     resolveTarget: lakehouseTargetResolver({
       entries: [entry],
       workspaceDir: cli.cwd,
-      credential: opts.published ? await cliCredential(entry) : undefined,
+      credential: opts.published || team ? await cliCredential(entry, cli.env) : undefined,
+      teamConnection: async (e) => postgresConnection(e.catalogStore!, e.name, cli.env),
     }),
     stalenessMs: opts.staleness ? parseDuration(opts.staleness) : DEFAULT_STALENESS_MS,
     log: (level, message) => level !== 'info' && out.info(message),

@@ -66,6 +66,16 @@ export async function runTeamCli(
     delta
       ? `Delta: ${delta.tables.filter((t) => t.status === 'created' || t.status === 'updated').length} table(s) written at snapshot ${delta.snapshotId}.`
       : '',
+    delta?.tables.some((t) => t.iceberg)
+      ? `Iceberg: ${delta.tables.filter((t) => t.iceberg?.status === 'created' || t.iceberg?.status === 'updated').length} table(s) written${
+          delta.tables.some((t) => t.iceberg?.status === 'skipped')
+            ? `; skipped: ${delta.tables
+                .filter((t) => t.iceberg?.status === 'skipped')
+                .map((t) => `${t.schema}.${t.name} (${t.iceberg?.skipped?.message})`)
+                .join(', ')}`
+            : ''
+        }.`
+      : '',
     opts.publish ? 'Nothing to publish: every commit already landed in the shared catalog.' : '',
   ].filter(Boolean);
   out.result(text.join('\n'), {
@@ -78,7 +88,15 @@ export async function runTeamCli(
     },
     delta: delta && {
       snapshotId: delta.snapshotId,
-      tables: delta.tables.map((t) => ({ folder: t.folder, status: t.status, version: t.version, skipped: t.skipped })),
+      tables: delta.tables.map((t) => ({
+        folder: t.folder,
+        status: t.status,
+        version: t.version,
+        skipped: t.skipped,
+        ...(t.iceberg
+          ? { iceberg: { status: t.iceberg.status, version: t.iceberg.version, skipped: t.iceberg.skipped } }
+          : {}),
+      })),
     },
   });
   if (!result.run.success) throw new RunFailedError(result.run);

@@ -121,6 +121,8 @@ export function activate(context: vscode.ExtensionContext) {
           entries,
           workspaceDir: folder.uri.fsPath,
           credential: signIn.storageCredential(),
+          // A PostgreSQL catalog's local target: SecretStorage, then the environment.
+          teamConnection: (entry) => teamConnections.connectionFor(entry),
         })(target);
       },
       log: (level, message) => log[level](message),

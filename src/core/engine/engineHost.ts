@@ -8,7 +8,10 @@ import { QueryFailedError } from '../query/errors';
 import { exportResult } from '../query/exportResult';
 import { LocalCatalogs } from '../query/localTarget';
 import { PublishedTables } from '../query/publishedTables';
+import { connectionSecrets, TeamCatalogs } from '../query/teamTarget';
+import { redactSecrets } from '../config/credentials';
 import { ResultSets } from '../query/resultSets';
+import type { PublishedAuth } from '../query/targets';
 import type { RequestCounts, ResultInfo } from '../query/types';
 import { engineTempDirectory, type EngineOps, type EngineRequest, type WireError } from './protocol';
 
@@ -23,6 +26,7 @@ export class EngineHost {
   private readonly results = new ResultSets();
   private readonly local: LocalCatalogs;
   private readonly published: PublishedTables;
+  private readonly team: TeamCatalogs;
   private readonly running = new Map<number, DuckDBConnection>();
   private readonly cancelled = new Set<number>();
   /** Storage keys and tokens this engine was handed: scrubbed from every error it sends back. */
@@ -36,6 +40,7 @@ export class EngineHost {
   ) {
     this.local = new LocalCatalogs(options.extensionDirectory);
     this.published = new PublishedTables(options.extensionDirectory);
+    this.team = new TeamCatalogs(options.extensionDirectory);
   }
 
   static async open(options: DuckDBOptions): Promise<EngineHost> {
@@ -81,15 +86,16 @@ export class EngineHost {
     this.running.get(id)?.interrupt();
   }
 
-  /** An error as it may leave the engine: code, message, hint, position; never a key or token. */
+  /** An error as it may leave the engine: code, message, hint, position; never a key, token or connection. */
   wireError(error: unknown): WireError {
     const wire = toWireError(error);
-    for (const secret of this.secrets) {
-      if (secret.length >= 8) {
-        wire.message = wire.message.split(secret).join('***');
-        if (wire.hint) wire.hint = wire.hint.split(secret).join('***');
-      }
+    // Longest first: a connection string goes whole before its password is looked for.
+    for (const secret of [...this.secrets].sort((a, b) => b.length - a.length)) {
+      wire.message = wire.message.split(secret).join('***');
+      if (wire.hint) wire.hint = wire.hint.split(secret).join('***');
     }
+    wire.message = redactSecrets(wire.message);
+    if (wire.hint) wire.hint = redactSecrets(wire.hint);
     return wire;
   }
 
@@ -147,16 +153,28 @@ export class EngineHost {
   ): Promise<ResultInfo> {
     const { request, target, stalenessMs } = params;
     checkpoint();
-    if (target.lakehouse !== request.target.lakehouse || target.kind !== request.target.kind)
+    // A team lakehouse's local target is its PostgreSQL catalog (there is no pulled copy).
+    const kind = target.kind === 'team' ? 'local' : target.kind;
+    if (target.lakehouse !== request.target.lakehouse || kind !== request.target.kind)
       throw new LakehouseError('usage', 'The resolved target does not match the requested one.');
+    if (target.kind === 'team') {
+      for (const secret of connectionSecrets(target.connection)) this.secrets.add(secret);
+      this.addStorageSecret(target.auth);
+      // Both local kinds attach as `lake`: only one at a time.
+      await this.local.detach(conn);
+      await this.team.use(conn, target);
+      checkpoint();
+      const created = await this.results.create(conn, request.sql);
+      return this.info(request, created, NO_REQUESTS, undefined);
+    }
     if (target.kind === 'local') {
+      await this.team.detach(conn);
       await this.local.use(conn, target);
       checkpoint();
       const created = await this.results.create(conn, request.sql);
       return this.info(request, created, NO_REQUESTS, undefined);
     }
-    if (target.auth.kind === 'sharedKey') this.secrets.add(target.auth.key);
-    else this.secrets.add(target.auth.token);
+    this.addStorageSecret(target.auth);
     let requests = NO_REQUESTS;
     const session = await this.published.use(conn, target, stalenessMs);
     checkpoint();
@@ -165,6 +183,11 @@ export class EngineHost {
       requests = await session.counts(conn);
     });
     return this.info(request, created, requests, cached);
+  }
+
+  private addStorageSecret(auth: PublishedAuth): void {
+    const secret = auth.kind === 'sharedKey' ? auth.key : auth.token;
+    if (secret.length >= 8) this.secrets.add(secret);
   }
 
   private info(

@@ -112,6 +112,20 @@ export class IcebergTableExporter {
         };
       }
       const props = previous?.metadata.properties;
+      // Many writers export at once in team mode: metadata already written from a newer snapshot of the
+      // catalog is left as it is, never walked back to the older state this export read (as for Delta).
+      const exportedAt = Number(props?.[PROP_SNAPSHOT]);
+      if (previous && Number.isSafeInteger(exportedAt) && exportedAt > this.deps.snapshot.id) {
+        return {
+          ...base,
+          version: previous.version,
+          state: {
+            version: previous.version,
+            filesHash: String(props?.[PROP_FILES_HASH] ?? ''),
+            metadataHash: String(props?.[PROP_METADATA_HASH] ?? ''),
+          },
+        };
+      }
       if (previous && props?.[PROP_FILES_HASH] === target.filesHash && props?.[PROP_METADATA_HASH] === metadataHash) {
         await this.repairHint(target.folder, previous);
         return { ...base, version: previous.version, state: state(previous.version) };

@@ -12,6 +12,7 @@ import { listFolders } from '../storage/tableListing';
 import { deltaFields, duckdbTypeOf } from './deltaTypes';
 import { rowsOf } from './duckdbRows';
 import { loadExtensions } from './extensions';
+import { createStorageSecret } from './storageSecret';
 import type { PublishedTargetSpec } from './targets';
 import type { RequestCounts } from './types';
 
@@ -175,19 +176,8 @@ export class PublishedTables {
 
   /** The DuckDB secret for this lakehouse's storage; replaced on every use so a refreshed token takes effect. */
   private async secret(conn: DuckDBConnection, spec: PublishedTargetSpec): Promise<void> {
-    const name = quoteIdentifier(`${databaseName(spec)}_storage`);
-    if (spec.auth.kind === 'sharedKey') {
-      const url = new URL(spec.accountUrl);
-      const connection = `DefaultEndpointsProtocol=${url.protocol.replace(':', '')};AccountName=${spec.auth.account};AccountKey=${spec.auth.key};BlobEndpoint=${spec.accountUrl};`;
-      await conn.run(
-        `CREATE OR REPLACE SECRET ${name} (TYPE azure, CONNECTION_STRING ${quoteLiteral(connection)}, SCOPE ${quoteLiteral(`az://${spec.container}/`)})`,
-      );
-      return;
-    }
-    const account = spec.locationKind === 'onelake' ? 'onelake' : new URL(spec.accountUrl).hostname.split('.')[0]!;
-    await conn.run(
-      `CREATE OR REPLACE SECRET ${name} (TYPE azure, PROVIDER access_token, ACCESS_TOKEN ${quoteLiteral(spec.auth.token)}, ACCOUNT_NAME ${quoteLiteral(account)}, SCOPE ${quoteLiteral(fileBase(spec, ''))})`,
-    );
+    const scope = spec.auth.kind === 'sharedKey' ? `az://${spec.container}/` : fileBase(spec, '');
+    await createStorageSecret(conn, `${databaseName(spec)}_storage`, spec, scope);
   }
 
   private async helperSession(): Promise<DuckDBSession> {

@@ -1,10 +1,11 @@
 import type { TokenCredential } from '@azure/identity';
+import { postgresConnection } from '../config/catalogStore';
 import type { LakehouseEntry } from '../config/lakehouseConfig';
 import { LakehouseError } from '../errors';
 import type { CatalogFormat } from '../lake/catalogFormat';
 import { LocalMirror } from '../lake/localMirror';
 import { authFor } from '../storage/blobStore';
-import type { LocationKind } from '../storage/location';
+import { tablesUrl, type LakehouseLocation, type LocationKind } from '../storage/location';
 import type { QueryTarget } from './types';
 
 /** What the engine needs to open a local target: the pulled working catalog and its data mirror. */
@@ -34,7 +35,29 @@ export interface PublishedTargetSpec {
   auth: PublishedAuth;
 }
 
-export type TargetSpec = LocalTargetSpec | PublishedTargetSpec;
+/**
+ * The local target of a lakehouse whose catalog is PostgreSQL (team mode): the
+ * shared catalog itself, attached read-only, its Parquet read from the
+ * lakehouse's Tables/. Answers a `{ kind: 'local' }` target: there is no
+ * pulled copy in team mode. The connection and storage access cross to the
+ * engine over IPC only; never logged, never written to a file.
+ */
+export interface TeamTargetSpec {
+  kind: 'team';
+  lakehouse: string;
+  /** The PostgreSQL connection string (libpq key/value or URL). */
+  connection: string;
+  /** The variable lakehouse.yml names for it, for hints (never its value). */
+  connectionEnv: string;
+  /** DATA_PATH: the lakehouse's Tables/ URL (`az://…/Tables/`, `abfss://…/Tables/`). */
+  dataPath: string;
+  locationKind: LocationKind;
+  accountUrl: string;
+  container: string;
+  auth: PublishedAuth;
+}
+
+export type TargetSpec = LocalTargetSpec | PublishedTargetSpec | TeamTargetSpec;
 
 /** Turns a target the user picked into what the engine opens (runs in the caller's process, where credentials live). */
 export type TargetResolver = (target: QueryTarget) => Promise<TargetSpec>;
@@ -58,6 +81,12 @@ export function lakehouseTargetResolver(options: {
   workspaceDir: string;
   /** Entra credential for OneLake/Blob accounts; Azurite needs none. */
   credential?: TokenCredential;
+  /**
+   * A PostgreSQL catalog's connection (the editor: SecretStorage, then the
+   * environment). Undefined falls back to the variable lakehouse.yml names in
+   * this process's environment (the CLI).
+   */
+  teamConnection?: (entry: LakehouseEntry) => Promise<string | undefined>;
 }): TargetResolver {
   const find = (name: string) => {
     const entries = typeof options.entries === 'function' ? options.entries() : options.entries;
@@ -72,6 +101,21 @@ export function lakehouseTargetResolver(options: {
   };
   return async (target) => {
     const entry = find(target.lakehouse);
+    if (target.kind === 'local' && entry.catalogStore?.kind === 'postgres') {
+      const store = entry.catalogStore;
+      const connection = (await options.teamConnection?.(entry)) ?? postgresConnection(store, entry.name, process.env);
+      return {
+        kind: 'team',
+        lakehouse: entry.name,
+        connection,
+        connectionEnv: store.connectionEnv,
+        dataPath: tablesUrl(entry.location),
+        locationKind: entry.location.kind,
+        accountUrl: entry.location.accountUrl,
+        container: entry.location.container,
+        auth: await storageAccess(entry.location, options.credential),
+      };
+    }
     const mirror = LocalMirror.forLakehouse(options.workspaceDir, entry.name);
     const state = await mirror.readState();
     if (target.kind === 'local') {
@@ -85,14 +129,7 @@ export function lakehouseTargetResolver(options: {
       };
     }
     const location = entry.location;
-    const auth = authFor(location, options.credential);
-    let published: PublishedAuth;
-    if (auth.kind === 'sharedKey') published = auth;
-    else {
-      const token = await auth.credential.getToken(STORAGE_SCOPE);
-      if (!token) throw new LakehouseError('auth', `No storage token for ${location.uri}.`, 'Sign in again.');
-      published = { kind: 'token', token: token.token, expiresOnTimestamp: token.expiresOnTimestamp };
-    }
+    const published = await storageAccess(location, options.credential);
     return {
       kind: 'published',
       lakehouse: entry.name,
@@ -104,4 +141,16 @@ export function lakehouseTargetResolver(options: {
       auth: published,
     };
   };
+}
+
+/** The storage key (Azurite) or a fresh Entra token, as the engine needs it to read the lakehouse. */
+async function storageAccess(
+  location: LakehouseLocation,
+  credential: TokenCredential | undefined,
+): Promise<PublishedAuth> {
+  const auth = authFor(location, credential);
+  if (auth.kind === 'sharedKey') return auth;
+  const token = await auth.credential.getToken(STORAGE_SCOPE);
+  if (!token) throw new LakehouseError('auth', `No storage token for ${location.uri}.`, 'Sign in again.');
+  return { kind: 'token', token: token.token, expiresOnTimestamp: token.expiresOnTimestamp };
 }

@@ -120,8 +120,9 @@ export async function runOnTeamCatalog(options: TeamRunOptions): Promise<TeamRun
 }
 
 /**
- * The Delta logs of every table, from the catalog's latest snapshot. Safe with
- * other writers exporting at once: each log version is put-if-absent, a loser
+ * The Delta logs (and Iceberg metadata, when on) of every table, from the
+ * catalog's latest snapshot. Safe with other writers exporting at once: each
+ * log version and each Iceberg metadata version is put-if-absent, a loser
  * re-reads and plans again, and a log already written from a newer snapshot is
  * left alone. A table skipped because others kept winning is tried again.
  */
@@ -149,11 +150,14 @@ export async function exportTeamDelta(options: {
         catalogPath: `${POSTGRES_CATALOG_PREFIX}${options.connection}`,
         store,
         dataPath,
+        // Iceberg beside Delta when the entry (or, in the editor, the lakehouse.export.iceberg setting) turns it on.
+        iceberg: options.entry.iceberg === true,
         signal: options.signal,
         progress: options.progress,
       });
       const lost =
-        report.tables.some((t) => t.skipped?.code === 'conflict') || report.dropped.some((d) => d.delta === 'conflict');
+        report.tables.some((t) => t.skipped?.code === 'conflict' || t.iceberg?.skipped?.code === 'conflict') ||
+        report.dropped.some((d) => d.delta === 'conflict');
       if (!lost) break;
     }
     return report!;
