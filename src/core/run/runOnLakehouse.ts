@@ -6,6 +6,7 @@ import type { LocalMirror } from '../lake/localMirror';
 import { withMirrorLock } from '../lake/mirrorLock';
 import { hasLocalChanges, pull, type PullResult } from '../lake/pull';
 import type { HeldLease, LeaseGuard } from '../lease/leaseGuard';
+import { tablesReadByRun, type TableName } from '../models/tables-read';
 import { executeProject, runWithDbtCli, type RunCommand, type RunEvent, type RunSummary } from '../models';
 import { CatalogDeletedError } from '../publish/commitEvidence';
 import { readJournal } from '../publish/journal';
@@ -131,6 +132,8 @@ async function runLocked(options: RunOnLakehouseOptions): Promise<RunOnLakehouse
     if (pulledBefore) checkProfile();
     const keep = options.keepLocalChanges ?? !options.publish;
     const hadLocalChanges = await hasLocalChanges(mirror);
+    const tables = await tablesToPull(options);
+    options.onEvent?.({ kind: 'log', message: tables.message });
     const pulled = await pull({
       entry,
       store,
@@ -140,6 +143,7 @@ async function runLocked(options: RunOnLakehouseOptions): Promise<RunOnLakehouse
       progress,
       mirrorLocked: true,
       discardLocalChanges: !keep,
+      ...(tables.tables ? { tables: tables.tables } : {}),
     });
     const start = keep && hadLocalChanges ? 'local-changes' : hadLocalChanges ? 'remote-discarded-local' : 'remote';
     throwIfCancelled(signal, 'Run');
@@ -212,6 +216,42 @@ async function releaseRunLease(options: RunOnLakehouseOptions, held: HeldLease):
   await options.guard.release(held);
   await clearRunLease(options.mirror);
   options.onLease?.(undefined);
+}
+
+/**
+ * The tables whose data files the run needs: those the selected nodes read when
+ * the project says so statically, else all (the message says which, and why).
+ * A table left out stays in the catalog; its files are fetched by a later pull
+ * that needs them (or by publish, before maintenance rewrites them).
+ */
+async function tablesToPull(options: RunOnLakehouseOptions): Promise<{ tables?: TableName[]; message: string }> {
+  if ((options.runner ?? 'builtin') === 'dbt')
+    return { message: 'Pulling every table: the dbt runner reads what its own macros decide.' };
+  let read;
+  try {
+    read = await tablesReadByRun(options.command ?? 'run', {
+      projectDir: options.projectDir,
+      target: options.target,
+      select: options.select,
+      exclude: options.exclude,
+      fullRefresh: options.fullRefresh,
+      vars: options.vars,
+      catalogOverride: { catalogPath: options.mirror.catalogFile, dataPath: options.mirror.dataRoot },
+    });
+  } catch (error) {
+    // The run itself reports the parse error, in its usual place.
+    const why = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    return { message: `Pulling every table: the project could not be parsed before the pull (${why}).` };
+  }
+  if ('everything' in read) return { message: `Pulling every table: ${read.everything}.` };
+  const names = read.tables.map((t) => `${t.schema}.${t.table}`);
+  return {
+    tables: read.tables,
+    message:
+      names.length === 0
+        ? 'Pulling no table data: the selected nodes read no relation of the lakehouse.'
+        : `Pulling only the data the selected nodes read: ${names.join(', ')}.`,
+  };
 }
 
 async function runProject(options: RunOnLakehouseOptions, progress: Progress): Promise<RunSummary> {
