@@ -68,10 +68,12 @@ export async function tablesReadByRun(command: RunCommand, options: ProjectRunOp
     if (why) return { everything: why };
     texts.push({ node: node.name, text: nodeText(node) });
     const materialized = node.config.materialized;
+    // A table or view model replaces its relation without reading it, unless its SQL says `this`.
     if (
       node.resourceType === 'seed' ||
       node.resourceType === 'snapshot' ||
-      (node.resourceType === 'model' && materialized !== 'table' && materialized !== 'view')
+      (node.resourceType === 'model' && materialized !== 'table' && materialized !== 'view') ||
+      /\bthis\b/.test(stripComments(nodeText(node)))
     )
       add(node.relation);
   }

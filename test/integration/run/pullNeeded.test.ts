@@ -7,6 +7,7 @@ import { listLiveFiles } from '../../../src/core/lake/catalogFiles';
 import { DuckDBSession } from '../../../src/core/lake/duckdb';
 import { attachWorkingCatalog } from '../../../src/core/lake/lakeSession';
 import { LocalMirror } from '../../../src/core/lake/localMirror';
+import { duckdbErrorInfo } from '../../../src/core/query/errors';
 import { runOnLakehouse } from '../../../src/core/run/runOnLakehouse';
 import { contentHash, readWithDuckDBDelta } from '../delta/helpers';
 import { Developer, downloadFolder } from '../support/developer';
@@ -190,6 +191,18 @@ describe('a run pulls only the tables its selected models read', () => {
       expect(await readWithDuckDBDelta(await downloadFolder(lake.store, `Tables/main/${table}`)), table).toEqual(
         lakeTables[table],
       );
+
+    // A table the run did not pull fails loudly when its data is read locally (never wrong rows), with a hint.
+    const local = await DuckDBSession.open(duckdb);
+    sessions.push(local);
+    await attachWorkingCatalog(local, mirror, (await mirror.readState())!, { alias: 'lake', readOnly: true });
+    const failure = await local.all('SELECT sum(k) AS s FROM lake.main.raw_c').then(
+      () => undefined,
+      (error: unknown) => duckdbErrorInfo(error),
+    );
+    await local.run('DETACH lake');
+    expect(failure?.message).toMatch(/Cannot open file ".*raw_c.*\.parquet": No such file or directory/);
+    expect(failure?.hint).toMatch(/not in the local mirror \(a run pulls only the tables its models read\)/);
 
     // A model whose reads are only known at run time (run_query): everything is pulled, and the log says why.
     const dynamic = await run(lake, dir, mirror, ['lookup'], false);
