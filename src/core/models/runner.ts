@@ -17,7 +17,7 @@ import {
   type ExecutionContext,
   type NodeOutcome,
 } from './node-execution';
-import { parseRun } from './parse-run';
+import { parseRun, type ParsedRun } from './parse-run';
 import { selectNodes, type SelectableNode } from './selection';
 import { prepareSession } from './session-setup';
 import { RelationCache } from './relation-cache';
@@ -42,6 +42,8 @@ export interface RunOptions extends ProjectRunOptions {
   writeArtifacts?: boolean;
   /** Sees every statement of the project's SQL (not the runner's introspection), e.g. the bench's floor. */
   onStatement?: StatementListener;
+  /** The project as parsed already with these same options (a lakehouse run parses before its pull). */
+  parsed?: ParsedRun;
 }
 
 /** `dbt run`: models in dependency order. */
@@ -79,9 +81,10 @@ const TYPES_BY_COMMAND: Record<RunCommand, ReadonlySet<string>> = {
 
 export async function executeProject(command: RunCommand, options: RunOptions): Promise<RunSummary> {
   const started = Date.now();
-  const invocationId = randomUUID();
   const emit = (event: RunEvent) => options.onEvent?.(event);
-  const { profile, project, manifestInputs, manifest, bindingNote } = await parseRun(options, invocationId, started);
+  const { profile, project, manifestInputs, manifest, bindingNote } =
+    options.parsed ?? (await parseRun(options, randomUUID(), started));
+  const invocationId = manifestInputs.invocationId;
   const order = executionOrder(manifest, command, options);
 
   if (bindingNote) emit({ kind: 'log', message: bindingNote });

@@ -1,5 +1,5 @@
 import type { MacroFile } from './jinja/macros';
-import { parseRun } from './parse-run';
+import { parseRun, type ParsedRun } from './parse-run';
 import { executionOrder } from './runner';
 import type { ManifestNode, ProjectRunOptions, RelationName, RunCommand } from './types';
 
@@ -28,7 +28,15 @@ const MACRO_BLOCK =
  * queries or looks relations up — answers `everything`, with the reason.
  */
 export async function tablesReadByRun(command: RunCommand, options: ProjectRunOptions): Promise<TablesRead> {
-  const { manifest } = await parseRun(options, 'tables-read', Date.now());
+  return tablesRead(command, await parseRun(options, 'tables-read', Date.now()), options);
+}
+
+/** The same, from a run's parse (the run then reuses it: the project is parsed once). */
+export function tablesRead(
+  command: RunCommand,
+  { manifest }: ParsedRun,
+  options: Pick<ProjectRunOptions, 'select' | 'exclude'>,
+): TablesRead {
   const project = manifest.project;
   if (project.onRunStart.length > 0 || project.onRunEnd.length > 0)
     return { everything: 'the project has on-run-start/on-run-end hooks' };
