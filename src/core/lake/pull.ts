@@ -195,8 +195,21 @@ async function downloadCatalogIfChanged(
   }
 }
 
+/**
+ * Downloads the live data files (of some tables, or all) the working catalog names that the mirror lacks
+ * (a run pulls only the tables it reads; DuckLake's maintenance at publish
+ * rewrites files of any table and cannot open a file that is not there).
+ */
+export async function fetchMissingDataFiles(
+  options: Pick<PullOptions, 'store' | 'mirror' | 'session' | 'signal' | 'concurrency' | 'tables'>,
+  state: PullState,
+  progress: Progress,
+): Promise<PullResult['files']> {
+  return mirrorDataFiles(options, state, progress);
+}
+
 async function mirrorDataFiles(
-  options: PullOptions,
+  options: Pick<PullOptions, 'store' | 'mirror' | 'session' | 'signal' | 'concurrency' | 'tables'>,
   state: PullState,
   progress: Progress,
 ): Promise<PullResult['files']> {

@@ -6,8 +6,7 @@ import { writeRunResults, type ArtifactPaths } from './artifacts';
 import { NodeCompiler } from './compile';
 import { ModelRuntimeError } from './errors';
 import { failedAncestor } from './graph';
-import { createJinjaEnvironment } from './jinja/environment';
-import { buildManifest, makeServices, type Manifest } from './manifest';
+import { makeServices, type Manifest } from './manifest';
 import {
   executeModel,
   executeSnapshot,
@@ -18,9 +17,7 @@ import {
   type ExecutionContext,
   type NodeOutcome,
 } from './node-execution';
-import { bindProfileToCatalog } from './catalogBinding';
-import { loadProfile, targetInfo, type DuckDBProfile } from './profile';
-import { loadProject } from './project';
+import { parseRun, type ParsedRun } from './parse-run';
 import { selectNodes, type SelectableNode } from './selection';
 import { prepareSession } from './session-setup';
 import { RelationCache } from './relation-cache';
@@ -45,6 +42,8 @@ export interface RunOptions extends ProjectRunOptions {
   writeArtifacts?: boolean;
   /** Sees every statement of the project's SQL (not the runner's introspection), e.g. the bench's floor. */
   onStatement?: StatementListener;
+  /** The project as parsed already with these same options (a lakehouse run parses before its pull). */
+  parsed?: ParsedRun;
 }
 
 /** `dbt run`: models in dependency order. */
@@ -82,50 +81,10 @@ const TYPES_BY_COMMAND: Record<RunCommand, ReadonlySet<string>> = {
 
 export async function executeProject(command: RunCommand, options: RunOptions): Promise<RunSummary> {
   const started = Date.now();
-  const invocationId = randomUUID();
-  const env = options.env ?? process.env;
   const emit = (event: RunEvent) => options.onEvent?.(event);
-  const jinja = createJinjaEnvironment();
-  const cliVars = options.vars ?? {};
-  let bindingNote: string | undefined;
-  const readProfile = (profileName: string) => {
-    const bound = bindProfileToCatalog(
-      loadProfile({
-        projectDir: options.projectDir,
-        profileName,
-        env,
-        vars: cliVars,
-        jinja,
-        ...(options.profilesDir ? { profilesDir: options.profilesDir } : {}),
-        ...(options.target ? { target: options.target } : {}),
-      }),
-      options.catalogOverride,
-    );
-    bindingNote = bound.note;
-    return bound.profile;
-  };
-  // dbt_project.yml is rendered with `target` (e.g. `+enabled: "{{ target.type == 'duckdb' }}"`).
-  let loaded: DuckDBProfile | undefined;
-  const project = loadProject(options.projectDir, {
-    env,
-    cliVars,
-    jinja,
-    resolveTarget: (profileName) => targetInfo((loaded = readProfile(profileName))),
-  });
-  const profile = loaded ?? readProfile(project.profile);
-  const target = targetInfo(profile);
-  const runStartedAt = new Date(started);
-  const manifestInputs = {
-    project,
-    target,
-    jinja,
-    vars: { ...project.vars, ...cliVars },
-    env,
-    invocationId,
-    runStartedAt,
-    fullRefresh: options.fullRefresh ?? false,
-  };
-  const manifest = await buildManifest(manifestInputs);
+  const { profile, project, manifestInputs, manifest, bindingNote } =
+    options.parsed ?? (await parseRun(options, randomUUID(), started));
+  const invocationId = manifestInputs.invocationId;
   const order = executionOrder(manifest, command, options);
 
   if (bindingNote) emit({ kind: 'log', message: bindingNote });
@@ -213,7 +172,11 @@ export async function executeProject(command: RunCommand, options: RunOptions): 
 }
 
 /** The nodes to run, in dependency order (for build: a model's tests before its children). */
-function executionOrder(manifest: Manifest, command: RunCommand, options: RunOptions): ManifestNode[] {
+export function executionOrder(
+  manifest: Manifest,
+  command: RunCommand,
+  options: Pick<ProjectRunOptions, 'select' | 'exclude'>,
+): ManifestNode[] {
   const types = TYPES_BY_COMMAND[command];
   const selectable: SelectableNode[] = [...manifest.nodes.values()].map((n) => {
     const node: SelectableNode = {

@@ -9,7 +9,7 @@ import type { DuckDBSession } from '../lake/duckdb';
 import { DEFAULT_LAKE_LAYOUT } from '../lake/layout';
 import { copyAtomically, type LocalMirror, type PullState } from '../lake/localMirror';
 import { withMirrorLock } from '../lake/mirrorLock';
-import { hasLocalChanges } from '../lake/pull';
+import { fetchMissingDataFiles, hasLocalChanges } from '../lake/pull';
 import { CatalogChangedError } from '../lease/leaseErrors';
 import type { HeldLease, LeaseGuard } from '../lease/leaseGuard';
 import type { LakehouseStore } from '../storage/blobStore';
@@ -33,6 +33,7 @@ import { clearRunLease, prepareRunLease } from '../run/runLease';
 import { clearJournal, readJournal, writeJournal, type PublishJournal, type PublishStep } from './journal';
 import { DEFAULT_MAINTENANCE, runMaintenance, type MaintenanceOptions } from './maintenance';
 import { maintenanceWork } from './maintenanceWork';
+import { tablesMaintenanceReads } from './maintenanceReads';
 
 export interface PublishOptions {
   entry: LakehouseEntry;
@@ -232,6 +233,21 @@ async function publishLocked(options: PublishOptions): Promise<PublishSummary> {
         // Attaching through DuckLake is most of maintenance's cost: only when the catalog shows work for it.
         const reasons = maintenanceReasons ?? (await maintenanceWork(session, mirror.catalogFile, maintenance, layout));
         if (reasons.length > 0) {
+          // A run that pulled only the tables it read leaves other tables' files remote; those
+          // maintenance rewrites come down first.
+          const reads = await tablesMaintenanceReads(session, mirror.catalogFile, maintenance, layout);
+          await fetchMissingDataFiles(
+            {
+              store,
+              mirror,
+              session,
+              signal,
+              concurrency: options.concurrency,
+              ...(reads === 'all' ? {} : { tables: reads }),
+            },
+            state,
+            progress,
+          );
           progress.report({ message: 'Maintenance: flushing inlined data, rewriting deletes, merging small files…' });
           await runMaintenance(
             session,

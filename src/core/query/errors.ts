@@ -44,7 +44,15 @@ export class ResultGoneError extends LakehouseError {
 export function duckdbErrorInfo(error: unknown, offset = 0, sqlLength?: number): QueryErrorInfo {
   const raw = error instanceof Error ? error.message : String(error);
   const json = parseJsonError(raw);
-  if (!json) return { code: 'query-failed', message: raw, position: caretPosition(raw, offset, sqlLength) };
+  if (!json) {
+    const hint = missingDataFileHint(raw);
+    return {
+      code: 'query-failed',
+      message: raw,
+      position: caretPosition(raw, offset, sqlLength),
+      ...(hint ? { hint } : {}),
+    };
+  }
   const type = typeof json.exception_type === 'string' ? json.exception_type : 'Error';
   const text = typeof json.exception_message === 'string' ? json.exception_message : raw;
   const message = `${type} Error: ${text}`;
@@ -54,7 +62,17 @@ export function duckdbErrorInfo(error: unknown, offset = 0, sqlLength?: number):
     if (p >= 0 && (sqlLength === undefined || p <= sqlLength)) position = p;
   }
   const code = /^interrupt$/i.test(type) ? 'cancelled' : 'query-failed';
-  return { code, message, ...(position !== undefined ? { position } : {}) };
+  const hint = missingDataFileHint(text);
+  return { code, message, ...(position !== undefined ? { position } : {}), ...(hint ? { hint } : {}) };
+}
+
+/**
+ * A data file the catalog names but the mirror lacks: a run pulls only the tables its
+ * selected models read, so a local query of another table lands here.
+ */
+function missingDataFileHint(text: string): string | undefined {
+  if (!/Cannot open file "[^"]*\.parquet": No such file or directory/.test(text)) return undefined;
+  return "This table's data is not in the local mirror (a run pulls only the tables its models read). Pull the lakehouse (lakehouse pull, or Lakehouse: Pull) to fetch every table, or query the published tables.";
 }
 
 function parseJsonError(raw: string): Record<string, unknown> | undefined {

@@ -6,6 +6,9 @@ import type { LocalMirror } from '../lake/localMirror';
 import { withMirrorLock } from '../lake/mirrorLock';
 import { hasLocalChanges, pull, type PullResult } from '../lake/pull';
 import type { HeldLease, LeaseGuard } from '../lease/leaseGuard';
+import { randomUUID } from 'node:crypto';
+import { parseRun, type ParsedRun } from '../models/parse-run';
+import { tablesRead, type TableName, type TablesRead } from '../models/tables-read';
 import { executeProject, runWithDbtCli, type RunCommand, type RunEvent, type RunSummary } from '../models';
 import { CatalogDeletedError } from '../publish/commitEvidence';
 import { readJournal } from '../publish/journal';
@@ -131,6 +134,8 @@ async function runLocked(options: RunOnLakehouseOptions): Promise<RunOnLakehouse
     if (pulledBefore) checkProfile();
     const keep = options.keepLocalChanges ?? !options.publish;
     const hadLocalChanges = await hasLocalChanges(mirror);
+    const tables = await tablesToPull(options);
+    options.onEvent?.({ kind: 'log', message: tables.message });
     const pulled = await pull({
       entry,
       store,
@@ -140,10 +145,11 @@ async function runLocked(options: RunOnLakehouseOptions): Promise<RunOnLakehouse
       progress,
       mirrorLocked: true,
       discardLocalChanges: !keep,
+      ...(tables.tables ? { tables: tables.tables } : {}),
     });
     const start = keep && hadLocalChanges ? 'local-changes' : hadLocalChanges ? 'remote-discarded-local' : 'remote';
     throwIfCancelled(signal, 'Run');
-    const run = await runProject(options, progress);
+    const run = await runProject(options, progress, tables.parsed);
     // Publish writes under the lease next: no heartbeat may move the ETag under it.
     await stopHeartbeat?.();
     stopHeartbeat = undefined;
@@ -214,22 +220,66 @@ async function releaseRunLease(options: RunOnLakehouseOptions, held: HeldLease):
   options.onLease?.(undefined);
 }
 
-async function runProject(options: RunOnLakehouseOptions, progress: Progress): Promise<RunSummary> {
+/** What both runners and the pre-pull parse take: the project, the selection, the pulled catalog. */
+function runInputs(options: RunOnLakehouseOptions) {
   const { mirror, entry } = options;
-  const catalogOverride = {
-    catalogPath: mirror.catalogFile,
-    dataPath: mirror.dataRoot,
-    layout: entry.layout ?? DEFAULT_LAKE_LAYOUT,
-  };
-  const common = {
+  return {
     projectDir: options.projectDir,
     target: options.target,
     select: options.select,
     exclude: options.exclude,
     fullRefresh: options.fullRefresh,
     vars: options.vars,
-    catalogOverride,
+    catalogOverride: {
+      catalogPath: mirror.catalogFile,
+      dataPath: mirror.dataRoot,
+      layout: entry.layout ?? DEFAULT_LAKE_LAYOUT,
+    },
     signal: options.signal,
+  };
+}
+
+/**
+ * The tables whose data files the run needs: those the selected nodes read when
+ * the project says so statically, else all (the message says which, and why).
+ * A table left out stays in the catalog; its files are fetched by a later pull
+ * that needs them (or by publish, before maintenance rewrites them). The parse
+ * is kept for the run.
+ */
+async function tablesToPull(
+  options: RunOnLakehouseOptions,
+): Promise<{ tables?: TableName[]; message: string; parsed?: ParsedRun }> {
+  if ((options.runner ?? 'builtin') === 'dbt')
+    return { message: 'Pulling every table: the dbt runner reads what its own macros decide.' };
+  let parsed: ParsedRun;
+  let read: TablesRead;
+  try {
+    parsed = await parseRun(runInputs(options), randomUUID(), Date.now());
+    read = tablesRead(options.command ?? 'run', parsed, options);
+  } catch (error) {
+    // The run parses again and reports the error in its usual place.
+    const why = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    return { message: `Pulling every table: the project could not be parsed before the pull (${why}).` };
+  }
+  if ('everything' in read) return { message: `Pulling every table: ${read.everything}.`, parsed };
+  const names = read.tables.map((t) => `${t.schema}.${t.table}`);
+  return {
+    tables: read.tables,
+    parsed,
+    message:
+      names.length === 0
+        ? 'Pulling no table data: the selected nodes read no relation of the lakehouse.'
+        : `Pulling only the data the selected nodes read: ${names.join(', ')}.`,
+  };
+}
+
+async function runProject(
+  options: RunOnLakehouseOptions,
+  progress: Progress,
+  parsed: ParsedRun | undefined,
+): Promise<RunSummary> {
+  const common = {
+    ...runInputs(options),
     onEvent: (event: RunEvent) => {
       if (event.kind === 'started')
         progress.report({ message: `${event.node.name} (${event.index + 1}/${event.total})` });
@@ -247,7 +297,7 @@ async function runProject(options: RunOnLakehouseOptions, progress: Progress): P
   // The runner gets its own DuckDB: it attaches the catalog itself, and publish must find it detached.
   const session = await DuckDBSession.open(options.duckdb);
   try {
-    return await executeProject(options.command ?? 'run', { ...common, session });
+    return await executeProject(options.command ?? 'run', { ...common, session, ...(parsed ? { parsed } : {}) });
   } finally {
     session.close();
   }

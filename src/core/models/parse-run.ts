@@ -1,0 +1,67 @@
+import { bindProfileToCatalog } from './catalogBinding';
+import { createJinjaEnvironment } from './jinja/environment';
+import { buildManifest, type Manifest, type ManifestInputs } from './manifest';
+import { loadProfile, targetInfo, type DuckDBProfile } from './profile';
+import { loadProject, type DbtProject } from './project';
+import type { ProjectRunOptions } from './types';
+
+export interface ParsedRun {
+  profile: DuckDBProfile;
+  project: DbtProject;
+  manifestInputs: ManifestInputs;
+  manifest: Manifest;
+  /** What binding the profile to the lakehouse catalog changed, for the run's log. */
+  bindingNote?: string;
+}
+
+/**
+ * The profile, project and manifest of a run, as the runner parses them (also
+ * read before a pull, to know which tables the selected models read).
+ */
+export async function parseRun(
+  options: ProjectRunOptions & { profilesDir?: string },
+  invocationId: string,
+  started: number,
+): Promise<ParsedRun> {
+  const env = options.env ?? process.env;
+  const jinja = createJinjaEnvironment();
+  const cliVars = options.vars ?? {};
+  let bindingNote: string | undefined;
+  const readProfile = (profileName: string) => {
+    const bound = bindProfileToCatalog(
+      loadProfile({
+        projectDir: options.projectDir,
+        profileName,
+        env,
+        vars: cliVars,
+        jinja,
+        ...(options.profilesDir ? { profilesDir: options.profilesDir } : {}),
+        ...(options.target ? { target: options.target } : {}),
+      }),
+      options.catalogOverride,
+    );
+    bindingNote = bound.note;
+    return bound.profile;
+  };
+  // dbt_project.yml is rendered with `target` (e.g. `+enabled: "{{ target.type == 'duckdb' }}"`).
+  let loaded: DuckDBProfile | undefined;
+  const project = loadProject(options.projectDir, {
+    env,
+    cliVars,
+    jinja,
+    resolveTarget: (profileName) => targetInfo((loaded = readProfile(profileName))),
+  });
+  const profile = loaded ?? readProfile(project.profile);
+  const manifestInputs: ManifestInputs = {
+    project,
+    target: targetInfo(profile),
+    jinja,
+    vars: { ...project.vars, ...cliVars },
+    env,
+    invocationId,
+    runStartedAt: new Date(started),
+    fullRefresh: options.fullRefresh ?? false,
+  };
+  const manifest = await buildManifest(manifestInputs);
+  return { profile, project, manifestInputs, manifest, ...(bindingNote ? { bindingNote } : {}) };
+}
