@@ -212,12 +212,24 @@ class PlaywrightWorkbench implements Workbench {
     } catch {
       throw new WorkbenchError(`no tree row ${String(rowLabel)} to right-click: open its view container first`);
     }
-    // Selecting first makes the menu's `viewItem` context the row we mean.
-    await row.click();
-    await row.click({ button: 'right' });
     const menu = this.page.locator(SELECTORS.contextMenu);
-    await menu.locator(SELECTORS.contextMenuItem).first().waitFor({ state: 'visible' });
-    return menu;
+    // A tree that re-renders while it is clicked (a publish refreshes it often) can put another row
+    // under the pointer, and the menu is then that row's: check the focused row, and try again if not.
+    for (let attempt = 1; ; attempt++) {
+      // Selecting first makes the menu's `viewItem` context the row we mean.
+      await row.click();
+      await row.click({ button: 'right' });
+      await menu.locator(SELECTORS.contextMenuItem).first().waitFor({ state: 'visible' });
+      const focused = await this.sideBar
+        .locator(`${SELECTORS.treeRow}.focused`)
+        .first()
+        .getAttribute('aria-label')
+        .catch(() => null);
+      const ours =
+        focused !== null && (typeof rowLabel === 'string' ? focused.startsWith(rowLabel) : rowLabel.test(focused));
+      if (ours || attempt === 5) return menu;
+      await this.closeMenu(menu);
+    }
   }
 
   // The menu's container div outlives the menu; its items are what disappear.
