@@ -216,8 +216,7 @@ class PlaywrightWorkbench implements Workbench {
     // A tree that re-renders while it is clicked (a publish refreshes it often) can put another row
     // under the pointer, and the menu is then that row's: check the focused row, and try again if not.
     for (let attempt = 1; ; attempt++) {
-      // Selecting first makes the menu's `viewItem` context the row we mean.
-      await row.click();
+      // Right-click only: a left click on a collapsible row also expands or collapses it.
       await row.click({ button: 'right' });
       await menu.locator(SELECTORS.contextMenuItem).first().waitFor({ state: 'visible' });
       const focused = await this.sideBar
