@@ -12,7 +12,7 @@ import { fsDeltaLogStore } from '../src/core/delta/fsLogStore';
 import { CatalogReader, isVisibleAt } from '../src/core/ducklake/catalogReader';
 import { CountingDeltaLogStore } from '../src/core/delta/logStore';
 import { TableExporter } from '../src/core/delta/tableExporter';
-import { buildTableTarget, type CatalogContext } from '../src/core/delta/tableState';
+import { buildTableTarget, readCatalogContext } from '../src/core/delta/tableState';
 import { IcebergTableExporter, icebergTarget } from '../src/core/iceberg';
 import { DuckDBSession, quoteLiteral } from '../src/core/lake/duckdb';
 
@@ -85,18 +85,8 @@ async function isolatedCommits(dir: string) {
   const reader = await CatalogReader.open(session, join(dir, 'metadata.db'));
   const temp = await mkdtemp(join(tmpdir(), 'iceberg-bench-t-'));
   try {
-    const meta = await reader.metadata();
-    const snapshot = await reader.currentSnapshot();
-    const ctx: CatalogContext = {
-      reader,
-      snapshot,
-      dataPath: meta.dataPath,
-      catalogEncrypted: meta.encrypted,
-      deleteFiles: await reader.liveDeleteFiles(snapshot.id),
-      inlinedRows: await reader.inlinedRows(snapshot.id),
-      inlinedDeletes: await reader.inlinedDeletes(snapshot.id),
-      catalogName: 'lake',
-    };
+    const ctx = await readCatalogContext(reader);
+    const snapshot = ctx.snapshot;
     const table = (await reader.tables()).find((t) => isVisibleAt(t, snapshot.id))!;
     let started = performance.now();
     const built = await buildTableTarget(ctx, table);

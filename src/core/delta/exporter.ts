@@ -10,7 +10,7 @@ import { CountingDeltaLogStore, diffCounts, type DeltaLogStore } from './logStor
 import { DROPPED_FILES_HASH, type DeltaExportReport, type ExportedTableState, type TableExportReport } from './report';
 import { IcebergTableExporter, icebergTarget } from '../iceberg';
 import { TableExporter } from './tableExporter';
-import { buildTableTarget, type CatalogContext } from './tableState';
+import { buildTableTarget, readCatalogContext } from './tableState';
 
 export interface ExportDeltaOptions {
   /** An open DuckDB session; the exporter attaches the catalog to it read-only and detaches it again. */
@@ -49,18 +49,8 @@ export async function exportDeltaLake(options: ExportDeltaOptions): Promise<Delt
   let tempDirectory: string | undefined;
   try {
     tempDirectory = await mkdtemp(join(options.tempDirectory ?? tmpdir(), 'delta-export-'));
-    const meta = await reader.metadata();
-    const snapshot = await reader.currentSnapshot();
-    const ctx: CatalogContext = {
-      reader,
-      snapshot,
-      dataPath: options.dataPath ?? meta.dataPath,
-      catalogEncrypted: meta.encrypted,
-      deleteFiles: await reader.liveDeleteFiles(snapshot.id),
-      inlinedRows: await reader.inlinedRows(snapshot.id),
-      inlinedDeletes: await reader.inlinedDeletes(snapshot.id),
-      catalogName: options.catalogName ?? 'lake',
-    };
+    const ctx = await readCatalogContext(reader, { catalogName: options.catalogName, dataPath: options.dataPath });
+    const snapshot = ctx.snapshot;
     const allTables = await reader.tables();
     const include = (t: CatalogTable) => options.include?.({ schema: t.schemaName, name: t.name }) ?? true;
     const live = allTables.filter((t) => isVisibleAt(t, snapshot.id) && include(t));

@@ -61,6 +61,25 @@ export interface CatalogContext {
   catalogName: string;
 }
 
+/** The catalog at its current snapshot, as the Delta export, the Iceberg export and the readiness check read it. */
+export async function readCatalogContext(
+  reader: CatalogReader,
+  opts: { catalogName?: string; dataPath?: string } = {},
+): Promise<CatalogContext> {
+  const meta = await reader.metadata();
+  const snapshot = await reader.currentSnapshot();
+  return {
+    reader,
+    snapshot,
+    dataPath: opts.dataPath ?? meta.dataPath,
+    catalogEncrypted: meta.encrypted,
+    deleteFiles: await reader.liveDeleteFiles(snapshot.id),
+    inlinedRows: await reader.inlinedRows(snapshot.id),
+    inlinedDeletes: await reader.inlinedDeletes(snapshot.id),
+    catalogName: opts.catalogName ?? 'lake',
+  };
+}
+
 /**
  * Derives the Delta state of one table from catalog metadata only (no
  * Parquet reads), or the reason it cannot be exported faithfully.

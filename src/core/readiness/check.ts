@@ -3,7 +3,7 @@ import { CatalogReader, isVisibleAt, type CatalogTable } from '../ducklake/catal
 import { checkFiles } from '../delta/fileChecks';
 import { columnTreeAt } from '../delta/schema';
 import { dataFileRelativePath, tableFolder } from '../delta/tableFolder';
-import type { CatalogContext } from '../delta/tableState';
+import { readCatalogContext, type CatalogContext } from '../delta/tableState';
 import type { DuckDBSession } from '../lake/duckdb';
 import type { ReadinessCode, ReadinessFinding, ReadinessReport } from './findings';
 import { longestString, nanCount, readFooters } from './footers';
@@ -33,18 +33,8 @@ export async function checkReadiness(options: ReadinessOptions): Promise<Readine
   const { session, sku } = options;
   const reader = await CatalogReader.open(session, options.catalogPath);
   try {
-    const meta = await reader.metadata();
-    const snapshot = await reader.currentSnapshot();
-    const ctx: CatalogContext = {
-      reader,
-      snapshot,
-      dataPath: meta.dataPath,
-      catalogEncrypted: meta.encrypted,
-      deleteFiles: await reader.liveDeleteFiles(snapshot.id),
-      inlinedRows: await reader.inlinedRows(snapshot.id),
-      inlinedDeletes: await reader.inlinedDeletes(snapshot.id),
-      catalogName: options.catalogName ?? 'lake',
-    };
+    const ctx = await readCatalogContext(reader, { catalogName: options.catalogName });
+    const snapshot = ctx.snapshot;
     const live = (await reader.tables()).filter((t) => isVisibleAt(t, snapshot.id));
     const findings: ReadinessFinding[] = [];
     for (const table of live) findings.push(...(await checkTable(options, ctx, table)));
