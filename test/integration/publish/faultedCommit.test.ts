@@ -13,6 +13,7 @@ import { contentHash, readWithDeltaRs, readWithDuckDBDelta } from '../delta/help
 import { Developer, downloadFolder } from '../support/developer';
 import { FaultProxy, op } from '../support/faultProxy';
 import { duckdb, freshLakehouse, runCli } from '../support/lakehouse';
+import { pulledLakehouse } from '../support/publishTruth';
 
 const TABLES = ['readings', 'sites'];
 type Lake = Awaited<ReturnType<typeof freshLakehouse>>;
@@ -27,27 +28,9 @@ afterEach(async () => {
  * folder whose location goes through a fault proxy, pulled and changed locally.
  */
 async function changedLakehouse() {
-  const lake = await freshLakehouse();
-  await lake.guard.release(await lake.guard.acquire({ operation: 'setup' }));
-  const earlier = await Developer.create(lake, 'earlier');
-  try {
-    await earlier.pull();
-    await earlier.run(
-      'CREATE TABLE lake.main.readings AS SELECT i AS id, i % 30 AS site_id, i * 0.5 AS kwh FROM range(3000) t(i)',
-      "CREATE TABLE lake.main.sites AS SELECT i AS site_id, 'site ' || i AS name FROM range(30) t(i)",
-    );
-    await earlier.publish();
-  } finally {
-    earlier.close();
-  }
   const proxy = await FaultProxy.start(inject('azuriteUrl'));
   proxies.push(proxy);
-  const cwd = mkdtempSync(join(tmpdir(), 'lakehouse-fault-'));
-  const location = lake.location.replace(new URL(inject('azuriteUrl')).host, proxy.host);
-  writeFileSync(join(cwd, 'lakehouse.yml'), `lakehouses:\n  - name: lh\n    location: ${location}\n`);
-  const pulled = await runCli(['pull', 'lh'], {}, cwd);
-  expect(pulled.code, pulled.stderr).toBe(0);
-  const mirror = LocalMirror.forLakehouse(cwd, 'lh');
+  const { lake, cwd, mirror } = await pulledLakehouse(proxy.host);
   const session = await DuckDBSession.open(duckdb);
   try {
     await attachWorkingCatalog(session, mirror, (await mirror.readState())!);
