@@ -334,7 +334,7 @@ export class IcebergTableExporter {
     };
     const filesChanged = !previous || added.length > 0 || removedPaths.size > 0;
     // The schema id the new metadata will carry, for the manifests' own header.
-    const draft = nextMetadata({
+    const metadataBase = {
       previous: prevMeta,
       previousFile: previous?.file,
       tableUuid: target.tableUuid,
@@ -343,7 +343,8 @@ export class IcebergTableExporter {
       lastColumnId,
       properties,
       now,
-    });
+    };
+    const draft = nextMetadata(metadataBase);
     const schemaChanged = !prevMeta || draft['current-schema-id'] !== prevMeta['current-schema-id'];
 
     let metadata = draft;
@@ -391,14 +392,7 @@ export class IcebergTableExporter {
       operation = await this.operation(previous, target, added.length, removedPaths.size, addedRecords, removedRecords);
       const totalSize = [...target.files.values()].reduce((sum, f) => sum + f.sizeBytes, 0);
       metadata = nextMetadata({
-        previous: prevMeta,
-        previousFile: previous?.file,
-        tableUuid: target.tableUuid,
-        location,
-        fields,
-        lastColumnId,
-        properties,
-        now,
+        ...metadataBase,
         snapshot: {
           'snapshot-id': snapshotId,
           ...(parentId === undefined ? {} : { 'parent-snapshot-id': parentId }),
