@@ -2,12 +2,11 @@ import { DuckDBSession, type DuckDBOptions } from '../lake/duckdb';
 import { executeProject, runWithDbtCli, type RunCommand, type RunEvent, type RunSummary } from '../models';
 import type { RunnerKind } from './runOnLakehouse';
 
-export interface RunLocallyOptions {
+/** What every way of running a project takes: the project, the dbt command and its selection flags. */
+export interface ProjectInvocation {
   duckdb: DuckDBOptions;
   projectDir: string;
   command?: RunCommand;
-  runner?: RunnerKind;
-  dbtExecutable?: string;
   target?: string;
   select?: string[];
   exclude?: string[];
@@ -15,6 +14,11 @@ export interface RunLocallyOptions {
   vars?: Record<string, unknown>;
   signal?: AbortSignal;
   onEvent?: (event: RunEvent) => void;
+}
+
+export interface RunLocallyOptions extends ProjectInvocation {
+  runner?: RunnerKind;
+  dbtExecutable?: string;
 }
 
 /**

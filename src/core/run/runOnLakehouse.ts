@@ -1,6 +1,7 @@
+import type { ProjectInvocation } from './runLocal';
 import { catalogFileName, type LakehouseEntry } from '../config/lakehouseConfig';
 import { LakehouseError } from '../errors';
-import { DuckDBSession, type DuckDBOptions } from '../lake/duckdb';
+import { DuckDBSession } from '../lake/duckdb';
 import { DEFAULT_LAKE_LAYOUT } from '../lake/layout';
 import type { LocalMirror } from '../lake/localMirror';
 import { withMirrorLock } from '../lake/mirrorLock';
@@ -9,7 +10,7 @@ import type { HeldLease, LeaseGuard } from '../lease/leaseGuard';
 import { randomUUID } from 'node:crypto';
 import { parseRun, type ParsedRun } from '../models/parse-run';
 import { tablesRead, type TableName, type TablesRead } from '../models/tables-read';
-import { executeProject, runWithDbtCli, type RunCommand, type RunEvent, type RunSummary } from '../models';
+import { executeProject, runWithDbtCli, type RunEvent, type RunSummary } from '../models';
 import { CatalogDeletedError } from '../publish/commitEvidence';
 import { readJournal } from '../publish/journal';
 import { publish, type PublishSummary } from '../publish/publish';
@@ -21,21 +22,13 @@ import { clearRunLease, prepareRunLease } from './runLease';
 
 export type RunnerKind = 'builtin' | 'dbt';
 
-export interface RunOnLakehouseOptions {
+export interface RunOnLakehouseOptions extends ProjectInvocation {
   entry: LakehouseEntry;
   store: LakehouseStore;
   guard: LeaseGuard;
   mirror: LocalMirror;
-  duckdb: DuckDBOptions;
-  projectDir: string;
-  command?: RunCommand;
   runner?: RunnerKind;
   dbtExecutable?: string;
-  target?: string;
-  select?: string[];
-  exclude?: string[];
-  fullRefresh?: boolean;
-  vars?: Record<string, unknown>;
   /**
    * One-shot mode (scheduled pipelines): hold the lease from pull to upload,
    * so nobody can publish in between; publish only if every node succeeded.
@@ -47,9 +40,7 @@ export interface RunOnLakehouseOptions {
    * run's partial work is never published by a later run without the user's word.
    */
   keepLocalChanges?: boolean;
-  signal?: AbortSignal;
   progress?: Progress;
-  onEvent?: (event: RunEvent) => void;
   onLease?: (held: HeldLease | undefined) => void;
 }
 

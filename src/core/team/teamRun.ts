@@ -1,3 +1,4 @@
+import type { ProjectInvocation } from '../run/runLocal';
 import type { LakehouseEntry } from '../config/lakehouseConfig';
 import { exportDeltaLake, type DeltaExportReport } from '../delta';
 import { POSTGRES_CATALOG_PREFIX } from '../ducklake/catalogReader';
@@ -5,7 +6,7 @@ import { LakehouseError } from '../errors';
 import { DuckDBSession, quoteLiteral, type DuckDBOptions } from '../lake/duckdb';
 import { redactSecrets } from '../config/credentials';
 import { remoteDataPrefix } from '../lake/dataPrefix';
-import { executeProject, type RunCommand, type RunEvent, type RunSummary } from '../models';
+import { executeProject, type RunSummary } from '../models';
 import { blobDeltaLogStore } from '../publish/blobDeltaLogStore';
 import type { LakehouseStore, StorageAuth } from '../storage/blobStore';
 import { silentProgress, throwIfCancelled, type Progress } from '../util/progress';
@@ -17,28 +18,18 @@ export const DEFAULT_CONFLICT_RETRIES = 8;
 /** How many times the Delta export is repeated when another writer kept winning a table's next log version. */
 const EXPORT_ROUNDS = 4;
 
-export interface TeamRunOptions {
+export interface TeamRunOptions extends ProjectInvocation {
   entry: LakehouseEntry;
   /** The PostgreSQL connection string (from the variable lakehouse.yml names, or SecretStorage). Never logged. */
   connection: string;
   store: LakehouseStore;
   auth: StorageAuth;
-  duckdb: DuckDBOptions;
-  projectDir: string;
-  command?: RunCommand;
   /** Stamped on every commit as the DuckLake snapshot's author. */
   author: string;
-  target?: string;
-  select?: string[];
-  exclude?: string[];
-  fullRefresh?: boolean;
-  vars?: Record<string, unknown>;
   conflictRetries?: number;
   /** Write the Delta logs after the run (default: yes, except for `test`). */
   exportDelta?: boolean;
-  signal?: AbortSignal;
   progress?: Progress;
-  onEvent?: (event: RunEvent) => void;
   /** Testing aid: runs before each node's COMMIT (e.g. to commit a conflicting change first). */
   beforeCommit?: (node: string) => Promise<void>;
 }
