@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { BlockBlobClient } from '@azure/storage-blob';
 import { ConfigError, LakehouseError } from '../errors';
 import { replaceBlob } from '../storage/atomicReplace';
@@ -18,6 +19,9 @@ import {
 import { judgeLease, MIN_STALE_AFTER_MS, type CatalogBlobProperties, type LeaseView } from './leaseView';
 import { stampFromMetadata, stampToMetadata, type LeaseStamp } from './stamp';
 
+/** Waits between re-reads of a lease taken but not yet stamped (a stamp is one request away). */
+const STAMP_WAITS_MS = [100, 200, 400, 600, 800];
+
 export interface LeaseGuardOptions {
   /** The catalog blob (`<item>/Files/metadata.db`). */
   blob: BlockBlobClient;
@@ -33,6 +37,8 @@ export interface LeaseGuardOptions {
   stagingBlob?: (suffix: string) => BlockBlobClient;
   /** Above this size the catalog is staged and copied instead of put in one request (tests lower it). */
   singleShotLimitBytes?: number;
+  /** Waits between re-reads of a lease not stamped yet (tests pass their own). */
+  pause?: (ms: number) => Promise<void>;
 }
 
 /** A lease this process holds. `etag` follows every write made under it. */
@@ -162,6 +168,21 @@ export class LeaseGuard {
   }
 
   /**
+   * Inspects a lease someone else holds; when it was just taken and not stamped yet,
+   * reads again a few times (about 2 s in all) so a busy error can name the new holder.
+   * After that it says honestly that the holder has not stamped yet.
+   */
+  private async inspectStamped(): Promise<LeaseView> {
+    let view = await this.inspect();
+    for (const waitMs of STAMP_WAITS_MS) {
+      if (view.status !== 'held' || view.stamp) return view;
+      await (this.options.pause ?? sleep)(waitMs);
+      view = await this.inspect();
+    }
+    return view;
+  }
+
+  /**
    * Takes the lease and stamps it. Creates an empty catalog first when there is
    * none (If-None-Match *, never overwriting one another run just made).
    * Fails fast with CatalogBusyError when someone holds it.
@@ -192,7 +213,7 @@ export class LeaseGuard {
         return this.acquire(options);
       }
       if (!isStorageCode(error, 'LeaseAlreadyPresent')) throw storageFailure(`lease ${catalogName}`, error);
-      const view = await this.inspect();
+      const view = await this.inspectStamped();
       // A catalog moved to PostgreSQL keeps its lease for good: never judged stale, never broken here.
       if (view.stamp?.operation === RETIRED_OPERATION) throw new CatalogRetiredError(view, catalogName);
       if (options.breakIfStale && view.status === 'stale') {

@@ -49,7 +49,9 @@ describe.each(FLAVORS)('LeaseGuard on Azurite (%s)', (flavor) => {
     expect(view.status).toBe('held');
     expect(view.stamp).toBeUndefined();
     expect(view.previous?.holder).toBe('test@runner');
-    const loser = guardFor(entry, store, { holder: 'bob@desk' });
+    // A loser re-reads a few times for the stamp; one that never comes is said as it is.
+    const waits: number[] = [];
+    const loser = guardFor(entry, store, { holder: 'bob@desk', pause: async (ms) => void waits.push(ms) });
     const error = await loser.acquire({ operation: 'run' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CatalogBusyError);
     const message = (error as Error).message;
@@ -57,12 +59,25 @@ describe.each(FLAVORS)('LeaseGuard on Azurite (%s)', (flavor) => {
     expect(message).toMatch(
       /^metadata\.db is held by a new holder since \d\d:\d\d UTC, \d+ s ago \(just taken, not stamped yet; test@runner released it before\)/,
     );
+    expect(waits.length).toBeGreaterThan(1);
+    expect(waits.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(3_000);
 
-    // Once the winner stamps, it is named; its stamp carries no release mark.
-    await blob.setMetadata(
-      { holder: 'cy@box', run_id: 'r-cy', acquired_at: new Date().toISOString(), tool: 't', operation: 'run' },
-      { conditions: { leaseId: winner.leaseId } },
-    );
+    // The winner stamps while a second loser waits: that loser names it; its stamp carries no release mark.
+    let stampedDuringWait = 0;
+    const patient = guardFor(entry, store, {
+      holder: 'dee@desk',
+      pause: async () => {
+        if (stampedDuringWait++ > 0) return;
+        await blob.setMetadata(
+          { holder: 'cy@box', run_id: 'r-cy', acquired_at: new Date().toISOString(), tool: 't', operation: 'run' },
+          { conditions: { leaseId: winner.leaseId } },
+        );
+      },
+    });
+    const named = await patient.acquire({ operation: 'run' }).catch((e: unknown) => e);
+    expect(named).toBeInstanceOf(CatalogBusyError);
+    expect((named as Error).message).toMatch(/^metadata\.db is held by cy@box \(run, run r-cy\)/);
+    expect(stampedDuringWait).toBe(1);
     const stamped = await guard.inspect();
     expect(stamped.stamp?.holder).toBe('cy@box');
     expect(stamped.previous).toBeUndefined();

@@ -5,7 +5,7 @@ import { freshLakehouse, guardFor, runCli, startCli, untilStale, FLAVORS } from 
 const HOUR = 3_600_000;
 
 describe.each(FLAVORS)('lease across real OS processes (%s)', (flavor) => {
-  it('race: 8 processes acquire at once, exactly one holds, 7 fail busy naming the winner', async () => {
+  it('race: 8 processes acquire at once, exactly one holds, 7 fail busy naming the winner (or, if it has not stamped yet, saying so)', async () => {
     const { guard, location } = await freshLakehouse({ flavor });
     await guard.release(await guard.acquire({ operation: 'setup' })); // the catalog exists
 
@@ -22,7 +22,13 @@ describe.each(FLAVORS)('lease across real OS processes (%s)', (flavor) => {
     for (const loser of losers) {
       expect(loser.code).toBe(3);
       expect(loser.json.error?.code).toBe('lease-busy');
-      expect(loser.json.error?.message).toContain(`held by ${winnerHolder}`);
+      // Losers wait about 2 s for the winner's stamp; a winner slower than that (a loaded machine)
+      // is said honestly as a new holder. The naming itself is tested deterministically in leaseGuard.test.
+      const message = loser.json.error?.message ?? '';
+      if (!message.startsWith(`metadata.db is held by ${winnerHolder} (`))
+        expect(message).toMatch(
+          /^metadata\.db is held by a new holder .*\(just taken, not stamped yet; test@runner released it before\)/,
+        );
     }
     expect((await guard.inspect()).stamp?.holder).toBe(winnerHolder);
   });

@@ -97,7 +97,13 @@ export async function freshLakehouse(
 export function guardFor(
   entry: LakehouseEntry,
   store: Awaited<ReturnType<typeof freshLakehouse>>['store'],
-  opts: { holder?: string; now?: () => Date; staleAfterMs?: number; singleShotLimitBytes?: number } = {},
+  opts: {
+    holder?: string;
+    now?: () => Date;
+    staleAfterMs?: number;
+    singleShotLimitBytes?: number;
+    pause?: (ms: number) => Promise<void>;
+  } = {},
 ) {
   return new LeaseGuard({
     blob: store.blob(entry.catalogPath),
@@ -108,6 +114,7 @@ export function guardFor(
     holder: opts.holder ?? 'other@host',
     tool: 'lakehouse-dev/test',
     now: opts.now,
+    pause: opts.pause,
   });
 }
 
