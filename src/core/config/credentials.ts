@@ -23,9 +23,13 @@ export const CREDENTIALS_HINT =
   "Remove it from the location and sign in instead: in VS Code with the Accounts menu; for the CLI with 'az login' or the AZURE_* environment variables of a service principal. Azurite needs no credentials.";
 
 const REDACTIONS: Array<[RegExp, string]> = [
-  [/([?&;](?:sig|code|token|access_token|api-?key|key|password|secret|client_secret)=)[^&\s'"#;<>]+/gi, '$1<redacted>'],
+  // A value stops at a backslash too: inside JSON text `\"` ends it, and eating the backslash would break the JSON.
   [
-    /\b(AccountKey|SharedAccessSignature|SharedAccessKey|ClientSecret|Password|Pwd)(\s*=\s*)[^;'"\s]+/gi,
+    /([?&;](?:sig|code|token|access_token|api-?key|key|password|secret|client_secret)=)[^&\s'"#;<>\\]+/gi,
+    '$1<redacted>',
+  ],
+  [
+    /\b(AccountKey|SharedAccessSignature|SharedAccessKey|ClientSecret|Password|Pwd)(\s*=\s*)[^;'"\s\\]+/gi,
     '$1$2<redacted>',
   ],
   [/\b([a-z][\w+.-]*:\/\/[^/?#@\s:]*):[^/?#@\s]+@/gi, '$1:<redacted>@'],

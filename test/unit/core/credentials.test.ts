@@ -47,4 +47,13 @@ describe('credentials in locations', () => {
     expect(redactSecrets('Authorization: Bearer abc.def-ghi')).toBe('Authorization: Bearer <redacted>');
     expect(redactSecrets('plain text, onelake://ws/i.Lakehouse')).toBe('plain text, onelake://ws/i.Lakehouse');
   });
+
+  it('keeps JSON valid when a secret sits inside a JSON string', () => {
+    const json = JSON.stringify({ error: { message: 'connect "host=db password=s3cr3t" failed', dsn: 'Pwd=x;' } });
+    const redacted = redactSecrets(json);
+    expect(redacted).not.toContain('s3cr3t');
+    expect(JSON.parse(redacted)).toEqual({
+      error: { message: 'connect "host=db password=<redacted>" failed', dsn: 'Pwd=<redacted>;' },
+    });
+  });
 });
