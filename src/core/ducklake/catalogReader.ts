@@ -3,6 +3,7 @@ import { refuseCatalogCode } from './catalogSafety';
 import { CatalogFormatError } from './errors';
 import { checkCatalogVersion, sniffCatalogFormat, type CatalogFormat } from './format';
 import { redactSecrets } from '../config/credentials';
+import { recoverInterruptedWrite } from './interruptedWrite';
 
 /**
  * The one reader of a DuckLake catalog file's own tables (spec 1.0), attached
@@ -139,7 +140,10 @@ export class CatalogReader {
     if (file.startsWith(POSTGRES_CATALOG_PREFIX)) return CatalogReader.openPostgres(session, file);
     const format = await catalogFileKind(file);
     const alias = `ducklake_catalog_${++aliasCounter}`;
-    if (format === 'sqlite') await session.loadExtensions(['sqlite_scanner']);
+    if (format === 'sqlite') {
+      await session.loadExtensions(['sqlite_scanner']);
+      await recoverInterruptedWrite(session, file);
+    }
     const type = format === 'sqlite' ? 'TYPE sqlite, ' : '';
     await session.run(`ATTACH ${quoteLiteral(file)} AS ${quoteIdentifier(alias)} (${type}READ_ONLY)`);
     const reader = new CatalogReader(session, file, alias, format);
@@ -204,7 +208,14 @@ export class CatalogReader {
       rows = await this.session.all(
         `SELECT "key", "value" FROM ${this.table('ducklake_metadata')} WHERE scope IS NULL OR scope = ''`,
       );
-    } catch {
+    } catch (error) {
+      const reason = error instanceof Error ? error.message.split('\n')[0]! : String(error);
+      // Only a missing table means "not a catalog"; anything else (locked, unreadable) is said as it is.
+      if (!/does not exist|not found|no such table/i.test(reason))
+        throw new CatalogFormatError(
+          `${this.file} could not be read: ${redactSecrets(reason)}`,
+          'Close other programs using it and try again; if it persists, pull the lakehouse again.',
+        );
       throw new CatalogFormatError(
         `${this.file} is a ${this.format === 'sqlite' ? 'SQLite' : 'DuckDB'} database but not a DuckLake catalog (no ducklake_metadata table).`,
         'Check the catalog path of this lakehouse.',

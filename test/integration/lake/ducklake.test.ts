@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -132,6 +133,52 @@ describe('DuckDB with the real ducklake extension', () => {
         "SELECT count(*) AS n FROM duckdb_databases() WHERE NOT internal AND database_name NOT IN ('memory')",
       );
       expect(attached[0]!.n).toBe(0n);
+    } finally {
+      session.close();
+    }
+  });
+
+  it('rolls back a commit a killed writer left half-done before reading the catalog read-only', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lakehouse-hot-journal-'));
+    const catalog = join(dir, 'metadata.db');
+    const session = await DuckDBSession.open(duckdb);
+    try {
+      await session.loadExtensions(['ducklake', 'sqlite_scanner']);
+      await session.run(
+        `ATTACH ${quoteLiteral(`ducklake:sqlite:${catalog}`)} AS lake (DATA_PATH ${quoteLiteral(join(dir, 'data') + '/')})`,
+      );
+      await session.run('CREATE TABLE lake.readings AS SELECT i AS id FROM range(100) t(i)');
+      await session.run('DETACH lake');
+      const before = await CatalogReader.open(session, catalog);
+      const filesBefore = await listLiveFiles(before);
+      await before.close();
+
+      // A writer SIGKILLed mid-transaction, its page cache spilled into the file: SQLite leaves a hot journal.
+      const killed = spawnSync('python3', [
+        '-c',
+        [
+          'import sqlite3, os, signal',
+          `c = sqlite3.connect(${JSON.stringify(catalog)})`,
+          "c.execute('pragma cache_size=2')",
+          "c.execute('begin')",
+          "c.execute('delete from ducklake_metadata')",
+          "c.execute('delete from ducklake_data_file')",
+          'c.execute("create table junk as with recursive r(i) as (select 1 union all select i + 1 from r where i < 20000) select i, printf(\'%0200d\', i) as pad from r")',
+          'os.kill(os.getpid(), signal.SIGKILL)',
+        ].join('\n'),
+      ]);
+      expect(killed.signal, killed.stderr.toString()).toBe('SIGKILL');
+      expect(statSync(`${catalog}-journal`).size).toBeGreaterThan(0);
+
+      // Read-only, the file alone would fail ("attempt to write a readonly database"); the reader rolls back first.
+      const after = await CatalogReader.open(session, catalog);
+      try {
+        expect((await after.metadata()).version).toBeTruthy();
+        expect(await listLiveFiles(after)).toEqual(filesBefore);
+      } finally {
+        await after.close();
+      }
+      expect(existsSync(`${catalog}-journal`) && statSync(`${catalog}-journal`).size > 0).toBe(false);
     } finally {
       session.close();
     }
