@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { Database, SqlJsStatic, SqlValue } from 'sql.js';
 import { quoteIdentifier } from '../lake/duckdb';
@@ -145,5 +144,10 @@ export function sqlWasmPath(): string {
   for (const candidate of [join(here, WASM_FILE), join(dirname(here), WASM_FILE)]) {
     if (existsSync(candidate)) return candidate;
   }
-  return createRequire(join(here, 'index.js')).resolve(`sql.js/dist/${WASM_FILE}`);
+  for (let dir = here; ; dir = dirname(dir)) {
+    const candidate = join(dir, 'node_modules', 'sql.js', 'dist', WASM_FILE);
+    if (existsSync(candidate)) return candidate;
+    if (dirname(dir) === dir)
+      throw new Error(`${WASM_FILE} is missing next to ${here}: the build copies it into dist/ (node esbuild.mjs).`);
+  }
 }
