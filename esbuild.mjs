@@ -1,7 +1,7 @@
 // Bundles the extension and the CLI. The DuckDB native binding cannot be bundled:
 // it stays external and ships in the VSIX under node_modules/@duckdb.
 import * as esbuild from 'esbuild';
-import { existsSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
@@ -49,6 +49,9 @@ const builds = [
 ];
 // Build whatever entry points exist.
 const existing = builds.filter((b) => b.entryPoints.every((p) => existsSync(p)));
+// SQLite in WASM (core/ducklake/sqliteCatalog.ts) reads the catalog; its .wasm is found next to the bundles.
+mkdirSync('dist', { recursive: true });
+copyFileSync('node_modules/sql.js/dist/sql-wasm.wasm', 'dist/sql-wasm.wasm');
 if (watch) {
   for (const b of existing) await (await esbuild.context(b)).watch();
 } else {

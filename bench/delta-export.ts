@@ -11,7 +11,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolveEntries } from '../src/core/config/lakehouseConfig';
 import { exportDeltaLake, fsDeltaLogStore, knownStates, type DeltaLogStore } from '../src/core/delta';
-import { DuckDBSession } from '../src/core/lake/duckdb';
+import { LazyDuckDBSession } from '../src/core/lake/lazySession';
 import { openCatalogLease } from '../src/core/lease/catalogLease';
 import { blobDeltaLogStore } from '../src/core/publish/blobDeltaLogStore';
 import { startAzurite } from '../src/core/storage/azurite';
@@ -50,7 +50,8 @@ async function main(argv: string[]) {
   }
   const knownFile = flag('--known');
   const known = knownFile ? knownStates(JSON.parse(readFileSync(knownFile, 'utf8'))) : undefined;
-  const session = await DuckDBSession.open(duckdb);
+  // As the CLI does: DuckDB opens only if the export writes a checkpoint.
+  const session = LazyDuckDBSession.of(duckdb);
   try {
     const report = await exportDeltaLake({ session, catalogPath: catalogPath!, store, known });
     const reportFile = flag('--report');
@@ -61,7 +62,7 @@ async function main(argv: string[]) {
       `${JSON.stringify({ snapshotId: report.snapshotId, adds, statuses, requests: report.requests })}\n`,
     );
   } finally {
-    session.close();
+    await session.close();
   }
 }
 

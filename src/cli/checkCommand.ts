@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { ConfigError, LakehouseError } from '../core/errors';
-import { DuckDBSession } from '../core/lake/duckdb';
+import { LazyDuckDBSession } from '../core/lake/lazySession';
 import { LocalMirror } from '../core/lake/localMirror';
 import {
   checkReadiness,
@@ -73,7 +73,7 @@ export function registerCheckCommand(program: Command, cli: CliEnv, run: Run): v
             `There is no local copy of ${entry.name} to check.`,
             `Run lakehouse pull ${entry.name} first.`,
           );
-        const session = await DuckDBSession.open(cliDuckDBOptions(cli));
+        const session = LazyDuckDBSession.of(cliDuckDBOptions(cli));
         try {
           const report = await checkReadiness({
             session,
@@ -85,7 +85,7 @@ export function registerCheckCommand(program: Command, cli: CliEnv, run: Run): v
           out.result(describeReadiness(report), { ok: errors === 0, ...report });
           if (errors > 0) throw new NotFabricReadyError(errors);
         } finally {
-          session.close();
+          await session.close();
         }
       }, opts.json),
     );

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { catalogFileName, type LakehouseEntry } from '../core/config/lakehouseConfig';
 import { LakehouseError } from '../core/errors';
-import { DuckDBSession } from '../core/lake/duckdb';
+import { LazyDuckDBSession } from '../core/lake/lazySession';
 import { LocalMirror } from '../core/lake/localMirror';
 import { formatBytes, pull } from '../core/lake/pull';
 import type { PublishStep } from '../core/publish/journal';
@@ -54,7 +54,7 @@ export function registerLakeCommands(program: Command, cli: CliEnv, run: Run): v
             { ok: true, ...result },
           );
         } finally {
-          session.close();
+          await session.close();
         }
       }, opts.json),
     );
@@ -97,7 +97,7 @@ export function registerLakeCommands(program: Command, cli: CliEnv, run: Run): v
             });
             out.result(describePublish(entry, summary), { ok: true, ...summary });
           } finally {
-            session.close();
+            await session.close();
           }
         }, opts.json),
     );
@@ -133,7 +133,7 @@ export function registerLakeCommands(program: Command, cli: CliEnv, run: Run): v
               : `${report.orphans.length} orphan data file(s), ${formatBytes(report.bytes)}${opts.delete ? `; deleted ${report.deleted}` : '; run with --delete to remove them'}:`;
           out.result([head, ...lines].join('\n'), { ok: true, ...report });
         } finally {
-          session.close();
+          await session.close();
         }
       }, opts.json),
     );
@@ -175,7 +175,7 @@ export function registerLakeCommands(program: Command, cli: CliEnv, run: Run): v
               'See the reason next to each table above (docs/ICEBERG.md), fix it and export again.',
             );
         } finally {
-          session.close();
+          await session.close();
         }
       }, opts.json),
     );
@@ -193,22 +193,11 @@ export class DeltaTablesSkippedError extends LakehouseError {
 }
 
 async function open(arg: string | undefined, opts: LakeOpts, cli: CliEnv) {
-  // DuckDB starts, and loads the catalog reader, on its own threads while the storage SDK loads on this
-  // one: a small publish's fixed cost is mostly such start-up.
-  const opening = DuckDBSession.open(cliDuckDBOptions(cli)).then(async (session) => {
-    await session.loadExtensions(['sqlite_scanner']).catch(() => undefined); // a missing one is reported where used
-    return session;
-  });
-  opening.catch(() => undefined); // awaited below; a config error may be thrown first
-  let lakehouse;
-  try {
-    lakehouse = await openCliLakehouse(arg, opts, cli);
-  } catch (error) {
-    void opening.then((session) => session.close()).catch(() => undefined);
-    throw error;
-  }
+  // DuckDB opens on first use only: a SQLite catalog is read without it (core/ducklake's WASM reader), so a
+  // publish without maintenance work or a checkpoint, an export or a pull never loads its native binding.
+  const lakehouse = await openCliLakehouse(arg, opts, cli);
   const { entry, store, guard } = lakehouse;
-  const session = await opening;
+  const session = LazyDuckDBSession.of(cliDuckDBOptions(cli));
   return { entry, store, guard, session, mirror: LocalMirror.forLakehouse(cli.cwd, entry.name) };
 }
 

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { catalogFileName, type LakehouseEntry } from '../core/config/lakehouseConfig';
 import { CancelledError, LakehouseError } from '../core/errors';
-import { DuckDBSession } from '../core/lake/duckdb';
+import { LazyDuckDBSession, type DuckDBSource } from '../core/lake/lazySession';
 import { LocalMirror } from '../core/lake/localMirror';
 import { formatBytes, pull } from '../core/lake/pull';
 import { exportRemoteCatalog } from '../core/publish/exportRemote';
@@ -40,12 +40,13 @@ export function mirrorFor(entry: LakehouseEntry): LocalMirror {
   return LocalMirror.forLakehouse(folder.uri.fsPath, entry.name);
 }
 
-async function withSession<T>(deps: LakeCommandDeps, work: (session: DuckDBSession) => Promise<T>): Promise<T> {
-  const session = await DuckDBSession.open(deps.lakehouses.duckdbOptions());
+/** DuckDB opens on first use: reading a SQLite catalog does not need it (core/lake/lazySession.ts). */
+async function withSession<T>(deps: LakeCommandDeps, work: (session: DuckDBSource) => Promise<T>): Promise<T> {
+  const session = LazyDuckDBSession.of(deps.lakehouses.duckdbOptions());
   try {
     return await work(session);
   } finally {
-    session.close();
+    await session.close();
   }
 }
 

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { DuckDBSession } from '../core/lake/duckdb';
+import type { DuckDBSource } from '../core/lake/lazySession';
 import type { LocalMirror } from '../core/lake/localMirror';
 import {
   DEFAULT_SKU,
@@ -27,7 +27,7 @@ export function logFindings(log: Logger, findings: readonly ReadinessFinding[]):
 /** Publish's check (setting lakehouse.publish.readiness): logs findings; `refuse` throws before any upload. */
 export async function publishReadiness(
   log: Logger,
-  session: DuckDBSession,
+  session: DuckDBSource,
   mirror: LocalMirror,
 ): Promise<ReadinessFinding[]> {
   const mode = vscode.workspace.getConfiguration('lakehouse').get<ReadinessMode>('publish.readiness', 'warn');

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
 import { LakehouseError } from '../core/errors';
-import { DuckDBSession } from '../core/lake/duckdb';
+import { LazyDuckDBSession } from '../core/lake/lazySession';
 import { checkReadiness, errorsOf } from '../core/readiness';
 import type { LakehouseConfigService } from './lakehouseConfig';
 import type { LakehouseService } from './lakehouseService';
@@ -31,7 +31,7 @@ export async function checkReadinessCommand(deps: ReadinessDeps, node?: unknown)
     );
   const chosen = readinessSku();
   const report = await withCancellableProgress(`Checking Fabric readiness · ${entry.name}`, async () => {
-    const session = await DuckDBSession.open(deps.lakehouses.duckdbOptions());
+    const session = LazyDuckDBSession.of(deps.lakehouses.duckdbOptions());
     try {
       return await checkReadiness({
         session,
@@ -40,7 +40,7 @@ export async function checkReadinessCommand(deps: ReadinessDeps, node?: unknown)
         sku: chosen,
       });
     } finally {
-      session.close();
+      await session.close();
     }
   });
   deps.readiness.set(entry.name, report);

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { sessionOf, type DuckDBSource } from '../lake/lazySession';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { quoteLiteral, type DuckDBSession } from '../lake/duckdb';
+import { quoteLiteral } from '../lake/duckdb';
 import type { AddAction, MetaDataAction, ProtocolAction } from './actions';
 import type { DeltaLogStore } from './logStore';
 import { checkpointFileName, DELTA_LOG_DIR, LAST_CHECKPOINT } from './paths';
@@ -36,7 +37,7 @@ export interface CheckpointState {
 }
 
 export interface CheckpointDeps {
-  session: DuckDBSession;
+  session: DuckDBSource;
   store: DeltaLogStore;
   tempDirectory: string;
 }
@@ -74,7 +75,10 @@ export async function writeCheckpoint(
     const columns = Object.entries(CHECKPOINT_COLUMNS)
       .map(([name, type]) => `${quoteLiteral(name)}: ${quoteLiteral(type)}`)
       .join(', ');
-    await deps.session.run(
+    // The one DuckDB use of an export: DuckDB opens here (every 10th version), not before.
+    await (
+      await sessionOf(deps.session)
+    ).run(
       `COPY (SELECT txn, add, remove, metaData, protocol
              FROM read_json(${quoteLiteral(jsonPath)}, format = 'newline_delimited', columns = {${columns}}))
        TO ${quoteLiteral(parquetPath)} (FORMAT parquet, COMPRESSION snappy)`,

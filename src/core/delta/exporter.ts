@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import { type DuckDBSource } from '../lake/lazySession';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { DuckDBSession } from '../lake/duckdb';
 import { silentProgress, throwIfCancelled, type Progress } from '../util/progress';
 import { CatalogReader, isVisibleAt, type CatalogTable } from '../ducklake/catalogReader';
 import { DEFAULT_CHECKPOINT_INTERVAL } from './checkpoint';
@@ -14,7 +14,7 @@ import { buildTableTarget, readCatalogContext } from './tableState';
 
 export interface ExportDeltaOptions {
   /** An open DuckDB session; the exporter attaches the catalog to it read-only and detaches it again. */
-  session: DuckDBSession;
+  session: DuckDBSource;
   /** Local path of the DuckLake catalog (`metadata.db`, SQLite; a DuckDB-file catalog works too). */
   catalogPath: string;
   /** Where the logs go: rooted at the lakehouse Tables/ folder (the catalog DATA_PATH). */
@@ -102,6 +102,7 @@ export async function exportDeltaLake(options: ExportDeltaOptions): Promise<Delt
       const report = await exporter.export(table, options.known, built);
       report.requests = diffCounts(store.snapshot(), before);
       if (iceberg && built.ok) {
+        await built.target.loadStats();
         report.iceberg = await iceberg.export(
           icebergTarget(built.target),
           options.known?.[built.target.folder]?.iceberg,

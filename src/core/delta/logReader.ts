@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { sessionOf, type DuckDBSource } from '../lake/lazySession';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { quoteLiteral, type DuckDBSession } from '../lake/duckdb';
+import { quoteLiteral } from '../lake/duckdb';
 import { parseCommit, type MetaDataAction, type ParsedCommit, type ProtocolAction } from './actions';
 import { DeltaLogError } from './errors';
 import type { DeltaLogStore } from './logStore';
@@ -72,7 +73,7 @@ export interface LogState {
 
 export interface ReplayDeps {
   store: DeltaLogStore;
-  session: DuckDBSession;
+  session: DuckDBSource;
   tempDirectory: string;
 }
 
@@ -126,26 +127,27 @@ async function loadCheckpoint(
     locals.push(local);
   }
   const source = `read_parquet([${locals.map(quoteLiteral).join(', ')}])`;
+  const session = await sessionOf(deps.session);
   const present = new Set(
-    (
-      await deps.session.all<{ name: string }>(`SELECT column_name AS name FROM (DESCRIBE SELECT * FROM ${source})`)
-    ).map((r) => r.name),
+    (await session.all<{ name: string }>(`SELECT column_name AS name FROM (DESCRIBE SELECT * FROM ${source})`)).map(
+      (r) => r.name,
+    ),
   );
   if (present.has('add')) {
-    for (const row of await deps.session.all<{ path: string }>(
+    for (const row of await session.all<{ path: string }>(
       `SELECT add.path AS path FROM ${source} WHERE add.path IS NOT NULL`,
     )) {
       state.files.set(decode(folder, row.path), row.path);
     }
   }
   if (present.has('metaData')) {
-    const [row] = await deps.session.all<{ json: string }>(
+    const [row] = await session.all<{ json: string }>(
       `SELECT to_json(metaData) AS json FROM ${source} WHERE metaData IS NOT NULL`,
     );
     if (row) state.metaData = JSON.parse(row.json) as MetaDataAction;
   }
   if (present.has('protocol')) {
-    const [row] = await deps.session.all<{ json: string }>(
+    const [row] = await session.all<{ json: string }>(
       `SELECT to_json(protocol) AS json FROM ${source} WHERE protocol IS NOT NULL`,
     );
     if (row) state.protocol = JSON.parse(row.json) as ProtocolAction;

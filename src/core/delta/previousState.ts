@@ -1,4 +1,4 @@
-import type { DuckDBSession } from '../lake/duckdb';
+import { type DuckDBSource } from '../lake/lazySession';
 import type { ParsedCommit } from './actions';
 import type { CatalogScheduledDeletion } from '../ducklake/catalogReader';
 import { filesHash, metadataHash } from './fingerprint';
@@ -13,7 +13,7 @@ import type { CatalogContext, TableTarget } from './tableState';
 export interface PreviousStateDeps {
   ctx: CatalogContext;
   store: DeltaLogStore;
-  session: DuckDBSession;
+  session: DuckDBSource;
   tempDirectory: string;
 }
 

@@ -1,4 +1,4 @@
-import type { DuckDBSession } from '../lake/duckdb';
+import { type DuckDBSource } from '../lake/lazySession';
 import { PROTOCOL, serializeCommit, type ProtocolAction } from './actions';
 import type { CatalogTable } from '../ducklake/catalogReader';
 import { writeCheckpoint } from './checkpoint';
@@ -14,7 +14,7 @@ import { buildTableTarget, type CatalogContext, type TableTarget, type TargetRes
 export interface TableExporterDeps {
   ctx: CatalogContext;
   store: DeltaLogStore;
-  session: DuckDBSession;
+  session: DuckDBSource;
   tempDirectory: string;
   checkpointInterval: number;
   now: () => number;

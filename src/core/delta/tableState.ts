@@ -21,8 +21,8 @@ export interface TargetFile {
   sizeBytes: number;
   /** DuckLake's data_file_id: ids only grow, so it tells files older than a snapshot apart. */
   fileId: number;
-  /** DuckLake's column stats of the file (column id -> row), for the Iceberg manifests. */
-  stats: ReadonlyMap<number, CatalogColumnStats>;
+  /** DuckLake's column stats of the file (column id -> row); empty until fillStats or loadStats read them. */
+  stats: Map<number, CatalogColumnStats>;
 }
 
 /** What the Delta table should contain to match the DuckLake table at one snapshot. */
@@ -43,6 +43,8 @@ export interface TableTarget {
    * export pays for the files it adds, not for every file of the table.
    */
   fillStats(adds: readonly AddAction[]): Promise<void>;
+  /** Reads the column statistics of every file (the Iceberg manifests list them all). */
+  loadStats(): Promise<void>;
 }
 
 export type TargetResult =
@@ -176,15 +178,8 @@ export async function buildTableTarget(ctx: CatalogContext, table: CatalogTable)
   );
   warnings.push(...partitioning.warnings);
 
-  // Read once for every file: the Iceberg manifests need them all; Delta builds its stats only for the adds it writes.
-  const stats = new Map<number, Map<number, CatalogColumnStats>>();
-  for (const row of await ctx.reader.fileStats(table.tableId, fileIds)) {
-    let perFile = stats.get(row.fileId);
-    if (!perFile) stats.set(row.fileId, (perFile = new Map()));
-    perFile.set(row.columnId, row);
-  }
-
   const partitionColumns = new Set(partitioning.columns);
+  const statsRead = new Set<number>();
   const targetFiles = new Map<string, TargetFile>();
   let numRecords = 0;
   for (const file of files) {
@@ -209,7 +204,7 @@ export async function buildTableTarget(ctx: CatalogContext, table: CatalogTable)
       recordCount: file.recordCount,
       sizeBytes: file.sizeBytes,
       fileId: file.fileId,
-      stats: stats.get(file.fileId) ?? new Map(),
+      stats: new Map(),
       add: {
         path: encodeDeltaPath(relativePath),
         partitionValues: partitioning.values.get(file.fileId) ?? {},
@@ -239,9 +234,38 @@ export async function buildTableTarget(ctx: CatalogContext, table: CatalogTable)
       numRecords,
       filesHash: filesHash(targetFiles.keys()),
       warnings,
-      fillStats: async (adds) => fillStats(targetFiles, adds, columns, partitionColumns),
+      fillStats: async (adds) => {
+        const byPath = new Map<string, TargetFile>();
+        for (const file of targetFiles.values()) byPath.set(file.add.path, file);
+        await readStats(
+          ctx,
+          table.tableId,
+          adds.flatMap((a) => byPath.get(a.path) ?? []),
+          statsRead,
+        );
+        fillStats(targetFiles, adds, columns, partitionColumns);
+      },
+      loadStats: () => readStats(ctx, table.tableId, [...targetFiles.values()], statsRead),
     },
   };
+}
+
+/**
+ * Column statistics of just these files (those not read before): an incremental export pays for the
+ * files it adds, not for every file of the table.
+ */
+async function readStats(
+  ctx: CatalogContext,
+  tableId: number,
+  files: readonly TargetFile[],
+  read: Set<number>,
+): Promise<void> {
+  const wanted = files.filter((f) => !read.has(f.fileId));
+  if (wanted.length === 0) return;
+  const byId = new Map(wanted.map((f) => [f.fileId, f]));
+  for (const row of await ctx.reader.fileStats(tableId, [...byId.keys()]))
+    byId.get(row.fileId)?.stats.set(row.columnId, row);
+  for (const id of byId.keys()) read.add(id);
 }
 
 function fillStats(

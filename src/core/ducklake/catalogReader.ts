@@ -1,9 +1,12 @@
 import { quoteIdentifier, quoteLiteral, type DuckDBSession } from '../lake/duckdb';
+import { sessionOf, type DuckDBSource } from '../lake/lazySession';
+import { DuckDBCatalogBackend, type CatalogBackend } from './catalogBackend';
 import { refuseCatalogCode } from './catalogSafety';
 import { CatalogFormatError } from './errors';
 import { checkCatalogVersion, sniffCatalogFormat, type CatalogFormat } from './format';
 import { redactSecrets } from '../config/credentials';
-import { recoverInterruptedWrite } from './interruptedWrite';
+import { fileSignature, hasInterruptedWrite, recoverInterruptedWrite } from './interruptedWrite';
+import { SqliteCatalogBackend } from './sqliteCatalog';
 
 /**
  * The one reader of a DuckLake catalog file's own tables (spec 1.0), attached
@@ -18,6 +21,11 @@ import { recoverInterruptedWrite } from './interruptedWrite';
  * exporter), a broken or foreign catalog must be diagnosed before DuckLake
  * touches it, and a read-only attach of the metadata file cannot write to the
  * catalog or touch data files.
+ *
+ * Two backends run the same queries: a SQLite catalog (the usual metadata.db)
+ * is read by SQLite compiled to WASM (sqliteCatalog.ts), so reading metadata
+ * never loads DuckDB; a DuckDB-file catalog and a PostgreSQL catalog are
+ * attached to a DuckDB session, opened only then when it is a lazy one.
  */
 export interface CatalogSnapshot {
   id: number;
@@ -123,32 +131,52 @@ let aliasCounter = 0;
 /** A catalog target naming a PostgreSQL catalog rather than a local file: `postgres:<libpq connection>`. */
 export const POSTGRES_CATALOG_PREFIX = 'postgres:';
 
+/** Which engine reads a SQLite catalog: SQLite in WASM (the default) or DuckDB's sqlite_scanner. */
+export type SqliteCatalogEngine = 'wasm' | 'duckdb';
+
 export class CatalogReader {
   private constructor(
-    private readonly session: DuckDBSession,
+    private readonly backend: CatalogBackend,
     private readonly file: string,
-    private readonly alias: string,
     readonly format: CatalogFormat | 'postgres',
   ) {}
 
   /**
-   * Attaches `file` read-only (SQLite, or a DuckDB-file catalog; told apart by
+   * Opens `file` read-only (SQLite, or a DuckDB-file catalog; told apart by
    * the file header), refuses a DuckDB file that holds code (views, macros),
    * and checks it is a DuckLake catalog of the version this build reads.
+   * A SQLite catalog is read without DuckDB unless `sqliteEngine` says 'duckdb'.
    */
-  static async open(session: DuckDBSession, file: string): Promise<CatalogReader> {
-    if (file.startsWith(POSTGRES_CATALOG_PREFIX)) return CatalogReader.openPostgres(session, file);
+  static async open(
+    source: DuckDBSource,
+    file: string,
+    options: { sqliteEngine?: SqliteCatalogEngine } = {},
+  ): Promise<CatalogReader> {
+    if (file.startsWith(POSTGRES_CATALOG_PREFIX)) return CatalogReader.openPostgres(await sessionOf(source), file);
     const format = await catalogFileKind(file);
-    const alias = `ducklake_catalog_${++aliasCounter}`;
-    if (format === 'sqlite') {
-      await session.loadExtensions(['sqlite_scanner']);
-      await recoverInterruptedWrite(session, file);
+    let backend: CatalogBackend | undefined;
+    if (format === 'sqlite' && (options.sqliteEngine ?? 'wasm') === 'wasm') backend = await readUnlessWritten(file);
+    if (!backend) {
+      const session = await sessionOf(source);
+      const alias = `ducklake_catalog_${++aliasCounter}`;
+      if (format === 'sqlite') {
+        await session.loadExtensions(['sqlite_scanner']);
+        await recoverInterruptedWrite(session, file);
+      }
+      const type = format === 'sqlite' ? 'TYPE sqlite, ' : '';
+      await session.run(`ATTACH ${quoteLiteral(file)} AS ${quoteIdentifier(alias)} (${type}READ_ONLY)`);
+      backend = new DuckDBCatalogBackend(session, alias);
+      if (format !== 'sqlite') {
+        try {
+          await refuseCatalogCode(session, alias);
+        } catch (error) {
+          await backend.close();
+          throw error;
+        }
+      }
     }
-    const type = format === 'sqlite' ? 'TYPE sqlite, ' : '';
-    await session.run(`ATTACH ${quoteLiteral(file)} AS ${quoteIdentifier(alias)} (${type}READ_ONLY)`);
-    const reader = new CatalogReader(session, file, alias, format);
+    const reader = new CatalogReader(backend, file, format);
     try {
-      if (format !== 'sqlite') await refuseCatalogCode(session, alias);
       await reader.metadata();
     } catch (error) {
       await reader.close();
@@ -176,7 +204,7 @@ export class CatalogReader {
         'Check the connection string in the variable lakehouse.yml names (catalog.connection_env) and that the server is up.',
       );
     }
-    const reader = new CatalogReader(session, 'the PostgreSQL catalog', alias, 'postgres');
+    const reader = new CatalogReader(new DuckDBCatalogBackend(session, alias), 'the PostgreSQL catalog', 'postgres');
     try {
       await reader.metadata();
     } catch (error) {
@@ -193,19 +221,19 @@ export class CatalogReader {
   }
 
   async close(): Promise<void> {
-    await this.session.run(`DETACH ${quoteIdentifier(this.alias)}`).catch(() => undefined);
+    await this.backend.close().catch(() => undefined);
   }
 
   /** A FROM-clause expression for one catalog table, e.g. `ducklake_data_file`. */
   private table(name: string): string {
-    return `${quoteIdentifier(this.alias)}.${quoteIdentifier(name)}`;
+    return this.backend.table(name);
   }
 
   /** The catalog's global settings, version checked against the one version policy. */
   async metadata(): Promise<CatalogMetadata> {
     let rows: { key: string; value: string }[];
     try {
-      rows = await this.session.all(
+      rows = await this.backend.all(
         `SELECT "key", "value" FROM ${this.table('ducklake_metadata')} WHERE scope IS NULL OR scope = ''`,
       );
     } catch (error) {
@@ -237,7 +265,7 @@ export class CatalogReader {
       scope === 'all'
         ? 'true'
         : `${alias}.begin_snapshot <= cur.s AND (${alias}.end_snapshot IS NULL OR cur.s < ${alias}.end_snapshot)`;
-    const rows = await this.session.all<Record<string, unknown>>(`
+    const rows = await this.backend.all<Record<string, unknown>>(`
       WITH cur AS (SELECT max(snapshot_id) AS s FROM ${t('ducklake_snapshot')}),
       files AS (
         SELECT 'data' AS kind, table_id, path, path_is_relative, file_size_bytes, begin_snapshot, end_snapshot FROM ${t('ducklake_data_file')}
@@ -274,7 +302,7 @@ export class CatalogReader {
 
   /** Every `ducklake_metadata` row with its scope (options set for the lake or per table). */
   async settings(): Promise<Array<{ key: string; value: string; scope: string | null; scopeId: number | null }>> {
-    const rows = await this.session.all<{ key: string; value: string; scope: string | null; scope_id: bigint | null }>(
+    const rows = await this.backend.all<{ key: string; value: string; scope: string | null; scope_id: bigint | null }>(
       `SELECT key, value, scope, scope_id FROM ${this.table('ducklake_metadata')}`,
     );
     return rows.map((r) => ({
@@ -290,7 +318,7 @@ export class CatalogReader {
     const limit = targets.size
       ? `CASE table_id ${[...targets].map(([id, bytes]) => `WHEN ${int(id)} THEN ${int(bytes)}`).join(' ')} ELSE ${int(otherwise)} END`
       : String(int(otherwise));
-    const rows = await this.session.all<{ table_id: bigint }>(
+    const rows = await this.backend.all<{ table_id: bigint }>(
       `SELECT table_id FROM ${this.table('ducklake_data_file')} WHERE end_snapshot IS NULL AND file_size_bytes < ${limit}
        GROUP BY table_id HAVING count(*) >= 2`,
     );
@@ -299,13 +327,13 @@ export class CatalogReader {
 
   /** The latest commit with its author and message (team mode's tree shows it instead of a lease). */
   async latestCommit(): Promise<{ id: number; timeMs: number; author?: string; message?: string } | undefined> {
-    const [row] = await this.session.all<{
+    const [row] = await this.backend.all<{
       id: bigint;
       time_ms: bigint;
       author: string | null;
       commit_message: string | null;
     }>(
-      `SELECT s.snapshot_id AS id, epoch_ms(s.snapshot_time::TIMESTAMPTZ) AS time_ms, c.author, c.commit_message
+      `SELECT s.snapshot_id AS id, ${this.backend.epochMs('s.snapshot_time')} AS time_ms, c.author, c.commit_message
        FROM ${this.table('ducklake_snapshot')} s LEFT JOIN ${this.table('ducklake_snapshot_changes')} c USING (snapshot_id)
        ORDER BY s.snapshot_id DESC LIMIT 1`,
     );
@@ -323,8 +351,8 @@ export class CatalogReader {
   }
 
   private async snapshotRows(clause: string): Promise<CatalogSnapshot[]> {
-    const rows = await this.session.all<{ id: bigint; time_ms: bigint; next_file_id: bigint }>(
-      `SELECT snapshot_id AS id, epoch_ms(snapshot_time::TIMESTAMPTZ) AS time_ms, next_file_id
+    const rows = await this.backend.all<{ id: bigint; time_ms: bigint; next_file_id: bigint }>(
+      `SELECT snapshot_id AS id, ${this.backend.epochMs('snapshot_time')} AS time_ms, next_file_id
        FROM ${this.table('ducklake_snapshot')} ${clause}`,
     );
     return rows.map((r) => ({ id: num(r.id), timeMs: num(r.time_ms), nextFileId: num(r.next_file_id) }));
@@ -332,7 +360,7 @@ export class CatalogReader {
 
   /** Every table row with its schema; live ones and dropped ones alike (visibility is decided by the caller). */
   async tables(): Promise<CatalogTable[]> {
-    const rows = await this.session.all<Record<string, unknown>>(
+    const rows = await this.backend.all<Record<string, unknown>>(
       `SELECT t.table_id, t.table_uuid, t.table_name, t.path, t.path_is_relative, t.begin_snapshot, t.end_snapshot,
               s.schema_name, s.path AS schema_path, s.path_is_relative AS schema_path_is_relative
        FROM ${this.table('ducklake_table')} t JOIN ${this.table('ducklake_schema')} s USING (schema_id)
@@ -354,7 +382,7 @@ export class CatalogReader {
 
   /** The full column history of one table (every version of every column). */
   async columns(tableId: number): Promise<CatalogColumn[]> {
-    const rows = await this.session.all<Record<string, unknown>>(
+    const rows = await this.backend.all<Record<string, unknown>>(
       `SELECT column_id, begin_snapshot, end_snapshot, column_order, column_name, column_type, initial_default,
               nulls_allowed, parent_column
        FROM ${this.table('ducklake_column')} WHERE table_id = ${int(tableId)} ORDER BY column_order, column_id`,
@@ -379,10 +407,10 @@ export class CatalogReader {
    */
   async dataFiles(tableId: number, snapshot: number, createdBefore?: number): Promise<CatalogDataFile[]> {
     const idFilter = createdBefore === undefined ? '' : `AND f.data_file_id < ${int(createdBefore)}`;
-    const rows = await this.session.all<Record<string, unknown>>(
+    const rows = await this.backend.all<Record<string, unknown>>(
       `SELECT f.data_file_id, f.path, f.path_is_relative, f.file_format, f.record_count, f.file_size_bytes,
               f.begin_snapshot, f.partition_id, f.encryption_key IS NOT NULL AS encrypted, f.mapping_id,
-              epoch_ms(s.snapshot_time::TIMESTAMPTZ) AS begin_time_ms
+              ${this.backend.epochMs('s.snapshot_time')} AS begin_time_ms
        FROM ${this.table('ducklake_data_file')} f
        LEFT JOIN ${this.table('ducklake_snapshot')} s ON s.snapshot_id = f.begin_snapshot
        WHERE f.table_id = ${int(tableId)} ${visibleAt('f', snapshot)} ${idFilter}
@@ -405,7 +433,7 @@ export class CatalogReader {
 
   /** Live delete files per table: rows those tables must not show again. */
   async liveDeleteFiles(snapshot: number): Promise<Map<number, number>> {
-    const rows = await this.session.all<{ table_id: bigint; n: bigint }>(
+    const rows = await this.backend.all<{ table_id: bigint; n: bigint }>(
       `SELECT table_id, count(*) AS n FROM ${this.table('ducklake_delete_file')} d
        WHERE true ${visibleAt('d', snapshot)} GROUP BY table_id`,
     );
@@ -415,14 +443,14 @@ export class CatalogReader {
   /** Rows kept inside the catalog (data inlining) and visible at `snapshot`, per table. */
   async inlinedRows(snapshot: number): Promise<Map<number, number>> {
     const existing = await this.catalogTableNames();
-    const sources = await this.session.all<{ table_id: bigint; table_name: string }>(
+    const sources = await this.backend.all<{ table_id: bigint; table_name: string }>(
       `SELECT table_id, table_name FROM ${this.table('ducklake_inlined_data_tables')}`,
     );
     const counts = new Map<number, number>();
     for (const source of sources) {
       // The name comes from the catalog: only query names of the documented shape.
       if (!/^ducklake_inlined_data_\d+_\d+$/.test(source.table_name) || !existing.has(source.table_name)) continue;
-      const [row] = await this.session.all<{ n: bigint }>(
+      const [row] = await this.backend.all<{ n: bigint }>(
         `SELECT count(*) AS n FROM ${this.table(source.table_name)} i WHERE true ${visibleAt('i', snapshot)}`,
       );
       const tableId = num(source.table_id);
@@ -437,7 +465,7 @@ export class CatalogReader {
     for (const name of await this.catalogTableNames()) {
       const match = /^ducklake_inlined_delete_(\d+)$/.exec(name);
       if (!match) continue;
-      const [row] = await this.session.all<{ n: bigint }>(
+      const [row] = await this.backend.all<{ n: bigint }>(
         `SELECT count(*) AS n FROM ${this.table(name)} WHERE begin_snapshot <= ${int(snapshot)}`,
       );
       const n = num(row?.n ?? 0n);
@@ -446,21 +474,18 @@ export class CatalogReader {
     return counts;
   }
 
-  private async catalogTableNames(): Promise<Set<string>> {
-    const rows = await this.session.all<{ table_name: string }>(
-      `SELECT table_name FROM duckdb_tables() WHERE database_name = $1`,
-      [this.alias],
-    );
-    return new Set(rows.map((r) => r.table_name));
+  private catalogTableNames(): Promise<Set<string>> {
+    return this.backend.tableNames();
   }
 
   /** Column statistics of the given files. */
   async fileStats(tableId: number, fileIds: readonly number[]): Promise<CatalogColumnStats[]> {
     if (fileIds.length === 0) return [];
-    const rows = await this.session.all<Record<string, unknown>>(
+    const rows = await this.backend.all<Record<string, unknown>>(
       `SELECT data_file_id, column_id, null_count, min_value, max_value, contains_nan
        FROM ${this.table('ducklake_file_column_stats')}
-       WHERE table_id = ${int(tableId)} AND data_file_id IN (${fileIds.map(int).join(', ')})`,
+       WHERE table_id = ${int(tableId)} AND data_file_id IN (${fileIds.map(int).join(', ')})
+       ORDER BY data_file_id, column_id`,
     );
     return rows.map((r) => ({
       fileId: num(r.data_file_id),
@@ -474,7 +499,7 @@ export class CatalogReader {
 
   /** The partition spec in force at `snapshot`, if the table is partitioned. */
   async partitionSpec(tableId: number, snapshot: number): Promise<CatalogPartitionSpec | undefined> {
-    const rows = await this.session.all<Record<string, unknown>>(
+    const rows = await this.backend.all<Record<string, unknown>>(
       `SELECT i.partition_id, c.partition_key_index, c.column_id, c."transform"
        FROM ${this.table('ducklake_partition_info')} i
        JOIN ${this.table('ducklake_partition_column')} c USING (partition_id, table_id)
@@ -499,7 +524,7 @@ export class CatalogReader {
   ): Promise<Map<number, Map<number, string | null>>> {
     const result = new Map<number, Map<number, string | null>>();
     if (fileIds.length === 0) return result;
-    const rows = await this.session.all<Record<string, unknown>>(
+    const rows = await this.backend.all<Record<string, unknown>>(
       `SELECT data_file_id, partition_key_index, partition_value FROM ${this.table('ducklake_file_partition_value')}
        WHERE table_id = ${int(tableId)} AND data_file_id IN (${fileIds.map(int).join(', ')})`,
     );
@@ -516,7 +541,7 @@ export class CatalogReader {
   async nameMappings(mappingIds: readonly number[]): Promise<Map<number, Map<number, string>>> {
     const result = new Map<number, Map<number, string>>();
     if (mappingIds.length === 0) return result;
-    const rows = await this.session.all<Record<string, unknown>>(
+    const rows = await this.backend.all<Record<string, unknown>>(
       `SELECT mapping_id, target_field_id, source_name FROM ${this.table('ducklake_name_mapping')}
        WHERE mapping_id IN (${mappingIds.map(int).join(', ')})`,
     );
@@ -531,7 +556,7 @@ export class CatalogReader {
 
   /** Parsed `ducklake_snapshot_changes` for snapshots in (after, upTo]. */
   async changes(after: number, upTo: number): Promise<SnapshotChange[]> {
-    const rows = await this.session.all<{ snapshot_id: bigint; changes_made: string | null }>(
+    const rows = await this.backend.all<{ snapshot_id: bigint; changes_made: string | null }>(
       `SELECT snapshot_id, changes_made FROM ${this.table('ducklake_snapshot_changes')}
        WHERE snapshot_id > ${int(after)} AND snapshot_id <= ${int(upTo)} ORDER BY snapshot_id`,
     );
@@ -544,11 +569,11 @@ export class CatalogReader {
    * snapshot missing); an incomplete range proves nothing.
    */
   async changesSince(after: number, upTo: number): Promise<{ complete: boolean; changes: SnapshotChange[] }> {
-    const rows = await this.session.all<{ snapshot_id: bigint; changes_made: string | null }>(
+    const rows = await this.backend.all<{ snapshot_id: bigint; changes_made: string | null }>(
       `SELECT snapshot_id, changes_made FROM ${this.table('ducklake_snapshot_changes')}
-       WHERE snapshot_id > ${int(after)} AND snapshot_id <= ${int(upTo)}`,
+       WHERE snapshot_id > ${int(after)} AND snapshot_id <= ${int(upTo)} ORDER BY snapshot_id`,
     );
-    const [count] = await this.session.all<{ n: bigint }>(
+    const [count] = await this.backend.all<{ n: bigint }>(
       `SELECT count(*) AS n FROM ${this.table('ducklake_snapshot')} WHERE snapshot_id > ${int(after)} AND snapshot_id <= ${int(upTo)}`,
     );
     const ids = new Set(rows.map((r) => num(r.snapshot_id)));
@@ -559,17 +584,17 @@ export class CatalogReader {
   /** For each file id, the first snapshot whose next_file_id passed it: when the file was really written. */
   async creationSnapshots(fileIds: readonly number[]): Promise<Map<number, number>> {
     if (fileIds.length === 0) return new Map();
-    const rows = await this.session.all<{ file_id: bigint; snapshot_id: bigint | null }>(
+    const rows = await this.backend.all<{ file_id: bigint; snapshot_id: bigint | null }>(
       `SELECT f.file_id, (SELECT min(snapshot_id) FROM ${this.table('ducklake_snapshot')} s WHERE s.next_file_id > f.file_id) AS snapshot_id
-       FROM (SELECT unnest([${fileIds.map(int).join(', ')}]::BIGINT[]) AS file_id) f`,
+       FROM ${this.backend.idRows(fileIds.map((id) => Number(int(id))))} f`,
     );
     return new Map(rows.filter((r) => r.snapshot_id !== null).map((r) => [num(r.file_id), num(r.snapshot_id!)]));
   }
 
   /** Files merged or expired away whose Parquet is not deleted yet (until ducklake_cleanup_old_files). */
   async scheduledDeletions(): Promise<CatalogScheduledDeletion[]> {
-    const rows = await this.session.all<Record<string, unknown>>(
-      `SELECT data_file_id, path, path_is_relative FROM ${this.table('ducklake_files_scheduled_for_deletion')}`,
+    const rows = await this.backend.all<Record<string, unknown>>(
+      `SELECT data_file_id, path, path_is_relative FROM ${this.table('ducklake_files_scheduled_for_deletion')} ORDER BY data_file_id, path`,
     );
     return rows.map((r) => ({
       fileId: num(r.data_file_id),
@@ -647,4 +672,25 @@ function optNum(value: unknown): number | null {
 function bool(value: unknown, fallback: boolean): boolean {
   if (value === null || value === undefined) return fallback;
   return typeof value === 'boolean' ? value : num(value) !== 0;
+}
+
+/**
+ * The WASM reader copies the file's bytes and sees no SQLite locks, so it is used only when no write
+ * was in flight: no journal beside the file before, and the same file (and still no journal) after.
+ * Otherwise (a live writer, or a hot journal a killed one left) the caller reads through SQLite's
+ * own locking and journal recovery instead. A damaged file is still reported as damaged.
+ */
+async function readUnlessWritten(file: string): Promise<CatalogBackend | undefined> {
+  if (await hasInterruptedWrite(file)) return undefined;
+  const before = await fileSignature(file);
+  let backend: SqliteCatalogBackend;
+  try {
+    backend = await SqliteCatalogBackend.open(file);
+  } catch (error) {
+    if ((await hasInterruptedWrite(file)) || (await fileSignature(file)) !== before) return undefined;
+    throw error;
+  }
+  if (!(await hasInterruptedWrite(file)) && (await fileSignature(file)) === before) return backend;
+  await backend.close();
+  return undefined;
 }

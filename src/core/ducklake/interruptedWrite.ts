@@ -16,6 +16,18 @@ async function nonEmpty(path: string): Promise<boolean> {
   }
 }
 
+/** Whether a write is in flight on `file`, or was cut off: SQLite's journal or WAL beside it holds pages. */
+export async function hasInterruptedWrite(file: string): Promise<boolean> {
+  for (const side of sqliteSideFiles(file)) if (await nonEmpty(side)) return true;
+  return false;
+}
+
+/** Identity, size and modification time: changes whenever anything writes the file. */
+export async function fileSignature(file: string): Promise<string> {
+  const info = await stat(file);
+  return `${info.ino}:${info.size}:${info.mtimeMs}`;
+}
+
 /**
  * A run or publish killed while DuckLake was committing leaves a "hot" `-journal` beside the
  * catalog, and the file itself may hold half of that commit. SQLite rolls such a journal back
@@ -26,8 +38,7 @@ async function nonEmpty(path: string): Promise<boolean> {
  * Returns whether there was anything to recover.
  */
 export async function recoverInterruptedWrite(session: DuckDBSession, file: string): Promise<boolean> {
-  const [journal, wal] = sqliteSideFiles(file);
-  if (!(await nonEmpty(journal!)) && !(await nonEmpty(wal!))) return false;
+  if (!(await hasInterruptedWrite(file))) return false;
   await session.loadExtensions(['sqlite_scanner']);
   const alias = quoteIdentifier(`ducklake_recover_${++aliasCounter}`);
   await session.run(`ATTACH ${quoteLiteral(file)} AS ${alias} (TYPE sqlite)`);

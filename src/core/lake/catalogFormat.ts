@@ -1,6 +1,6 @@
 import { CatalogReader } from '../ducklake/catalogReader';
+import { type DuckDBSource } from './lazySession';
 import type { CatalogFormat } from '../ducklake/format';
-import type { DuckDBSession } from './duckdb';
 
 // The one sniffer, version policy and errors live in core/ducklake; re-exported for existing callers.
 export { CatalogFormatError } from '../ducklake/errors';
@@ -13,7 +13,7 @@ export function attachTarget(format: CatalogFormat, file: string): string {
 
 /** Format, checked version and stored data_path of a catalog file, read (core/ducklake's reader) without attaching it as a DuckLake. */
 export async function readCatalogInfo(
-  session: DuckDBSession,
+  session: DuckDBSource,
   file: string,
 ): Promise<{ format: CatalogFormat; version: string; dataPath: string }> {
   const reader = await CatalogReader.open(session, file);

@@ -1,4 +1,5 @@
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { type DuckDBSource } from './lazySession';
 import { dirname } from 'node:path';
 import type { LakehouseEntry } from '../config/lakehouseConfig';
 import { catalogFileName } from '../config/lakehouseConfig';
@@ -14,7 +15,6 @@ import { listLiveFiles } from './catalogFiles';
 import { CatalogReader } from '../ducklake/catalogReader';
 import { CatalogFormatError } from './catalogFormat';
 import { remoteDataPrefix } from './dataPrefix';
-import type { DuckDBSession } from './duckdb';
 import { copyAtomically, type LocalMirror, type PullState } from './localMirror';
 import { withMirrorLock } from './mirrorLock';
 
@@ -22,7 +22,7 @@ export interface PullOptions {
   entry: LakehouseEntry;
   store: LakehouseStore;
   mirror: LocalMirror;
-  session: DuckDBSession;
+  session: DuckDBSource;
   /** Only these tables' files (those the selected models read); all when omitted. */
   tables?: ReadonlyArray<{ schema: string; table: string }>;
   /** Discard unpublished local changes (Reset local catalog to remote). */
@@ -113,7 +113,7 @@ async function pullLocked(options: PullOptions): Promise<PullResult> {
  * Reads a just-downloaded catalog; when it is refused, the message names the remote catalog
  * (not the temp file) and the temp file is removed, so nothing half-checked stays behind.
  */
-async function readDownloadedCatalog(session: DuckDBSession, file: string, remotePath: string) {
+async function readDownloadedCatalog(session: DuckDBSource, file: string, remotePath: string) {
   try {
     const reader = await CatalogReader.open(session, file);
     try {

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { type DuckDBSource } from '../lake/lazySession';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +7,6 @@ import type { LakehouseEntry } from '../config/lakehouseConfig';
 import { exportDeltaLake, type DeltaExportReport } from '../delta';
 import { readCatalogInfo } from '../lake/catalogFormat';
 import { remoteDataPrefix } from '../lake/dataPrefix';
-import type { DuckDBSession } from '../lake/duckdb';
 import type { LocalMirror } from '../lake/localMirror';
 import { LakehouseError } from '../errors';
 import type { LeaseGuard } from '../lease/leaseGuard';
@@ -25,7 +25,7 @@ export async function exportRemoteCatalog(options: {
   entry: LakehouseEntry;
   store: LakehouseStore;
   guard: LeaseGuard;
-  session: DuckDBSession;
+  session: DuckDBSource;
   /** The local folder of this lakehouse: an export killed here leaves its lease id there for the rerun. */
   mirror?: LocalMirror;
   signal?: AbortSignal;

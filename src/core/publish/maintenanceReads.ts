@@ -1,5 +1,5 @@
 import { CatalogReader } from '../ducklake/catalogReader';
-import type { DuckDBSession } from '../lake/duckdb';
+import { type DuckDBSource } from '../lake/lazySession';
 import { sizeBytes, type TableLayout } from '../lake/layout';
 import type { MaintenanceOptions } from './maintenance';
 
@@ -15,7 +15,7 @@ const DEFAULT_TARGET_BYTES = 512 * 1e6;
  * fails on a data file missing from the mirror.
  */
 export async function tablesMaintenanceReads(
-  session: DuckDBSession,
+  session: DuckDBSource,
   catalogFile: string,
   options: MaintenanceOptions,
   layout: TableLayout | undefined,

@@ -1,4 +1,4 @@
-import type { DuckDBSession } from '../lake/duckdb';
+import { type DuckDBSource } from '../lake/lazySession';
 import { CatalogReader } from '../ducklake/catalogReader';
 import { sizeBytes, type TableLayout } from '../lake/layout';
 import type { MaintenanceOptions } from './maintenance';
@@ -15,7 +15,7 @@ const DEFAULT_TARGET_BYTES = 512 * 1e6;
  * the side of work: anything it cannot tell counts as a reason.
  */
 export async function maintenanceWork(
-  session: DuckDBSession,
+  session: DuckDBSource,
   catalogFile: string,
   options: MaintenanceOptions,
   layout: TableLayout | undefined,

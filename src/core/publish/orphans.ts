@@ -1,11 +1,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import { type DuckDBSource } from '../lake/lazySession';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LakehouseEntry } from '../config/lakehouseConfig';
 import { listLiveFiles } from '../lake/catalogFiles';
 import { CatalogReader } from '../ducklake/catalogReader';
 import { remoteDataPrefix } from '../lake/dataPrefix';
-import type { DuckDBSession } from '../lake/duckdb';
 import type { HeldLease, LeaseGuard } from '../lease/leaseGuard';
 import type { LakehouseStore } from '../storage/blobStore';
 import { storageFailure } from '../storage/storageErrors';
@@ -35,7 +35,7 @@ export interface OrphanReport {
 export async function findOrphans(options: {
   entry: LakehouseEntry;
   store: LakehouseStore;
-  session: DuckDBSession;
+  session: DuckDBSource;
   guard: LeaseGuard;
   /** Delete the orphans older than minAgeMs, under the lease. */
   delete?: boolean;

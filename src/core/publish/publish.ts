@@ -1,11 +1,11 @@
 import { stat } from 'node:fs/promises';
+import { sessionOf, type DuckDBSource } from '../lake/lazySession';
 
 import { catalogFileName, type LakehouseEntry } from '../config/lakehouseConfig';
 import { exportDeltaLake, knownStates, type DeltaExportReport, type ExportedTableState } from '../delta';
 import { LakehouseError } from '../errors';
 import { listLiveFiles, type CatalogFile } from '../lake/catalogFiles';
 import { CatalogReader } from '../ducklake/catalogReader';
-import type { DuckDBSession } from '../lake/duckdb';
 import { DEFAULT_LAKE_LAYOUT } from '../lake/layout';
 import { copyAtomically, type LocalMirror, type PullState } from '../lake/localMirror';
 import { withMirrorLock } from '../lake/mirrorLock';
@@ -40,7 +40,7 @@ export interface PublishOptions {
   store: LakehouseStore;
   guard: LeaseGuard;
   mirror: LocalMirror;
-  session: DuckDBSession;
+  session: DuckDBSource;
   /** One-shot mode: the run took the lease before pulling and publishes under it. */
   held?: HeldLease;
   /**
@@ -90,7 +90,7 @@ export class NotPulledError extends LakehouseError {
 }
 
 /** What a publish would upload, from the two catalogs (no storage listing). For the confirmation dialog. */
-export async function planPublish(session: DuckDBSession, mirror: LocalMirror): Promise<PublishPlan> {
+export async function planPublish(session: DuckDBSource, mirror: LocalMirror): Promise<PublishPlan> {
   const local = await filesOf(session, mirror.catalogFile);
   const base = new Set((await filesOf(session, mirror.baseFile)).map((f) => f.path));
   const files = dedupe(local.filter((f) => !base.has(f.path)));
@@ -250,7 +250,7 @@ async function publishLocked(options: PublishOptions): Promise<PublishSummary> {
           );
           progress.report({ message: 'Maintenance: flushing inlined data, rewriting deletes, merging small files…' });
           await runMaintenance(
-            session,
+            await sessionOf(session),
             { file: mirror.catalogFile, format: state.format, dataRoot: mirror.dataRoot, layout },
             maintenance,
             signal,
@@ -406,7 +406,7 @@ async function uploadFiles(
   );
 }
 
-async function filesOf(session: DuckDBSession, catalogFile: string): Promise<CatalogFile[]> {
+async function filesOf(session: DuckDBSource, catalogFile: string): Promise<CatalogFile[]> {
   const tables = await CatalogReader.open(session, catalogFile);
   try {
     return await listLiveFiles(tables, undefined, 'all');

@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
+import { sessionOf, type DuckDBSource } from '../lake/lazySession';
 import { CatalogReader, isVisibleAt, type CatalogTable } from '../ducklake/catalogReader';
 import { checkFiles } from '../delta/fileChecks';
 import { columnTreeAt } from '../delta/schema';
 import { dataFileRelativePath, tableFolder } from '../delta/tableFolder';
 import { readCatalogContext, type CatalogContext } from '../delta/tableState';
-import type { DuckDBSession } from '../lake/duckdb';
 import type { ReadinessCode, ReadinessFinding, ReadinessReport } from './findings';
 import { longestString, nanCount, readFooters } from './footers';
 import { DEFAULT_ROW_GROUP_SIZE } from '../lake/layout';
@@ -12,7 +12,7 @@ import { DIRECT_LAKE_SKUS, MAX_STRING_CHARS, RECOMMENDED_ROW_GROUP_ROWS, type Sk
 import { typeFindings } from './typeRules';
 
 export interface ReadinessOptions {
-  session: DuckDBSession;
+  session: DuckDBSource;
   /** The local catalog file (`metadata.db`), attached read-only. */
   catalogPath: string;
   /** Local file of a path relative to the catalog's DATA_PATH (the mirror's, or a test lake's). */
@@ -54,7 +54,7 @@ async function checkTable(
   ctx: CatalogContext,
   table: CatalogTable,
 ): Promise<ReadinessFinding[]> {
-  const { session, sku } = options;
+  const { sku } = options;
   const qualified = `${table.schemaName}.${table.name}`;
   const findings: ReadinessFinding[] = [];
   const add = (code: ReadinessCode, severity: 'error' | 'warning', message: string, fix: string) =>
@@ -124,7 +124,8 @@ async function checkTable(
   }
   if (present.length === 0) return findings;
 
-  const footers = await readFooters(session, present);
+  // Footers are read in JS; DuckDB opens only if a column's values must be read (long strings, NaN).
+  const footers = await readFooters(present);
   if (footers.rowGroups > limits.maxRowGroupsPerTable) {
     add(
       'too-many-row-groups',
@@ -171,7 +172,7 @@ async function valueFindings(
       const statLength = Math.max(0, ...own.flatMap((s) => [s.min?.length ?? 0, s.max?.length ?? 0]));
       let longest = statLength;
       if (longest <= MAX_STRING_CHARS && (maxChunkBytes.get(column.name) ?? Infinity) > MAX_STRING_CHARS) {
-        longest = await longestString(options.session, present, column.name).catch(() => 0);
+        longest = await longestString(await sessionOf(options.session), present, column.name).catch(() => 0);
       }
       if (longest > MAX_STRING_CHARS) {
         add(
@@ -185,7 +186,7 @@ async function valueFindings(
       const known = own.length === files.length && own.every((s) => s.containsNan !== null);
       const nan = known
         ? own.some((s) => s.containsNan === true)
-        : (await nanCount(options.session, present, column.name).catch(() => 0)) > 0;
+        : (await nanCount(await sessionOf(options.session), present, column.name).catch(() => 0)) > 0;
       if (nan) {
         add(
           'nan-value',

@@ -1,3 +1,5 @@
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { parquetMetadata } from 'hyparquet';
 import { quoteIdentifier, quoteLiteral, type DuckDBSession } from '../lake/duckdb';
 
 export interface FooterSummary {
@@ -9,22 +11,51 @@ export interface FooterSummary {
 
 const list = (files: readonly string[]) => `[${files.map(quoteLiteral).join(', ')}]`;
 
-/** Row groups, rows and chunk sizes from the Parquet footers only (`parquet_metadata`), no data pages. */
-export async function readFooters(session: DuckDBSession, files: readonly string[]): Promise<FooterSummary> {
-  if (files.length === 0) return { rowGroups: 0, rows: 0, maxChunkBytes: new Map() };
-  const [groups] = await session.all<{ row_groups: bigint; rows: bigint | null }>(
-    `SELECT count(*) AS row_groups, sum(n) AS rows FROM (
-       SELECT DISTINCT file_name, row_group_id, row_group_num_rows AS n FROM parquet_metadata(${list(files)}))`,
-  );
-  const chunks = await session.all<{ path_in_schema: string; bytes: bigint }>(
-    `SELECT path_in_schema, max(total_uncompressed_size) AS bytes FROM parquet_metadata(${list(files)})
-     GROUP BY path_in_schema`,
-  );
-  return {
-    rowGroups: Number(groups?.row_groups ?? 0n),
-    rows: Number(groups?.rows ?? 0n),
-    maxChunkBytes: new Map(chunks.map((c) => [c.path_in_schema, Number(c.bytes)])),
-  };
+/**
+ * Row groups, rows and chunk sizes from the Parquet footers only, no data pages: read in JS (hyparquet,
+ * a small pure-JS Parquet reader) so the readiness gate does not load DuckDB just for footers.
+ */
+export async function readFooters(files: readonly string[]): Promise<FooterSummary> {
+  let rowGroups = 0;
+  let rows = 0;
+  const maxChunkBytes = new Map<string, number>();
+  for (const file of files) {
+    const metadata = parquetMetadata(fileTail(file));
+    for (const group of metadata.row_groups) {
+      rowGroups++;
+      rows += Number(group.num_rows);
+      for (const chunk of group.columns) {
+        const meta = chunk.meta_data;
+        if (!meta) continue;
+        // Named as DuckDB's parquet_metadata names it: the path joined with ', '.
+        const path = meta.path_in_schema.join(', ');
+        maxChunkBytes.set(path, Math.max(maxChunkBytes.get(path) ?? 0, Number(meta.total_uncompressed_size)));
+      }
+    }
+  }
+  return { rowGroups, rows, maxChunkBytes };
+}
+
+/**
+ * The end of a Parquet file holding its footer (metadata, its length, `PAR1`): one read of the last
+ * 64 KiB, a second only for a bigger footer. hyparquet parses the footer from the tail alone; reading
+ * it synchronously was ~5× faster than its async file reader for a thousand small files.
+ */
+function fileTail(file: string): ArrayBuffer {
+  const fd = openSync(file, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    let want = Math.min(size, 64 * 1024);
+    for (;;) {
+      const bytes = Buffer.alloc(want);
+      readSync(fd, bytes, 0, want, size - want);
+      const footer = want >= 8 ? bytes.readUInt32LE(want - 8) : 0;
+      if (footer + 8 <= want || want === size) return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + want);
+      want = Math.min(size, footer + 8);
+    }
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** The one data read, only for columns the footers or stats could not clear: longest string, in characters. */

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
+import { type DuckDBSource } from '../lake/lazySession';
 import { LakehouseError } from '../errors';
-import type { DuckDBSession } from '../lake/duckdb';
 import type { LocalMirror } from '../lake/localMirror';
 import { readJournal } from '../publish/journal';
 import { hasLocalChanges } from '../lake/pull';
@@ -31,7 +31,7 @@ export class ReadinessRefusedError extends LakehouseError {
  */
 export async function gatePublish(options: {
   mode: ReadinessMode;
-  session: DuckDBSession;
+  session: DuckDBSource;
   mirror: LocalMirror;
   sku: Sku;
 }): Promise<PublishGateResult> {

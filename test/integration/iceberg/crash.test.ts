@@ -31,7 +31,10 @@ describe('Iceberg commit crash safety: a SIGKILL anywhere in the commit leaves t
       format: 'esm',
       target: 'node20',
       external: ['@duckdb/*'],
-      banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+      // CommonJS' require and __dirname, which bundled CommonJS packages (DuckDB's binding, sql.js) use.
+      banner: {
+        js: "import { createRequire } from 'node:module'; import { dirname as __lakehouseDirname } from 'node:path'; import { fileURLToPath as __lakehouseFileURLToPath } from 'node:url'; const require = createRequire(import.meta.url); const __dirname = __lakehouseDirname(__lakehouseFileURLToPath(import.meta.url));",
+      },
       logLevel: 'silent',
     });
   });

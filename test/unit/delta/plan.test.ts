@@ -54,6 +54,7 @@ function target(
     filesHash: filesHash(map.keys()),
     warnings: [],
     fillStats: () => Promise.resolve(),
+    loadStats: () => Promise.resolve(),
   };
 }
 

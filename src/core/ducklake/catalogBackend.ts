@@ -1,0 +1,55 @@
+import { quoteIdentifier, quoteLiteral, type DuckDBSession } from '../lake/duckdb';
+
+/**
+ * Where CatalogReader's queries run: the catalog's own tables, read-only.
+ * The SQL is the common part of DuckDB's and SQLite's dialects; what differs
+ * (qualified table names, timestamps to epoch ms, a list of ids as rows, the
+ * list of tables) is asked of the backend.
+ */
+export interface CatalogBackend {
+  all<T extends Record<string, unknown>>(sql: string): Promise<T[]>;
+  /** A FROM-clause expression for one catalog table, e.g. `ducklake_data_file`. */
+  table(name: string): string;
+  /** Epoch milliseconds (an integer) of a TIMESTAMPTZ column expression. */
+  epochMs(expr: string): string;
+  /** A FROM-clause expression with one BIGINT column `file_id`, one row per id. */
+  idRows(ids: readonly number[]): string;
+  /** Names of the catalog's tables (inlined-data tables come and go). */
+  tableNames(): Promise<Set<string>>;
+  close(): Promise<void>;
+}
+
+/** The catalog attached to a DuckDB session (a DuckDB-file catalog, PostgreSQL, or SQLite through sqlite_scanner). */
+export class DuckDBCatalogBackend implements CatalogBackend {
+  constructor(
+    readonly session: DuckDBSession,
+    readonly alias: string,
+  ) {}
+
+  all<T extends Record<string, unknown>>(sql: string): Promise<T[]> {
+    return this.session.all<T>(sql);
+  }
+
+  table(name: string): string {
+    return `${quoteIdentifier(this.alias)}.${quoteIdentifier(name)}`;
+  }
+
+  epochMs(expr: string): string {
+    return `epoch_ms(${expr}::TIMESTAMPTZ)`;
+  }
+
+  idRows(ids: readonly number[]): string {
+    return `(SELECT unnest([${ids.join(', ')}]::BIGINT[]) AS file_id)`;
+  }
+
+  async tableNames(): Promise<Set<string>> {
+    const rows = await this.session.all<{ table_name: string }>(
+      `SELECT table_name FROM duckdb_tables() WHERE database_name = ${quoteLiteral(this.alias)}`,
+    );
+    return new Set(rows.map((r) => r.table_name));
+  }
+
+  async close(): Promise<void> {
+    await this.session.run(`DETACH ${quoteIdentifier(this.alias)}`).catch(() => undefined);
+  }
+}
