@@ -43,8 +43,8 @@ export async function recoverInterruptedWrite(session: DuckDBSession, file: stri
   const alias = quoteIdentifier(`ducklake_recover_${++aliasCounter}`);
   await session.run(`ATTACH ${quoteLiteral(file)} AS ${alias} (TYPE sqlite)`);
   try {
-    // Any table lookup makes SQLite check the journal; the table need not exist.
-    await session.all(`SELECT count(*) FROM ${alias}.ducklake_metadata`).catch(() => undefined);
+    // Any table lookup reads SQLite's schema, which makes it check the journal; the table need not exist.
+    await session.all(`SELECT count(*) FROM ${alias}.lakehouse_journal_probe`).catch(() => undefined);
   } finally {
     await session.run(`DETACH ${alias}`).catch(() => undefined);
   }
