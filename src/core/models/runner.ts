@@ -133,8 +133,14 @@ export async function executeProject(command: RunCommand, options: RunOptions): 
     relations: new RelationCache(executor),
   };
   // Team mode's other writers and artifact-less runs (no memo file) run everything.
-  if (artifacts && !policy && options.skipUnchanged !== false)
-    ctx.unchanged = new UnchangedNodes(executor, manifest, loadMemo(artifacts), invocationId);
+  if (artifacts && !policy)
+    ctx.unchanged = new UnchangedNodes(
+      executor,
+      manifest,
+      loadMemo(artifacts),
+      invocationId,
+      options.skipUnchanged !== false,
+    );
   // adapter.get_relation answers from the same cache once a schema is listed, as dbt's does.
   services.knownRelation = (database, schema, identifier) => ctx.relations.peek(database, schema, identifier);
 

@@ -177,6 +177,8 @@ describe('skipping models provably unchanged since their last run', () => {
     const everything = await build(ws, { skipUnchanged: false });
     expect(outcome(everything)).toEqual(ALL_RAN);
     expect(await tables(ws)).toEqual(afterSkips);
+    // A run that skipped nothing still remembered what it left: the next one skips again.
+    expect(outcome(await build(ws))).toMatchObject({ stg: 'unchanged', agg: 'unchanged', mac: 'unchanged' });
     expect(afterSkips.get('main.agg')?.rows).toBe(1);
     expect(afterSkips.get('main.inc')?.rows).toBe(5);
   });

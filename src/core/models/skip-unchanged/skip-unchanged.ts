@@ -26,6 +26,8 @@ export class UnchangedNodes {
     manifest: Manifest,
     readonly memos: Map<string, NodeMemo>,
     private readonly invocationId: string,
+    /** False (--no-skip-unchanged): every model runs, but what they leave is still remembered for the next run. */
+    private readonly skipping = true,
   ) {
     this.states = new RelationStates(executor);
     // Materializations, adapter macros and package macros shape the SQL sent beyond the compiled SELECT.
@@ -82,6 +84,7 @@ export class UnchangedNodes {
       return next;
     };
     const unchanged =
+      this.skipping &&
       maySkip &&
       memo !== undefined &&
       memo.key === key &&
