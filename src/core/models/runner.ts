@@ -302,6 +302,7 @@ async function runNodes(
           ctx.relations.forget(),
       );
     } catch (error) {
+      ctx.unchanged?.nodeRan();
       if (isCancelled(error)) throw error instanceof CancelledError ? error : new CancelledError('Model run');
       const typed = typedError(error, node, tracker, ctx.executor.lastStatement);
       const seconds = (Date.now() - startedAt.getTime()) / 1000;
@@ -321,6 +322,7 @@ async function runNodes(
       emit({ kind: 'failed', node: ref, index, total, seconds, error: typed, status: 'error' });
       continue;
     }
+    if (!outcome.unchanged) ctx.unchanged?.nodeRan();
     const seconds = (Date.now() - startedAt.getTime()) / 1000;
     const result = baseResult(
       node,

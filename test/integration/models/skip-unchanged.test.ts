@@ -259,6 +259,42 @@ describe('skipping models provably unchanged since their last run', () => {
   });
 });
 
+describe('a model whose Jinja writes while compiling', () => {
+  it('makes what reads the written table run, even in a run where everything before it was skipped', async () => {
+    ws = makeProject({
+      // Skipped first, so the catalog's state is read before writer compiles.
+      'models/first.sql': "{{ config(materialized='table') }}\nselect 2 as two",
+      // Compiling this model appends a row to raw.log (run_query), every build; its own SQL reads nothing.
+      'models/writer.sql': [
+        "{{ config(materialized='table') }}",
+        "-- depends_on: {{ ref('first') }}",
+        "{% if execute %}{% do run_query('insert into lake.raw.log select count(*) + 1 from lake.raw.log') %}{% endif %}",
+        'select 1 as one',
+      ].join('\n'),
+      'models/reader.sql': [
+        "{{ config(materialized='table') }}",
+        "-- depends_on: {{ ref('writer') }}",
+        "select count(*) as n from {{ source('raw', 'log') }}",
+      ].join('\n'),
+      'models/sources.yml': 'version: 2\nsources:\n  - name: raw\n    schema: raw\n    tables: [{ name: log }]\n',
+    });
+    await writeLake(ws, 'CREATE SCHEMA raw; CREATE TABLE raw.log (n BIGINT)');
+    await build(ws);
+    for (const expected of [2, 3]) {
+      const again = await build(ws);
+      // writer's own table is unchanged; what its compile wrote is seen by reader.
+      expect(outcome(again)).toEqual({ first: 'unchanged', writer: 'unchanged', reader: 'ran' });
+      expect((await fingerprintCatalog(ws.catalogPath, ws.dataPath)).get('raw.log')?.rows).toBe(expected);
+      const [row] = await withSession(async (session) => {
+        await session.loadExtensions(['ducklake', 'sqlite_scanner']);
+        await session.run(`ATTACH 'ducklake:sqlite:${ws!.catalogPath}' AS r (DATA_PATH '${ws!.dataPath}', READ_ONLY)`);
+        return session.all<{ n: bigint }>('SELECT n FROM r.main.reader');
+      });
+      expect(Number(row!.n)).toBe(expected);
+    }
+  });
+});
+
 describe("what a compiled model reads, from DuckDB's parser", () => {
   it('names the tables, and refuses files, table functions and values that change between runs', async () => {
     const verdicts = await withSession(async (session) => {

@@ -19,38 +19,73 @@ export class RelationStates {
   async stateOf(read: TableRead): Promise<string | undefined> {
     const name = await this.resolve(read);
     if (!name || !(await this.isLake(name.catalog))) return undefined;
-    const meta = `"__ducklake_metadata_${name.catalog.replace(/"/g, '""')}"`;
-    const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
-    const tables = await this.executor.rows<{ table_id: bigint; table_uuid: string; begin_snapshot: bigint }>(
-      `SELECT t.table_id, CAST(t.table_uuid AS VARCHAR) AS table_uuid, t.begin_snapshot
-       FROM ${meta}.ducklake_table t JOIN ${meta}.ducklake_schema s USING (schema_id)
-       WHERE t.end_snapshot IS NULL AND s.end_snapshot IS NULL
-         AND lower(s.schema_name) = lower(${lit(name.schema)}) AND lower(t.table_name) = lower(${lit(name.table)})`,
+    const states = await this.catalogStates(name.catalog);
+    return states.get(`${name.schema}.${name.table}`.toLowerCase());
+  }
+
+  /**
+   * Forgets what was read: called after every node that ran (its hooks, run_query or
+   * materialization may have written any table). A run where nothing runs reads the catalog once.
+   */
+  invalidate(): void {
+    this.cached.clear();
+  }
+
+  private readonly cached = new Map<string, Promise<Map<string, string>>>();
+  private readAfter = -1;
+
+  private catalogStates(catalog: string): Promise<Map<string, string>> {
+    // Any statement of the project's own SQL since the last read (a hook, run_query while compiling,
+    // a materialization) may have written a table: read the catalog afresh.
+    if (this.readAfter !== this.executor.statementsSent) this.invalidate();
+    this.readAfter = this.executor.statementsSent;
+    const key = catalog.toLowerCase();
+    let states = this.cached.get(key);
+    if (!states) {
+      states = this.readStates(catalog);
+      this.cached.set(key, states);
+    }
+    return states;
+  }
+
+  /** Every live table of one DuckLake catalog: `schema.table` (lower case) → state, in one query. */
+  private async readStates(catalog: string): Promise<Map<string, string>> {
+    const meta = `"__ducklake_metadata_${catalog.replace(/"/g, '""')}"`;
+    const lit = `'${catalog.replace(/'/g, "''")}'`;
+    const rows = await this.executor.rows<{ name: string; uuid: string; last: bigint; t: string | null }>(
+      `WITH live AS (
+         SELECT t.table_id, CAST(t.table_uuid AS VARCHAR) AS uuid, t.begin_snapshot,
+                lower(s.schema_name) || '.' || lower(t.table_name) AS name
+         FROM ${meta}.ducklake_table t JOIN ${meta}.ducklake_schema s USING (schema_id)
+         WHERE t.end_snapshot IS NULL AND s.end_snapshot IS NULL),
+       touched AS (
+         SELECT table_id, begin_snapshot AS s FROM ${meta}.ducklake_data_file
+         UNION ALL SELECT table_id, end_snapshot FROM ${meta}.ducklake_data_file
+         UNION ALL SELECT table_id, begin_snapshot FROM ${meta}.ducklake_delete_file
+         UNION ALL SELECT table_id, end_snapshot FROM ${meta}.ducklake_delete_file
+         UNION ALL SELECT table_id, begin_snapshot FROM ${meta}.ducklake_column
+         UNION ALL SELECT table_id, end_snapshot FROM ${meta}.ducklake_column),
+       snaps AS (SELECT snapshot_id, snapshot_time, changes FROM ducklake_snapshots(${lit})),
+       named AS (SELECT snapshot_id, unnest(flatten(map_values(changes))) AS item FROM snaps),
+       last AS (
+         SELECT l.name, l.uuid, greatest(
+           l.begin_snapshot,
+           coalesce((SELECT max(s) FROM touched WHERE touched.table_id = l.table_id), -1),
+           coalesce((SELECT max(snapshot_id) FROM named
+                     WHERE item = CAST(l.table_id AS VARCHAR) OR lower(replace(item, '"', '')) = l.name), -1)
+         ) AS last
+         FROM live l)
+       SELECT last.name, last.uuid, last.last, CAST(snaps.snapshot_time AS VARCHAR) AS t
+       FROM last LEFT JOIN snaps ON snaps.snapshot_id = last.last`,
     );
-    if (tables.length !== 1) return undefined;
-    const { table_id: id, table_uuid: uuid } = tables[0]!;
-    const qualified = `${name.schema}.${name.table}`.toLowerCase();
-    const rows = await this.executor.rows<{ last: bigint | null }>(
-      `SELECT max(s) AS last FROM (
-         SELECT begin_snapshot AS s FROM ${meta}.ducklake_data_file WHERE table_id = ${id}
-         UNION ALL SELECT end_snapshot FROM ${meta}.ducklake_data_file WHERE table_id = ${id}
-         UNION ALL SELECT begin_snapshot FROM ${meta}.ducklake_delete_file WHERE table_id = ${id}
-         UNION ALL SELECT end_snapshot FROM ${meta}.ducklake_delete_file WHERE table_id = ${id}
-         UNION ALL SELECT begin_snapshot FROM ${meta}.ducklake_column WHERE table_id = ${id}
-         UNION ALL SELECT end_snapshot FROM ${meta}.ducklake_column WHERE table_id = ${id}
-         UNION ALL SELECT ${tables[0]!.begin_snapshot}
-         UNION ALL SELECT snapshot_id FROM ducklake_snapshots(${lit(name.catalog)}) AS snap,
-           (SELECT unnest(map_values(snap.changes)) AS v) AS c
-           WHERE EXISTS (SELECT 1 FROM (SELECT unnest(c.v) AS item)
-             WHERE item = ${lit(String(id))} OR lower(replace(item, '"', '')) = ${lit(qualified)})
-       )`,
-    );
-    const last = rows[0]?.last;
-    if (last === null || last === undefined) return undefined;
-    const time = await this.executor.rows<{ t: string }>(
-      `SELECT CAST(snapshot_time AS VARCHAR) AS t FROM ducklake_snapshots(${lit(name.catalog)}) WHERE snapshot_id = ${last}`,
-    );
-    return `${uuid}@${String(last)}@${time[0]?.t ?? ''}`;
+    const states = new Map<string, string>();
+    for (const r of rows) {
+      // Two live tables of one name cannot be told apart: neither gets a state, so readers always run.
+      if (states.has(r.name)) states.set(r.name, '');
+      else states.set(r.name, `${r.uuid}@${String(r.last)}@${r.t ?? ''}`);
+    }
+    for (const [name, state] of states) if (state === '') states.delete(name);
+    return states;
   }
 
   /** Fills in the session's default catalog and schema; a two-part name that could also be catalog.table is refused. */

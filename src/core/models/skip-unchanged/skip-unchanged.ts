@@ -98,8 +98,14 @@ export class UnchangedNodes {
     return { kind: 'skip', since: memo };
   }
 
+  /** After any node that ran (not skipped as unchanged): what it may have written is read afresh. */
+  nodeRan(): void {
+    this.states.invalidate();
+  }
+
   /** The state of a node's own relation right after it ran. */
   ownState(node: ManifestNode): Promise<string | undefined> {
+    this.states.invalidate();
     const r = node.relation!;
     return this.states.stateOf({ catalog: r.database, schema: r.schema, table: r.identifier });
   }
