@@ -7,6 +7,7 @@ import { sqlReads } from '../../../src/core/models/skip-unchanged/sql-reads';
 import { SqlExecutor } from '../../../src/core/models/sql-executor';
 import { STANDARD_PROFILE, fingerprintCatalog, makeProject, withSession, type Workspace } from './helpers';
 import { dbt, requireDbt } from './peers';
+import { runCli } from '../support/lakehouse';
 
 /**
  * Skipping models provably unchanged: the tables after a run that skipped
@@ -256,6 +257,24 @@ describe('skipping models provably unchanged since their last run', () => {
     } finally {
       peer.cleanup();
     }
+  });
+});
+
+describe('the CLI', () => {
+  it('says UNCHANGED for a skipped model, counts it in the summary, and runs everything with --no-skip-unchanged', async () => {
+    ws = setUp();
+    await seedLake(ws);
+    const env = { LAKEHOUSE_CATALOG_PATH: ws.catalogPath, LAKEHOUSE_DATA_PATH: ws.dataPath };
+    const build = (...flags: string[]) => runCli(['build', '--project', ws!.projectDir, ...flags], env, ws!.root);
+    expect((await build()).code).toBe(0);
+    const second = await build();
+    expect(second.code, second.stderr).toBe(0);
+    const said = second.stdout + second.stderr;
+    expect(said).toMatch(/\d+\/\d+ UNCHANGED stg: unchanged since run [0-9a-f-]{36} \(/);
+    expect(said).toMatch(/build \(builtin\): .*5 unchanged/);
+    const all = await build('--no-skip-unchanged');
+    expect(all.code, all.stderr).toBe(0);
+    expect(all.stdout + all.stderr).not.toMatch(/UNCHANGED|unchanged/);
   });
 });
 
