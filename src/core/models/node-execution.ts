@@ -152,6 +152,14 @@ export async function executeSeed(ctx: ExecutionContext, node: ManifestNode): Pr
   const existing = await existingKind(ctx, node);
   const preHooks = await renderHooks(ctx, node, node.config.pre_hook, 'pre-hook', false);
   const postHooks = await renderHooks(ctx, node, node.config.post_hook, 'post-hook', false);
+  // dbt build --full-refresh reloads seeds too.
+  const check = await ctx.unchanged?.checkSeed(node, [...preHooks, ...postHooks], !ctx.fullRefresh);
+  if (check?.kind === 'skip')
+    return {
+      status: 'skipped',
+      message: `unchanged since run ${check.since.invocationId} (${check.since.completedAt})`,
+      unchanged: true,
+    };
   const result = await loadSeed({
     node,
     relation: node.relation!,
@@ -162,6 +170,7 @@ export async function executeSeed(ctx: ExecutionContext, node: ManifestNode): Pr
     postHooks,
   });
   await ctx.relations.record(node.relation!, 'table');
+  if (check?.kind === 'run' && check.remember) check.remember(await ctx.unchanged!.ownState(node));
   const outcome: NodeOutcome = { status: 'success', message: result.message };
   if (result.rowsAffected !== undefined) outcome.rowsAffected = result.rowsAffected;
   return outcome;

@@ -59,6 +59,9 @@ function project(csvPath: string): Record<string, string> {
     'models/clock.sql': "{{ config(materialized='table') }}\nselect id, current_date as d from {{ ref('stg') }}",
     'models/filed.sql': `{{ config(materialized='table') }}\nselect * from read_csv('${csvPath}')`,
     'models/v.sql': "{{ config(materialized='view') }}\nselect * from {{ ref('stg') }}",
+    'seeds/codes.csv': 'code,label\n1,one\n2,two\n',
+    'models/coded.sql':
+      "{{ config(materialized='table') }}\nselect code, upper(label) as label from {{ ref('codes') }}",
     'models/after_view.sql': "{{ config(materialized='table') }}\nselect count(*) as n from {{ ref('v') }}",
   };
 }
@@ -106,7 +109,8 @@ async function build(
 function outcome(summary: RunSummary): Record<string, string> {
   const out: Record<string, string> = {};
   for (const r of summary.results) {
-    if (r.resourceType === 'model') out[r.name] = r.unchanged ? 'unchanged' : r.status === 'success' ? 'ran' : r.status;
+    if (r.resourceType === 'model' || r.resourceType === 'seed')
+      out[r.name] = r.unchanged ? 'unchanged' : r.status === 'success' ? 'ran' : r.status;
   }
   return out;
 }
@@ -119,6 +123,8 @@ const ALL_RAN = {
   mac: 'ran',
   inc: 'ran',
   ctes: 'ran',
+  codes: 'ran',
+  coded: 'ran',
   ...NEVER_SKIPPED,
 };
 
@@ -152,6 +158,8 @@ describe('skipping models provably unchanged since their last run', () => {
       other: 'unchanged',
       mac: 'unchanged',
       ctes: 'unchanged',
+      codes: 'unchanged',
+      coded: 'unchanged',
       inc: 'ran',
       ...NEVER_SKIPPED,
     });
@@ -167,7 +175,7 @@ describe('skipping models provably unchanged since their last run', () => {
     const stgResult = runResults.results.find((r) => r.unique_id === 'model.lab.stg')!;
     expect(stgResult.status).toBe('skipped');
     expect(stgResult.message).toMatch(/^unchanged since run /);
-    expect(formatRunSummary(second)).toMatch(/5 unchanged/);
+    expect(formatRunSummary(second)).toMatch(/7 unchanged/);
 
     // inc's last run changed nothing: now it is skipped too.
     const third = await build(ws);
@@ -191,7 +199,7 @@ describe('skipping models provably unchanged since their last run', () => {
     await build(ws);
     await writeLake(ws, 'INSERT INTO raw.orders VALUES (6, 60)');
     const afterInsert = await build(ws);
-    expect(outcome(afterInsert)).toEqual({ ...ALL_RAN, other: 'unchanged' });
+    expect(outcome(afterInsert)).toEqual({ ...ALL_RAN, other: 'unchanged', codes: 'unchanged', coded: 'unchanged' });
     const rows = await tables(ws);
     expect(rows.get('main.inc')?.rows).toBe(6);
     expect(rows.get('main.stg')?.rows).toBe(6);
@@ -226,6 +234,14 @@ describe('skipping models provably unchanged since their last run', () => {
       "{{ config(materialized='table') }}\nselect count(*) as n from {{ ref('stg') }}",
     );
     expect(outcome(await build(ws, { vars: { k: 2 } }))).toMatchObject({ agg: 'ran', stg: 'unchanged' });
+    // An edited seed file reloads the seed and re-runs what reads it.
+    writeFileSync(join(ws.projectDir, 'seeds/codes.csv'), 'code,label\n1,one\n2,two\n3,three\n');
+    expect(outcome(await build(ws, { vars: { k: 2 } }))).toMatchObject({
+      codes: 'ran',
+      coded: 'ran',
+      stg: 'unchanged',
+    });
+    expect((await fingerprintCatalog(ws.catalogPath, ws.dataPath)).get('main.coded')?.rows).toBe(3);
     expect(outcome(await build(ws, { vars: { k: 2 }, fullRefresh: true }))).toEqual(ALL_RAN);
     expect(outcome(await build(ws, { vars: { k: 2 }, skipUnchanged: false }))).toEqual(ALL_RAN);
     const mac = await fingerprintCatalog(ws.catalogPath, ws.dataPath);
@@ -271,7 +287,7 @@ describe('the CLI', () => {
     expect(second.code, second.stderr).toBe(0);
     const said = second.stdout + second.stderr;
     expect(said).toMatch(/\d+\/\d+ UNCHANGED stg: unchanged since run [0-9a-f-]{36} \(/);
-    expect(said).toMatch(/build \(builtin\): .*5 unchanged/);
+    expect(said).toMatch(/build \(builtin\): .*7 unchanged/);
     const all = await build('--no-skip-unchanged');
     expect(all.code, all.stderr).toBe(0);
     expect(all.stdout + all.stderr).not.toMatch(/UNCHANGED|unchanged/);

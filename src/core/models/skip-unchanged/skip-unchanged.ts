@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Manifest } from '../manifest';
 import { renderRelationName } from '../relation';
 import type { SqlExecutor } from '../sql-executor';
@@ -59,13 +60,43 @@ export class UnchangedNodes {
         return { kind: 'run', reason: `it reads ${name}, which is not a table of a DuckLake catalog` };
       inputs[name] = state;
     }
-    const own = { catalog: node.relation.database, schema: node.relation.schema, table: node.relation.identifier };
+    return this.decide(node, memo, [compiledSql], inputs, materialized === 'incremental', maySkip);
+  }
+
+  /**
+   * A seed: its CSV file as it is now (the load reads it again) stands for its compiled SQL; it
+   * reads no table. Seeds replace their table whole, so re-loading is idempotent.
+   */
+  async checkSeed(node: ManifestNode, hooks: string[], maySkip: boolean): Promise<SkipCheck> {
+    const memo = this.memos.get(node.uniqueId);
+    this.memos.delete(node.uniqueId);
+    if (hooks.length > 0) return { kind: 'run', reason: 'hooks may do anything, so it always runs' };
+    if (!node.file || !node.relation) return { kind: 'run', reason: 'no file' };
+    let content: string;
+    try {
+      content = readFileSync(node.file.path, 'utf8');
+    } catch {
+      return { kind: 'run', reason: 'its file could not be read' };
+    }
+    return this.decide(node, memo, ['seed', content], {}, false, maySkip);
+  }
+
+  private async decide(
+    node: ManifestNode,
+    memo: NodeMemo | undefined,
+    what: string[],
+    inputs: Record<string, string>,
+    incremental: boolean,
+    maySkip: boolean,
+  ): Promise<SkipCheck> {
+    const relation = node.relation!;
+    const own = { catalog: relation.database, schema: relation.schema, table: relation.identifier };
     const ownBefore = await this.states.stateOf(own);
     this.duckdbVersion ??= String((await this.executor.rows<{ v: string }>('SELECT version() AS v'))[0]?.v ?? '');
     const key = hashOf([
-      compiledSql,
+      ...what,
       node.config,
-      renderRelationName(node.relation),
+      renderRelationName(relation),
       this.macrosHash,
       this.duckdbVersion,
       runnerBuild(),
@@ -92,7 +123,7 @@ export class UnchangedNodes {
       ownBefore === memo.ownAfter &&
       sameInputs(memo.inputs, inputs) &&
       // Re-running an incremental model is not idempotent in general: only one whose last run changed nothing.
-      (materialized !== 'incremental' || memo.ownBefore === memo.ownAfter);
+      (!incremental || memo.ownBefore === memo.ownAfter);
     if (!unchanged) return { kind: 'run', reason: 'changed since the last run', remember };
     this.memos.set(node.uniqueId, memo);
     return { kind: 'skip', since: memo };
