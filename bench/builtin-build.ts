@@ -27,13 +27,18 @@ export async function builtinBuild(projectDir: string, vars: Record<string, unkn
       session,
       vars,
       env: process.env,
+      // The bench's "before" side: every model runs (as --no-skip-unchanged).
+      skipUnchanged: process.env.LAKEHOUSE_BENCH_SKIP_UNCHANGED !== '0',
       ...(recorder.listener ? { onStatement: recorder.listener } : {}),
     });
     recorder.save();
     const statuses: Record<string, number> = {};
-    for (const r of summary.results) statuses[r.status] = (statuses[r.status] ?? 0) + 1;
+    for (const r of summary.results) {
+      const status = r.unchanged ? 'unchanged' : r.status;
+      statuses[status] = (statuses[status] ?? 0) + 1;
+    }
     const problems = summary.results
-      .filter((r) => r.status !== 'success' && r.status !== 'pass')
+      .filter((r) => r.status !== 'success' && r.status !== 'pass' && !r.unchanged)
       .map((r) => ({ name: r.name, status: r.status, message: r.message }));
     return { success: summary.success && problems.length === 0, statuses, problems };
   } finally {

@@ -9,12 +9,14 @@
  *   info                                DuckDB and extension versions, as JSON
  *   floor <projectDir> <statementsFile> the floor: the built-in run's SQL replayed by one DuckDB
  *   tpcds <projectDir> <landingDir> <optionsJson>  writes the TPC-DS project and its Parquet inputs
+ *   phases <projectDir>                 a built-in build with its time split into phases, as JSON
  */
 import { generateEnergyFiles } from '../examples/energy/generate';
 import { builtinBuild } from './builtin-build';
 import { catalogCounts } from './catalog-counts';
 import { duckdbInfo } from './duckdb-info';
 import { replayFloor } from './floor-replay';
+import { phaseMarks } from './phase-marks';
 import { writeTpcdsProject } from './tpcds-project';
 
 async function main(argv: string[]): Promise<number> {
@@ -33,6 +35,9 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     case 'floor':
       print(await replayFloor(a!, b!));
+      return 0;
+    case 'phases':
+      print(await phaseMarks(a!));
       return 0;
     case 'tpcds':
       print(await writeTpcdsProject(a!, b!, JSON.parse(c!)));

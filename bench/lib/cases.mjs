@@ -32,6 +32,8 @@ export function scenarios(options, { examplesDir, tmpRoot }) {
         },
         // Nothing new landed: what a user's "run again" costs.
         { id: 'energy-nothing-new', title: 'energy build again with nothing new', before: undefined },
+        // And once more: what the built-in runner's skip of unchanged models leaves of a no-op.
+        { id: 'energy-nothing-new-again', title: 'energy build a second time with nothing new', before: undefined },
       ],
     },
     tpch: {

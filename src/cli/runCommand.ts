@@ -19,6 +19,7 @@ interface RunOpts {
   select?: string[];
   exclude?: string[];
   fullRefresh?: boolean;
+  skipUnchanged?: boolean;
   publish?: boolean;
   keepLocal?: boolean;
   runner: RunnerKind;
@@ -48,6 +49,7 @@ export function registerRunCommands(program: Command, cli: CliEnv, run: Run): vo
       .option('-s, --select <selector...>', 'name, +name, name+, tag:x, path:models/x')
       .option('--exclude <selector...>', 'leave these out')
       .option('--full-refresh', 'rebuild incremental models from scratch')
+      .option('--no-skip-unchanged', 'run every model, even those provably unchanged since their last run')
       .option('--runner <kind>', 'builtin (no Python) or dbt (your dbt-duckdb)', 'builtin')
       .option('--dbt <path>', 'dbt executable for --runner dbt', 'dbt')
       .option('--project <dir>', 'dbt project folder (default: lakehouse.yml `project`, else the current folder)')
@@ -105,6 +107,7 @@ export function registerRunCommands(program: Command, cli: CliEnv, run: Run): vo
           select: opts.select,
           exclude: opts.exclude,
           fullRefresh: opts.fullRefresh,
+          skipUnchanged: opts.skipUnchanged,
           vars: parseVars(opts.vars),
           publish: opts.publish,
           keepLocalChanges: opts.keepLocal,
@@ -161,6 +164,7 @@ async function runWithoutLakehouse(
     select: opts.select,
     exclude: opts.exclude,
     fullRefresh: opts.fullRefresh,
+    skipUnchanged: opts.skipUnchanged,
     vars: parseVars(opts.vars),
     signal,
     onEvent: (event) => !out.json && describeEvent(event, out),
@@ -204,7 +208,7 @@ function describeEvent(event: RunEvent, out: Output): void {
       out.info(`  ${at(event)} ${event.status.toUpperCase().padEnd(5)} ${event.node.name}: ${event.error.message}`);
       break;
     case 'skipped':
-      out.info(`  ${at(event)} SKIP  ${event.node.name}: ${event.reason}`);
+      out.info(`  ${at(event)} ${event.unchanged ? 'UNCHANGED' : 'SKIP '} ${event.node.name}: ${event.reason}`);
       break;
     case 'log':
       out.info(`  ${event.message}`);

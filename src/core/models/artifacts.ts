@@ -67,7 +67,7 @@ function resultJson(result: NodeResult, paths: ArtifactPaths): Record<string, un
       result.status === 'skipped' || result.status === 'error'
         ? {}
         : { _message: result.message, code: result.message.split(' ')[0], rows_affected: result.rowsAffected ?? -1 },
-    message: result.status === 'skipped' ? null : result.message,
+    message: result.status === 'skipped' && !result.unchanged ? null : result.message,
     failures: result.resourceType === 'test' || result.resourceType === 'unit_test' ? (result.failures ?? null) : null,
     unique_id: result.uniqueId,
     compiled: result.compiledCode !== undefined,

@@ -7,6 +7,7 @@ import { renderRelationName } from './relation';
 import { loadSeed } from './seeds';
 import { materializeSnapshot } from './snapshots/materialize';
 import type { RelationCache } from './relation-cache';
+import type { UnchangedNodes } from './skip-unchanged/skip-unchanged';
 import type { SqlExecutor } from './sql-executor';
 import { failureCountSql, genericTestSql } from './tests/test-sql';
 import type { CommitPolicy, ManifestNode, NodeStatus, RunCommand } from './types';
@@ -19,6 +20,8 @@ export interface NodeOutcome {
   failures?: number;
   compiledCode?: string;
   compiledPath?: string;
+  /** Skipped because nothing it reads or is changed since its last run. */
+  unchanged?: boolean;
 }
 
 export interface ExecutionContext {
@@ -33,6 +36,8 @@ export interface ExecutionContext {
   commits?: { policy: CommitPolicy; node: string };
   /** What exists in the target schemas, listed once per schema and kept up to date by the run. */
   relations: RelationCache;
+  /** Skips models provably unchanged since the last run (absent: everything runs). */
+  unchanged?: UnchangedNodes;
 }
 
 /** Tracks the compiled SQL of the node being run, so a DuckDB error can be mapped back to it. */
@@ -79,6 +84,17 @@ export async function executeModel(
     ctx.artifacts && node.file ? writeCompiled(ctx.artifacts, node.file.relativePath, compiled.sql) : undefined;
   const preHooks = await renderHooks(ctx, node, node.config.pre_hook, 'pre-hook', isIncremental);
   const postHooks = await renderHooks(ctx, node, node.config.post_hook, 'post-hook', isIncremental);
+  const check = await ctx.unchanged?.check(node, compiled.sql, [...preHooks, ...postHooks], !fullRefresh);
+  if (check?.kind === 'skip') {
+    const outcome: NodeOutcome = {
+      status: 'skipped',
+      message: `unchanged since run ${check.since.invocationId} (${check.since.completedAt})`,
+      compiledCode: compiled.sql,
+      unchanged: true,
+    };
+    if (compiledPath) outcome.compiledPath = compiledPath;
+    return outcome;
+  }
   const result = await materialize({
     node,
     relation: node.relation!,
@@ -91,6 +107,7 @@ export async function executeModel(
     postHooks,
   });
   await ctx.relations.record(node.relation!, String(node.config.materialized ?? 'view') === 'view' ? 'view' : 'table');
+  if (check?.kind === 'run' && check.remember) check.remember(await ctx.unchanged!.ownState(node));
   const outcome: NodeOutcome = {
     status: 'success',
     message: result.message,
@@ -135,6 +152,14 @@ export async function executeSeed(ctx: ExecutionContext, node: ManifestNode): Pr
   const existing = await existingKind(ctx, node);
   const preHooks = await renderHooks(ctx, node, node.config.pre_hook, 'pre-hook', false);
   const postHooks = await renderHooks(ctx, node, node.config.post_hook, 'post-hook', false);
+  // dbt build --full-refresh reloads seeds too.
+  const check = await ctx.unchanged?.checkSeed(node, [...preHooks, ...postHooks], !ctx.fullRefresh);
+  if (check?.kind === 'skip')
+    return {
+      status: 'skipped',
+      message: `unchanged since run ${check.since.invocationId} (${check.since.completedAt})`,
+      unchanged: true,
+    };
   const result = await loadSeed({
     node,
     relation: node.relation!,
@@ -145,6 +170,7 @@ export async function executeSeed(ctx: ExecutionContext, node: ManifestNode): Pr
     postHooks,
   });
   await ctx.relations.record(node.relation!, 'table');
+  if (check?.kind === 'run' && check.remember) check.remember(await ctx.unchanged!.ownState(node));
   const outcome: NodeOutcome = { status: 'success', message: result.message };
   if (result.rowsAffected !== undefined) outcome.rowsAffected = result.rowsAffected;
   return outcome;

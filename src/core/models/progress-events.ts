@@ -12,9 +12,16 @@ export function progressReporter(progress: Progress): (event: RunEvent) => void 
       case 'started':
         progress.report({ message: `${event.index + 1}/${event.total} ${event.node.name}` });
         break;
+      case 'skipped':
+        if (event.unchanged) {
+          const message = `${event.index + 1}/${event.total} ${event.node.name} (unchanged)`;
+          progress.report(event.total > 0 ? { message, increment: 100 / event.total } : { message });
+          break;
+        }
+        if (event.total > 0) progress.report({ increment: 100 / event.total });
+        break;
       case 'succeeded':
       case 'failed':
-      case 'skipped':
         if (event.total > 0) progress.report({ increment: 100 / event.total });
         break;
       case 'log':

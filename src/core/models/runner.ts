@@ -21,6 +21,8 @@ import { parseRun, type ParsedRun } from './parse-run';
 import { selectNodes, type SelectableNode } from './selection';
 import { prepareSession } from './session-setup';
 import { RelationCache } from './relation-cache';
+import { loadMemo, saveMemo } from './skip-unchanged/memo';
+import { UnchangedNodes } from './skip-unchanged/skip-unchanged';
 import { SqlExecutor, type StatementListener } from './sql-executor';
 import { executeUnitTest } from './unit-tests/execute';
 import { toRuntimeError } from './sql-errors';
@@ -130,6 +132,15 @@ export async function executeProject(command: RunCommand, options: RunOptions): 
     commits,
     relations: new RelationCache(executor),
   };
+  // Team mode's other writers and artifact-less runs (no memo file) run everything.
+  if (artifacts && !policy)
+    ctx.unchanged = new UnchangedNodes(
+      executor,
+      manifest,
+      loadMemo(artifacts),
+      invocationId,
+      options.skipUnchanged !== false,
+    );
   // adapter.get_relation answers from the same cache once a schema is listed, as dbt's does.
   services.knownRelation = (database, schema, identifier) => ctx.relations.peek(database, schema, identifier);
 
@@ -143,6 +154,9 @@ export async function executeProject(command: RunCommand, options: RunOptions): 
   } catch (error) {
     if (!isCancelled(error)) throw error;
     cancelled = error;
+  } finally {
+    // What ran is remembered even when the run stopped part-way (a node's entry is gone once it started).
+    if (artifacts && ctx.unchanged) saveMemo(artifacts, ctx.unchanged.memos);
   }
 
   const elapsedTime = (Date.now() - started) / 1000;
@@ -288,6 +302,7 @@ async function runNodes(
           ctx.relations.forget(),
       );
     } catch (error) {
+      ctx.unchanged?.nodeRan();
       if (isCancelled(error)) throw error instanceof CancelledError ? error : new CancelledError('Model run');
       const typed = typedError(error, node, tracker, ctx.executor.lastStatement);
       const seconds = (Date.now() - startedAt.getTime()) / 1000;
@@ -307,6 +322,7 @@ async function runNodes(
       emit({ kind: 'failed', node: ref, index, total, seconds, error: typed, status: 'error' });
       continue;
     }
+    if (!outcome.unchanged) ctx.unchanged?.nodeRan();
     const seconds = (Date.now() - startedAt.getTime()) / 1000;
     const result = baseResult(
       node,
@@ -321,7 +337,10 @@ async function runNodes(
     if (outcome.compiledCode !== undefined) result.compiledCode = outcome.compiledCode;
     if (outcome.compiledPath !== undefined) result.compiledPath = outcome.compiledPath;
     results.push(result);
-    if (outcome.status === 'fail') {
+    if (outcome.unchanged) {
+      result.unchanged = true;
+      emit({ kind: 'skipped', node: ref, index, total, reason: outcome.message, unchanged: true });
+    } else if (outcome.status === 'fail') {
       failed.add(node.uniqueId);
       if (node.unitTest) failedUnitTest.set(node.unitTest.modelId, node.uniqueId);
       // A failing unit test points at its YAML entry, so the editor shows the diff there.

@@ -15,6 +15,8 @@ export type StatementListener = (sql: string, node: string | undefined) => void;
 export class SqlExecutor {
   /** The last statement sent through run() or query(). */
   lastStatement = '';
+  /** How many statements of the project's SQL (run() and query(), not rows()) were sent: anything may have changed since. */
+  statementsSent = 0;
   /** The node whose statements these are, for the statement listener. */
   node: string | undefined;
   /** Team mode: a statement run right after each BEGIN (the commit's author), a wait before each COMMIT (tests). */
@@ -73,6 +75,7 @@ export class SqlExecutor {
   }
 
   private sent(sql: string): void {
+    this.statementsSent++;
     this.lastStatement = sql;
     this.onStatement?.(sql, this.node);
   }

@@ -143,6 +143,8 @@ export interface NodeResult {
   error?: Error;
   startedAt: string;
   completedAt: string;
+  /** Skipped (status `skipped`) because it was provably unchanged since its last run, not because of a failure. */
+  unchanged?: boolean;
 }
 
 export interface RunSummary {
@@ -175,7 +177,7 @@ export type RunEvent =
       message: string;
     }
   | { kind: 'failed'; node: NodeRef; index: number; total: number; seconds: number; error: Error; status: NodeStatus }
-  | { kind: 'skipped'; node: NodeRef; index: number; total: number; reason: string }
+  | { kind: 'skipped'; node: NodeRef; index: number; total: number; reason: string; unchanged?: boolean }
   | { kind: 'log'; message: string; node?: NodeRef };
 
 export interface NodeRef {
@@ -238,4 +240,6 @@ export interface ProjectRunOptions {
   env?: Readonly<Record<string, string | undefined>>;
   signal?: AbortSignal;
   onEvent?: (event: RunEvent) => void;
+  /** Skip table and incremental models provably unchanged since their last run (default true; never with fullRefresh). */
+  skipUnchanged?: boolean;
 }

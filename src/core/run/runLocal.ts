@@ -11,6 +11,8 @@ export interface ProjectInvocation {
   select?: string[];
   exclude?: string[];
   fullRefresh?: boolean;
+  /** Skip models provably unchanged since their last run (default true). */
+  skipUnchanged?: boolean;
   vars?: Record<string, unknown>;
   signal?: AbortSignal;
   onEvent?: (event: RunEvent) => void;
@@ -33,6 +35,7 @@ export async function runLocally(options: RunLocallyOptions): Promise<RunSummary
     select: options.select,
     exclude: options.exclude,
     fullRefresh: options.fullRefresh,
+    skipUnchanged: options.skipUnchanged,
     vars: options.vars,
     signal: options.signal,
     onEvent: options.onEvent,

@@ -220,6 +220,7 @@ function runInputs(options: RunOnLakehouseOptions) {
     select: options.select,
     exclude: options.exclude,
     fullRefresh: options.fullRefresh,
+    skipUnchanged: options.skipUnchanged,
     vars: options.vars,
     catalogOverride: {
       catalogPath: mirror.catalogFile,

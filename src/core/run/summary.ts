@@ -4,7 +4,7 @@ import type { NodeResult, RunSummary } from '../models';
 export function formatRunSummary(summary: RunSummary): string {
   const rows = summary.results.map((r) => [
     r.name,
-    r.status,
+    r.unchanged ? 'unchanged' : r.status,
     r.rowsAffected === undefined ? '' : String(r.rowsAffected),
     r.executionTime.toFixed(2),
   ]);
@@ -22,7 +22,10 @@ export function formatRunSummary(summary: RunSummary): string {
 /** `25 success, 1 error, 3 skipped`. */
 export function tally(summary: RunSummary): string {
   const counts = new Map<string, number>();
-  for (const r of summary.results) counts.set(r.status, (counts.get(r.status) ?? 0) + 1);
+  for (const r of summary.results) {
+    const status = r.unchanged ? 'unchanged' : r.status;
+    counts.set(status, (counts.get(status) ?? 0) + 1);
+  }
   return [...counts].map(([status, n]) => `${n} ${status}`).join(', ') || 'nothing selected';
 }
 

@@ -106,6 +106,7 @@ export async function runModelsCommand(deps: RunCommandDeps, request: RunRequest
           command: request.command,
           runner: settings.get<RunnerKind>('runner', 'builtin'),
           dbtExecutable: settings.get<string>('dbt.path') || undefined,
+          skipUnchanged: settings.get<boolean>('run.skipUnchanged', true),
           select,
           signal,
           progress,
@@ -152,6 +153,7 @@ async function runWithoutLakehouse(deps: RunCommandDeps, request: RunRequest, ti
         command: request.command,
         runner: settings.get<RunnerKind>('runner', 'builtin'),
         dbtExecutable: settings.get<string>('dbt.path') || undefined,
+        skipUnchanged: settings.get<boolean>('run.skipUnchanged', true),
         select,
         signal,
         onEvent: (event) => {
@@ -244,7 +246,8 @@ function logEvent(log: Logger, event: RunEvent): void {
       log.error(`${at(event)} ${event.status.toUpperCase()} ${event.node.name}: ${event.error.message}`);
       break;
     case 'skipped':
-      log.warn(`${at(event)} SKIP ${event.node.name}: ${event.reason}`);
+      if (event.unchanged) log.info(`${at(event)} UNCHANGED ${event.node.name}: ${event.reason}`);
+      else log.warn(`${at(event)} SKIP ${event.node.name}: ${event.reason}`);
       break;
     case 'log':
       log.info(event.message);

@@ -1,0 +1,120 @@
+import type { SqlExecutor } from '../sql-executor';
+import type { TableRead } from './sql-reads';
+
+/**
+ * The DuckLake state of tables, as the catalog records it: a table's uuid (new
+ * on every CREATE OR REPLACE) and the last snapshot that changed it (its data
+ * files, deletes, inlined rows, columns, or a change the snapshot log names it
+ * in), with that snapshot's time — so a catalog pulled from elsewhere whose
+ * snapshot ids happen to coincide still differs. Two equal states mean the
+ * same rows.
+ */
+export class RelationStates {
+  private defaults: { catalog: string; schema: string } | undefined;
+  private readonly lakes = new Map<string, boolean>();
+
+  constructor(private readonly executor: SqlExecutor) {}
+
+  /** The state of one table, or undefined when it is not a DuckLake table (a view, a plain DuckDB table, a missing one). */
+  async stateOf(read: TableRead): Promise<string | undefined> {
+    const name = await this.resolve(read);
+    if (!name || !(await this.isLake(name.catalog))) return undefined;
+    const states = await this.catalogStates(name.catalog);
+    return states.get(`${name.schema}.${name.table}`.toLowerCase());
+  }
+
+  /**
+   * Forgets what was read: called after every node that ran (its hooks, run_query or
+   * materialization may have written any table). A run where nothing runs reads the catalog once.
+   */
+  invalidate(): void {
+    this.cached.clear();
+  }
+
+  private readonly cached = new Map<string, Promise<Map<string, string>>>();
+  private readAfter = -1;
+
+  private catalogStates(catalog: string): Promise<Map<string, string>> {
+    // Any statement of the project's own SQL since the last read (a hook, run_query while compiling,
+    // a materialization) may have written a table: read the catalog afresh.
+    if (this.readAfter !== this.executor.statementsSent) this.invalidate();
+    this.readAfter = this.executor.statementsSent;
+    const key = catalog.toLowerCase();
+    let states = this.cached.get(key);
+    if (!states) {
+      states = this.readStates(catalog);
+      this.cached.set(key, states);
+    }
+    return states;
+  }
+
+  /** Every live table of one DuckLake catalog: `schema.table` (lower case) → state, in one query. */
+  private async readStates(catalog: string): Promise<Map<string, string>> {
+    const meta = `"__ducklake_metadata_${catalog.replace(/"/g, '""')}"`;
+    const lit = `'${catalog.replace(/'/g, "''")}'`;
+    const rows = await this.executor.rows<{ name: string; uuid: string; last: bigint; t: string | null }>(
+      `WITH live AS (
+         SELECT t.table_id, CAST(t.table_uuid AS VARCHAR) AS uuid, t.begin_snapshot,
+                lower(s.schema_name) || '.' || lower(t.table_name) AS name
+         FROM ${meta}.ducklake_table t JOIN ${meta}.ducklake_schema s USING (schema_id)
+         WHERE t.end_snapshot IS NULL AND s.end_snapshot IS NULL),
+       touched AS (
+         SELECT table_id, begin_snapshot AS s FROM ${meta}.ducklake_data_file
+         UNION ALL SELECT table_id, end_snapshot FROM ${meta}.ducklake_data_file
+         UNION ALL SELECT table_id, begin_snapshot FROM ${meta}.ducklake_delete_file
+         UNION ALL SELECT table_id, end_snapshot FROM ${meta}.ducklake_delete_file
+         UNION ALL SELECT table_id, begin_snapshot FROM ${meta}.ducklake_column
+         UNION ALL SELECT table_id, end_snapshot FROM ${meta}.ducklake_column),
+       snaps AS (SELECT snapshot_id, snapshot_time, changes FROM ducklake_snapshots(${lit})),
+       named AS (SELECT snapshot_id, unnest(flatten(map_values(changes))) AS item FROM snaps),
+       last AS (
+         SELECT l.name, l.uuid, greatest(
+           l.begin_snapshot,
+           coalesce((SELECT max(s) FROM touched WHERE touched.table_id = l.table_id), -1),
+           coalesce((SELECT max(snapshot_id) FROM named
+                     WHERE item = CAST(l.table_id AS VARCHAR) OR lower(replace(item, '"', '')) = l.name), -1)
+         ) AS last
+         FROM live l)
+       SELECT last.name, last.uuid, last.last, CAST(snaps.snapshot_time AS VARCHAR) AS t
+       FROM last LEFT JOIN snaps ON snaps.snapshot_id = last.last`,
+    );
+    const states = new Map<string, string>();
+    for (const r of rows) {
+      // Two live tables of one name cannot be told apart: neither gets a state, so readers always run.
+      if (states.has(r.name)) states.set(r.name, '');
+      else states.set(r.name, `${r.uuid}@${String(r.last)}@${r.t ?? ''}`);
+    }
+    for (const [name, state] of states) if (state === '') states.delete(name);
+    return states;
+  }
+
+  /** Fills in the session's default catalog and schema; a two-part name that could also be catalog.table is refused. */
+  private async resolve(read: TableRead): Promise<{ catalog: string; schema: string; table: string } | undefined> {
+    this.defaults ??= await this.executor
+      .rows<{ c: string; s: string }>('SELECT current_database() AS c, current_schema() AS s')
+      .then((r) => ({ catalog: String(r[0]!.c), schema: String(r[0]!.s) }));
+    const defaults = this.defaults!;
+    if (read.catalog) return { catalog: read.catalog, schema: read.schema || 'main', table: read.table };
+    if (read.schema) {
+      const catalogs = await this.executor.rows<{ n: bigint }>(
+        `SELECT count(*) AS n FROM duckdb_databases() WHERE lower(database_name) = lower('${read.schema.replace(/'/g, "''")}')`,
+      );
+      if (Number(catalogs[0]?.n ?? 0) > 0) return undefined;
+      return { catalog: defaults.catalog, schema: read.schema, table: read.table };
+    }
+    return { catalog: defaults.catalog, schema: defaults.schema, table: read.table };
+  }
+
+  private async isLake(catalog: string): Promise<boolean> {
+    const key = catalog.toLowerCase();
+    let lake = this.lakes.get(key);
+    if (lake === undefined) {
+      const rows = await this.executor.rows<{ type: string }>(
+        `SELECT type FROM duckdb_databases() WHERE lower(database_name) = '${key.replace(/'/g, "''")}'`,
+      );
+      lake = rows[0]?.type === 'ducklake';
+      this.lakes.set(key, lake);
+    }
+    return lake;
+  }
+}

@@ -1,0 +1,155 @@
+import { readFileSync } from 'node:fs';
+import type { Manifest } from '../manifest';
+import { renderRelationName } from '../relation';
+import type { SqlExecutor } from '../sql-executor';
+import type { ManifestNode } from '../types';
+import { hashOf, runnerBuild, type NodeMemo } from './memo';
+import { RelationStates } from './relation-state';
+import { sqlReads } from './sql-reads';
+
+/** A node's look before it runs: whether it may be skipped, and what to remember once it ran. */
+export type SkipCheck =
+  | { kind: 'skip'; since: NodeMemo }
+  | { kind: 'run'; reason: string; remember?: (ownAfter: string | undefined) => NodeMemo | undefined };
+
+/**
+ * Skipping nodes provably unchanged: a node is skipped only when running it
+ * again could not change any table. One per run; `memos` is the last run's
+ * memo file, updated in place as nodes run.
+ */
+export class UnchangedNodes {
+  private readonly states: RelationStates;
+  private readonly macrosHash: string;
+  private duckdbVersion: string | undefined;
+
+  constructor(
+    private readonly executor: SqlExecutor,
+    manifest: Manifest,
+    readonly memos: Map<string, NodeMemo>,
+    private readonly invocationId: string,
+    /** False (--no-skip-unchanged): every model runs, but what they leave is still remembered for the next run. */
+    private readonly skipping = true,
+  ) {
+    this.states = new RelationStates(executor);
+    // Materializations, adapter macros and package macros shape the SQL sent beyond the compiled SELECT.
+    this.macrosHash = hashOf(manifest.project.macros.map((m) => [m.packageName ?? '', m.relativePath, m.raw]));
+  }
+
+  /** Called after compiling, before materializing. `hooks` are the rendered pre/post hooks. */
+  async check(node: ManifestNode, compiledSql: string, hooks: string[], maySkip: boolean): Promise<SkipCheck> {
+    const materialized = String(node.config.materialized ?? 'view');
+    const memo = this.memos.get(node.uniqueId);
+    // Whatever is decided, the old memo no longer describes the table once the node runs.
+    this.memos.delete(node.uniqueId);
+    // A view's catalog entry holds its definition, not rows: views are cheap and always run.
+    if (materialized !== 'table' && materialized !== 'incremental')
+      return { kind: 'run', reason: `${materialized} models always run` };
+    if (hooks.length > 0 || node.config.sql_header)
+      return { kind: 'run', reason: 'hooks and sql_header may do anything, so it always runs' };
+    // Their expressions run outside the compiled SELECT, so DuckDB's parser never sees them (now() in a predicate…).
+    if (nonEmpty(node.config.incremental_predicates) || nonEmpty(node.config.merge_clauses))
+      return { kind: 'run', reason: 'incremental_predicates and merge_clauses are not analysed, so it always runs' };
+    if (!node.relation) return { kind: 'run', reason: 'no relation' };
+    const reads = await sqlReads(this.executor, compiledSql);
+    if ('unsafe' in reads) return { kind: 'run', reason: reads.unsafe };
+    const inputs: Record<string, string> = {};
+    for (const read of reads.tables) {
+      const name = [read.catalog, read.schema, read.table].filter(Boolean).join('.');
+      const state = await this.states.stateOf(read);
+      if (state === undefined)
+        return { kind: 'run', reason: `it reads ${name}, which is not a table of a DuckLake catalog` };
+      inputs[name] = state;
+    }
+    return this.decide(node, memo, [compiledSql], inputs, materialized === 'incremental', maySkip);
+  }
+
+  /**
+   * A seed: its CSV file as it is now (the load reads it again) stands for its compiled SQL; it
+   * reads no table. Seeds replace their table whole, so re-loading is idempotent.
+   */
+  async checkSeed(node: ManifestNode, hooks: string[], maySkip: boolean): Promise<SkipCheck> {
+    const memo = this.memos.get(node.uniqueId);
+    this.memos.delete(node.uniqueId);
+    if (hooks.length > 0) return { kind: 'run', reason: 'hooks may do anything, so it always runs' };
+    if (!node.file || !node.relation) return { kind: 'run', reason: 'no file' };
+    let content: string;
+    try {
+      content = readFileSync(node.file.path, 'utf8');
+    } catch {
+      return { kind: 'run', reason: 'its file could not be read' };
+    }
+    return this.decide(node, memo, ['seed', content], {}, false, maySkip);
+  }
+
+  private async decide(
+    node: ManifestNode,
+    memo: NodeMemo | undefined,
+    what: string[],
+    inputs: Record<string, string>,
+    incremental: boolean,
+    maySkip: boolean,
+  ): Promise<SkipCheck> {
+    const relation = node.relation!;
+    const own = { catalog: relation.database, schema: relation.schema, table: relation.identifier };
+    const ownBefore = await this.states.stateOf(own);
+    this.duckdbVersion ??= String((await this.executor.rows<{ v: string }>('SELECT version() AS v'))[0]?.v ?? '');
+    const key = hashOf([
+      ...what,
+      node.config,
+      renderRelationName(relation),
+      this.macrosHash,
+      this.duckdbVersion,
+      runnerBuild(),
+    ]);
+    const remember = (ownAfter: string | undefined): NodeMemo | undefined => {
+      if (ownAfter === undefined) return undefined;
+      const next: NodeMemo = {
+        key,
+        inputs,
+        ownAfter,
+        invocationId: this.invocationId,
+        completedAt: new Date().toISOString(),
+      };
+      if (ownBefore !== undefined) next.ownBefore = ownBefore;
+      this.memos.set(node.uniqueId, next);
+      return next;
+    };
+    const unchanged =
+      this.skipping &&
+      maySkip &&
+      memo !== undefined &&
+      memo.key === key &&
+      ownBefore !== undefined &&
+      ownBefore === memo.ownAfter &&
+      sameInputs(memo.inputs, inputs) &&
+      // Re-running an incremental model is not idempotent in general: only one whose last run changed nothing.
+      (!incremental || memo.ownBefore === memo.ownAfter);
+    if (!unchanged) return { kind: 'run', reason: 'changed since the last run', remember };
+    this.memos.set(node.uniqueId, memo);
+    return { kind: 'skip', since: memo };
+  }
+
+  /** After any node that ran (not skipped as unchanged): what it may have written is read afresh. */
+  nodeRan(): void {
+    this.states.invalidate();
+  }
+
+  /** The state of a node's own relation right after it ran. */
+  ownState(node: ManifestNode): Promise<string | undefined> {
+    this.states.invalidate();
+    const r = node.relation!;
+    return this.states.stateOf({ catalog: r.database, schema: r.schema, table: r.identifier });
+  }
+}
+
+function sameInputs(a: Record<string, string>, b: Record<string, string>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
+}
+
+function nonEmpty(value: unknown): boolean {
+  if (value === undefined || value === null) return false;
+  if (Array.isArray(value)) return value.length > 0;
+  if (typeof value === 'object') return Object.keys(value).length > 0;
+  return value !== '' && value !== false;
+}

@@ -1,0 +1,131 @@
+import type { SqlExecutor } from '../sql-executor';
+
+/** A table the compiled SQL reads, as DuckDB's parser wrote it (parts may be empty). */
+export interface TableRead {
+  catalog: string;
+  schema: string;
+  table: string;
+}
+
+/** What a compiled SELECT reads: only named tables, or a reason the catalog cannot vouch for its result. */
+export type SqlReads = { tables: TableRead[] } | { unsafe: string };
+
+/**
+ * Functions whose result is not fixed by their arguments and the tables read
+ * (time, randomness, sequences, session state). DuckDB parses `current_date`
+ * and friends without parentheses as column references, so those names are
+ * refused as columns too (a real column of that name only costs a re-run).
+ */
+const NON_DETERMINISTIC = new Set([
+  'now',
+  'today',
+  'current_date',
+  'current_time',
+  'current_timestamp',
+  'current_localtime',
+  'current_localtimestamp',
+  'localtime',
+  'localtimestamp',
+  'get_current_time',
+  'get_current_timestamp',
+  'transaction_timestamp',
+  'statement_timestamp',
+  'random',
+  'setseed',
+  'uuid',
+  'gen_random_uuid',
+  'uuidv4',
+  'uuidv7',
+  'nextval',
+  'currval',
+  'current_setting',
+  'getenv',
+  'current_query',
+  'current_user',
+  'current_role',
+  'session_user',
+  'user',
+  'current_database',
+  'current_catalog',
+  'current_schema',
+  'current_schemas',
+  'txid_current',
+  'version',
+  'pg_backend_pid',
+  'query_table',
+  'query',
+]);
+
+/** Table functions whose rows depend only on their (constant) arguments. */
+const PURE_TABLE_FUNCTIONS = new Set(['range', 'generate_series', 'unnest']);
+
+/**
+ * Reads the compiled SQL with DuckDB's own parser (`json_serialize_sql`) and
+ * lists the tables it names. Anything else it could read — a file or URL
+ * (read_csv, read_parquet, glob…), another table function, a
+ * non-deterministic function — makes it unsafe to skip, as does SQL the
+ * serializer does not take (more than one statement, not a SELECT).
+ */
+export async function sqlReads(executor: SqlExecutor, sql: string): Promise<SqlReads> {
+  let parsed: unknown;
+  try {
+    const literal = `'${sql.replace(/'/g, "''")}'`;
+    const rows = await executor.rows<{ j: string }>(`SELECT json_serialize_sql(${literal}) AS j`);
+    parsed = JSON.parse(String(rows[0]?.j));
+  } catch {
+    return { unsafe: 'its SQL could not be read by DuckDB’s parser' };
+  }
+  return readsOfParsedSql(parsed);
+}
+
+/** The walk over `json_serialize_sql`'s tree (exported for unit tests of the rules). */
+export function readsOfParsedSql(parsed: unknown): SqlReads {
+  const root = parsed as { error?: boolean; statements?: unknown[] };
+  if (!root || root.error !== false || !Array.isArray(root.statements) || root.statements.length !== 1) {
+    return { unsafe: 'its SQL is not a single SELECT DuckDB’s parser can serialize' };
+  }
+  const ctes = new Set<string>();
+  const tables: TableRead[] = [];
+  let unsafe: string | undefined;
+  const visit = (value: unknown): void => {
+    if (unsafe) return;
+    if (Array.isArray(value)) {
+      for (const v of value) visit(v);
+      return;
+    }
+    if (!value || typeof value !== 'object') return;
+    const o = value as Record<string, unknown>;
+    if (o.cte_map && typeof o.cte_map === 'object') {
+      const map = (o.cte_map as { map?: Array<{ key?: unknown }> }).map ?? [];
+      for (const entry of map) if (typeof entry.key === 'string') ctes.add(entry.key.toLowerCase());
+    }
+    if (o.type === 'BASE_TABLE') {
+      // `FROM 'x.parquet'` is a file read (a replacement scan), parsed as a table name.
+      if (/[./\\:]/.test(str(o.table_name)))
+        unsafe = `it reads the file ${str(o.table_name)}, which the catalog cannot vouch for`;
+      tables.push({ catalog: str(o.catalog_name), schema: str(o.schema_name), table: str(o.table_name) });
+    } else if (o.type === 'TABLE_FUNCTION') {
+      const name = str((o.function as Record<string, unknown> | undefined)?.function_name).toLowerCase();
+      if (!PURE_TABLE_FUNCTIONS.has(name))
+        unsafe = `it reads ${name || 'a table function'}(…), which the catalog cannot vouch for`;
+    } else if (o.class === 'FUNCTION' && NON_DETERMINISTIC.has(str(o.function_name).toLowerCase())) {
+      unsafe = `it calls ${str(o.function_name)}(), whose result changes from run to run`;
+    } else if (o.class === 'COLUMN_REF') {
+      const names = Array.isArray(o.column_names) ? o.column_names : [];
+      const last = str(names[names.length - 1]).toLowerCase();
+      if (names.length === 1 && NON_DETERMINISTIC.has(last))
+        unsafe = `it uses ${last}, whose value changes from run to run`;
+    } else if (o.type === 'SHOW_REF' || o.type === 'COLUMN_DATA' || o.type === 'DELIM_GET') {
+      unsafe = `it reads a ${String(o.type).toLowerCase()} the catalog cannot vouch for`;
+    }
+    for (const v of Object.values(o)) visit(v);
+  };
+  visit(root.statements);
+  if (unsafe) return { unsafe };
+  // A one-part name that a CTE defines is the CTE (CTE names shadow tables).
+  return { tables: tables.filter((t) => t.catalog !== '' || t.schema !== '' || !ctes.has(t.table.toLowerCase())) };
+}
+
+function str(value: unknown): string {
+  return typeof value === 'string' ? value : '';
+}
