@@ -694,3 +694,40 @@ async function readUnlessWritten(file: string): Promise<CatalogBackend | undefin
   await backend.close();
   return undefined;
 }
+
+/**
+ * For a run's skip-unchanged check, inside the run's own session where the catalog is attached through
+ * DuckLake as `catalog`: every live table (`schema.table`, lower case) with its uuid (new on every
+ * CREATE OR REPLACE), the last snapshot that changed it (data files, deletes, columns, or a change the
+ * snapshot log names it in) and that snapshot's time. Read through DuckLake's metadata database of
+ * the attach (`__ducklake_metadata_<alias>`), so it sees the run's own commits; a layout this query
+ * does not know fails, and the caller then treats every table as changed.
+ */
+export function liveTableStatesSql(catalog: string): string {
+  const meta = quoteIdentifier(`__ducklake_metadata_${catalog}`);
+  const lit = quoteLiteral(catalog);
+  return `WITH live AS (
+       SELECT t.table_id, CAST(t.table_uuid AS VARCHAR) AS uuid, t.begin_snapshot,
+              lower(s.schema_name) || '.' || lower(t.table_name) AS name
+       FROM ${meta}.ducklake_table t JOIN ${meta}.ducklake_schema s USING (schema_id)
+       WHERE t.end_snapshot IS NULL AND s.end_snapshot IS NULL),
+     touched AS (
+       SELECT table_id, begin_snapshot AS s FROM ${meta}.ducklake_data_file
+       UNION ALL SELECT table_id, end_snapshot FROM ${meta}.ducklake_data_file
+       UNION ALL SELECT table_id, begin_snapshot FROM ${meta}.ducklake_delete_file
+       UNION ALL SELECT table_id, end_snapshot FROM ${meta}.ducklake_delete_file
+       UNION ALL SELECT table_id, begin_snapshot FROM ${meta}.ducklake_column
+       UNION ALL SELECT table_id, end_snapshot FROM ${meta}.ducklake_column),
+     snaps AS (SELECT snapshot_id, snapshot_time, changes FROM ducklake_snapshots(${lit})),
+     named AS (SELECT snapshot_id, unnest(flatten(map_values(changes))) AS item FROM snaps),
+     last AS (
+       SELECT l.name, l.uuid, greatest(
+         l.begin_snapshot,
+         coalesce((SELECT max(s) FROM touched WHERE touched.table_id = l.table_id), -1),
+         coalesce((SELECT max(snapshot_id) FROM named
+                   WHERE item = CAST(l.table_id AS VARCHAR) OR lower(replace(item, '"', '')) = l.name), -1)
+       ) AS last
+       FROM live l)
+     SELECT last.name, last.uuid, last.last, CAST(snaps.snapshot_time AS VARCHAR) AS t
+     FROM last LEFT JOIN snaps ON snaps.snapshot_id = last.last`;
+}

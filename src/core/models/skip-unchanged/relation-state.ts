@@ -1,3 +1,4 @@
+import { liveTableStatesSql } from '../../ducklake/catalogReader';
 import type { SqlExecutor } from '../sql-executor';
 import type { TableRead } from './sql-reads';
 
@@ -50,34 +51,13 @@ export class RelationStates {
 
   /** Every live table of one DuckLake catalog: `schema.table` (lower case) → state, in one query. */
   private async readStates(catalog: string): Promise<Map<string, string>> {
-    const meta = `"__ducklake_metadata_${catalog.replace(/"/g, '""')}"`;
-    const lit = `'${catalog.replace(/'/g, "''")}'`;
-    const rows = await this.executor.rows<{ name: string; uuid: string; last: bigint; t: string | null }>(
-      `WITH live AS (
-         SELECT t.table_id, CAST(t.table_uuid AS VARCHAR) AS uuid, t.begin_snapshot,
-                lower(s.schema_name) || '.' || lower(t.table_name) AS name
-         FROM ${meta}.ducklake_table t JOIN ${meta}.ducklake_schema s USING (schema_id)
-         WHERE t.end_snapshot IS NULL AND s.end_snapshot IS NULL),
-       touched AS (
-         SELECT table_id, begin_snapshot AS s FROM ${meta}.ducklake_data_file
-         UNION ALL SELECT table_id, end_snapshot FROM ${meta}.ducklake_data_file
-         UNION ALL SELECT table_id, begin_snapshot FROM ${meta}.ducklake_delete_file
-         UNION ALL SELECT table_id, end_snapshot FROM ${meta}.ducklake_delete_file
-         UNION ALL SELECT table_id, begin_snapshot FROM ${meta}.ducklake_column
-         UNION ALL SELECT table_id, end_snapshot FROM ${meta}.ducklake_column),
-       snaps AS (SELECT snapshot_id, snapshot_time, changes FROM ducklake_snapshots(${lit})),
-       named AS (SELECT snapshot_id, unnest(flatten(map_values(changes))) AS item FROM snaps),
-       last AS (
-         SELECT l.name, l.uuid, greatest(
-           l.begin_snapshot,
-           coalesce((SELECT max(s) FROM touched WHERE touched.table_id = l.table_id), -1),
-           coalesce((SELECT max(snapshot_id) FROM named
-                     WHERE item = CAST(l.table_id AS VARCHAR) OR lower(replace(item, '"', '')) = l.name), -1)
-         ) AS last
-         FROM live l)
-       SELECT last.name, last.uuid, last.last, CAST(snaps.snapshot_time AS VARCHAR) AS t
-       FROM last LEFT JOIN snaps ON snaps.snapshot_id = last.last`,
-    );
+    let rows: { name: string; uuid: string; last: bigint; t: string | null }[];
+    try {
+      rows = await this.executor.rows(liveTableStatesSql(catalog));
+    } catch {
+      // Unreadable (another DuckLake release's layout): no state, so every reader runs.
+      return new Map();
+    }
     const states = new Map<string, string>();
     for (const r of rows) {
       // Two live tables of one name cannot be told apart: neither gets a state, so readers always run.
