@@ -334,6 +334,8 @@ describe("what a compiled model reads, from DuckDB's parser", () => {
   it('names the tables, and refuses files, table functions and values that change between runs', async () => {
     const verdicts = await withSession(async (session) => {
       const executor = new SqlExecutor(session.connection);
+      // A hook's own macro: the parser sees only its name, so it is refused.
+      await session.run("CREATE MACRO since_start(x) AS x - getvariable('start')");
       const out: Record<string, unknown> = {};
       for (const sql of [
         'select * from lake.main.a join b using (id)',
@@ -349,6 +351,9 @@ describe("what a compiled model reads, from DuckDB's parser", () => {
         'select gen_random_uuid() as u',
         'select 1; select 2',
         'select * from a where id in (select id from lake.other.b)',
+        "select getvariable('batch') as b",
+        'select since_start(id) as s from a',
+        'select upper(name) as n, sum(v) over () as t from a',
       ]) {
         const reads = await sqlReads(executor, sql);
         out[sql] =
@@ -373,6 +378,9 @@ describe("what a compiled model reads, from DuckDB's parser", () => {
       'select gen_random_uuid() as u': 'unsafe: it calls gen_random_uuid(), whose result changes from run to run',
       'select 1; select 2': 'unsafe: its SQL is not a single SELECT DuckDB’s parser can serialize',
       'select * from a where id in (select id from lake.other.b)': ['..a', 'lake.other.b'],
+      "select getvariable('batch') as b": 'unsafe: it calls getvariable(), whose result changes from run to run',
+      'select since_start(id) as s from a': 'unsafe: it calls the macro since_start, which may read anything',
+      'select upper(name) as n, sum(v) over () as t from a': ['..a'],
     });
   });
 });

@@ -8,7 +8,7 @@ export interface TableRead {
 }
 
 /** What a compiled SELECT reads: only named tables, or a reason the catalog cannot vouch for its result. */
-export type SqlReads = { tables: TableRead[] } | { unsafe: string };
+export type SqlReads = { tables: TableRead[]; functions?: string[] } | { unsafe: string };
 
 /**
  * Functions whose result is not fixed by their arguments and the tables read
@@ -39,6 +39,7 @@ const NON_DETERMINISTIC = new Set([
   'nextval',
   'currval',
   'current_setting',
+  'getvariable',
   'getenv',
   'current_query',
   'current_user',
@@ -75,7 +76,16 @@ export async function sqlReads(executor: SqlExecutor, sql: string): Promise<SqlR
   } catch {
     return { unsafe: 'its SQL could not be read by DuckDB’s parser' };
   }
-  return readsOfParsedSql(parsed);
+  const reads = readsOfParsedSql(parsed);
+  if ('unsafe' in reads || !reads.functions?.length) return reads;
+  // A macro of the project's own (a hook's CREATE MACRO) may read any table or call now(): the parser
+  // sees only its name. DuckDB's own functions, and extensions', are internal.
+  const names = reads.functions.map((f) => `'${f.replace(/'/g, "''")}'`).join(', ');
+  const own = await executor.rows<{ name: string }>(
+    `SELECT DISTINCT function_name AS name FROM duckdb_functions() WHERE NOT internal AND lower(function_name) IN (${names})`,
+  );
+  if (own.length > 0) return { unsafe: `it calls the macro ${String(own[0]!.name)}, which may read anything` };
+  return reads;
 }
 
 /** The walk over `json_serialize_sql`'s tree (exported for unit tests of the rules). */
@@ -86,6 +96,7 @@ export function readsOfParsedSql(parsed: unknown): SqlReads {
   }
   const ctes = new Set<string>();
   const tables: TableRead[] = [];
+  const functions = new Set<string>();
   let unsafe: string | undefined;
   const visit = (value: unknown): void => {
     if (unsafe) return;
@@ -110,6 +121,8 @@ export function readsOfParsedSql(parsed: unknown): SqlReads {
         unsafe = `it reads ${name || 'a table function'}(…), which the catalog cannot vouch for`;
     } else if (o.class === 'FUNCTION' && NON_DETERMINISTIC.has(str(o.function_name).toLowerCase())) {
       unsafe = `it calls ${str(o.function_name)}(), whose result changes from run to run`;
+    } else if (o.class === 'FUNCTION' || o.class === 'AGGREGATE' || o.class === 'WINDOW') {
+      if (str(o.function_name)) functions.add(str(o.function_name).toLowerCase());
     } else if (o.class === 'COLUMN_REF') {
       const names = Array.isArray(o.column_names) ? o.column_names : [];
       const last = str(names[names.length - 1]).toLowerCase();
@@ -123,7 +136,10 @@ export function readsOfParsedSql(parsed: unknown): SqlReads {
   visit(root.statements);
   if (unsafe) return { unsafe };
   // A one-part name that a CTE defines is the CTE (CTE names shadow tables).
-  return { tables: tables.filter((t) => t.catalog !== '' || t.schema !== '' || !ctes.has(t.table.toLowerCase())) };
+  return {
+    tables: tables.filter((t) => t.catalog !== '' || t.schema !== '' || !ctes.has(t.table.toLowerCase())),
+    functions: [...functions],
+  };
 }
 
 function str(value: unknown): string {
