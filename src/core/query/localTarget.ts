@@ -1,7 +1,7 @@
 import { copyFile, mkdtemp, rm, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { LakehouseError } from '../errors';
 import { attachTarget } from '../lake/catalogFormat';
@@ -80,10 +80,17 @@ export class LocalCatalogs {
       await new Promise((r) => setTimeout(r, 50));
     }
     await rm(copy, { force: true });
+    // A journal that stays is a run mid-commit, or one a killed run or publish left: the query never opens
+    // the live file to roll it back (that would lock out a live run's commit); the next run does.
+    const journal = journals.find((j) => existsSync(j));
     throw new LakehouseError(
       'catalog-busy',
-      `The local catalog of '${spec.lakehouse}' kept changing while it was being read (a run is writing it).`,
-      'Run the query again when the run has finished.',
+      journal
+        ? `The local catalog of '${spec.lakehouse}' has a write in progress, or a run that stopped mid-commit left it unfinished (${basename(journal)} beside it).`
+        : `The local catalog of '${spec.lakehouse}' kept changing while it was being read (a run is writing it).`,
+      journal
+        ? 'Run the query again when the run has finished. If nothing is running, run the models once: opening the catalog for writing rolls the unfinished commit back.'
+        : 'Run the query again when the run has finished.',
     );
   }
 }

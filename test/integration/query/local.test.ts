@@ -1,3 +1,4 @@
+import { rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { QueryEngineClient } from '../../../src/core/engine/client';
 import { QueryFailedError } from '../../../src/core/query/errors';
@@ -6,12 +7,14 @@ import { engineFor, localLakehouse, resolverFor } from './helpers';
 
 const target: QueryTarget = { kind: 'local', lakehouse: 'energy' };
 let engine: QueryEngineClient;
+let catalogFile: string;
 
 beforeAll(async () => {
   const { spec } = await localLakehouse('energy', [
     "CREATE TABLE lake.main.meter_readings AS SELECT i AS id, 'site-' || (i % 7) AS site, (i * 37) % 1000 AS kwh, CASE WHEN i % 5 = 0 THEN NULL ELSE 'note ' || i END AS note FROM range(10000) t(i)",
   ]);
   engine = engineFor(resolverFor({ 'local:energy': spec }));
+  catalogFile = spec.catalogFile;
 });
 afterAll(() => engine.close());
 
@@ -112,5 +115,25 @@ describe('query engine: local target, paging, sort and filter', () => {
     expect((await engine.page(info.resultId, { offset: 0, limit: 10 })).rows).toEqual([['42', ';']]);
     const described = await engine.run({ sql: 'describe meter_readings', target });
     expect(described.rowCount).toBe(4);
+  });
+});
+
+describe('query engine: a local catalog left mid-commit', () => {
+  it('says a journal is beside the catalog and how to recover, and reads again once it is gone', async () => {
+    // What a run killed mid-commit leaves: a hot journal, and a catalog file touched since the last snapshot.
+    writeFileSync(`${catalogFile}-journal`, Buffer.alloc(512, 1));
+    const later = new Date(Date.now() + 5_000);
+    utimesSync(catalogFile, later, later);
+    try {
+      const error = await engine.run({ sql: 'select count(*) from meter_readings', target }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(Error);
+      expect((error as Error).message).toMatch(
+        /^The local catalog of 'energy' has a write in progress, or a run that stopped mid-commit left it unfinished \(metadata\.db-journal beside it\)\./,
+      );
+    } finally {
+      rmSync(`${catalogFile}-journal`);
+    }
+    const info = await engine.run({ sql: 'select count(*) as n from meter_readings', target });
+    expect((await engine.page(info.resultId, { offset: 0, limit: 1 })).rows).toEqual([['10000']]);
   });
 });
