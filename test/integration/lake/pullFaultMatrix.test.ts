@@ -1,3 +1,5 @@
+import { exitCodeFor } from '../../../src/cli/exitCodes';
+import { LakehouseError } from '../../../src/core/errors';
 import { appendFileSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -81,7 +83,9 @@ describe.each<[string, Match]>([
         await expectPulled(lake, mirror, label);
       } else {
         // A failure never leaves a catalog that is not the remote's.
-        expect(result.json.error?.code, said(result)).toBeTruthy();
+        // A named error whose exit code is the documented one for it.
+        expect(result.json.error?.code, said(result)).toMatch(/^[a-z]+(-[a-z]+)*$/);
+        expect(result.code, said(result)).toBe(exitCodeFor(new LakehouseError(result.json.error!.code, '', '')));
         const state = await mirror.readState();
         if (state) expect(localMd5(mirror)).toBe(await remoteMd5(lake));
       }

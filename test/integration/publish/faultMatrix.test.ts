@@ -1,3 +1,5 @@
+import { exitCodeFor } from '../../../src/cli/exitCodes';
+import { LakehouseError } from '../../../src/core/errors';
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
@@ -98,7 +100,9 @@ describe.each(KINDS)('publish with a fault on %s', (kind, match, first) => {
         await expectConverged(lake, mirror, `${label}: reported published`, fault.kind === 'drop-response');
       } else {
         expect(result.json.ok, report).toBe(false);
-        expect(result.json.error?.code, report).toBeTruthy();
+        // A named error whose exit code is the documented one for it.
+        expect(result.json.error?.code, report).toMatch(/^[a-z]+(-[a-z]+)*$/);
+        expect(result.code, report).toBe(exitCodeFor(new LakehouseError(result.json.error!.code, '', '')));
         if (now === newMd5) {
           // Committed but not finished: the journal keeps it for the rerun, and nothing says "nothing was uploaded".
           expect(journalOf(mirror)?.steps, report).toContain('committing');
