@@ -101,12 +101,9 @@ export async function runModelsCommand(deps: RunCommandDeps, request: RunRequest
           store,
           guard,
           mirror: mirrorFor(entry),
-          duckdb: deps.lakehouses.duckdbOptions(),
+          ...runnerSettings(deps),
           projectDir,
           command: request.command,
-          runner: settings.get<RunnerKind>('runner', 'builtin'),
-          dbtExecutable: settings.get<string>('dbt.path') || undefined,
-          skipUnchanged: settings.get<boolean>('run.skipUnchanged', true),
           select,
           signal,
           progress,
@@ -139,7 +136,6 @@ async function runWithoutLakehouse(deps: RunCommandDeps, request: RunRequest, ti
   if (!folder) throw new LakehouseError('usage', 'Open the folder of your dbt project first.');
   const projectDir = resolveProjectDir(folder.uri.fsPath, undefined);
   const select = request.pick ? await pickModels(projectDir, title) : request.select;
-  const settings = vscode.workspace.getConfiguration('lakehouse');
   deps.log.info(
     `${title} (no lakehouse configured: the profile's own target): ${select?.length ? select.join(' ') : 'all models'} (${projectDir})`,
   );
@@ -148,12 +144,9 @@ async function runWithoutLakehouse(deps: RunCommandDeps, request: RunRequest, ti
   try {
     summary = await withCancellableProgress(`${title} · local`, (progress, signal) =>
       runLocally({
-        duckdb: deps.lakehouses.duckdbOptions(),
+        ...runnerSettings(deps),
         projectDir,
         command: request.command,
-        runner: settings.get<RunnerKind>('runner', 'builtin'),
-        dbtExecutable: settings.get<string>('dbt.path') || undefined,
-        skipUnchanged: settings.get<boolean>('run.skipUnchanged', true),
         select,
         signal,
         onEvent: (event) => {
@@ -255,4 +248,15 @@ function logEvent(log: Logger, event: RunEvent): void {
     default:
       break;
   }
+}
+
+/** What the settings say about how models run; one reading for a lakehouse run and a local one. */
+function runnerSettings(deps: RunCommandDeps) {
+  const settings = vscode.workspace.getConfiguration('lakehouse');
+  return {
+    duckdb: deps.lakehouses.duckdbOptions(),
+    runner: settings.get<RunnerKind>('runner', 'builtin'),
+    dbtExecutable: settings.get<string>('dbt.path') || undefined,
+    skipUnchanged: settings.get<boolean>('run.skipUnchanged', true),
+  };
 }
