@@ -53,3 +53,41 @@ export class DuckDBCatalogBackend implements CatalogBackend {
     await this.session.run(`DETACH ${quoteIdentifier(this.alias)}`).catch(() => undefined);
   }
 }
+
+/**
+ * A catalog's metadata database that someone else's DuckDB connection has attached (a run's
+ * `__ducklake_metadata_<alias>`), queried through that connection; it is never detached here.
+ */
+export class AttachedCatalogBackend implements CatalogBackend {
+  constructor(
+    private readonly query: (sql: string) => Promise<Record<string, unknown>[]>,
+    readonly alias: string,
+  ) {}
+
+  async all<T extends Record<string, unknown>>(sql: string): Promise<T[]> {
+    return (await this.query(sql)) as T[];
+  }
+
+  table(name: string): string {
+    return `${quoteIdentifier(this.alias)}.${quoteIdentifier(name)}`;
+  }
+
+  epochMs(expr: string): string {
+    return `epoch_ms(${expr}::TIMESTAMPTZ)`;
+  }
+
+  idRows(ids: readonly number[]): string {
+    return `(SELECT unnest([${ids.join(', ')}]::BIGINT[]) AS file_id)`;
+  }
+
+  async tableNames(): Promise<Set<string>> {
+    const rows = await this.query(
+      `SELECT table_name FROM duckdb_tables() WHERE database_name = ${quoteLiteral(this.alias)}`,
+    );
+    return new Set(rows.map((r) => String(r.table_name)));
+  }
+
+  async close(): Promise<void> {
+    // Not ours to detach.
+  }
+}

@@ -214,6 +214,39 @@ export class CatalogReader {
     return reader;
   }
 
+  /**
+   * A SQLite catalog read in WASM, or undefined when that cannot be done safely now (a write in flight,
+   * a journal a killed writer left, not a SQLite catalog): for callers that would rather not open DuckDB
+   * at all than read through it (a run's skip check before anything else needs DuckDB).
+   */
+  static async openUnlessWritten(file: string): Promise<CatalogReader | undefined> {
+    if ((await catalogFileKind(file)) !== 'sqlite') return undefined;
+    const backend = await readUnlessWritten(file);
+    if (!backend) return undefined;
+    const reader = new CatalogReader(backend, file, 'sqlite');
+    try {
+      await reader.metadata();
+    } catch (error) {
+      await reader.close();
+      throw error;
+    }
+    return reader;
+  }
+
+  /** Every live table's state (see liveTableStates). */
+  liveTableStates(): Promise<Map<string, string>> {
+    return liveTableStates(this.backend);
+  }
+
+  /** Whether the catalog holds a live macro (DuckLake stores CREATE MACRO): its body may read any table. */
+  async hasMacros(): Promise<boolean> {
+    if (!(await this.backend.tableNames()).has('ducklake_macro')) return false;
+    const [row] = await this.backend.all<{ n: unknown }>(
+      `SELECT count(*) AS n FROM ${this.table('ducklake_macro')} WHERE end_snapshot IS NULL`,
+    );
+    return num(row?.n ?? 0) > 0;
+  }
+
   /** The file format of a catalog file (pull, the mirror); a PostgreSQL catalog has no file. */
   fileFormat(): CatalogFormat {
     if (this.format === 'postgres') throw new CatalogFormatError('A PostgreSQL catalog has no local file format.');
@@ -696,38 +729,82 @@ async function readUnlessWritten(file: string): Promise<CatalogBackend | undefin
 }
 
 /**
- * For a run's skip-unchanged check, inside the run's own session where the catalog is attached through
- * DuckLake as `catalog`: every live table (`schema.table`, lower case) with its uuid (new on every
- * CREATE OR REPLACE), the last snapshot that changed it (data files, deletes, columns, or a change the
- * snapshot log names it in) and that snapshot's time. Read through DuckLake's metadata database of
- * the attach (`__ducklake_metadata_<alias>`), so it sees the run's own commits; a layout this query
- * does not know fails, and the caller then treats every table as changed.
+ * For a run's skip-unchanged check: every live table (`schema.table`, lower case) with its uuid (new on
+ * every CREATE OR REPLACE), the last snapshot that changed it (data files, deletes, columns, or a change
+ * the snapshot log names it in) and that snapshot's time in epoch ms. The same code reads the catalog
+ * through the run's own session (DuckLake's metadata database of the attach, so it sees the run's own
+ * commits) and, before DuckDB is opened, a SQLite file in WASM: a state the one recorded is compared
+ * with the other's, so they must be built alike. A layout this does not know fails; the caller then
+ * treats every table as changed.
  */
-export function liveTableStatesSql(catalog: string): string {
-  const meta = quoteIdentifier(`__ducklake_metadata_${catalog}`);
-  const lit = quoteLiteral(catalog);
-  return `WITH live AS (
-       SELECT t.table_id, CAST(t.table_uuid AS VARCHAR) AS uuid, t.begin_snapshot,
-              lower(s.schema_name) || '.' || lower(t.table_name) AS name
-       FROM ${meta}.ducklake_table t JOIN ${meta}.ducklake_schema s USING (schema_id)
-       WHERE t.end_snapshot IS NULL AND s.end_snapshot IS NULL),
-     touched AS (
-       SELECT table_id, begin_snapshot AS s FROM ${meta}.ducklake_data_file
-       UNION ALL SELECT table_id, end_snapshot FROM ${meta}.ducklake_data_file
-       UNION ALL SELECT table_id, begin_snapshot FROM ${meta}.ducklake_delete_file
-       UNION ALL SELECT table_id, end_snapshot FROM ${meta}.ducklake_delete_file
-       UNION ALL SELECT table_id, begin_snapshot FROM ${meta}.ducklake_column
-       UNION ALL SELECT table_id, end_snapshot FROM ${meta}.ducklake_column),
-     snaps AS (SELECT snapshot_id, snapshot_time, changes FROM ducklake_snapshots(${lit})),
-     named AS (SELECT snapshot_id, unnest(flatten(map_values(changes))) AS item FROM snaps),
-     last AS (
-       SELECT l.name, l.uuid, greatest(
-         l.begin_snapshot,
-         coalesce((SELECT max(s) FROM touched WHERE touched.table_id = l.table_id), -1),
-         coalesce((SELECT max(snapshot_id) FROM named
-                   WHERE item = CAST(l.table_id AS VARCHAR) OR lower(replace(item, '"', '')) = l.name), -1)
-       ) AS last
-       FROM live l)
-     SELECT last.name, last.uuid, last.last, CAST(snaps.snapshot_time AS VARCHAR) AS t
-     FROM last LEFT JOIN snaps ON snaps.snapshot_id = last.last`;
+export async function liveTableStates(backend: CatalogBackend): Promise<Map<string, string>> {
+  const t = (name: string) => backend.table(name);
+  const live = await backend.all<Record<string, unknown>>(
+    `SELECT tb.table_id, CAST(tb.table_uuid AS VARCHAR) AS uuid, tb.begin_snapshot, s.schema_name, tb.table_name
+     FROM ${t('ducklake_table')} tb JOIN ${t('ducklake_schema')} s ON s.schema_id = tb.schema_id
+     WHERE tb.end_snapshot IS NULL AND s.end_snapshot IS NULL`,
+  );
+  const touchedRows = await backend.all<Record<string, unknown>>(
+    `SELECT table_id, max(s) AS s FROM (
+       SELECT table_id, begin_snapshot AS s FROM ${t('ducklake_data_file')}
+       UNION ALL SELECT table_id, end_snapshot FROM ${t('ducklake_data_file')}
+       UNION ALL SELECT table_id, begin_snapshot FROM ${t('ducklake_delete_file')}
+       UNION ALL SELECT table_id, end_snapshot FROM ${t('ducklake_delete_file')}
+       UNION ALL SELECT table_id, begin_snapshot FROM ${t('ducklake_column')}
+       UNION ALL SELECT table_id, end_snapshot FROM ${t('ducklake_column')}) u
+     GROUP BY table_id`,
+  );
+  const changeRows = await backend.all<{ snapshot_id: unknown; changes_made: string | null }>(
+    `SELECT snapshot_id, changes_made FROM ${t('ducklake_snapshot_changes')}`,
+  );
+  const timeRows = await backend.all<Record<string, unknown>>(
+    `SELECT snapshot_id, ${backend.epochMs('snapshot_time')} AS ms FROM ${t('ducklake_snapshot')}`,
+  );
+  const touched = new Map(touchedRows.map((r) => [num(r.table_id), optNum(r.s) ?? -1]));
+  // What the snapshot log names (a table id, e.g. `inlined_insert:5`, or a quoted name): its last snapshot.
+  const named = new Map<string, number>();
+  for (const row of changeRows) {
+    const snapshot = num(row.snapshot_id);
+    for (const value of changeValues(row.changes_made ?? '')) {
+      const key = value.replace(/"/g, '').toLowerCase();
+      if ((named.get(key) ?? -1) < snapshot) named.set(key, snapshot);
+    }
+  }
+  const times = new Map(timeRows.map((r) => [num(r.snapshot_id), optNum(r.ms)]));
+  const states = new Map<string, string>();
+  const duplicates = new Set<string>();
+  for (const r of live) {
+    const id = num(r.table_id);
+    const name = `${String(r.schema_name)}.${String(r.table_name)}`.toLowerCase();
+    const last = Math.max(
+      num(r.begin_snapshot),
+      touched.get(id) ?? -1,
+      named.get(String(id)) ?? -1,
+      named.get(name) ?? -1,
+    );
+    // Two live tables of one name cannot be told apart: neither gets a state, so readers always run.
+    if (states.has(name)) duplicates.add(name);
+    states.set(name, `${String(r.uuid)}@${last}@${String(times.get(last) ?? '')}`);
+  }
+  for (const name of duplicates) states.delete(name);
+  return states;
+}
+
+/** The values of `changes_made`'s `kind:value` entries (commas inside quotes belong to names). */
+function changeValues(text: string): string[] {
+  const values: string[] = [];
+  let current = '';
+  let quoted = false;
+  const push = () => {
+    const colon = current.indexOf(':');
+    if (colon >= 0) values.push(current.slice(colon + 1));
+    current = '';
+  };
+  for (const char of text) {
+    if (char === '"') quoted = !quoted;
+    if (char === ',' && !quoted) push();
+    else current += char;
+  }
+  if (current) push();
+  return values;
 }

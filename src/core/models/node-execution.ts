@@ -46,7 +46,9 @@ export interface CompiledTracker {
 }
 
 export async function existingKind(ctx: ExecutionContext, node: ManifestNode): Promise<ExistingKind> {
-  return node.relation ? ctx.relations.kindOf(node.relation) : undefined;
+  if (!node.relation) return undefined;
+  // Before DuckDB is opened, a table the catalog file shows is answered from it (listing the schema opens DuckDB).
+  return (await ctx.unchanged?.existingWithoutDuckDB(node)) ?? ctx.relations.kindOf(node.relation);
 }
 
 export function fullRefreshFor(node: ManifestNode, flag: boolean): boolean {

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { applyLayoutOptions } from '../lake/layout';
 import { CancelledError, LakehouseError, isCancelled } from '../errors';
-import type { DuckDBSession } from '../lake/duckdb';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { sessionOf, type DuckDBSource } from '../lake/lazySession';
 import { writeRunResults, type ArtifactPaths } from './artifacts';
 import { NodeCompiler } from './compile';
 import { ModelRuntimeError } from './errors';
@@ -21,7 +22,8 @@ import { parseRun, type ParsedRun } from './parse-run';
 import { selectNodes, type SelectableNode } from './selection';
 import { prepareSession } from './session-setup';
 import { RelationCache } from './relation-cache';
-import { loadMemo, saveMemo } from './skip-unchanged/memo';
+import { CatalogFileStates, lakeFilesOf } from './skip-unchanged/catalog-files';
+import { hashOf, loadMemo, saveMemo } from './skip-unchanged/memo';
 import { UnchangedNodes } from './skip-unchanged/skip-unchanged';
 import { SqlExecutor, type StatementListener } from './sql-executor';
 import { executeUnitTest } from './unit-tests/execute';
@@ -39,7 +41,11 @@ import type {
 import { quoteName } from './relation';
 
 export interface RunOptions extends ProjectRunOptions {
-  session: DuckDBSession;
+  /**
+   * Opened and set up on the first statement when lazy: a run whose every node is skipped as unchanged
+   * (checked from a local SQLite catalog) never opens DuckDB.
+   */
+  session: DuckDBSource;
   /** Write target/compiled and target/run_results.json (default true). */
   writeArtifacts?: boolean;
   /** Sees every statement of the project's SQL (not the runner's introspection), e.g. the bench's floor. */
@@ -90,8 +96,27 @@ export async function executeProject(command: RunCommand, options: RunOptions): 
   const order = executionOrder(manifest, command, options);
 
   if (bindingNote) emit({ kind: 'log', message: bindingNote });
-  await prepareSession(options.session, { profile, projectDir: options.projectDir });
-  const executor = new SqlExecutor(options.session.connection, options.signal, options.onStatement);
+  // The lakehouse's layout lives in the catalog, so every write of this run (and of any other writer) follows it.
+  const layout = options.catalogOverride?.layout;
+  let setupFailure: unknown;
+  const connect = async (): Promise<DuckDBConnection> => {
+    try {
+      const session = await sessionOf(options.session);
+      await prepareSession(session, { profile, projectDir: options.projectDir });
+      if (layout)
+        await applyLayoutOptions(
+          { run: (sql) => session.run(sql), rows: (sql) => session.all(sql) },
+          profile.database,
+          layout,
+        );
+      return session.connection;
+    } catch (error) {
+      // Not one node's failure: the run stops, as when the session was set up before the first node.
+      setupFailure = error;
+      throw error;
+    }
+  };
+  const executor = new SqlExecutor(connect, options.signal, options.onStatement);
   const policy = options.commitPolicy;
   const commits = policy ? { policy, node: '' } : undefined;
   if (policy) {
@@ -101,9 +126,6 @@ export async function executeProject(command: RunCommand, options: RunOptions): 
       beforeCommit: policy.beforeCommit ? () => policy.beforeCommit!(commits!.node) : undefined,
     };
   }
-  // The lakehouse's layout lives in the catalog, so every write of this run (and of any other writer) follows it.
-  const layout = options.catalogOverride?.layout;
-  if (layout) await applyLayoutOptions(executor, profile.database, layout);
   const services = makeServices(
     manifestInputs,
     manifest.macros,
@@ -133,14 +155,23 @@ export async function executeProject(command: RunCommand, options: RunOptions): 
     relations: new RelationCache(executor),
   };
   // Team mode's other writers and artifact-less runs (no memo file) run everything.
-  if (artifacts && !policy)
+  if (artifacts && !policy) {
+    const catalogFiles = lakeFilesOf(profile, options.projectDir);
     ctx.unchanged = new UnchangedNodes(
       executor,
       manifest,
       loadMemo(artifacts),
       invocationId,
       options.skipUnchanged !== false,
+      {
+        key: hashOf([profile, options.catalogOverride ?? null]),
+        ...(catalogFiles ? { catalogFiles: new CatalogFileStates(catalogFiles) } : {}),
+        opened: () => executor.opened,
+      },
     );
+  }
+  // Without a catalog the skip check can read by itself, DuckDB is set up before the first node, as always.
+  if (ctx.fullRefresh || !ctx.unchanged?.canCheckWithoutDuckDB) await executor.rows('SELECT 1');
   // adapter.get_relation answers from the same cache once a schema is listed, as dbt's does.
   services.knownRelation = (database, schema, identifier) => ctx.relations.peek(database, schema, identifier);
 
@@ -149,7 +180,7 @@ export async function executeProject(command: RunCommand, options: RunOptions): 
   try {
     // dbt runs the project hooks around run, seed, test and build alike.
     await runProjectHooks(ctx, project.onRunStart, 'on-run-start');
-    await runNodes(ctx, order, results, emit);
+    await runNodes(ctx, order, results, emit, (error) => error === setupFailure);
     await runProjectHooks(ctx, project.onRunEnd, 'on-run-end');
   } catch (error) {
     if (!isCancelled(error)) throw error;
@@ -255,6 +286,8 @@ async function runNodes(
   order: ManifestNode[],
   results: NodeResult[],
   emit: (e: RunEvent) => void,
+  /** A session that could not be set up stops the run rather than failing one node after another. */
+  fatal: (error: unknown) => boolean,
 ) {
   const failed = new Set<string>();
   // dbt build: a model whose unit test failed is skipped, and so are its remaining unit tests.
@@ -303,6 +336,7 @@ async function runNodes(
       );
     } catch (error) {
       ctx.unchanged?.nodeRan();
+      if (fatal(error)) throw error;
       if (isCancelled(error)) throw error instanceof CancelledError ? error : new CancelledError('Model run');
       const typed = typedError(error, node, tracker, ctx.executor.lastStatement);
       const seconds = (Date.now() - startedAt.getTime()) / 1000;

@@ -22,11 +22,34 @@ export class SqlExecutor {
   /** Team mode: a statement run right after each BEGIN (the commit's author), a wait before each COMMIT (tests). */
   transactionHooks?: { afterBegin?: string; beforeCommit?: () => Promise<void> };
 
+  private connection: DuckDBConnection | undefined;
+  private connecting: Promise<DuckDBConnection> | undefined;
+
+  /**
+   * `connection` may be a function that opens (and sets up) one on first use: a run whose every node
+   * is skipped as unchanged then never opens DuckDB.
+   */
   constructor(
-    private readonly connection: DuckDBConnection,
+    connection: DuckDBConnection | (() => Promise<DuckDBConnection>),
     private readonly signal?: AbortSignal,
     private readonly onStatement?: StatementListener,
-  ) {}
+  ) {
+    if (typeof connection === 'function') this.open = connection;
+    else this.connection = connection;
+  }
+
+  private readonly open: (() => Promise<DuckDBConnection>) | undefined;
+
+  /** Whether a connection was asked for (and so DuckDB opened, or is being opened). */
+  get opened(): boolean {
+    return this.connection !== undefined || this.connecting !== undefined;
+  }
+
+  private connect(): Promise<DuckDBConnection> {
+    if (this.connection) return Promise.resolve(this.connection);
+    this.connecting ??= this.open!().then((c) => (this.connection = c));
+    return this.connecting;
+  }
 
   /** Runs SQL (one or more statements); returns the row count DuckDB reports for DML/CTAS, if any. */
   async run(sql: string): Promise<number | undefined> {
@@ -39,7 +62,7 @@ export class SqlExecutor {
 
   private async runOne(sql: string): Promise<number | undefined> {
     this.sent(sql);
-    const reader = await this.guard(() => this.connection.runAndReadAll(sql));
+    const reader = await this.guard((c) => c.runAndReadAll(sql));
     const names = reader.columnNames();
     if (names.length === 1 && names[0] === 'Count') {
       const rows = reader.getRowObjectsJS();
@@ -51,18 +74,19 @@ export class SqlExecutor {
 
   async query(sql: string): Promise<QueryTable> {
     this.sent(sql);
-    const reader = await this.guard(() => this.connection.runAndReadAll(sql));
+    const reader = await this.guard((c) => c.runAndReadAll(sql));
     return makeQueryTable(reader.columnNames(), reader.getRowObjectsJS() as Record<string, unknown>[]);
   }
 
   /** The runner's own introspection (not the project's SQL): not reported to the listener. */
   async rows<T extends Record<string, unknown>>(sql: string): Promise<T[]> {
-    const reader = await this.guard(() => this.connection.runAndReadAll(sql));
+    const reader = await this.guard((c) => c.runAndReadAll(sql));
     return reader.getRowObjectsJS() as T[];
   }
 
   /** Ends a failed transaction; runs even after a cancel (the interrupt left the transaction open). */
   async rollback(): Promise<void> {
+    if (!this.connection) return;
     try {
       await this.connection.run('ROLLBACK');
     } catch {
@@ -80,12 +104,14 @@ export class SqlExecutor {
     this.onStatement?.(sql, this.node);
   }
 
-  private async guard<T>(work: () => Promise<T>): Promise<T> {
+  private async guard<T>(work: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
     this.throwIfCancelled();
-    const onAbort = () => this.connection.interrupt();
+    const connection = await this.connect();
+    this.throwIfCancelled();
+    const onAbort = () => connection.interrupt();
     this.signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      return await work();
+      return await work(connection);
     } catch (error) {
       if (this.signal?.aborted) throw new CancelledError('Model run');
       throw error;

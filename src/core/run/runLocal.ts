@@ -1,4 +1,5 @@
-import { DuckDBSession, type DuckDBOptions } from '../lake/duckdb';
+import type { DuckDBOptions } from '../lake/duckdb';
+import { LazyDuckDBSession } from '../lake/lazySession';
 import { executeProject, runWithDbtCli, type RunCommand, type RunEvent, type RunSummary } from '../models';
 import type { RunnerKind } from './runOnLakehouse';
 
@@ -48,10 +49,11 @@ export async function runLocally(options: RunLocallyOptions): Promise<RunSummary
       extensionDirectory: options.duckdb.extensionDirectory,
     });
   }
-  const session = await DuckDBSession.open(options.duckdb);
+  // Opened on first use: a run whose every node is unchanged never loads DuckDB.
+  const session = LazyDuckDBSession.of(options.duckdb);
   try {
     return await executeProject(options.command ?? 'run', { ...common, session });
   } finally {
-    session.close();
+    await session.close();
   }
 }

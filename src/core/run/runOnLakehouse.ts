@@ -1,7 +1,7 @@
 import type { ProjectInvocation } from './runLocal';
 import { catalogFileName, type LakehouseEntry } from '../config/lakehouseConfig';
 import { LakehouseError } from '../errors';
-import { DuckDBSession } from '../lake/duckdb';
+import { LazyDuckDBSession } from '../lake/lazySession';
 import { DEFAULT_LAKE_LAYOUT } from '../lake/layout';
 import type { LocalMirror } from '../lake/localMirror';
 import { withMirrorLock } from '../lake/mirrorLock';
@@ -97,7 +97,8 @@ async function runLocked(options: RunOnLakehouseOptions): Promise<RunOnLakehouse
   }
   let finishedEarlierPublish: PublishSummary | undefined;
   let stopHeartbeat: (() => Promise<void>) | undefined;
-  const session = await DuckDBSession.open(options.duckdb);
+  // Pull, publish and a catalog read in WASM open DuckDB only when they need it.
+  const session = LazyDuckDBSession.of(options.duckdb);
   try {
     if (options.publish) {
       // An interrupted run that got as far as publishing: its models had all succeeded, so
@@ -173,7 +174,7 @@ async function runLocked(options: RunOnLakehouseOptions): Promise<RunOnLakehouse
     return { pull: pulled, run, start, finishedEarlierPublish, publish: published };
   } finally {
     await stopHeartbeat?.();
-    session.close();
+    await session.close();
     if (held) await releaseRunLease(options, held).catch(() => undefined);
   }
 }
@@ -287,11 +288,12 @@ async function runProject(
     });
   }
   // The runner gets its own DuckDB: it attaches the catalog itself, and publish must find it detached.
-  const session = await DuckDBSession.open(options.duckdb);
+  // Opened on first use: a run whose every node is unchanged never loads DuckDB.
+  const session = LazyDuckDBSession.of(options.duckdb);
   try {
     return await executeProject(options.command ?? 'run', { ...common, session, ...(parsed ? { parsed } : {}) });
   } finally {
-    session.close();
+    await session.close();
   }
 }
 

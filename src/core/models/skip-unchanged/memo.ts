@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { createRequire } from 'node:module';
 import type { ArtifactPaths } from '../artifacts';
+import type { TableRead } from './sql-reads';
 
 /** What the last successful run of one node saw and left, on this catalog. */
 export interface NodeMemo {
@@ -12,6 +14,8 @@ export interface NodeMemo {
   /** Its own relation's state before and right after it ran (undefined: absent or not a lake table). */
   ownBefore?: string;
   ownAfter: string;
+  /** Each input's full name as the session resolved it (catalog, schema, table): looked up again without DuckDB. */
+  resolved?: Record<string, TableRead>;
   /** The run that wrote it, for "unchanged since run X". */
   invocationId: string;
   completedAt: string;
@@ -22,7 +26,8 @@ interface MemoFile {
   nodes: Record<string, NodeMemo>;
 }
 
-const FORMAT = 1;
+// 2: table states carry their snapshot time in epoch ms, and inputs their resolved names.
+const FORMAT = 2;
 
 /** target/lakehouse/skip-memo.json: one file per project, entries per node. */
 export function memoPath(paths: ArtifactPaths): string {
@@ -66,4 +71,22 @@ export function hashOf(parts: unknown[]): string {
   const h = createHash('sha256');
   for (const p of parts) h.update(typeof p === 'string' ? p : (JSON.stringify(p) ?? 'undefined')).update('\0');
   return h.digest('hex');
+}
+
+let engine: string | undefined;
+
+/**
+ * DuckDB's version without opening DuckDB: the pinned `@duckdb/node-api` package's (its native
+ * binding is the same release). A new DuckDB — new SQL semantics — never trusts an old memo.
+ */
+export function engineVersion(): string {
+  if (engine === undefined) {
+    try {
+      const require = createRequire(__filename);
+      engine = String((require('@duckdb/node-api/package.json') as { version?: string }).version ?? 'unknown');
+    } catch {
+      engine = 'unknown';
+    }
+  }
+  return engine;
 }

@@ -1,4 +1,5 @@
-import { liveTableStatesSql } from '../../ducklake/catalogReader';
+import { AttachedCatalogBackend } from '../../ducklake/catalogBackend';
+import { liveTableStates } from '../../ducklake/catalogReader';
 import type { SqlExecutor } from '../sql-executor';
 import type { TableRead } from './sql-reads';
 
@@ -18,10 +19,16 @@ export class RelationStates {
 
   /** The state of one table, or undefined when it is not a DuckLake table (a view, a plain DuckDB table, a missing one). */
   async stateOf(read: TableRead): Promise<string | undefined> {
+    return (await this.resolvedStateOf(read))?.state;
+  }
+
+  /** The state, and the full name the session resolved the read to (kept, so a later run can look it up without DuckDB). */
+  async resolvedStateOf(read: TableRead): Promise<{ name: TableRead; state: string } | undefined> {
     const name = await this.resolve(read);
     if (!name || !(await this.isLake(name.catalog))) return undefined;
     const states = await this.catalogStates(name.catalog);
-    return states.get(`${name.schema}.${name.table}`.toLowerCase());
+    const state = states.get(`${name.schema}.${name.table}`.toLowerCase());
+    return state === undefined ? undefined : { name, state };
   }
 
   /**
@@ -49,23 +56,16 @@ export class RelationStates {
     return states;
   }
 
-  /** Every live table of one DuckLake catalog: `schema.table` (lower case) → state, in one query. */
+  /** Every live table of one DuckLake catalog: `schema.table` (lower case) → state, read through the session. */
   private async readStates(catalog: string): Promise<Map<string, string>> {
-    let rows: { name: string; uuid: string; last: bigint; t: string | null }[];
     try {
-      rows = await this.executor.rows(liveTableStatesSql(catalog));
+      return await liveTableStates(
+        new AttachedCatalogBackend((sql) => this.executor.rows(sql), `__ducklake_metadata_${catalog}`),
+      );
     } catch {
       // Unreadable (another DuckLake release's layout): no state, so every reader runs.
       return new Map();
     }
-    const states = new Map<string, string>();
-    for (const r of rows) {
-      // Two live tables of one name cannot be told apart: neither gets a state, so readers always run.
-      if (states.has(r.name)) states.set(r.name, '');
-      else states.set(r.name, `${r.uuid}@${String(r.last)}@${r.t ?? ''}`);
-    }
-    for (const [name, state] of states) if (state === '') states.delete(name);
-    return states;
   }
 
   /** Fills in the session's default catalog and schema; a two-part name that could also be catalog.table is refused. */

@@ -3,14 +3,25 @@ import type { Manifest } from '../manifest';
 import { renderRelationName } from '../relation';
 import type { SqlExecutor } from '../sql-executor';
 import type { ManifestNode } from '../types';
-import { hashOf, runnerBuild, type NodeMemo } from './memo';
+import type { CatalogFileStates } from './catalog-files';
+import { engineVersion, hashOf, runnerBuild, type NodeMemo } from './memo';
 import { RelationStates } from './relation-state';
-import { sqlReads } from './sql-reads';
+import { sqlReads, type TableRead } from './sql-reads';
 
 /** A node's look before it runs: whether it may be skipped, and what to remember once it ran. */
 export type SkipCheck =
   | { kind: 'skip'; since: NodeMemo }
   | { kind: 'run'; reason: string; remember?: (ownAfter: string | undefined) => NodeMemo | undefined };
+
+/** What the runner tells the skip check about its session. */
+export interface SkipSession {
+  /** The session's set-up (profile target, catalog override): a node's key, since it decides how names resolve. */
+  key: string;
+  /** Table states readable without DuckDB (local SQLite catalogs only), for checks made before it is opened. */
+  catalogFiles?: CatalogFileStates;
+  /** Whether DuckDB has been opened by now (once it has, it alone answers). */
+  opened: () => boolean;
+}
 
 /**
  * Skipping nodes provably unchanged: a node is skipped only when running it
@@ -20,7 +31,6 @@ export type SkipCheck =
 export class UnchangedNodes {
   private readonly states: RelationStates;
   private readonly macrosHash: string;
-  private duckdbVersion: string | undefined;
 
   constructor(
     private readonly executor: SqlExecutor,
@@ -29,10 +39,66 @@ export class UnchangedNodes {
     private readonly invocationId: string,
     /** False (--no-skip-unchanged): every model runs, but what they leave is still remembered for the next run. */
     private readonly skipping = true,
+    private readonly session: SkipSession = { key: '', opened: () => true },
   ) {
     this.states = new RelationStates(executor);
     // Materializations, adapter macros and package macros shape the SQL sent beyond the compiled SELECT.
     this.macrosHash = hashOf(manifest.project.macros.map((m) => [m.packageName ?? '', m.relativePath, m.raw]));
+  }
+
+  /** Whether a node may be skipped before DuckDB is opened: a catalog file to read and a memo to compare with. */
+  get canCheckWithoutDuckDB(): boolean {
+    return this.session.catalogFiles !== undefined && this.skipping && this.memos.size > 0;
+  }
+
+  /**
+   * Before DuckDB is opened: whether the node's own relation is a table of a local catalog, read from the
+   * catalog file ('table'), or undefined (unknown: ask the session). A DuckLake schema never holds a
+   * view and a table of one name, so a live table is what the relation cache would list.
+   */
+  async existingWithoutDuckDB(node: ManifestNode): Promise<'table' | undefined> {
+    const files = this.session.catalogFiles;
+    if (!files || !this.skipping || this.session.opened() || !node.relation || !this.memos.has(node.uniqueId))
+      return undefined;
+    const r = node.relation;
+    const state = await files.stateOf({ catalog: r.database, schema: r.schema, table: r.identifier });
+    return state === undefined ? undefined : 'table';
+  }
+
+  /**
+   * The check made from the catalog file alone, while DuckDB is not open: the same key means the same
+   * compiled SQL parsed the same way (same DuckDB, same session set-up), so its inputs are the memo's,
+   * looked up by the names the session resolved them to. Only a skip is decided here; anything else
+   * (a changed input, a state it cannot read) goes to the check through DuckDB.
+   */
+  private async unchangedWithoutDuckDB(
+    node: ManifestNode,
+    memo: NodeMemo | undefined,
+    key: string,
+    incremental: boolean,
+    maySkip: boolean,
+  ): Promise<boolean> {
+    const files = this.session.catalogFiles;
+    if (!files || !memo?.resolved || !this.skipping || !maySkip || this.session.opened()) return false;
+    if (memo.key !== key || (incremental && memo.ownBefore !== memo.ownAfter)) return false;
+    for (const [name, state] of Object.entries(memo.inputs)) {
+      const resolved = memo.resolved[name];
+      if (!resolved || (await files.stateOf(resolved)) !== state) return false;
+    }
+    const r = node.relation!;
+    return (await files.stateOf({ catalog: r.database, schema: r.schema, table: r.identifier })) === memo.ownAfter;
+  }
+
+  private keyOf(node: ManifestNode, what: string[]): string {
+    return hashOf([
+      ...what,
+      node.config,
+      renderRelationName(node.relation!),
+      this.macrosHash,
+      engineVersion(),
+      runnerBuild(),
+      this.session.key,
+    ]);
   }
 
   /** Called after compiling, before materializing. `hooks` are the rendered pre/post hooks. */
@@ -50,17 +116,22 @@ export class UnchangedNodes {
     if (nonEmpty(node.config.incremental_predicates) || nonEmpty(node.config.merge_clauses))
       return { kind: 'run', reason: 'incremental_predicates and merge_clauses are not analysed, so it always runs' };
     if (!node.relation) return { kind: 'run', reason: 'no relation' };
+    const incremental = materialized === 'incremental';
+    if (await this.unchangedWithoutDuckDB(node, memo, this.keyOf(node, [compiledSql]), incremental, maySkip))
+      return this.skip(node, memo!);
     const reads = await sqlReads(this.executor, compiledSql);
     if ('unsafe' in reads) return { kind: 'run', reason: reads.unsafe };
     const inputs: Record<string, string> = {};
+    const resolved: Record<string, TableRead> = {};
     for (const read of reads.tables) {
       const name = [read.catalog, read.schema, read.table].filter(Boolean).join('.');
-      const state = await this.states.stateOf(read);
-      if (state === undefined)
+      const found = await this.states.resolvedStateOf(read);
+      if (found === undefined)
         return { kind: 'run', reason: `it reads ${name}, which is not a table of a DuckLake catalog` };
-      inputs[name] = state;
+      inputs[name] = found.state;
+      resolved[name] = found.name;
     }
-    return this.decide(node, memo, [compiledSql], inputs, materialized === 'incremental', maySkip);
+    return this.decide(node, memo, [compiledSql], inputs, incremental, maySkip, resolved);
   }
 
   /**
@@ -78,7 +149,9 @@ export class UnchangedNodes {
     } catch {
       return { kind: 'run', reason: 'its file could not be read' };
     }
-    return this.decide(node, memo, ['seed', content], {}, false, maySkip);
+    if (await this.unchangedWithoutDuckDB(node, memo, this.keyOf(node, ['seed', content]), false, maySkip))
+      return this.skip(node, memo!);
+    return this.decide(node, memo, ['seed', content], {}, false, maySkip, {});
   }
 
   private async decide(
@@ -88,24 +161,18 @@ export class UnchangedNodes {
     inputs: Record<string, string>,
     incremental: boolean,
     maySkip: boolean,
+    resolved: Record<string, TableRead>,
   ): Promise<SkipCheck> {
     const relation = node.relation!;
     const own = { catalog: relation.database, schema: relation.schema, table: relation.identifier };
     const ownBefore = await this.states.stateOf(own);
-    this.duckdbVersion ??= String((await this.executor.rows<{ v: string }>('SELECT version() AS v'))[0]?.v ?? '');
-    const key = hashOf([
-      ...what,
-      node.config,
-      renderRelationName(relation),
-      this.macrosHash,
-      this.duckdbVersion,
-      runnerBuild(),
-    ]);
+    const key = this.keyOf(node, what);
     const remember = (ownAfter: string | undefined): NodeMemo | undefined => {
       if (ownAfter === undefined) return undefined;
       const next: NodeMemo = {
         key,
         inputs,
+        resolved,
         ownAfter,
         invocationId: this.invocationId,
         completedAt: new Date().toISOString(),
@@ -125,6 +192,10 @@ export class UnchangedNodes {
       // Re-running an incremental model is not idempotent in general: only one whose last run changed nothing.
       (!incremental || memo.ownBefore === memo.ownAfter);
     if (!unchanged) return { kind: 'run', reason: 'changed since the last run', remember };
+    return this.skip(node, memo);
+  }
+
+  private skip(node: ManifestNode, memo: NodeMemo): SkipCheck {
     this.memos.set(node.uniqueId, memo);
     return { kind: 'skip', since: memo };
   }
