@@ -17,6 +17,7 @@ import { icebergSummary, runIcebergSuite } from './lib/iceberg-suite.mjs';
 import { runTeamModeSuite, teamModeSummary } from './lib/teammode-suite.mjs';
 import { publishSummary, recordPublish, runPublishSuite } from './lib/publish-suite.mjs';
 import { deltaSummary, runDeltaSuite } from './lib/delta-suite.mjs';
+import { noopSummary, runNoopSuite } from './lib/noop-suite.mjs';
 
 const repoDir = resolve(import.meta.dirname, '..');
 const resultsDir = join(repoDir, 'bench', 'results');
@@ -58,6 +59,7 @@ async function main() {
     log(`wrote ${written.map((f) => f.slice(repoDir.length + 1)).join(', ')}`);
   }
   if (options.suites.includes('delta')) await runDelta(options);
+  if (options.suites.includes('noop')) await runNoop(options);
   if (!options.suites.includes('runners')) return query ? recordQueryOnly(query, options) : undefined;
   if (!existsSync(RUNNER)) throw new Error(`${RUNNER} is missing: run 'node esbuild.mjs' (npm run bench does).`);
   // The dbt side needs the peers venv the integration tests use; the script is idempotent.
@@ -146,6 +148,25 @@ async function runDelta(options) {
   if (options.baseline) {
     const dated = join(resultsDir, `${new Date().toISOString().slice(0, 10)}-delta.json`);
     writeFileSync(dated, `${JSON.stringify({ benchmark: 'Delta export vs delta-rs', ...delta }, null, 2)}\n`);
+  }
+}
+
+async function runNoop(options) {
+  log('bench: no-op run and build over lake tables vs the floor (Node + DuckDB + attach)…');
+  const tmpRoot = join(resultsDir, 'tmp', `noop-${Date.now()}`);
+  const sides = { current: join(repoDir, 'dist', 'cli.js') };
+  // Another build of the CLI (e.g. main's), measured the same way on its own copy of the project.
+  if (options.noopCli) sides.other = resolve(options.noopCli);
+  const noop = { machine: basicMachine() };
+  for (const [label, cli] of Object.entries(sides)) {
+    noop[label] = { cli, ...(await runNoopSuite(repoDir, { reps: options.reps, tmpRoot: join(tmpRoot, label), cli })) };
+    log(`${label} (${cli}):\n${noopSummary(noop[label])}`);
+  }
+  if (!options.keep) rmSync(tmpRoot, { recursive: true, force: true });
+  if (options.baseline) {
+    const dated = join(resultsDir, `${new Date().toISOString().slice(0, 10)}-noop.json`);
+    writeFileSync(dated, `${JSON.stringify({ benchmark: 'no-op runs over lake tables', ...noop }, null, 2)}\n`);
+    log(`wrote ${dated.slice(repoDir.length + 1)}`);
   }
 }
 

@@ -9,7 +9,7 @@
  *   info                                DuckDB and extension versions, as JSON
  *   floor <projectDir> <statementsFile> the floor: the built-in run's SQL replayed by one DuckDB
  *   tpcds <projectDir> <landingDir> <optionsJson>  writes the TPC-DS project and its Parquet inputs
- *   phases <projectDir>                 a built-in build with its time split into phases, as JSON
+ *   phases <projectDir> [run|build]     a built-in build (or run) with its time split into phases, as JSON
  */
 import { generateEnergyFiles } from '../examples/energy/generate';
 import { builtinBuild } from './builtin-build';
@@ -37,7 +37,7 @@ async function main(argv: string[]): Promise<number> {
       print(await replayFloor(a!, b!));
       return 0;
     case 'phases':
-      print(await phaseMarks(a!));
+      print(await phaseMarks(a!, b === 'run' ? 'run' : 'build'));
       return 0;
     case 'tpcds':
       print(await writeTpcdsProject(a!, b!, JSON.parse(c!)));

@@ -15,13 +15,15 @@ const DEFAULTS = {
   publishKs: [10, 100, 1000],
   publishLabel: '',
   deltaSizes: [1000, 10000, 100000],
+  noopCli: '',
 };
-const SUITES = ['runners', 'query', 'publish', 'delta', 'iceberg', 'teammode'];
+const SUITES = ['runners', 'query', 'publish', 'delta', 'iceberg', 'teammode', 'noop'];
 
 const USAGE = `usage: node bench/run.mjs [--reps N] [--cases energy,tpch,tpcds] [--energy-scale N] [--energy-days N]
                          [--tpch-scale SF] [--tpcds-scale SF] [--tpcds-threads N] [--no-floor] [--keep] [--no-baseline]
-                         [--suites runners,query,publish,delta,iceberg,teammode] [--iceberg-files 1000,10000]
-                         [--publish-ks 10,100,1000] [--publish-label before] [--delta-sizes 1000,10000,100000]`;
+                         [--suites runners,query,publish,delta,iceberg,teammode,noop] [--iceberg-files 1000,10000]
+                         [--publish-ks 10,100,1000] [--publish-label before] [--delta-sizes 1000,10000,100000]
+                         [--noop-cli path/to/other/cli.js]`;
 
 export function parseArgs(argv) {
   const options = { ...DEFAULTS };
@@ -54,6 +56,7 @@ export function parseArgs(argv) {
       options.deltaSizes = value()
         .split(',')
         .map((v) => positive(flag, v, true));
+    else if (flag === '--noop-cli') options.noopCli = value();
     else if (flag === '--keep') options.keep = true;
     else if (flag === '--no-baseline') options.baseline = false;
     else if (flag === '--help' || flag === '-h') throw new Error(USAGE);

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
-import type { ArtifactPaths } from '../artifacts';
+import { sameText, type ArtifactPaths } from '../artifacts';
 import type { TableRead } from './sql-reads';
 
 /** What the last successful run of one node saw and left, on this catalog. */
@@ -50,7 +50,10 @@ export function saveMemo(paths: ArtifactPaths, nodes: Map<string, NodeMemo>): vo
   const file = memoPath(paths);
   mkdirSync(dirname(file), { recursive: true });
   const document: MemoFile = { format: FORMAT, nodes: Object.fromEntries(nodes) };
-  writeFileSync(`${file}.tmp`, JSON.stringify(document));
+  const text = JSON.stringify(document);
+  // A no-op run leaves the memo as it found it: no write.
+  if (sameText(file, text)) return;
+  writeFileSync(`${file}.tmp`, text);
   renameSync(`${file}.tmp`, file);
 }
 
