@@ -356,7 +356,8 @@ async function runNodes(
       emit({ kind: 'failed', node: ref, index, total, seconds, error: typed, status: 'error' });
       continue;
     }
-    if (!outcome.unchanged) ctx.unchanged?.nodeRan();
+    // A node that ran sent statements, so the catalog states are read afresh when next asked; the
+    // read of its own table's state right after it (its memo) already is that fresh read.
     const seconds = (Date.now() - startedAt.getTime()) / 1000;
     const result = baseResult(
       node,

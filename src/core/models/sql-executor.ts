@@ -17,6 +17,8 @@ export class SqlExecutor {
   lastStatement = '';
   /** How many statements of the project's SQL (run() and query(), not rows()) were sent: anything may have changed since. */
   statementsSent = 0;
+  /** How many of those could have defined a function (CREATE MACRO/FUNCTION, ATTACH, IMPORT): the session's own functions are listed again only then. */
+  definitionsSent = 0;
   /** The node whose statements these are, for the statement listener. */
   node: string | undefined;
   /** Team mode: a statement run right after each BEGIN (the commit's author), a wait before each COMMIT (tests). */
@@ -87,6 +89,8 @@ export class SqlExecutor {
   /** Ends a failed transaction; runs even after a cancel (the interrupt left the transaction open). */
   async rollback(): Promise<void> {
     if (!this.connection) return;
+    // What the transaction wrote is gone: whatever was read since it began is stale.
+    this.statementsSent++;
     try {
       await this.connection.run('ROLLBACK');
     } catch {
@@ -100,6 +104,7 @@ export class SqlExecutor {
 
   private sent(sql: string): void {
     this.statementsSent++;
+    if (/\b(?:macro|function|attach|import)\b/i.test(sql)) this.definitionsSent++;
     this.lastStatement = sql;
     this.onStatement?.(sql, this.node);
   }

@@ -67,7 +67,11 @@ const PURE_TABLE_FUNCTIONS = new Set(['range', 'generate_series', 'unnest']);
  * non-deterministic function — makes it unsafe to skip, as does SQL the
  * serializer does not take (more than one statement, not a SELECT).
  */
-export async function sqlReads(executor: SqlExecutor, sql: string): Promise<SqlReads> {
+export async function sqlReads(
+  executor: SqlExecutor,
+  sql: string,
+  ownFunctions: () => Promise<Set<string>> = () => listOwnFunctions(executor),
+): Promise<SqlReads> {
   let parsed: unknown;
   try {
     const literal = `'${sql.replace(/'/g, "''")}'`;
@@ -80,12 +84,18 @@ export async function sqlReads(executor: SqlExecutor, sql: string): Promise<SqlR
   if ('unsafe' in reads || !reads.functions?.length) return reads;
   // A macro of the project's own (a hook's CREATE MACRO) may read any table or call now(): the parser
   // sees only its name. DuckDB's own functions, and extensions', are internal.
-  const names = reads.functions.map((f) => `'${f.replace(/'/g, "''")}'`).join(', ');
-  const own = await executor.rows<{ name: string }>(
-    `SELECT DISTINCT function_name AS name FROM duckdb_functions() WHERE NOT internal AND lower(function_name) IN (${names})`,
-  );
-  if (own.length > 0) return { unsafe: `it calls the macro ${String(own[0]!.name)}, which may read anything` };
+  const own = await ownFunctions();
+  const called = reads.functions.find((f) => own.has(f.toLowerCase()));
+  if (called) return { unsafe: `it calls the macro ${called}, which may read anything` };
   return reads;
+}
+
+/** The session's functions that are not DuckDB's or an extension's own (macros a hook or catalog holds), lower case. */
+export async function listOwnFunctions(executor: SqlExecutor): Promise<Set<string>> {
+  const rows = await executor.rows<{ name: string }>(
+    'SELECT DISTINCT lower(function_name) AS name FROM duckdb_functions() WHERE NOT internal',
+  );
+  return new Set(rows.map((r) => String(r.name)));
 }
 
 /** The walk over `json_serialize_sql`'s tree (exported for unit tests of the rules). */
