@@ -195,7 +195,9 @@ export async function executeTest(
   }
   tracker.compiledSql = sql;
   const compiledPath = ctx.artifacts && relativeFile ? writeCompiled(ctx.artifacts, relativeFile, sql) : undefined;
-  const [row] = (await ctx.executor.query(failureCountSql(sql, node.config))).rows;
+  // One SELECT around the test's own (no `;` in it, no DuckLake maintenance function): it cannot write.
+  const readOnly = !/;|\bducklake_/i.test(sql.replace(/;\s*$/, ''));
+  const [row] = (await ctx.executor.query(failureCountSql(sql, node.config), readOnly)).rows;
   const failures = Number(row?.[0] ?? 0);
   const status = testStatus(node, failures);
   const message =

@@ -166,7 +166,8 @@ export async function executeProject(command: RunCommand, options: RunOptions): 
       {
         key: hashOf([profile, options.catalogOverride ?? null]),
         ...(catalogFiles ? { catalogFiles: new CatalogFileStates(catalogFiles) } : {}),
-        opened: () => executor.opened,
+        // Read-only test queries leave the file's states valid; any other statement may have written.
+        written: () => executor.statementsSent > 0,
       },
     );
   }

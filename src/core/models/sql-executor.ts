@@ -74,8 +74,12 @@ export class SqlExecutor {
     return undefined;
   }
 
-  async query(sql: string): Promise<QueryTable> {
-    this.sent(sql);
+  /**
+   * `readOnly`: a single SELECT of the project's that cannot write (a data test's failure count), so
+   * what was read of the catalog before it still holds; it is still reported to the listener.
+   */
+  async query(sql: string, readOnly = false): Promise<QueryTable> {
+    this.sent(sql, readOnly);
     const reader = await this.guard((c) => c.runAndReadAll(sql));
     return makeQueryTable(reader.columnNames(), reader.getRowObjectsJS() as Record<string, unknown>[]);
   }
@@ -102,8 +106,8 @@ export class SqlExecutor {
     throwIfCancelled(this.signal, 'Model run');
   }
 
-  private sent(sql: string): void {
-    this.statementsSent++;
+  private sent(sql: string, readOnly = false): void {
+    if (!readOnly) this.statementsSent++;
     if (/\b(?:macro|function|attach|import)\b/i.test(sql)) this.definitionsSent++;
     this.lastStatement = sql;
     this.onStatement?.(sql, this.node);

@@ -141,6 +141,33 @@ describe('a no-op run answered from the catalog file, without DuckDB', () => {
     expect(Object.values(outcome(full.summary)).every((o) => o === 'ran')).toBe(true);
   });
 
+  it('a data test opens DuckDB but, read-only, leaves the file-read states valid: a change is still found after it', async () => {
+    ws = makeProject(
+      {
+        ...FILES,
+        'models/tests.yml':
+          'version: 2\nmodels:\n  - name: stg\n    columns:\n      - name: id\n        data_tests: [not_null]\n',
+      },
+      'noduck-test',
+    );
+    await writeLake(
+      ws,
+      `CREATE SCHEMA raw; CREATE TABLE raw.orders AS SELECT range AS id, range * 10 AS amount FROM range(1, 6);
+       CREATE TABLE raw.customers AS SELECT 'c' || range AS name FROM range(3)`,
+    );
+    await build(ws);
+    await build(ws);
+    const noop = await build(ws);
+    // Tests always run: DuckDB is opened once, for the test; every model is unchanged.
+    expect(noop.opens).toBe(1);
+    expect(outcome(noop.summary)).toEqual({ ...ALL_UNCHANGED, not_null_stg_id: 'pass' });
+    // A source change, wherever its reader comes relative to the test, still makes exactly that reader run.
+    await writeLake(ws, "INSERT INTO raw.customers VALUES ('c9')");
+    const changed = await build(ws);
+    expect(outcome(changed.summary)).toEqual({ ...ALL_UNCHANGED, other: 'ran', not_null_stg_id: 'pass' });
+    expect((await fingerprintCatalog(ws.catalogPath, ws.dataPath)).get('main.other')?.rows).toBe(4);
+  });
+
   it('a macro stored in the catalog (its body may read any table) sends the check to DuckDB', async () => {
     ws = makeProject(FILES, 'noduck-macro');
     await writeLake(

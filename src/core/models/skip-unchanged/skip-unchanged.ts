@@ -19,8 +19,8 @@ export interface SkipSession {
   key: string;
   /** Table states readable without DuckDB (local SQLite catalogs only), for checks made before it is opened. */
   catalogFiles?: CatalogFileStates;
-  /** Whether DuckDB has been opened by now (once it has, it alone answers). */
-  opened: () => boolean;
+  /** Whether the run has sent a statement that may have written (from then on, DuckDB alone answers). */
+  written: () => boolean;
 }
 
 /**
@@ -39,7 +39,7 @@ export class UnchangedNodes {
     private readonly invocationId: string,
     /** False (--no-skip-unchanged): every model runs, but what they leave is still remembered for the next run. */
     private readonly skipping = true,
-    private readonly session: SkipSession = { key: '', opened: () => true },
+    private readonly session: SkipSession = { key: '', written: () => true },
   ) {
     this.states = new RelationStates(executor);
     // Materializations, adapter macros and package macros shape the SQL sent beyond the compiled SELECT.
@@ -58,7 +58,7 @@ export class UnchangedNodes {
    */
   async existingWithoutDuckDB(node: ManifestNode): Promise<'table' | undefined> {
     const files = this.session.catalogFiles;
-    if (!files || !this.skipping || this.session.opened() || !node.relation || !this.memos.has(node.uniqueId))
+    if (!files || !this.skipping || this.session.written() || !node.relation || !this.memos.has(node.uniqueId))
       return undefined;
     const r = node.relation;
     const state = await files.stateOf({ catalog: r.database, schema: r.schema, table: r.identifier });
@@ -79,7 +79,7 @@ export class UnchangedNodes {
     maySkip: boolean,
   ): Promise<boolean> {
     const files = this.session.catalogFiles;
-    if (!files || !memo?.resolved || !this.skipping || !maySkip || this.session.opened()) return false;
+    if (!files || !memo?.resolved || !this.skipping || !maySkip || this.session.written()) return false;
     if (memo.key !== key || (incremental && memo.ownBefore !== memo.ownAfter)) return false;
     for (const [name, state] of Object.entries(memo.inputs)) {
       const resolved = memo.resolved[name];
