@@ -98,6 +98,14 @@ export async function exportDeltaLake(options: ExportDeltaOptions): Promise<Delt
         tables.push(untouched);
         continue;
       }
+      if (!iceberg) {
+        const incremental = await exporter.exportIncremental(table, options.known);
+        if (incremental) {
+          incremental.requests = diffCounts(store.snapshot(), before);
+          tables.push(incremental);
+          continue;
+        }
+      }
       const built = await buildTableTarget(ctx, table);
       const report = await exporter.export(table, options.known, built);
       report.requests = diffCounts(store.snapshot(), before);

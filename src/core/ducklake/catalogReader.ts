@@ -73,6 +73,11 @@ export interface CatalogDataFile {
   beginTimeMs: number | undefined;
 }
 
+/** A data file row with its end (null while live), for reading what changed since a snapshot. */
+export interface CatalogFileChange extends CatalogDataFile {
+  endSnapshot: number | null;
+}
+
 export interface CatalogColumnStats {
   fileId: number;
   columnId: number;
@@ -408,27 +413,49 @@ export class CatalogReader {
   async dataFiles(tableId: number, snapshot: number, createdBefore?: number): Promise<CatalogDataFile[]> {
     const idFilter = createdBefore === undefined ? '' : `AND f.data_file_id < ${int(createdBefore)}`;
     const rows = await this.backend.all<Record<string, unknown>>(
-      `SELECT f.data_file_id, f.path, f.path_is_relative, f.file_format, f.record_count, f.file_size_bytes,
-              f.begin_snapshot, f.partition_id, f.encryption_key IS NOT NULL AS encrypted, f.mapping_id,
-              ${this.backend.epochMs('s.snapshot_time')} AS begin_time_ms
-       FROM ${this.table('ducklake_data_file')} f
-       LEFT JOIN ${this.table('ducklake_snapshot')} s ON s.snapshot_id = f.begin_snapshot
-       WHERE f.table_id = ${int(tableId)} ${visibleAt('f', snapshot)} ${idFilter}
+      `${this.dataFileSelect()} WHERE f.table_id = ${int(tableId)} ${visibleAt('f', snapshot)} ${idFilter}
        ORDER BY f.data_file_id`,
     );
-    return rows.map((r) => ({
-      fileId: num(r.data_file_id),
-      path: String(r.path),
-      pathIsRelative: bool(r.path_is_relative, true),
-      format: String(r.file_format ?? 'parquet'),
-      recordCount: num(r.record_count),
-      sizeBytes: num(r.file_size_bytes),
-      beginSnapshot: num(r.begin_snapshot),
-      partitionId: optNum(r.partition_id),
-      encrypted: Boolean(r.encrypted),
-      mappingId: optNum(r.mapping_id),
-      beginTimeMs: optNum(r.begin_time_ms) ?? undefined,
-    }));
+    return rows.map(dataFileOf);
+  }
+
+  /**
+   * A table's data files that changed after snapshot `after` as of `upTo`: begun after it, ended
+   * after it, or allocated an id from `nextFileId` (that snapshot's next_file_id) on, since a merge
+   * may date a new file back to its inputs' snapshot. The rest of the table is not read, so an
+   * incremental export costs the change, not the table.
+   */
+  async dataFilesChangedSince(
+    tableId: number,
+    after: number,
+    nextFileId: number,
+    upTo: number,
+  ): Promise<CatalogFileChange[]> {
+    const rows = await this.backend.all<Record<string, unknown>>(
+      `${this.dataFileSelect(', f.end_snapshot')}
+       WHERE f.table_id = ${int(tableId)} AND f.begin_snapshot <= ${int(upTo)}
+         AND (f.begin_snapshot > ${int(after)} OR f.data_file_id >= ${int(nextFileId)}
+              OR (f.end_snapshot IS NOT NULL AND f.end_snapshot > ${int(after)}))
+       ORDER BY f.data_file_id`,
+    );
+    return rows.map((r) => ({ ...dataFileOf(r), endSnapshot: optNum(r.end_snapshot) }));
+  }
+
+  /** How many data files and rows a table has at `snapshot` (one aggregate row; no file rows read). */
+  async liveFileTotals(tableId: number, snapshot: number): Promise<{ files: number; records: number }> {
+    const [row] = await this.backend.all<{ n: bigint; records: bigint | null }>(
+      `SELECT count(*) AS n, sum(f.record_count) AS records FROM ${this.table('ducklake_data_file')} f
+       WHERE f.table_id = ${int(tableId)} ${visibleAt('f', snapshot)}`,
+    );
+    return { files: num(row?.n ?? 0), records: num(row?.records ?? 0) };
+  }
+
+  private dataFileSelect(extra = ''): string {
+    return `SELECT f.data_file_id, f.path, f.path_is_relative, f.file_format, f.record_count, f.file_size_bytes,
+              f.begin_snapshot, f.partition_id, f.encryption_key IS NOT NULL AS encrypted, f.mapping_id,
+              ${this.backend.epochMs('s.snapshot_time')} AS begin_time_ms${extra}
+       FROM ${this.table('ducklake_data_file')} f
+       LEFT JOIN ${this.table('ducklake_snapshot')} s ON s.snapshot_id = f.begin_snapshot`;
   }
 
   /** Live delete files per table: rows those tables must not show again. */
@@ -627,6 +654,22 @@ export function parseChanges(snapshotId: number, text: string): SnapshotChange[]
     const value = colon < 0 ? '' : entry.slice(colon + 1);
     return { snapshotId, kind, tableId: /^\d+$/.test(value) ? Number(value) : undefined };
   });
+}
+
+function dataFileOf(r: Record<string, unknown>): CatalogDataFile {
+  return {
+    fileId: num(r.data_file_id),
+    path: String(r.path),
+    pathIsRelative: bool(r.path_is_relative, true),
+    format: String(r.file_format ?? 'parquet'),
+    recordCount: num(r.record_count),
+    sizeBytes: num(r.file_size_bytes),
+    beginSnapshot: num(r.begin_snapshot),
+    partitionId: optNum(r.partition_id),
+    encrypted: Boolean(r.encrypted),
+    mappingId: optNum(r.mapping_id),
+    beginTimeMs: optNum(r.begin_time_ms) ?? undefined,
+  };
 }
 
 export function isVisibleAt(row: { beginSnapshot: number; endSnapshot: number | null }, snapshot: number): boolean {
