@@ -68,6 +68,11 @@ export interface TableExportReport {
   metadataChanged: boolean;
   /** False when the commit only rearranged files (compaction). */
   dataChange?: boolean;
+  /**
+   * True when the commit was planned from only the files added or ended since the known state
+   * (incrementalTarget.ts) instead of every live file of the table.
+   */
+  incremental?: boolean;
   /** Version of the checkpoint written with this commit. */
   checkpoint?: number;
   skipped?: ExportProblem;

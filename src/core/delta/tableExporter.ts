@@ -209,7 +209,7 @@ export class TableExporter {
       now: this.deps.now(),
     });
     // Files came and went again since: the log still equals the table, as the known state says.
-    if (!plan) return { ...base, status: 'unchanged', version: hint.version, state: hint };
+    if (!plan) return { ...base, status: 'unchanged', version: hint.version, incremental: true, state: hint };
     await target.fillStats(plan.actions.flatMap((a) => ('add' in a ? [a.add] : [])));
     const path = target.folder + DELTA_LOG_DIR + commitFileName(plan.version);
     const outcome = await this.deps.store.putIfAbsent(path, new TextEncoder().encode(serializeCommit(plan.actions)));
@@ -222,6 +222,7 @@ export class TableExporter {
       removes: plan.removes,
       metadataChanged: plan.metadataChanged,
       dataChange: plan.dataChange,
+      incremental: true,
       state: this.state(plan.version, snapshot.id, target),
     };
   }
