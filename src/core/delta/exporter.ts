@@ -8,7 +8,6 @@ import { DEFAULT_CHECKPOINT_INTERVAL } from './checkpoint';
 import { dropDeltaTable, droppedTables } from './dropped';
 import { CountingDeltaLogStore, diffCounts, type DeltaLogStore } from './logStore';
 import { DROPPED_FILES_HASH, type DeltaExportReport, type ExportedTableState, type TableExportReport } from './report';
-import { IcebergTableExporter, icebergTarget } from '../iceberg';
 import { TableExporter } from './tableExporter';
 import { buildTableTarget, readCatalogContext } from './tableState';
 
@@ -63,8 +62,11 @@ export async function exportDeltaLake(options: ExportDeltaOptions): Promise<Delt
       checkpointInterval: Math.max(1, options.checkpointInterval ?? DEFAULT_CHECKPOINT_INTERVAL),
       now: options.now ?? Date.now,
     });
-    const iceberg = options.iceberg
-      ? new IcebergTableExporter({
+    // Loaded only when asked for: its Avro writer is most of what an export would otherwise load.
+    const icebergModule = options.iceberg ? await import('../iceberg') : undefined;
+    const icebergTarget = icebergModule?.icebergTarget;
+    const iceberg = icebergModule
+      ? new icebergModule.IcebergTableExporter({
           store,
           dataPath: ctx.dataPath,
           snapshot,
@@ -112,7 +114,7 @@ export async function exportDeltaLake(options: ExportDeltaOptions): Promise<Delt
       if (iceberg && built.ok) {
         await built.target.loadStats();
         report.iceberg = await iceberg.export(
-          icebergTarget(built.target),
+          icebergTarget!(built.target),
           options.known?.[built.target.folder]?.iceberg,
         );
         if (report.state && report.iceberg.state) report.state = { ...report.state, iceberg: report.iceberg.state };
