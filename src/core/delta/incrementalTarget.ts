@@ -71,9 +71,12 @@ export async function buildIncrementalTarget(
   if (!then || then.nextFileId !== hint.nextFileId) return undefined;
   const since = await changesSince(hint.snapshotId);
   if (!since.complete) return undefined;
+  let insertsOnly = true;
   for (const change of since.changes) {
-    if (change.tableId === undefined ? !NAME_ONLY_CHANGES.has(change.kind) : change.tableId === table.tableId)
+    if (change.tableId === undefined ? !NAME_ONLY_CHANGES.has(change.kind) : change.tableId === table.tableId) {
       if (change.tableId === undefined || !FILE_ROW_CHANGES.has(change.kind)) return undefined;
+      if (change.kind !== 'inserted_into_table') insertsOnly = false;
+    }
   }
   const [specThen, specNow] = await Promise.all([
     ctx.reader.partitionSpec(table.tableId, hint.snapshotId),
@@ -83,7 +86,12 @@ export async function buildIncrementalTarget(
 
   const added: CatalogDataFile[] = [];
   const removed: CatalogDataFile[] = [];
-  for (const file of await ctx.reader.dataFilesChangedSince(table.tableId, hint.snapshotId, then.nextFileId, now)) {
+  // Inserts only add files, under ids from next_file_id on: then only that id range is read (an
+  // index range in SQLite); a delete or rewrite may also end older files, found by their end_snapshot.
+  const changed = await ctx.reader.dataFilesChangedSince(table.tableId, hint.snapshotId, then.nextFileId, now, {
+    endedToo: !insertsOnly,
+  });
+  for (const file of changed) {
     if (file.fileId >= then.nextFileId && file.beginSnapshot <= hint.snapshotId) return undefined;
     const wasLive = file.fileId < then.nextFileId && isVisibleAt(file, hint.snapshotId);
     const isLive = isVisibleAt(file, now);
@@ -121,8 +129,11 @@ export async function buildIncrementalTarget(
   const numFiles = marker.numFiles - removed.length + added.length;
   const numRecords = marker.numRecords - removed.reduce((n, f) => n + f.recordCount, 0) + target.numRecords;
   // The catalog's own count vouches that no file left without a row we saw.
-  const totals = await ctx.reader.liveFileTotals(table.tableId, now);
-  if (totals.files !== numFiles || totals.records !== numRecords) return undefined;
+  // (Inserts alone cannot remove a file, so the count, a scan of every file row, is spared them.)
+  if (!insertsOnly) {
+    const totals = await ctx.reader.liveFileTotals(table.tableId, now);
+    if (totals.files !== numFiles || totals.records !== numRecords) return undefined;
+  }
   let filesHash: string;
   try {
     filesHash = filesHashUpdate(hint.filesHash, target.files.keys(), removedPaths);

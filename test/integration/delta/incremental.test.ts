@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { knownStates, type DeltaExportReport, type ExportedTableState } from '../../../src/core/delta/report';
@@ -44,6 +45,23 @@ describe('Incremental Delta export', () => {
     await insert(40, 60);
     expect(await step()).toMatchObject({ status: 'updated', version: 1, adds: 2, removes: 0, incremental: true });
     expect((await expectReadersAgree()).files).toBe(6);
+    // The new files' stats come from the catalog rows read for just them (by rowid in SQLite).
+    const commit = (await readFile(join(folderOf(), '_delta_log', '00000000000000000001.json'), 'utf8'))
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { add?: { partitionValues: { p: string }; stats: string } });
+    const adds = commit.flatMap((a) => (a.add ? [a.add] : []));
+    expect(adds.map((a) => a.partitionValues.p).sort()).toEqual(['4', '5']);
+    for (const add of adds) {
+      const [range] = await lake.all<{ lo: bigint; hi: bigint }>(
+        `SELECT min(id) AS lo, max(id) AS hi FROM lake.main.t WHERE p = ${Number(add.partitionValues.p)}`,
+      );
+      expect(JSON.parse(add.stats)).toMatchObject({
+        numRecords: 10,
+        minValues: { id: Number(range!.lo) },
+        maxValues: { id: Number(range!.hi) },
+      });
+    }
 
     // delete + maintenance: the rewrite ends the file and adds its replacement (rewrite_delete)
     await lake.sql('DELETE FROM lake.main.t WHERE id % 10 = 3 AND p = 1');
