@@ -113,7 +113,6 @@ async function isolatedCommits(dir: string) {
       now: Date.now,
     });
     started = performance.now();
-    await built.target.loadStats();
     const report = await iceberg.export(icebergTarget(built.target), undefined);
     const icebergMs = performance.now() - started;
     if (report.status === 'skipped') throw new Error(report.skipped?.message);

@@ -112,7 +112,6 @@ export async function exportDeltaLake(options: ExportDeltaOptions): Promise<Delt
       const report = await exporter.export(table, options.known, built);
       report.requests = diffCounts(store.snapshot(), before);
       if (iceberg && built.ok) {
-        await built.target.loadStats();
         report.iceberg = await iceberg.export(
           icebergTarget!(built.target),
           options.known?.[built.target.folder]?.iceberg,

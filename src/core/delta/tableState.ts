@@ -54,8 +54,11 @@ export interface TableTarget {
    * export pays for the files it adds, not for every file of the table.
    */
   fillStats(adds: readonly AddAction[]): Promise<void>;
-  /** Reads the column statistics of every file (the Iceberg manifests list them all). */
-  loadStats(): Promise<void>;
+  /**
+   * Reads the column statistics of these files (by relative path), or of every file: the Iceberg
+   * commit asks for the files its new manifest lists.
+   */
+  loadStats(relativePaths?: Iterable<string>): Promise<void>;
 }
 
 export type TargetResult =
@@ -263,7 +266,13 @@ export async function buildTableTarget(
         );
         fillStats(targetFiles, adds, columns, partitionColumns);
       },
-      loadStats: () => readStats(ctx, table.tableId, [...targetFiles.values()], statsRead),
+      loadStats: (relativePaths) =>
+        readStats(
+          ctx,
+          table.tableId,
+          relativePaths ? [...relativePaths].flatMap((p) => targetFiles.get(p) ?? []) : [...targetFiles.values()],
+          statsRead,
+        ),
     },
   };
 }

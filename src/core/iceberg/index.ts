@@ -17,5 +17,6 @@ export function icebergTarget(target: TableTarget): IcebergTarget {
     files: target.files,
     filesHash: target.filesHash,
     numRecords: target.numRecords,
+    loadStats: (relativePaths) => target.loadStats(relativePaths),
   };
 }

@@ -35,6 +35,8 @@ export interface IcebergTarget {
   files: ReadonlyMap<string, IcebergSourceFile>;
   filesHash: string;
   numRecords: number;
+  /** Reads the column stats of these files (by relative path) before their manifest entries are built. */
+  loadStats(relativePaths: Iterable<string>): Promise<void>;
 }
 
 export interface IcebergExporterDeps {
@@ -180,6 +182,7 @@ export class IcebergTableExporter {
         files: new Map(),
         filesHash: DROPPED_HASH,
         numRecords: 0,
+        loadStats: () => Promise.resolve(), // an emptied table adds no file
       };
       const outcome = await this.commit(
         target,
@@ -372,6 +375,8 @@ export class IcebergTableExporter {
           else rewrite.push({ ...kept, status: ENTRY_STATUS.existing });
         }
       }
+      // Stats only for the files this snapshot adds: kept entries carry theirs in the manifests already.
+      await target.loadStats(added.map((f) => f.relativePath));
       const addedEntries = added.map((f): ManifestEntry => ({
         status: ENTRY_STATUS.added,
         snapshot_id: snapshotId,
