@@ -185,7 +185,7 @@ export class TableExporter {
   async exportIncremental(
     table: CatalogTable,
     known: Readonly<Record<string, ExportedTableState>> | undefined,
-  ): Promise<TableExportReport | undefined> {
+  ): Promise<{ report: TableExportReport; target: TableTarget } | undefined> {
     if (!known) return undefined;
     let folder: string | undefined;
     try {
@@ -209,12 +209,16 @@ export class TableExporter {
       now: this.deps.now(),
     });
     // Files came and went again since: the log still equals the table, as the known state says.
-    if (!plan) return { ...base, status: 'unchanged', version: hint.version, incremental: true, state: hint };
+    if (!plan)
+      return {
+        report: { ...base, status: 'unchanged', version: hint.version, incremental: true, state: hint },
+        target,
+      };
     await target.fillStats(plan.actions.flatMap((a) => ('add' in a ? [a.add] : [])));
     const path = target.folder + DELTA_LOG_DIR + commitFileName(plan.version);
     const outcome = await this.deps.store.putIfAbsent(path, new TextEncoder().encode(serializeCommit(plan.actions)));
     if (outcome === 'exists') return undefined; // another writer went first: the full path re-reads the log
-    return {
+    const report: TableExportReport = {
       ...base,
       status: 'updated',
       version: plan.version,
@@ -225,6 +229,7 @@ export class TableExporter {
       incremental: true,
       state: this.state(plan.version, snapshot.id, target),
     };
+    return { report, target };
   }
 
   /**
