@@ -9,18 +9,15 @@
  *   node dist/bench/delta-export.js azurite <dir>   (starts the emulator, prints its URL, stops on stdin EOF)
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { resolveEntries } from '../src/core/config/lakehouseConfig';
 import { exportDeltaLake, fsDeltaLogStore, knownStates, type DeltaLogStore } from '../src/core/delta';
 import { LazyDuckDBSession } from '../src/core/lake/lazySession';
-import { openCatalogLease } from '../src/core/lease/catalogLease';
-import { blobDeltaLogStore } from '../src/core/publish/blobDeltaLogStore';
-import { startAzurite } from '../src/core/storage/azurite';
 
 const duckdb = { extensionDirectory: process.env.LAKEHOUSE_DUCKDB_EXTENSIONS };
 
 async function main(argv: string[]) {
   const [mode, ...rest] = argv;
   if (mode === 'azurite') {
+    const { startAzurite } = await import('../src/core/storage/azurite');
     const azurite = await startAzurite({ location: rest[0]! });
     process.stdout.write(
       `${JSON.stringify({ accountUrl: azurite.accountUrl, host: azurite.host, port: azurite.port })}\n`,
@@ -39,6 +36,12 @@ async function main(argv: string[]) {
   let store: DeltaLogStore;
   if (mode === 'export') store = fsDeltaLogStore(target!);
   else {
+    // The Azure SDK and the config parser load only here: a local export does not pay for them.
+    const [{ resolveEntries }, { openCatalogLease }, { blobDeltaLogStore }] = await Promise.all([
+      import('../src/core/config/lakehouseConfig'),
+      import('../src/core/lease/catalogLease'),
+      import('../src/core/publish/blobDeltaLogStore'),
+    ]);
     const [entry] = resolveEntries([{ name: 'bench', location: target! }], 'bench');
     const { store: blobStore } = await openCatalogLease(entry!, {
       holder: 'bench@local',

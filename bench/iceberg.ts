@@ -11,6 +11,7 @@ import { exportDeltaLake } from '../src/core/delta/exporter';
 import { fsDeltaLogStore } from '../src/core/delta/fsLogStore';
 import { CatalogReader, isVisibleAt } from '../src/core/ducklake/catalogReader';
 import { CountingDeltaLogStore } from '../src/core/delta/logStore';
+import { knownStates, type ExportedTableState } from '../src/core/delta/report';
 import { TableExporter } from '../src/core/delta/tableExporter';
 import { buildTableTarget, readCatalogContext } from '../src/core/delta/tableState';
 import { IcebergTableExporter, icebergTarget } from '../src/core/iceberg';
@@ -56,8 +57,11 @@ async function addFiles(dir: string, files: number, round: number): Promise<void
   }
 }
 
-/** One export in a fresh DuckDB session, as publish runs it; wall ms and store requests. */
-async function timedExport(dir: string, iceberg: boolean) {
+/**
+ * One export in a fresh DuckDB session, as publish runs it (with the previous report's states as
+ * `known`, when given, as publish passes them); wall ms, store requests and the states for the next.
+ */
+async function timedExport(dir: string, iceberg: boolean, known?: Record<string, ExportedTableState>) {
   const started = performance.now();
   const session = await DuckDBSession.open({ extensionDirectory, threads: 2 });
   try {
@@ -66,11 +70,18 @@ async function timedExport(dir: string, iceberg: boolean) {
       catalogPath: join(dir, 'metadata.db'),
       store: fsDeltaLogStore(join(dir, 'Tables')),
       iceberg,
+      known,
     });
     const t = report.tables[0]!;
     if (t.status === 'skipped' || (iceberg && t.iceberg?.status === 'skipped'))
       throw new Error(`export skipped: ${JSON.stringify(t.skipped ?? t.iceberg?.skipped)}`);
-    return { ms: performance.now() - started, requests: report.requests.total, iceberg: t.iceberg };
+    return {
+      ms: performance.now() - started,
+      requests: report.requests.total,
+      iceberg: t.iceberg,
+      incremental: t.incremental === true,
+      known: knownStates(report),
+    };
   } finally {
     session.close();
   }
@@ -113,7 +124,6 @@ async function isolatedCommits(dir: string) {
       now: Date.now,
     });
     started = performance.now();
-    await built.target.loadStats();
     const report = await iceberg.export(icebergTarget(built.target), undefined);
     const icebergMs = performance.now() - started;
     if (report.status === 'skipped') throw new Error(report.skipped?.message);
@@ -174,8 +184,8 @@ async function main() {
       await addFiles(delta, files, rep);
       await addFiles(both, files, rep);
       const [d2, b2] = await pair(
-        () => timedExport(delta, false),
-        () => timedExport(both, true),
+        () => timedExport(delta, false, d1!.known),
+        () => timedExport(both, true, b1!.known),
       );
       if (!d1 || !b1 || !d2 || !b2) throw new Error('missing sample');
       samples.deltaFirst.push(d1.ms);
@@ -189,6 +199,8 @@ async function main() {
         bothIncremental: b2.requests,
         icebergFirst: b1.iceberg?.requests.total,
         icebergIncremental: b2.iceberg?.requests.total,
+        // Whether the incremental exports read only the changed files (docs/DELTA.md "Incremental export").
+        incrementalPath: { delta: d2.incremental, both: b2.incremental },
       };
       await rm(delta, { recursive: true, force: true });
       await rm(both, { recursive: true, force: true });

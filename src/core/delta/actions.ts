@@ -48,7 +48,7 @@ export interface ExportMarker {
   tableUuid: string | null;
   numFiles: number;
   numRecords: number;
-  /** sha256 of the sorted, decoded file paths of the table after this commit. */
+  /** Set hash of the decoded file paths of the table after this commit (fingerprint.ts filesHash). */
   filesHash: string;
   /** sha256 of the metaData fields that matter (see metadataHash). */
   metadataHash: string;

@@ -8,9 +8,9 @@ import { DEFAULT_CHECKPOINT_INTERVAL } from './checkpoint';
 import { dropDeltaTable, droppedTables } from './dropped';
 import { CountingDeltaLogStore, diffCounts, type DeltaLogStore } from './logStore';
 import { DROPPED_FILES_HASH, type DeltaExportReport, type ExportedTableState, type TableExportReport } from './report';
-import { IcebergTableExporter, icebergTarget } from '../iceberg';
 import { TableExporter } from './tableExporter';
-import { buildTableTarget, readCatalogContext } from './tableState';
+import { buildTableTarget, readCatalogContext, type TableTarget } from './tableState';
+import type { IcebergState, IcebergTableReport } from '../iceberg/report';
 
 export interface ExportDeltaOptions {
   /** An open DuckDB session; the exporter attaches the catalog to it read-only and detaches it again. */
@@ -63,8 +63,11 @@ export async function exportDeltaLake(options: ExportDeltaOptions): Promise<Delt
       checkpointInterval: Math.max(1, options.checkpointInterval ?? DEFAULT_CHECKPOINT_INTERVAL),
       now: options.now ?? Date.now,
     });
-    const iceberg = options.iceberg
-      ? new IcebergTableExporter({
+    // Loaded only when asked for: its Avro writer is most of what an export would otherwise load.
+    const icebergModule = options.iceberg ? await import('../iceberg') : undefined;
+    const icebergTarget = icebergModule?.icebergTarget;
+    const iceberg = icebergModule
+      ? new icebergModule.IcebergTableExporter({
           store,
           dataPath: ctx.dataPath,
           snapshot,
@@ -73,6 +76,26 @@ export async function exportDeltaLake(options: ExportDeltaOptions): Promise<Delt
           now: options.now ?? Date.now,
         })
       : undefined;
+    /**
+     * The Iceberg side of a table the Delta export followed incrementally: unchanged with it, an
+     * append proven from the fingerprints (only the new files' manifest entries), or else the full
+     * target as before.
+     */
+    const icebergAfterIncremental = async (
+      table: CatalogTable,
+      incremental: { report: TableExportReport; target: TableTarget },
+      hint: IcebergState | undefined,
+    ): Promise<IcebergTableReport | undefined> => {
+      const { report, target } = incremental;
+      if (report.status === 'unchanged' && hint && hint.filesHash === report.state?.filesHash)
+        return unchangedIceberg(hint);
+      if (report.removes === 0 && hint) {
+        const appended = await iceberg!.exportAppend(icebergTarget!(target), hint);
+        if (appended) return appended;
+      }
+      const built = await buildTableTarget(ctx, table);
+      return built.ok ? iceberg!.export(icebergTarget!(built.target), hint) : undefined;
+    };
     const tables: TableExportReport[] = [];
     for (const table of live) {
       throwIfCancelled(options.signal, 'Delta export');
@@ -85,26 +108,26 @@ export async function exportDeltaLake(options: ExportDeltaOptions): Promise<Delt
       // With Iceberg on, the shortcut holds only when the known state also has the table's Iceberg side.
       const icebergKnown = untouched?.state?.iceberg;
       if (untouched && (!iceberg || icebergKnown)) {
-        if (iceberg && icebergKnown)
-          untouched.iceberg = {
-            status: 'unchanged',
-            version: icebergKnown.version,
-            adds: 0,
-            removes: 0,
-            schemaChanged: false,
-            requests: { reads: 0, lists: 0, writes: 0, total: 0 },
-            state: icebergKnown,
-          };
+        if (iceberg && icebergKnown) untouched.iceberg = unchangedIceberg(icebergKnown);
         tables.push(untouched);
+        continue;
+      }
+      const incremental = await exporter.exportIncremental(table, options.known);
+      if (incremental) {
+        const { report } = incremental;
+        if (iceberg)
+          report.iceberg = await icebergAfterIncremental(table, incremental, options.known?.[report.folder]?.iceberg);
+        if (report.state && report.iceberg?.state) report.state = { ...report.state, iceberg: report.iceberg.state };
+        report.requests = diffCounts(store.snapshot(), before);
+        tables.push(report);
         continue;
       }
       const built = await buildTableTarget(ctx, table);
       const report = await exporter.export(table, options.known, built);
       report.requests = diffCounts(store.snapshot(), before);
       if (iceberg && built.ok) {
-        await built.target.loadStats();
         report.iceberg = await iceberg.export(
-          icebergTarget(built.target),
+          icebergTarget!(built.target),
           options.known?.[built.target.folder]?.iceberg,
         );
         if (report.state && report.iceberg.state) report.state = { ...report.state, iceberg: report.iceberg.state };
@@ -147,4 +170,17 @@ export async function exportDeltaLake(options: ExportDeltaOptions): Promise<Delt
     await reader.close();
     if (tempDirectory) await rm(tempDirectory, { recursive: true, force: true });
   }
+}
+
+/** The Iceberg side of a table whose Iceberg metadata still matches (no request made). */
+function unchangedIceberg(state: IcebergState): IcebergTableReport {
+  return {
+    status: 'unchanged',
+    version: state.version,
+    adds: 0,
+    removes: 0,
+    schemaChanged: false,
+    requests: { reads: 0, lists: 0, writes: 0, total: 0 },
+    state,
+  };
 }

@@ -3,7 +3,7 @@ import { sessionOf, type DuckDBSource } from '../lake/lazySession';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { quoteLiteral } from '../lake/duckdb';
-import { parseCommit, type MetaDataAction, type ParsedCommit, type ProtocolAction } from './actions';
+import { parseCommit, type ExportMarker, type MetaDataAction, type ParsedCommit, type ProtocolAction } from './actions';
 import { DeltaLogError } from './errors';
 import type { DeltaLogStore } from './logStore';
 import { commitFileName, DELTA_LOG_DIR, decodeDeltaPath, parseLogFileName } from './paths';
@@ -159,5 +159,25 @@ function decode(folder: string, path: string): string {
     return decodeDeltaPath(path);
   } catch {
     throw new DeltaLogError(folder, `the log holds a path that is not a valid URI: ${path}`);
+  }
+}
+
+/**
+ * The export marker of one commit, parsed from its first line only (this exporter writes commitInfo
+ * first, as serializeCommit orders it), so confirming a known version does not parse a version 0 of
+ * 100k adds; undefined when the commit is missing or its first line carries no marker of ours.
+ */
+export async function readCommitMarker(
+  store: DeltaLogStore,
+  folder: string,
+  version: number,
+): Promise<ExportMarker | undefined> {
+  const bytes = await store.read(folder + DELTA_LOG_DIR + commitFileName(version));
+  if (!bytes) return undefined;
+  const newline = bytes.indexOf(0x0a);
+  try {
+    return parseCommit(new TextDecoder().decode(newline < 0 ? bytes : bytes.subarray(0, newline))).marker;
+  } catch {
+    return undefined; // not ours, or damaged: the full path reads the log as it is
   }
 }

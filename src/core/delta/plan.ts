@@ -62,7 +62,7 @@ export function planCommit(
     snapshotId: ctx.snapshotId,
     tableId: target.table.tableId,
     tableUuid: target.table.uuid,
-    numFiles: target.files.size,
+    numFiles: target.numFiles,
     numRecords: target.numRecords,
     filesHash: target.filesHash,
     metadataHash: target.metadataHash,

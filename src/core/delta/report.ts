@@ -43,10 +43,17 @@ export interface ExportedTableState {
    * rebuilding it: a newer exporter may write a different metaData.
    */
   format?: number;
+  /**
+   * The catalog's next_file_id at `snapshotId` and the DuckLake table id exported: the next export
+   * reads only the table's files added or ended since (incrementalTarget.ts). Absent when unknown.
+   */
+  nextFileId?: number;
+  tableId?: number;
 }
 
 /** Bump when the same catalog state would export to a different log (new metaData fields, stats rules). */
-export const STATE_FORMAT = 1;
+// 2: filesHash is a set hash (fingerprint.ts), which format 1's sorted-list hash never equals.
+export const STATE_FORMAT = 2;
 
 export interface TableExportReport {
   schema: string;
@@ -61,6 +68,11 @@ export interface TableExportReport {
   metadataChanged: boolean;
   /** False when the commit only rearranged files (compaction). */
   dataChange?: boolean;
+  /**
+   * True when the commit was planned from only the files added or ended since the known state
+   * (incrementalTarget.ts) instead of every live file of the table.
+   */
+  incremental?: boolean;
   /** Version of the checkpoint written with this commit. */
   checkpoint?: number;
   skipped?: ExportProblem;

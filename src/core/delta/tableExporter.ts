@@ -9,6 +9,7 @@ import { planCommit, type PreviousState } from './plan';
 import { PreviousStateReader } from './previousState';
 import { STATE_FORMAT, type ExportedTableState, type ExportProblem, type TableExportReport } from './report';
 import { tableFolder } from './tableFolder';
+import { buildIncrementalTarget, NAME_ONLY_CHANGES, type SnapshotChanges } from './incrementalTarget';
 import { buildTableTarget, type CatalogContext, type TableTarget, type TargetResult } from './tableState';
 
 export interface TableExporterDeps {
@@ -23,7 +24,7 @@ export interface TableExporterDeps {
 /** The per-table steps: target from the catalog, previous state from the log, one put-if-absent commit. */
 export class TableExporter {
   private readonly previous: PreviousStateReader;
-  private readonly changesCache = new Map<number, ReturnType<CatalogContext['reader']['changesSince']>>();
+  private readonly changesCache = new Map<number, Promise<SnapshotChanges>>();
 
   constructor(private readonly deps: TableExporterDeps) {
     this.previous = new PreviousStateReader(deps);
@@ -154,13 +155,81 @@ export class TableExporter {
   }
 
   private state(version: number, snapshotId: number, target: TableTarget): ExportedTableState {
+    const { snapshot } = this.deps.ctx;
     return {
       version,
       snapshotId,
       filesHash: target.filesHash,
       metadataHash: target.metadataHash,
       format: STATE_FORMAT,
+      tableId: target.table.tableId,
+      // Only known for the snapshot this export read; an older one leaves the next export the full path.
+      ...(snapshotId === snapshot.id ? { nextFileId: snapshot.nextFileId } : {}),
     };
+  }
+
+  /** Every snapshot's changes in (after, now], read once per export and shared by the tables. */
+  private changesSince(after: number): Promise<SnapshotChanges> {
+    let since = this.changesCache.get(after);
+    if (!since)
+      this.changesCache.set(after, (since = this.deps.ctx.reader.changesSince(after, this.deps.ctx.snapshot.id)));
+    return since;
+  }
+
+  /**
+   * The commit of a table changed since the known state, from only the files added or ended since
+   * (incrementalTarget.ts): what a publish's export costs grows with the change, not the table.
+   * Undefined when that path cannot vouch for the result (the caller takes the full path), including
+   * when the next version is a checkpoint's, which lists every file anyway, or another writer took it.
+   */
+  async exportIncremental(
+    table: CatalogTable,
+    known: Readonly<Record<string, ExportedTableState>> | undefined,
+  ): Promise<{ report: TableExportReport; target: TableTarget } | undefined> {
+    if (!known) return undefined;
+    let folder: string | undefined;
+    try {
+      folder = tableFolder(table, this.deps.ctx.dataPath);
+    } catch {
+      return undefined;
+    }
+    const hint = folder === undefined ? undefined : known[folder];
+    if (!hint || (hint.version + 1) % this.deps.checkpointInterval === 0) return undefined;
+    const incremental = await buildIncrementalTarget(this.deps.ctx, this.deps.store, table, hint, (after) =>
+      this.changesSince(after),
+    );
+    if (!incremental) return undefined;
+    const { target, previous } = incremental;
+    const base = this.baseReport(table, target);
+    const { snapshot } = this.deps.ctx;
+    const plan = planCommit(previous, target, {
+      snapshotId: snapshot.id,
+      snapshotTimeMs: snapshot.timeMs,
+      changes: (await this.changesSince(hint.snapshotId)).changes,
+      now: this.deps.now(),
+    });
+    // Files came and went again since: the log still equals the table, as the known state says.
+    if (!plan)
+      return {
+        report: { ...base, status: 'unchanged', version: hint.version, incremental: true, state: hint },
+        target,
+      };
+    await target.fillStats(plan.actions.flatMap((a) => ('add' in a ? [a.add] : [])));
+    const path = target.folder + DELTA_LOG_DIR + commitFileName(plan.version);
+    const outcome = await this.deps.store.putIfAbsent(path, new TextEncoder().encode(serializeCommit(plan.actions)));
+    if (outcome === 'exists') return undefined; // another writer went first: the full path re-reads the log
+    const report: TableExportReport = {
+      ...base,
+      status: 'updated',
+      version: plan.version,
+      adds: plan.adds,
+      removes: plan.removes,
+      metadataChanged: plan.metadataChanged,
+      dataChange: plan.dataChange,
+      incremental: true,
+      state: this.state(plan.version, snapshot.id, target),
+    };
+    return { report, target };
   }
 
   /**
@@ -190,10 +259,7 @@ export class TableExporter {
     const now = this.deps.ctx.snapshot.id;
     if (!hint || hint.format !== STATE_FORMAT || table.beginSnapshot > hint.snapshotId || hint.snapshotId > now)
       return undefined;
-    let since = this.changesCache.get(hint.snapshotId);
-    if (!since)
-      this.changesCache.set(hint.snapshotId, (since = this.deps.ctx.reader.changesSince(hint.snapshotId, now)));
-    const { complete, changes } = await since;
+    const { complete, changes } = await this.changesSince(hint.snapshotId);
     const touched = changes.some((c) =>
       c.tableId === undefined ? !NAME_ONLY_CHANGES.has(c.kind) : c.tableId === table.tableId,
     );
@@ -242,9 +308,6 @@ export class TableExporter {
     };
   }
 }
-
-/** Changes that name a new schema, table or view: they cannot touch an existing table's files or columns. */
-const NAME_ONLY_CHANGES: ReadonlySet<string> = new Set(['created_schema', 'created_table', 'created_view']);
 
 /** Describes a protocol above reader 1 / writer 2 (features we would have to honour), or undefined. */
 function newerProtocol(protocol: ProtocolAction): string | undefined {

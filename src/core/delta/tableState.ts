@@ -1,5 +1,11 @@
 import { metaDataAction, type AddAction, type MetaDataAction } from './actions';
-import type { CatalogColumnStats, CatalogReader, CatalogSnapshot, CatalogTable } from '../ducklake/catalogReader';
+import type {
+  CatalogColumnStats,
+  CatalogDataFile,
+  CatalogReader,
+  CatalogSnapshot,
+  CatalogTable,
+} from '../ducklake/catalogReader';
 import { UnsafeCatalogPathError } from './errors';
 import { checkFiles } from './fileChecks';
 import { deltaTableId, filesHash, metadataHash } from './fingerprint';
@@ -33,7 +39,12 @@ export interface TableTarget {
   metadataHash: string;
   /** The column tree at the exported snapshot. */
   columns: ColumnNode[];
+  /**
+   * The files this target lists: every live file, or for an incremental target (incrementalTarget.ts)
+   * only those added since the known state; numFiles, numRecords and filesHash are always the whole table's.
+   */
   files: Map<string, TargetFile>;
+  numFiles: number;
   numRecords: number;
   filesHash: string;
   warnings: string[];
@@ -43,8 +54,11 @@ export interface TableTarget {
    * export pays for the files it adds, not for every file of the table.
    */
   fillStats(adds: readonly AddAction[]): Promise<void>;
-  /** Reads the column statistics of every file (the Iceberg manifests list them all). */
-  loadStats(): Promise<void>;
+  /**
+   * Reads the column statistics of these files (by relative path), or of every file: the Iceberg
+   * commit asks for the files its new manifest lists.
+   */
+  loadStats(relativePaths?: Iterable<string>): Promise<void>;
 }
 
 export type TargetResult =
@@ -84,9 +98,15 @@ export async function readCatalogContext(
 
 /**
  * Derives the Delta state of one table from catalog metadata only (no
- * Parquet reads), or the reason it cannot be exported faithfully.
+ * Parquet reads), or the reason it cannot be exported faithfully. With
+ * `onlyFiles`, the target lists and checks just those files (an incremental
+ * export's new ones) and the caller sets the whole table's totals.
  */
-export async function buildTableTarget(ctx: CatalogContext, table: CatalogTable): Promise<TargetResult> {
+export async function buildTableTarget(
+  ctx: CatalogContext,
+  table: CatalogTable,
+  onlyFiles?: readonly CatalogDataFile[],
+): Promise<TargetResult> {
   const warnings: string[] = [];
   const qualified = `${table.schemaName}.${table.name}`;
   const sqlName = `'${ctx.catalogName}', schema_name => '${table.schemaName}', table_name => '${table.name}'`;
@@ -164,7 +184,7 @@ export async function buildTableTarget(ctx: CatalogContext, table: CatalogTable)
     );
   }
 
-  const files = await ctx.reader.dataFiles(table.tableId, ctx.snapshot.id);
+  const files = onlyFiles ?? (await ctx.reader.dataFiles(table.tableId, ctx.snapshot.id));
   const fileProblem = await checkFiles(ctx, table, files, columns, history);
   if (fileProblem) return skip(fileProblem.code, fileProblem.message, fileProblem.hint);
 
@@ -231,6 +251,7 @@ export async function buildTableTarget(ctx: CatalogContext, table: CatalogTable)
       metadataHash: metadataHash(metaData),
       columns,
       files: targetFiles,
+      numFiles: targetFiles.size,
       numRecords,
       filesHash: filesHash(targetFiles.keys()),
       warnings,
@@ -245,7 +266,13 @@ export async function buildTableTarget(ctx: CatalogContext, table: CatalogTable)
         );
         fillStats(targetFiles, adds, columns, partitionColumns);
       },
-      loadStats: () => readStats(ctx, table.tableId, [...targetFiles.values()], statsRead),
+      loadStats: (relativePaths) =>
+        readStats(
+          ctx,
+          table.tableId,
+          relativePaths ? [...relativePaths].flatMap((p) => targetFiles.get(p) ?? []) : [...targetFiles.values()],
+          statsRead,
+        ),
     },
   };
 }

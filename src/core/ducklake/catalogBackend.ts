@@ -14,6 +14,11 @@ export interface CatalogBackend {
   epochMs(expr: string): string;
   /** A FROM-clause expression with one BIGINT column `file_id`, one row per id. */
   idRows(ids: readonly number[]): string;
+  /**
+   * True where rows have SQLite rowids in the order they were inserted (a SQLite catalog read by
+   * SQLite): the reader may then find rows appended after a point by rowid instead of scanning.
+   */
+  readonly insertionRowids?: boolean;
   /** Names of the catalog's tables (inlined-data tables come and go). */
   tableNames(): Promise<Set<string>>;
   close(): Promise<void>;

@@ -73,6 +73,11 @@ export interface CatalogDataFile {
   beginTimeMs: number | undefined;
 }
 
+/** A data file row with its end (null while live), for reading what changed since a snapshot. */
+export interface CatalogFileChange extends CatalogDataFile {
+  endSnapshot: number | null;
+}
+
 export interface CatalogColumnStats {
   fileId: number;
   columnId: number;
@@ -441,27 +446,53 @@ export class CatalogReader {
   async dataFiles(tableId: number, snapshot: number, createdBefore?: number): Promise<CatalogDataFile[]> {
     const idFilter = createdBefore === undefined ? '' : `AND f.data_file_id < ${int(createdBefore)}`;
     const rows = await this.backend.all<Record<string, unknown>>(
-      `SELECT f.data_file_id, f.path, f.path_is_relative, f.file_format, f.record_count, f.file_size_bytes,
-              f.begin_snapshot, f.partition_id, f.encryption_key IS NOT NULL AS encrypted, f.mapping_id,
-              ${this.backend.epochMs('s.snapshot_time')} AS begin_time_ms
-       FROM ${this.table('ducklake_data_file')} f
-       LEFT JOIN ${this.table('ducklake_snapshot')} s ON s.snapshot_id = f.begin_snapshot
-       WHERE f.table_id = ${int(tableId)} ${visibleAt('f', snapshot)} ${idFilter}
+      `${this.dataFileSelect()} WHERE f.table_id = ${int(tableId)} ${visibleAt('f', snapshot)} ${idFilter}
        ORDER BY f.data_file_id`,
     );
-    return rows.map((r) => ({
-      fileId: num(r.data_file_id),
-      path: String(r.path),
-      pathIsRelative: bool(r.path_is_relative, true),
-      format: String(r.file_format ?? 'parquet'),
-      recordCount: num(r.record_count),
-      sizeBytes: num(r.file_size_bytes),
-      beginSnapshot: num(r.begin_snapshot),
-      partitionId: optNum(r.partition_id),
-      encrypted: Boolean(r.encrypted),
-      mappingId: optNum(r.mapping_id),
-      beginTimeMs: optNum(r.begin_time_ms) ?? undefined,
-    }));
+    return rows.map(dataFileOf);
+  }
+
+  /**
+   * A table's data files that changed after snapshot `after` as of `upTo`: begun after it, ended
+   * after it, or allocated an id from `nextFileId` (that snapshot's next_file_id) on, since a merge
+   * may date a new file back to its inputs' snapshot. The rest of the table is not read, so an
+   * incremental export costs the change, not the table. Without `endedToo` (only inserts since),
+   * just the ids from `nextFileId` on: a primary-key range, not a scan of every file row.
+   */
+  async dataFilesChangedSince(
+    tableId: number,
+    after: number,
+    nextFileId: number,
+    upTo: number,
+    options: { endedToo: boolean } = { endedToo: true },
+  ): Promise<CatalogFileChange[]> {
+    const which = options.endedToo
+      ? `(f.begin_snapshot > ${int(after)} OR f.data_file_id >= ${int(nextFileId)}
+          OR (f.end_snapshot IS NOT NULL AND f.end_snapshot > ${int(after)}))`
+      : `f.data_file_id >= ${int(nextFileId)}`;
+    const rows = await this.backend.all<Record<string, unknown>>(
+      `${this.dataFileSelect(', f.end_snapshot')}
+       WHERE f.table_id = ${int(tableId)} AND f.begin_snapshot <= ${int(upTo)} AND ${which}
+       ORDER BY f.data_file_id`,
+    );
+    return rows.map((r) => ({ ...dataFileOf(r), endSnapshot: optNum(r.end_snapshot) }));
+  }
+
+  /** How many data files and rows a table has at `snapshot` (one aggregate row; no file rows read). */
+  async liveFileTotals(tableId: number, snapshot: number): Promise<{ files: number; records: number }> {
+    const [row] = await this.backend.all<{ n: bigint; records: bigint | null }>(
+      `SELECT count(*) AS n, sum(f.record_count) AS records FROM ${this.table('ducklake_data_file')} f
+       WHERE f.table_id = ${int(tableId)} ${visibleAt('f', snapshot)}`,
+    );
+    return { files: num(row?.n ?? 0), records: num(row?.records ?? 0) };
+  }
+
+  private dataFileSelect(extra = ''): string {
+    return `SELECT f.data_file_id, f.path, f.path_is_relative, f.file_format, f.record_count, f.file_size_bytes,
+              f.begin_snapshot, f.partition_id, f.encryption_key IS NOT NULL AS encrypted, f.mapping_id,
+              ${this.backend.epochMs('s.snapshot_time')} AS begin_time_ms${extra}
+       FROM ${this.table('ducklake_data_file')} f
+       LEFT JOIN ${this.table('ducklake_snapshot')} s ON s.snapshot_id = f.begin_snapshot`;
   }
 
   /** Live delete files per table: rows those tables must not show again. */
@@ -514,11 +545,14 @@ export class CatalogReader {
   /** Column statistics of the given files. */
   async fileStats(tableId: number, fileIds: readonly number[]): Promise<CatalogColumnStats[]> {
     if (fileIds.length === 0) return [];
-    const rows = await this.backend.all<Record<string, unknown>>(
-      `SELECT data_file_id, column_id, null_count, min_value, max_value, contains_nan
-       FROM ${this.table('ducklake_file_column_stats')}
-       WHERE table_id = ${int(tableId)} AND data_file_id IN (${fileIds.map(int).join(', ')})
-       ORDER BY data_file_id, column_id`,
+    const rows = await this.perFileRows(
+      'ducklake_file_column_stats',
+      fileIds,
+      (from) =>
+        `SELECT data_file_id, column_id, null_count, min_value, max_value, contains_nan
+         FROM ${this.table('ducklake_file_column_stats')}
+         WHERE ${from} table_id = ${int(tableId)} AND data_file_id IN (${fileIds.map(int).join(', ')})
+         ORDER BY data_file_id, column_id`,
     );
     return rows.map((r) => ({
       fileId: num(r.data_file_id),
@@ -557,9 +591,12 @@ export class CatalogReader {
   ): Promise<Map<number, Map<number, string | null>>> {
     const result = new Map<number, Map<number, string | null>>();
     if (fileIds.length === 0) return result;
-    const rows = await this.backend.all<Record<string, unknown>>(
-      `SELECT data_file_id, partition_key_index, partition_value FROM ${this.table('ducklake_file_partition_value')}
-       WHERE table_id = ${int(tableId)} AND data_file_id IN (${fileIds.map(int).join(', ')})`,
+    const rows = await this.perFileRows(
+      'ducklake_file_partition_value',
+      fileIds,
+      (from) =>
+        `SELECT data_file_id, partition_key_index, partition_value FROM ${this.table('ducklake_file_partition_value')}
+         WHERE ${from} table_id = ${int(tableId)} AND data_file_id IN (${fileIds.map(int).join(', ')})`,
     );
     for (const r of rows) {
       const fileId = num(r.data_file_id);
@@ -568,6 +605,53 @@ export class CatalogReader {
       values.set(num(r.partition_key_index), (r.partition_value as string | null) ?? null);
     }
     return result;
+  }
+
+  /**
+   * Rows of a per-file table (`data_file_id` column) for the given files. In a SQLite catalog these
+   * rows are appended as files are written, so their rowids follow the file ids: the rows from the
+   * first one of the lowest wanted file on are found by rowid and only those are read, so a few new
+   * files cost a few rows, not a scan of every file's. If any wanted file gets no row that way (the
+   * order assumption does not hold), the whole table is read as everywhere else.
+   */
+  private async perFileRows(
+    table: string,
+    fileIds: readonly number[],
+    sql: (from: string) => string,
+  ): Promise<Record<string, unknown>[]> {
+    const start = await this.rowidOfFirstFile(
+      table,
+      fileIds.reduce((a, b) => Math.min(a, b)),
+    );
+    if (start !== undefined) {
+      const rows = await this.backend.all<Record<string, unknown>>(sql(`rowid >= ${int(start)} AND`));
+      const found = new Set(rows.map((r) => num(r.data_file_id)));
+      if (fileIds.every((id) => found.has(id))) return rows;
+    }
+    return this.backend.all<Record<string, unknown>>(sql(''));
+  }
+
+  /** The smallest rowid whose row (and every later one) has data_file_id >= fileId: a binary search of rowid seeks. */
+  private async rowidOfFirstFile(table: string, fileId: number): Promise<number | undefined> {
+    if (!this.backend.insertionRowids) return undefined;
+    const t = this.table(table);
+    const [bounds] = await this.backend.all<{ lo: unknown; hi: unknown }>(
+      // Two subqueries: SQLite answers a lone min() or max() of rowid by one seek, both at once by a scan.
+      `SELECT (SELECT min(rowid) FROM ${t}) AS lo, (SELECT max(rowid) FROM ${t}) AS hi`,
+    );
+    if (bounds?.lo === null || bounds?.lo === undefined || bounds.hi === null || bounds.hi === undefined)
+      return undefined;
+    let lo = num(bounds.lo);
+    let hi = num(bounds.hi) + 1;
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      const [row] = await this.backend.all<{ r: unknown; id: unknown }>(
+        `SELECT rowid AS r, data_file_id AS id FROM ${t} WHERE rowid >= ${int(mid)} ORDER BY rowid LIMIT 1`,
+      );
+      if (!row || num(row.id) >= fileId) hi = mid;
+      else lo = num(row.r) + 1;
+    }
+    return lo;
   }
 
   /** Column renames used by files added with ducklake_add_data_files: mapping id -> column id -> source name. */
@@ -660,6 +744,22 @@ export function parseChanges(snapshotId: number, text: string): SnapshotChange[]
     const value = colon < 0 ? '' : entry.slice(colon + 1);
     return { snapshotId, kind, tableId: /^\d+$/.test(value) ? Number(value) : undefined };
   });
+}
+
+function dataFileOf(r: Record<string, unknown>): CatalogDataFile {
+  return {
+    fileId: num(r.data_file_id),
+    path: String(r.path),
+    pathIsRelative: bool(r.path_is_relative, true),
+    format: String(r.file_format ?? 'parquet'),
+    recordCount: num(r.record_count),
+    sizeBytes: num(r.file_size_bytes),
+    beginSnapshot: num(r.begin_snapshot),
+    partitionId: optNum(r.partition_id),
+    encrypted: Boolean(r.encrypted),
+    mappingId: optNum(r.mapping_id),
+    beginTimeMs: optNum(r.begin_time_ms) ?? undefined,
+  };
 }
 
 export function isVisibleAt(row: { beginSnapshot: number; endSnapshot: number | null }, snapshot: number): boolean {

@@ -14,6 +14,7 @@ import { CatalogFormatError } from './errors';
  * never written back (a copy in the WASM heap: about the catalog's size).
  */
 export class SqliteCatalogBackend implements CatalogBackend {
+  readonly insertionRowids = true;
   private constructor(private readonly db: Database) {}
 
   static async open(file: string): Promise<SqliteCatalogBackend> {

@@ -17,5 +17,7 @@ export function icebergTarget(target: TableTarget): IcebergTarget {
     files: target.files,
     filesHash: target.filesHash,
     numRecords: target.numRecords,
+    numFiles: target.numFiles,
+    loadStats: (relativePaths) => target.loadStats(relativePaths),
   };
 }

@@ -3,7 +3,7 @@ import type { SnapshotChange } from '../ducklake/catalogReader';
 import type { CountingDeltaLogStore } from '../delta/logStore';
 import { COMPACTION_CHANGES } from '../delta/plan';
 import { diffCounts } from '../delta/logStore';
-import { filesHash } from '../delta/fingerprint';
+import { filesHash, filesHashUpdate } from '../delta/fingerprint';
 import type { ColumnNode } from '../delta/schema';
 import { ENTRY_STATUS, type ManifestEntry, type ManifestFile } from './avroSchemas';
 import { dataFileRecord, type IcebergSourceFile } from './dataFiles';
@@ -35,6 +35,16 @@ export interface IcebergTarget {
   files: ReadonlyMap<string, IcebergSourceFile>;
   filesHash: string;
   numRecords: number;
+  /** The table's file count (`files` lists only the new ones on an append from the Delta incremental path). */
+  numFiles: number;
+  /**
+   * Set when `files` lists only files added since the state the previous metadata records (the
+   * Delta export's incremental path, nothing removed): the commit is then an append proven from
+   * the fingerprints alone, or not made (exportAppend answers undefined).
+   */
+  appendOnly?: boolean;
+  /** Reads the column stats of these files (by relative path) before their manifest entries are built. */
+  loadStats(relativePaths: Iterable<string>): Promise<void>;
 }
 
 export interface IcebergExporterDeps {
@@ -70,6 +80,23 @@ export class IcebergTableExporter {
     const report = await this.exportTable(target, hint);
     report.requests = diffCounts(this.deps.store.snapshot(), before);
     return report;
+  }
+
+  /**
+   * An append of `target.files` (only the new files, `appendOnly`) on top of metadata that records
+   * exactly the table without them; undefined when the previous metadata does not prove that (the
+   * caller then exports the full target).
+   */
+  async exportAppend(target: IcebergTarget, hint: IcebergState | undefined): Promise<IcebergTableReport | undefined> {
+    const before = this.deps.store.snapshot();
+    try {
+      const report = await this.exportTable({ ...target, appendOnly: true }, hint);
+      report.requests = diffCounts(this.deps.store.snapshot(), before);
+      return report;
+    } catch (error) {
+      if (error instanceof NotProvenAppend) return undefined;
+      throw error;
+    }
   }
 
   private async exportTable(target: IcebergTarget, hint: IcebergState | undefined): Promise<IcebergTableReport> {
@@ -180,6 +207,8 @@ export class IcebergTableExporter {
         files: new Map(),
         filesHash: DROPPED_HASH,
         numRecords: 0,
+        numFiles: 0,
+        loadStats: () => Promise.resolve(), // an emptied table adds no file
       };
       const outcome = await this.commit(
         target,
@@ -251,6 +280,15 @@ export class IcebergTableExporter {
     const props = meta.properties;
     const since = Number(props[PROP_SNAPSHOT]);
     if (props[PROP_TABLE_ID] !== String(target.tableId) || !Number.isSafeInteger(since)) return undefined;
+    if (target.appendOnly) {
+      // The previous set is the table minus the new files: the set fingerprint says so without a list.
+      const without = filesHashUpdate(target.filesHash, [], target.files.keys());
+      if (without !== props[PROP_FILES_HASH] || !Number.isFinite(previousTotalSize(meta))) return undefined;
+      const snapshot = meta.snapshots.find((s) => s['snapshot-id'] === meta['current-snapshot-id']);
+      const manifests = snapshot && (await readAvro<ManifestFile>(this.deps.store, table, snapshot['manifest-list']));
+      if (!manifests || manifests.length >= MAX_MANIFESTS) return undefined;
+      return { files: new Set(), live: manifests.map((manifest) => ({ manifest, entries: [] })) };
+    }
     const next = await this.deps.nextFileIdAt(since);
     if (next === undefined) return undefined;
     const older = [...target.files.values()].filter((f) => f.fileId < next).map((f) => f.relativePath);
@@ -301,6 +339,8 @@ export class IcebergTableExporter {
     const proven = await this.provenPrevious(table, previous, target);
     let live = proven?.live;
     let present = proven?.files;
+    // Only the new files are at hand: without proof, comparing them with the manifests would remove the rest.
+    if (target.appendOnly && !proven) throw new NotProvenAppend();
     if (!live || !present) {
       live = await this.liveManifests(table, previous);
       // Metadata whose manifests are gone (deleted by hand) cannot be continued: start the history again.
@@ -372,6 +412,8 @@ export class IcebergTableExporter {
           else rewrite.push({ ...kept, status: ENTRY_STATUS.existing });
         }
       }
+      // Stats only for the files this snapshot adds: kept entries carry theirs in the manifests already.
+      await target.loadStats(added.map((f) => f.relativePath));
       const addedEntries = added.map((f): ManifestEntry => ({
         status: ENTRY_STATUS.added,
         snapshot_id: snapshotId,
@@ -390,7 +432,8 @@ export class IcebergTableExporter {
       const addedRecords = added.reduce((sum, f) => sum + f.recordCount, 0);
       const removedRecords = removedEntries.reduce((sum, e) => sum + e.data_file.record_count, 0);
       operation = await this.operation(previous, target, added.length, removedPaths.size, addedRecords, removedRecords);
-      const totalSize = [...target.files.values()].reduce((sum, f) => sum + f.sizeBytes, 0);
+      const listedSize = [...target.files.values()].reduce((sum, f) => sum + f.sizeBytes, 0);
+      const totalSize = target.appendOnly ? previousTotalSize(prevMeta) + listedSize : listedSize;
       metadata = nextMetadata({
         ...metadataBase,
         snapshot: {
@@ -408,7 +451,7 @@ export class IcebergTableExporter {
             'added-files-size': String(added.reduce((sum, f) => sum + f.sizeBytes, 0)),
             'removed-files-size': String(removedEntries.reduce((sum, e) => sum + e.data_file.file_size_in_bytes, 0)),
             'total-records': String(target.numRecords),
-            'total-data-files': String(target.files.size),
+            'total-data-files': String(target.numFiles),
             'total-files-size': String(totalSize),
             'total-delete-files': '0',
             'total-position-deletes': '0',
@@ -477,4 +520,14 @@ function relativeTo(location: string, path: string): string {
 
 function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
+}
+
+/** The append path could not prove the previous metadata is the table without the new files. */
+class NotProvenAppend extends Error {}
+
+/** `total-files-size` of the current snapshot's summary (NaN when absent). */
+function previousTotalSize(meta: IcebergTableMetadata | undefined): number {
+  const current = meta?.snapshots.find((s) => s['snapshot-id'] === meta['current-snapshot-id']);
+  const value = current?.summary['total-files-size'];
+  return value === undefined ? NaN : Number(value);
 }

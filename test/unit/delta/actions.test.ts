@@ -9,7 +9,13 @@ import {
   type ExportMarker,
 } from '../../../src/core/delta/actions';
 import { parseChanges } from '../../../src/core/ducklake/catalogReader';
-import { deltaTableId, filesHash, metadataHash, nameBasedUuid } from '../../../src/core/delta/fingerprint';
+import {
+  deltaTableId,
+  filesHash,
+  filesHashUpdate,
+  metadataHash,
+  nameBasedUuid,
+} from '../../../src/core/delta/fingerprint';
 
 const marker: ExportMarker = {
   snapshotId: 42,
@@ -146,6 +152,17 @@ describe('table identity and fingerprints', () => {
     const later = { ...meta, createdTime: 2 };
     expect(metadataHash(meta)).toBe(metadataHash(later));
     expect(metadataHash(meta)).not.toBe(metadataHash({ ...meta, partitionColumns: ['p'] }));
+  });
+
+  it('updates a file-set hash from what was added and removed to the hash of the new set', () => {
+    const before = filesHash(['p=1/a.parquet', 'p=2/b.parquet', 'p=3/c.parquet']);
+    const after = filesHashUpdate(before, ['p=4/d.parquet', 'p=5/e.parquet'], ['p=2/b.parquet']);
+    expect(after).toBe(filesHash(['p=5/e.parquet', 'p=1/a.parquet', 'p=3/c.parquet', 'p=4/d.parquet']));
+    expect(after).not.toBe(filesHash(['p=1/a.parquet', 'p=2/b.parquet', 'p=3/c.parquet', 'p=4/d.parquet']));
+    expect(filesHashUpdate(after, ['p=2/b.parquet'], ['p=4/d.parquet', 'p=5/e.parquet'])).toBe(before);
+    expect(filesHash([])).toMatch(/^s1:0{64}$/);
+    // A sorted-list hash of format 1 is not updated as if it were a set hash.
+    expect(() => filesHashUpdate('f'.repeat(64), ['x'], [])).toThrow(/not a file-set hash/);
   });
 });
 

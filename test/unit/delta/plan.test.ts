@@ -50,6 +50,7 @@ function target(
     metadataHash: metadataHash(metaData),
     columns: [],
     files: map,
+    numFiles: map.size,
     numRecords: Object.values(files).reduce((a, b) => a + b, 0),
     filesHash: filesHash(map.keys()),
     warnings: [],
