@@ -30,6 +30,10 @@ const ROWS_PER_FILE = 2_000; // ~27 KB of Parquet per file
 const KS = (process.env.BENCH_PUBLISH_KS ?? '10,100,1000').split(',').map(Number);
 const REPS = Number(process.env.BENCH_PUBLISH_REPS ?? 3);
 const CONTAINER = 'bench';
+// BENCH_PUBLISH_PROFILE=<dir>: each publish writes a V8 CPU profile there (where a small publish's time goes).
+const PROFILE = process.env.BENCH_PUBLISH_PROFILE
+  ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PUBLISH_PROFILE}`]
+  : [];
 
 /** A loopback proxy in front of Azurite that counts the requests passing through it. */
 function countingProxy(target: URL): Promise<{ server: Server; url: string; take: () => Record<string, number> }> {
@@ -202,7 +206,7 @@ async function main() {
         if (floor.code !== 0) throw new Error(`floor upload failed: ${floor.output}`);
         const floorSample = { ...floor, requests: total(proxy.take()), load1 };
         const publishOnce = async (cli: string, cwd: string): Promise<Sample> => {
-          const pub = await timed([cli, 'publish', 'bench', '--json', '--holder', 'bench@local'], cwd);
+          const pub = await timed([...PROFILE, cli, 'publish', 'bench', '--json', '--holder', 'bench@local'], cwd);
           if (pub.code !== 0) throw new Error(`publish failed: ${pub.output}`);
           const byKind = proxy.take();
           publishByKind = byKind;
