@@ -1,4 +1,3 @@
-import { setFlagsFromString } from 'node:v8';
 import { Command, CommanderError } from 'commander';
 import { LakehouseError } from '../core/errors';
 import { TOOL_VERSION } from '../core/identity';
@@ -13,13 +12,6 @@ import { registerQueryCommand } from './queryCommand';
 import { registerRunCommands } from './runCommand';
 import { createOutput, type Output } from './output';
 import type { CliEnv } from './context';
-
-// The catalog is read by SQLite compiled to WebAssembly. With V8's default tiering budget the first few
-// catalog queries of a short command hot-swap SQLite's functions to optimized code, and the main thread
-// then waited 50–120 ms on the compiler threads (a fifth of a small publish). A larger budget keeps short
-// commands on the baseline code; long reads (an export of 100k files) still tier up. Set before any
-// WebAssembly is compiled; the CLI process only (the extension host's V8 is shared with other extensions).
-setFlagsFromString('--wasm-tiering-budget=100000000');
 
 async function main(argv: string[]): Promise<number> {
   const cli: CliEnv = { cwd: process.cwd(), env: process.env };
