@@ -394,18 +394,23 @@ async function uploadFiles(
     options.concurrency ?? 8,
     async (file) => {
       const local = mirror.dataFile(file.path);
-      const size = await stat(local).then(
-        (s) => s.size,
-        () => undefined,
-      );
-      if (size === undefined) {
-        throw new LakehouseError(
-          'mirror-incomplete',
-          `The local catalog references ${file.path}, which is not in the local mirror.`,
-          'Pull again, or reset the local catalog to the remote one.',
+      try {
+        await uploadIfAbsent(store.blob(`${state.dataPrefix}${file.path}`), local, signal);
+      } catch (error) {
+        // Looked at only when an upload fails: a stat per file before each upload (the SDK stats it
+        // again) was ~15 % of a 1,000-file publish's main-thread time.
+        const missing = await stat(local).then(
+          () => false,
+          () => true,
         );
+        if (missing)
+          throw new LakehouseError(
+            'mirror-incomplete',
+            `The local catalog references ${file.path}, which is not in the local mirror.`,
+            'Pull again, or reset the local catalog to the remote one.',
+          );
+        throw error;
       }
-      await uploadIfAbsent(store.blob(`${state.dataPrefix}${file.path}`), local, signal);
       done++;
       progress.report({
         message: `Uploading data files ${done}/${plan.files.length}`,
