@@ -20,11 +20,14 @@ const common = {
 };
 const builds = [
   { ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js' },
+  // The CLI: dist/cli.js is a small loader (src/cli/entry.ts) that runs dist/cliMain.js through V8's code cache.
+  { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cliMain.js' },
   {
     ...common,
-    entryPoints: ['src/cli/main.ts'],
+    entryPoints: ['src/cli/entry.ts'],
     outfile: 'dist/cli.js',
-    banner: { js: `#!/usr/bin/env node\n${common.banner.js}` },
+    banner: { js: '#!/usr/bin/env node' },
+    define: {},
   },
   // The query engine process (DuckDB outside the extension host); forked by the extension and the CLI.
   { ...common, entryPoints: ['src/core/engine/main.ts'], outfile: 'dist/queryEngine.js' },

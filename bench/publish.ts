@@ -30,6 +30,10 @@ const ROWS_PER_FILE = 2_000; // ~27 KB of Parquet per file
 const KS = (process.env.BENCH_PUBLISH_KS ?? '10,100,1000').split(',').map(Number);
 const REPS = Number(process.env.BENCH_PUBLISH_REPS ?? 3);
 const CONTAINER = 'bench';
+// BENCH_PUBLISH_PROFILE=<dir>: each publish writes a V8 CPU profile there (where a small publish's time goes).
+const PROFILE = process.env.BENCH_PUBLISH_PROFILE
+  ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PUBLISH_PROFILE}`]
+  : [];
 
 /** A loopback proxy in front of Azurite that counts the requests passing through it. */
 function countingProxy(target: URL): Promise<{ server: Server; url: string; take: () => Record<string, number> }> {
@@ -196,13 +200,15 @@ async function main() {
           }),
         );
         const load1 = loadavg()[0]!;
-        // Floor first, then publish (and the baseline): the same files, warm in the page cache for all.
-        proxy.take();
-        const floor = await timed([FLOOR, spec], ws);
-        if (floor.code !== 0) throw new Error(`floor upload failed: ${floor.output}`);
-        const floorSample = { ...floor, requests: total(proxy.take()), load1 };
+        const floorOnce = async (): Promise<Sample> => {
+          proxy.take();
+          const floor = await timed([FLOOR, spec], ws);
+          if (floor.code !== 0) throw new Error(`floor upload failed: ${floor.output}`);
+          return { ...floor, requests: total(proxy.take()), load1 };
+        };
         const publishOnce = async (cli: string, cwd: string): Promise<Sample> => {
-          const pub = await timed([cli, 'publish', 'bench', '--json', '--holder', 'bench@local'], cwd);
+          proxy.take();
+          const pub = await timed([...PROFILE, cli, 'publish', 'bench', '--json', '--holder', 'bench@local'], cwd);
           if (pub.code !== 0) throw new Error(`publish failed: ${pub.output}`);
           const byKind = proxy.take();
           publishByKind = byKind;
@@ -210,8 +216,18 @@ async function main() {
           if (summary.files !== files) throw new Error(`publish uploaded ${summary.files} files, expected ${files}`);
           return { ...pub, requests: total(byKind), load1 };
         };
-        const baseline = baselineCli ? await publishOnce(baselineCli, baseWs) : undefined;
-        const publishSample = await publishOnce(CLI, ws);
+        // Azurite slows as blobs pile up (the floor took 1.8, 2.3, 3.1 s in three reps of k = 1,000), so the
+        // side measured last in a rep paid for it: the order rotates per rep (floor, baseline, publish; then
+        // publish first; then the baseline first). All files were just written, warm in the page cache.
+        const order: Array<'floor' | 'baseline' | 'publish'> = ['floor', 'baseline', 'publish'];
+        for (let i = 0; i < (rep - 1) % 3; i++) order.unshift(order.pop()!);
+        const taken: Partial<Record<'floor' | 'baseline' | 'publish', Sample>> = {};
+        for (const side of order) {
+          if (side === 'floor') taken.floor = await floorOnce();
+          else if (side === 'publish') taken.publish = await publishOnce(CLI, ws);
+          else if (baselineCli) taken.baseline = await publishOnce(baselineCli, baseWs);
+        }
+        const [floorSample, publishSample, baseline] = [taken.floor!, taken.publish!, taken.baseline];
         samples.push({ floor: floorSample, publish: publishSample, baseline });
         rmSync(ws, { recursive: true, force: true });
         rmSync(baseWs, { recursive: true, force: true });
@@ -237,6 +253,11 @@ async function main() {
         floor,
         publish,
         ratio: round(publish.medianSeconds / floor.medianSeconds, 2),
+        // Within each rep (same load, same Azurite state), then the median over reps.
+        repRatioMedian: round(median(samples.map((s) => s.publish!.seconds / s.floor!.seconds)), 2),
+        ...(baselineCli
+          ? { baselineRepRatioMedian: round(median(samples.map((s) => s.baseline!.seconds / s.floor!.seconds)), 2) }
+          : {}),
         cpuRatio: round(publish.medianCpuSeconds / floor.medianCpuSeconds, 2),
         ...(baseline
           ? {

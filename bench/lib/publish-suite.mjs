@@ -26,16 +26,18 @@ export function runPublishSuite(repoDir, { ks, reps }) {
 export function publishSummary(p) {
   const withBaseline = p.cases.some((c) => c.baseline);
   const head = withBaseline
-    ? '| k files | MB | floor s (CPU s) | publish s (CPU s) | ratio (CPU) | baseline s (CPU s) | baseline ratio (CPU) | requests floor / publish |'
-    : '| k files | MB | floor s (CPU s) | publish s (CPU s) | ratio (CPU) | requests floor / publish |';
+    ? '| k files | MB | floor s (CPU s) | publish s (CPU s) | ratio (CPU; per rep) | baseline s (CPU s) | baseline ratio (CPU; per rep) | requests floor / publish |'
+    : '| k files | MB | floor s (CPU s) | publish s (CPU s) | ratio (CPU; per rep) | requests floor / publish |';
   const lines = [head, head.replace(/[^|]+/g, '---')];
   for (const c of p.cases) {
     const cell = (s) => `${s.medianSeconds} (${s.medianCpuSeconds})`;
+    // per rep: the median of each rep's own ratio (older records have none)
+    const perRep = (r) => (r === undefined ? '' : `; ${r}×`);
     const base = withBaseline
-      ? ` ${c.baseline ? cell(c.baseline) : '–'} | ${c.baseline ? `${c.baselineRatio}× (${c.baselineCpuRatio}×)` : '–'} |`
+      ? ` ${c.baseline ? cell(c.baseline) : '–'} | ${c.baseline ? `${c.baselineRatio}× (${c.baselineCpuRatio}×${perRep(c.baselineRepRatioMedian)})` : '–'} |`
       : '';
     lines.push(
-      `| ${c.k} | ${(c.bytes / 1e6).toFixed(1)} | ${cell(c.floor)} | ${cell(c.publish)} | ${c.ratio}× (${c.cpuRatio}×) |${base} ${c.floor.requests} / ${c.publish.requests} |`,
+      `| ${c.k} | ${(c.bytes / 1e6).toFixed(1)} | ${cell(c.floor)} | ${cell(c.publish)} | ${c.ratio}× (${c.cpuRatio}×${perRep(c.repRatioMedian)}) |${base} ${c.floor.requests} / ${c.publish.requests} |`,
     );
   }
   return lines.join('\n');

@@ -26,6 +26,7 @@ interface LakeOpts {
 
 /** Fault injection for the crash-matrix tests: SIGKILL this process right after a publish step is journaled. */
 const FAULT_ENV = 'LAKEHOUSE_FAULT_AFTER_STEP';
+const PHASES_ENV = 'LAKEHOUSE_PUBLISH_PHASES';
 
 export function registerLakeCommands(program: Command, cli: CliEnv, run: Run): void {
   program
@@ -76,11 +77,16 @@ export function registerLakeCommands(program: Command, cli: CliEnv, run: Run): v
         opts: LakeOpts & { maintenance: boolean; delta: boolean; readiness?: string; sku?: string },
       ) =>
         run(async (out) => {
+          const phases = phaseMarks(cli, out);
+          const fault = faultInjection(cli);
+          phases.mark('cli loaded');
           const readiness = { mode: cliReadinessMode(opts.readiness), sku: cliSku(opts.sku) };
           const { entry, store, guard, session, mirror } = await open(arg, opts, cli);
+          phases.mark('opened');
           try {
             // Before anything is uploaded; `refuse` throws here with every error finding listed.
             const gate = await gatePublish({ ...readiness, session, mirror });
+            phases.mark('readiness');
             if (gate.checkFailed)
               out.info(`  readiness: the check could not run (${gate.checkFailed}); publishing anyway`);
             for (const f of gate.findings) out.info(`  readiness: ${describeFinding(f)}`);
@@ -93,8 +99,12 @@ export function registerLakeCommands(program: Command, cli: CliEnv, run: Run): v
               maintenance: opts.maintenance ? undefined : false,
               exportDelta: opts.delta,
               progress: stderrProgress(out),
-              onStep: faultInjection(cli),
+              onStep: (step) => {
+                phases.mark(step);
+                fault?.(step);
+              },
             });
+            phases.print();
             out.result(describePublish(entry, summary), { ok: true, ...summary });
           } finally {
             await session.close();
@@ -237,5 +247,18 @@ function faultInjection(cli: CliEnv): ((step: PublishStep) => void) | undefined 
   if (!at) return undefined;
   return (step) => {
     if (step === at) process.kill(process.pid, 'SIGKILL');
+  };
+}
+
+/**
+ * LAKEHOUSE_PUBLISH_PHASES=1: milliseconds since process start at which each publish phase ended, on
+ * stderr (where a small publish's time goes; bench/results/README.md "Publish suite").
+ */
+function phaseMarks(cli: CliEnv, out: Output): { mark: (name: string) => void; print: () => void } {
+  const marks: string[] = [];
+  const on = cli.env[PHASES_ENV] === '1';
+  return {
+    mark: (name) => on && marks.push(`${name} ${Math.round(performance.now())}`),
+    print: () => on && out.info(`  phases (ms since start): ${marks.join(', ')}`),
   };
 }

@@ -1,5 +1,8 @@
+import { rmSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { LakehouseError } from '../../../src/core/errors';
 import { CatalogBusyError, CatalogChangedError } from '../../../src/core/lease/leaseErrors';
+import { planPublish } from '../../../src/core/publish/publish';
 import { contentHash, readWithDeltaRs, readWithDuckDBDelta } from '../delta/helpers';
 import { countBlobs, Developer, downloadFolder } from '../support/developer';
 import { freshLakehouse, FLAVORS } from '../support/lakehouse';
@@ -149,6 +152,29 @@ describe.each(FLAVORS)('publish to Azurite, read back as Delta by two independen
     expect(after.status).toBe('free');
     const remote = await lake.store.blob(lake.entry.catalogPath).getProperties();
     expect(Buffer.from(remote.contentMD5!).toString('base64')).toBe((await ana.mirror.readState())!.md5);
+  });
+
+  it('a new data file missing from the mirror stops the publish before the commit, said as such', async () => {
+    const lake = await freshLakehouse({ flavor });
+    await lake.guard.release(await lake.guard.acquire({ operation: 'setup' }));
+    const ana = await developer(lake, 'ana');
+    await ana.pull();
+    await ana.run(
+      'CREATE TABLE lake.main.a AS SELECT range AS x FROM range(100)',
+      'CREATE TABLE lake.main.b AS SELECT range AS y FROM range(100)',
+    );
+    const plan = await planPublish(ana.session, ana.mirror);
+    expect(plan.files).toHaveLength(2);
+    rmSync(ana.mirror.dataFile(plan.files[1]!.path));
+    const catalogBefore = (await lake.store.blob(lake.entry.catalogPath).getProperties()).contentMD5;
+
+    const error = await ana.publish({ maintenance: false }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LakehouseError);
+    expect((error as LakehouseError).code).toBe('mirror-incomplete');
+    expect((error as Error).message).toContain(plan.files[1]!.path);
+    // Nothing past the commit point: the remote catalog is the pulled one and the lease is let go.
+    expect((await lake.store.blob(lake.entry.catalogPath).getProperties()).contentMD5).toEqual(catalogBefore);
+    expect((await lake.guard.inspect()).status).toBe('free');
   });
 
   it('has nothing to publish right after a pull', async () => {
