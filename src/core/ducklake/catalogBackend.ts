@@ -24,44 +24,9 @@ export interface CatalogBackend {
   close(): Promise<void>;
 }
 
-/** The catalog attached to a DuckDB session (a DuckDB-file catalog, PostgreSQL, or SQLite through sqlite_scanner). */
-export class DuckDBCatalogBackend implements CatalogBackend {
-  constructor(
-    readonly session: DuckDBSession,
-    readonly alias: string,
-  ) {}
-
-  all<T extends Record<string, unknown>>(sql: string): Promise<T[]> {
-    return this.session.all<T>(sql);
-  }
-
-  table(name: string): string {
-    return `${quoteIdentifier(this.alias)}.${quoteIdentifier(name)}`;
-  }
-
-  epochMs(expr: string): string {
-    return `epoch_ms(${expr}::TIMESTAMPTZ)`;
-  }
-
-  idRows(ids: readonly number[]): string {
-    return `(SELECT unnest([${ids.join(', ')}]::BIGINT[]) AS file_id)`;
-  }
-
-  async tableNames(): Promise<Set<string>> {
-    const rows = await this.session.all<{ table_name: string }>(
-      `SELECT table_name FROM duckdb_tables() WHERE database_name = ${quoteLiteral(this.alias)}`,
-    );
-    return new Set(rows.map((r) => r.table_name));
-  }
-
-  async close(): Promise<void> {
-    await this.session.run(`DETACH ${quoteIdentifier(this.alias)}`).catch(() => undefined);
-  }
-}
-
 /**
- * A catalog's metadata database that someone else's DuckDB connection has attached (a run's
- * `__ducklake_metadata_<alias>`), queried through that connection; it is never detached here.
+ * A catalog's metadata database attached to a DuckDB connection, queried through it. This one is
+ * someone else's attach (a run's `__ducklake_metadata_<alias>`) and is never detached here.
  */
 export class AttachedCatalogBackend implements CatalogBackend {
   constructor(
@@ -94,5 +59,19 @@ export class AttachedCatalogBackend implements CatalogBackend {
 
   async close(): Promise<void> {
     // Not ours to detach.
+  }
+}
+
+/** The catalog this reader attached to a DuckDB session (a DuckDB-file catalog, PostgreSQL, or SQLite through sqlite_scanner). */
+export class DuckDBCatalogBackend extends AttachedCatalogBackend {
+  constructor(
+    readonly session: DuckDBSession,
+    alias: string,
+  ) {
+    super((sql) => session.all(sql), alias);
+  }
+
+  override async close(): Promise<void> {
+    await this.session.run(`DETACH ${quoteIdentifier(this.alias)}`).catch(() => undefined);
   }
 }

@@ -180,7 +180,11 @@ export class CatalogReader {
         }
       }
     }
-    const reader = new CatalogReader(backend, file, format);
+    return CatalogReader.readable(new CatalogReader(backend, file, format));
+  }
+
+  /** The reader once its metadata reads (DuckLake's own tables are there); closed if they do not. */
+  private static async readable(reader: CatalogReader): Promise<CatalogReader> {
     try {
       await reader.metadata();
     } catch (error) {
@@ -209,14 +213,9 @@ export class CatalogReader {
         'Check the connection string in the variable lakehouse.yml names (catalog.connection_env) and that the server is up.',
       );
     }
-    const reader = new CatalogReader(new DuckDBCatalogBackend(session, alias), 'the PostgreSQL catalog', 'postgres');
-    try {
-      await reader.metadata();
-    } catch (error) {
-      await reader.close();
-      throw error;
-    }
-    return reader;
+    return CatalogReader.readable(
+      new CatalogReader(new DuckDBCatalogBackend(session, alias), 'the PostgreSQL catalog', 'postgres'),
+    );
   }
 
   /**
@@ -228,14 +227,7 @@ export class CatalogReader {
     if ((await catalogFileKind(file)) !== 'sqlite') return undefined;
     const backend = await readUnlessWritten(file);
     if (!backend) return undefined;
-    const reader = new CatalogReader(backend, file, 'sqlite');
-    try {
-      await reader.metadata();
-    } catch (error) {
-      await reader.close();
-      throw error;
-    }
-    return reader;
+    return CatalogReader.readable(new CatalogReader(backend, file, 'sqlite'));
   }
 
   /** Every live table's state (see liveTableStates). */

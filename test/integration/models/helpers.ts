@@ -171,3 +171,18 @@ export async function queryCatalog<T extends Record<string, unknown>>(ws: Worksp
     return session.all<T>(sql);
   });
 }
+
+/** The other writer: runs `work` on a session with the workspace's lake attached read-write and in use. */
+export async function withLake<T>(ws: Workspace, work: (session: DuckDBSession) => Promise<T>): Promise<T> {
+  return withSession(async (session) => {
+    await session.loadExtensions(['ducklake', 'sqlite_scanner']);
+    await session.run(`ATTACH 'ducklake:sqlite:${ws.catalogPath}' AS lake (DATA_PATH '${ws.dataPath}')`);
+    await session.run('USE lake');
+    return work(session);
+  });
+}
+
+/** Changes the lake's tables outside any run (a source landing, another writer). */
+export function writeLake(ws: Workspace, sql: string): Promise<void> {
+  return withLake(ws, (session) => session.run(sql));
+}

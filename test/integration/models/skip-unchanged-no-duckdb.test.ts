@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LazyDuckDBSession } from '../../../src/core/lake/lazySession';
 import { buildProject, type RunSummary } from '../../../src/core/models';
-import { fingerprintCatalog, makeProject, openSession, withSession, type Workspace } from './helpers';
+import { fingerprintCatalog, makeProject, openSession, writeLake, type Workspace } from './helpers';
 
 /**
  * A no-op run over a local SQLite DuckLake catalog: when every node is provably unchanged — checked
@@ -33,15 +33,6 @@ const FILES = {
 
 let ws: Workspace | undefined;
 afterEach(() => ws?.cleanup());
-
-async function writeLake(w: Workspace, sql: string): Promise<void> {
-  await withSession(async (session) => {
-    await session.loadExtensions(['ducklake', 'sqlite_scanner']);
-    await session.run(`ATTACH 'ducklake:sqlite:${w.catalogPath}' AS lake (DATA_PATH '${w.dataPath}')`);
-    await session.run('USE lake');
-    await session.run(sql);
-  });
-}
 
 /** One build with a session that opens on first use; returns the summary and how many times DuckDB was opened. */
 async function build(

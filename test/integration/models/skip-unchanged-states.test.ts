@@ -3,10 +3,9 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AttachedCatalogBackend } from '../../../src/core/ducklake/catalogBackend';
 import { CatalogReader, liveTableStates } from '../../../src/core/ducklake/catalogReader';
-import type { DuckDBSession } from '../../../src/core/lake/duckdb';
 import { LazyDuckDBSession } from '../../../src/core/lake/lazySession';
 import { buildProject } from '../../../src/core/models';
-import { makeProject, openSession, withSession, type Workspace } from './helpers';
+import { makeProject, openSession, withLake, type Workspace } from './helpers';
 
 /**
  * The skip check compares a state recorded through DuckDB with one read from the catalog file in
@@ -15,18 +14,9 @@ import { makeProject, openSession, withSession, type Workspace } from './helpers
 let ws: Workspace | undefined;
 afterEach(() => ws?.cleanup());
 
-async function attached<T>(w: Workspace, work: (session: DuckDBSession) => Promise<T>): Promise<T> {
-  return withSession(async (session) => {
-    await session.loadExtensions(['ducklake', 'sqlite_scanner']);
-    await session.run(`ATTACH 'ducklake:sqlite:${w.catalogPath}' AS lake (DATA_PATH '${w.dataPath}')`);
-    await session.run('USE lake');
-    return work(session);
-  });
-}
-
 /** Both readings of the same catalog: through a DuckDB session's attach, and from the file in WASM. */
 async function bothStates(w: Workspace): Promise<{ duckdb: Map<string, string>; file: Map<string, string> }> {
-  const duckdb = await attached(w, (session) =>
+  const duckdb = await withLake(w, (session) =>
     liveTableStates(new AttachedCatalogBackend((sql) => session.all(sql), '__ducklake_metadata_lake')),
   );
   const reader = await CatalogReader.openUnlessWritten(w.catalogPath);
@@ -41,7 +31,7 @@ async function bothStates(w: Workspace): Promise<{ duckdb: Map<string, string>; 
 describe('table states: through DuckDB and from the catalog file alike', () => {
   it('gives the same state text for every table, and a new one for exactly the table a write changed', async () => {
     ws = makeProject({}, 'states');
-    await attached(ws, (s) =>
+    await withLake(ws, (s) =>
       s.run(`CREATE SCHEMA raw;
              CREATE TABLE raw.big AS SELECT range AS id FROM range(100000);
              CREATE TABLE raw.small AS SELECT 1 AS id;
@@ -53,12 +43,12 @@ describe('table states: through DuckDB and from the catalog file alike', () => {
     expect(first.file).toEqual(first.duckdb);
 
     // An inlined insert (no data file; only the snapshot log names the table), then a delete from the big one.
-    await attached(ws, (s) => s.run('INSERT INTO raw.small VALUES (2)'));
+    await withLake(ws, (s) => s.run('INSERT INTO raw.small VALUES (2)'));
     const second = await bothStates(ws);
     expect(second.file).toEqual(second.duckdb);
     expect(second.file.get('raw.small')).not.toBe(first.file.get('raw.small'));
     expect(second.file.get('raw.big')).toBe(first.file.get('raw.big'));
-    await attached(ws, (s) => s.run('DELETE FROM raw.big WHERE id < 10'));
+    await withLake(ws, (s) => s.run('DELETE FROM raw.big WHERE id < 10'));
     const third = await bothStates(ws);
     expect(third.file).toEqual(third.duckdb);
     expect(third.file.get('raw.big')).not.toBe(second.file.get('raw.big'));

@@ -5,7 +5,7 @@ import { buildProject, type RunSummary } from '../../../src/core/models';
 import { formatRunSummary } from '../../../src/core/run/summary';
 import { sqlReads } from '../../../src/core/models/skip-unchanged/sql-reads';
 import { SqlExecutor } from '../../../src/core/models/sql-executor';
-import { STANDARD_PROFILE, fingerprintCatalog, makeProject, withSession, type Workspace } from './helpers';
+import { STANDARD_PROFILE, fingerprintCatalog, makeProject, withSession, writeLake, type Workspace } from './helpers';
 import { dbt, requireDbt } from './peers';
 import { runCli } from '../support/lakehouse';
 
@@ -79,16 +79,6 @@ function setUp(): Workspace {
     writeFileSync(full, text);
   }
   return w;
-}
-
-/** The other writer: changes the lake's source tables outside the run. */
-async function writeLake(w: Workspace, sql: string): Promise<void> {
-  await withSession(async (session) => {
-    await session.loadExtensions(['ducklake', 'sqlite_scanner']);
-    await session.run(`ATTACH 'ducklake:sqlite:${w.catalogPath}' AS lake (DATA_PATH '${w.dataPath}')`);
-    await session.run('USE lake');
-    await session.run(sql);
-  });
 }
 
 async function build(
