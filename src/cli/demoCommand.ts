@@ -11,6 +11,7 @@ import { formatBytes } from '../core/lake/pull';
 import { openCatalogLease } from '../core/lease/catalogLease';
 import { describeLeaseShort } from '../core/lease/leaseView';
 import { runOnLakehouse } from '../core/run/runOnLakehouse';
+import { isFailure, tally } from '../core/run/summary';
 import { startAzurite } from '../core/storage/azurite';
 import type { LakehouseStore } from '../core/storage/blobStore';
 import { cliDuckDBOptions, cliHolder, type CliEnv } from './context';
@@ -83,11 +84,13 @@ export function registerDemoCommand(program: Command, cli: CliEnv, run: Run): vo
                   leaseSeen = `lease held by ${held.stamp.holder} (${held.stamp.operation}) from pull to upload`;
               },
             });
-            const failed = result.run.results.filter((r) => !['success', 'pass'].includes(r.status));
+            // The tally says models skipped as unchanged apart; only errors and failed tests are failures.
+            const failed = result.run.results.filter(isFailure);
             step(`  ${leaseSeen}; catalog ${result.pull.catalog}, ${result.pull.files.downloaded} data files pulled`);
             step(
-              `  built ${result.run.results.length} nodes in ${result.run.elapsedTime.toFixed(1)} s: ${failed.length === 0 ? 'all succeeded' : `${failed.length} failed: ${failed.map((f) => `${f.name} (${f.message})`).join('; ')}`}`,
+              `  built ${result.run.results.length} nodes in ${result.run.elapsedTime.toFixed(1)} s: ${tally(result.run)}${failed.length === 0 ? '' : `; failed: ${failed.map((f) => `${f.name} (${f.message})`).join('; ')}`}`,
             );
+            if (failed.length > 0) throw new Error(`batch ${batch}: ${failed.length} of the models and tests failed`);
             if (!result.publish)
               throw new Error(`batch ${batch} was not published: ${result.publishSkipped ?? 'unknown reason'}`);
             const p = result.publish;
