@@ -52,7 +52,6 @@ export const SELECTORS = {
   sideBar: '.part.sidebar',
   treeRow: '.monaco-list-row[role="treeitem"]',
   treeRowLabel: '.label-name',
-  quickInput: '.quick-input-widget',
   quickInputBox: '.quick-input-widget .quick-input-box input',
   quickInputRow: '.quick-input-widget .monaco-list-row[role="option"]',
   contextMenu: '.context-view.monaco-menu-container',
@@ -102,14 +101,16 @@ class PlaywrightWorkbench implements Workbench {
   }
 
   private async openPalette(): Promise<void> {
-    const widget = this.page.locator(SELECTORS.quickInput);
+    // The input box, not the widget: a widget still closing from the last command is visible a moment
+    // longer than its input, and typing into it then waits for an input that never shows again.
+    const input = this.page.locator(SELECTORS.quickInputBox);
     // Right after load the keybinding service may not be listening yet: retry F1.
     for (let attempt = 0; attempt < 5; attempt++) {
-      if (await widget.isVisible()) return;
+      if (await input.isVisible()) return;
       await this.page.locator(SELECTORS.workbench).focus();
       await this.page.keyboard.press('F1');
       try {
-        await widget.waitFor({ state: 'visible', timeout: 3_000 });
+        await input.waitFor({ state: 'visible', timeout: 3_000 });
         return;
       } catch {
         // try again
@@ -118,9 +119,24 @@ class PlaywrightWorkbench implements Workbench {
     throw new WorkbenchError('the command palette did not open after pressing F1 five times');
   }
 
+  /** Opens the command palette and types `text` into it, opening it afresh if it closed under the typing. */
+  private async typeInPalette(text: string): Promise<void> {
+    const input = this.page.locator(SELECTORS.quickInputBox);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      await this.openPalette();
+      try {
+        await input.fill(text, { timeout: 5_000 });
+        return;
+      } catch {
+        // It was closing as we looked: close it for sure and open it again.
+        await this.page.keyboard.press('Escape');
+      }
+    }
+    throw new WorkbenchError(`the command palette closed each time "${text}" was typed into it`);
+  }
+
   async runCommand(title: string, timeoutMs = 30_000): Promise<void> {
-    await this.openPalette();
-    await this.page.locator(SELECTORS.quickInputBox).fill(`>${title}`);
+    await this.typeInPalette(`>${title}`);
     // Rows can carry ", recently used" or a keybinding after the title in their aria-label.
     const row = this.page
       .locator(SELECTORS.quickInputRow)
@@ -149,8 +165,7 @@ class PlaywrightWorkbench implements Workbench {
    * "No matching commands" row.
    */
   async commandOffered(title: string, timeoutMs = 30_000): Promise<boolean> {
-    await this.openPalette();
-    await this.page.locator(SELECTORS.quickInputBox).fill(`>${title}`);
+    await this.typeInPalette(`>${title}`);
     const words = title
       .toLowerCase()
       .split(/[^a-z]+/)
