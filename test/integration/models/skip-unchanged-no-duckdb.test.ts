@@ -55,6 +55,10 @@ function outcome(summary: RunSummary): Record<string, string> {
   );
 }
 
+/** The two source tables every case starts from. */
+const SOURCES = `CREATE SCHEMA raw; CREATE TABLE raw.orders AS SELECT range AS id, range * 10 AS amount FROM range(1, 6);
+  CREATE TABLE raw.customers AS SELECT 'c' || range AS name FROM range(3)`;
+
 const ALL_UNCHANGED = {
   codes: 'unchanged',
   stg: 'unchanged',
@@ -67,11 +71,7 @@ const ALL_UNCHANGED = {
 describe('a no-op run answered from the catalog file, without DuckDB', () => {
   it('never opens DuckDB when every node is unchanged, opens it when one changed, and leaves the same tables', async () => {
     ws = makeProject(FILES, 'noduck');
-    await writeLake(
-      ws,
-      `CREATE SCHEMA raw; CREATE TABLE raw.orders AS SELECT range AS id, range * 10 AS amount FROM range(1, 6);
-       CREATE TABLE raw.customers AS SELECT 'c' || range AS name FROM range(3)`,
-    );
+    await writeLake(ws, SOURCES);
     const first = await build(ws);
     expect(first.opens).toBe(1);
     expect(Object.values(outcome(first.summary)).every((o) => o === 'ran')).toBe(true);
@@ -141,11 +141,7 @@ describe('a no-op run answered from the catalog file, without DuckDB', () => {
       },
       'noduck-test',
     );
-    await writeLake(
-      ws,
-      `CREATE SCHEMA raw; CREATE TABLE raw.orders AS SELECT range AS id, range * 10 AS amount FROM range(1, 6);
-       CREATE TABLE raw.customers AS SELECT 'c' || range AS name FROM range(3)`,
-    );
+    await writeLake(ws, SOURCES);
     await build(ws);
     await build(ws);
     const noop = await build(ws);
@@ -161,11 +157,7 @@ describe('a no-op run answered from the catalog file, without DuckDB', () => {
 
   it('a macro stored in the catalog (its body may read any table) sends the check to DuckDB', async () => {
     ws = makeProject(FILES, 'noduck-macro');
-    await writeLake(
-      ws,
-      `CREATE SCHEMA raw; CREATE TABLE raw.orders AS SELECT range AS id, range * 10 AS amount FROM range(1, 6);
-       CREATE TABLE raw.customers AS SELECT 'c' || range AS name FROM range(3)`,
-    );
+    await writeLake(ws, SOURCES);
     await build(ws);
     await build(ws);
     expect((await build(ws)).opens).toBe(0);

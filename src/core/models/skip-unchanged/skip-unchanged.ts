@@ -69,7 +69,7 @@ export class UnchangedNodes {
    * The check made from the catalog file alone, while DuckDB is not open: the same key means the same
    * compiled SQL parsed the same way (same DuckDB, same session set-up), so its inputs are the memo's,
    * looked up by the names the session resolved them to. Only a skip is decided here; anything else
-   * (a changed input, a state it cannot read) goes to the check through DuckDB.
+   * (a changed input, a state it cannot read) goes to the check through DuckDB. Returns the memo it proved.
    */
   private async unchangedWithoutDuckDB(
     node: ManifestNode,
@@ -77,16 +77,17 @@ export class UnchangedNodes {
     key: string,
     incremental: boolean,
     maySkip: boolean,
-  ): Promise<boolean> {
+  ): Promise<NodeMemo | undefined> {
     const files = this.session.catalogFiles;
-    if (!files || !memo?.resolved || !this.skipping || !maySkip || this.session.written()) return false;
-    if (memo.key !== key || (incremental && memo.ownBefore !== memo.ownAfter)) return false;
+    if (!files || !memo?.resolved || !this.skipping || !maySkip || this.session.written()) return undefined;
+    if (memo.key !== key || (incremental && memo.ownBefore !== memo.ownAfter)) return undefined;
     for (const [name, state] of Object.entries(memo.inputs)) {
       const resolved = memo.resolved[name];
-      if (!resolved || (await files.stateOf(resolved)) !== state) return false;
+      if (!resolved || (await files.stateOf(resolved)) !== state) return undefined;
     }
     const r = node.relation!;
-    return (await files.stateOf({ catalog: r.database, schema: r.schema, table: r.identifier })) === memo.ownAfter;
+    const own = await files.stateOf({ catalog: r.database, schema: r.schema, table: r.identifier });
+    return own === memo.ownAfter ? memo : undefined;
   }
 
   private functions: { after: number; names: Promise<Set<string>> } | undefined;
@@ -132,8 +133,8 @@ export class UnchangedNodes {
       return { kind: 'run', reason: 'incremental_predicates and merge_clauses are not analysed, so it always runs' };
     if (!node.relation) return { kind: 'run', reason: 'no relation' };
     const incremental = materialized === 'incremental';
-    if (await this.unchangedWithoutDuckDB(node, memo, this.keyOf(node, [compiledSql]), incremental, maySkip))
-      return this.skip(node, memo!);
+    const proven = await this.unchangedWithoutDuckDB(node, memo, this.keyOf(node, [compiledSql]), incremental, maySkip);
+    if (proven) return this.keepUnchanged(node, proven);
     const reads = await sqlReads(this.executor, compiledSql, () => this.ownFunctions());
     if ('unsafe' in reads) return { kind: 'run', reason: reads.unsafe };
     const inputs: Record<string, string> = {};
@@ -164,8 +165,8 @@ export class UnchangedNodes {
     } catch {
       return { kind: 'run', reason: 'its file could not be read' };
     }
-    if (await this.unchangedWithoutDuckDB(node, memo, this.keyOf(node, ['seed', content]), false, maySkip))
-      return this.skip(node, memo!);
+    const proven = await this.unchangedWithoutDuckDB(node, memo, this.keyOf(node, ['seed', content]), false, maySkip);
+    if (proven) return this.keepUnchanged(node, proven);
     return this.decide(node, memo, ['seed', content], {}, false, maySkip, {});
   }
 
@@ -207,10 +208,10 @@ export class UnchangedNodes {
       // Re-running an incremental model is not idempotent in general: only one whose last run changed nothing.
       (!incremental || memo.ownBefore === memo.ownAfter);
     if (!unchanged) return { kind: 'run', reason: 'changed since the last run', remember };
-    return this.skip(node, memo);
+    return this.keepUnchanged(node, memo);
   }
 
-  private skip(node: ManifestNode, memo: NodeMemo): SkipCheck {
+  private keepUnchanged(node: ManifestNode, memo: NodeMemo): SkipCheck {
     this.memos.set(node.uniqueId, memo);
     return { kind: 'skip', since: memo };
   }
