@@ -49,7 +49,7 @@ export function registerRunCommands(program: Command, cli: CliEnv, run: Run): vo
       .option('-s, --select <selector...>', 'name, +name, name+, tag:x, path:models/x')
       .option('--exclude <selector...>', 'leave these out')
       .option('--full-refresh', 'rebuild incremental models from scratch')
-      .option('--no-skip-unchanged', 'run every model, even those provably unchanged since their last run')
+      .option('--no-skip-unchanged', 'run every model and test, even those provably unchanged since their last run')
       .option('--runner <kind>', 'builtin (no Python) or dbt (your dbt-duckdb)', 'builtin')
       .option('--dbt <path>', 'dbt executable for --runner dbt', 'dbt')
       .option('--project <dir>', 'dbt project folder (default: lakehouse.yml `project`, else the current folder)')

@@ -197,8 +197,23 @@ export async function executeTest(
   const compiledPath = ctx.artifacts && relativeFile ? writeCompiled(ctx.artifacts, relativeFile, sql) : undefined;
   // One SELECT around the test's own (no `;` in it, no DuckLake maintenance function): it cannot write.
   const readOnly = !/;|\bducklake_/i.test(sql.replace(/;\s*$/, ''));
-  const [row] = (await ctx.executor.query(failureCountSql(sql, node.config), readOnly)).rows;
+  const countSql = failureCountSql(sql, node.config);
+  const check = readOnly
+    ? await ctx.unchanged?.checkTest(node, countSql, (n) => testStatus(node, n) === 'pass')
+    : undefined;
+  if (check?.kind === 'skip') {
+    const outcome: NodeOutcome = {
+      status: 'skipped',
+      message: `unchanged since run ${check.since.invocationId} (${check.since.completedAt}), when it passed`,
+      compiledCode: sql,
+      unchanged: true,
+    };
+    if (compiledPath) outcome.compiledPath = compiledPath;
+    return outcome;
+  }
+  const [row] = (await ctx.executor.query(countSql, readOnly)).rows;
   const failures = Number(row?.[0] ?? 0);
+  if (check?.kind === 'run') check.remember?.(failures);
   const status = testStatus(node, failures);
   const message =
     status === 'pass'

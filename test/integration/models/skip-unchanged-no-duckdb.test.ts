@@ -132,12 +132,23 @@ describe('a no-op run answered from the catalog file, without DuckDB', () => {
     expect(Object.values(outcome(full.summary)).every((o) => o === 'ran')).toBe(true);
   });
 
-  it('a data test opens DuckDB but, read-only, leaves the file-read states valid: a change is still found after it', async () => {
+  it('a data test that passed is skipped while nothing it reads changed; a change or a warning makes it run', async () => {
     ws = makeProject(
       {
         ...FILES,
-        'models/tests.yml':
-          'version: 2\nmodels:\n  - name: stg\n    columns:\n      - name: id\n        data_tests: [not_null]\n',
+        'models/tests.yml': [
+          'version: 2',
+          'models:',
+          '  - name: stg',
+          '    columns:',
+          '      - name: id',
+          '        data_tests: [not_null]',
+          '  - name: other',
+          '    columns:',
+          '      - name: name',
+          '        data_tests:',
+          "          - accepted_values: { values: ['c0', 'c1', 'c2'], config: { severity: warn } }",
+        ].join('\n'),
       },
       'noduck-test',
     );
@@ -145,14 +156,46 @@ describe('a no-op run answered from the catalog file, without DuckDB', () => {
     await build(ws);
     await build(ws);
     const noop = await build(ws);
-    // Tests always run: DuckDB is opened once, for the test; every model is unchanged.
-    expect(noop.opens).toBe(1);
-    expect(outcome(noop.summary)).toEqual({ ...ALL_UNCHANGED, not_null_stg_id: 'pass' });
-    // A source change, wherever its reader comes relative to the test, still makes exactly that reader run.
+    // The same query over the same rows counts the same failures: nothing runs, DuckDB stays closed.
+    expect(noop.opens).toBe(0);
+    const tests = { not_null_stg_id: 'unchanged', accepted_values_other_name__c0__c1__c2: 'unchanged' };
+    expect(outcome(noop.summary)).toEqual({ ...ALL_UNCHANGED, ...tests });
+    expect(noop.summary.results.find((r) => r.name === 'not_null_stg_id')?.message).toMatch(/when it passed/);
+    // A source change: its reader runs, and so does the test over it (now warning); the other test is unchanged.
     await writeLake(ws, "INSERT INTO raw.customers VALUES ('c9')");
     const changed = await build(ws);
-    expect(outcome(changed.summary)).toEqual({ ...ALL_UNCHANGED, other: 'ran', not_null_stg_id: 'pass' });
+    const warned = { ...tests, accepted_values_other_name__c0__c1__c2: 'warn' };
+    expect(outcome(changed.summary)).toEqual({ ...ALL_UNCHANGED, other: 'ran', ...warned });
     expect((await fingerprintCatalog(ws.catalogPath, ws.dataPath)).get('main.other')?.rows).toBe(4);
+    // A test that warned runs again (its warning is reported every time), though nothing changed.
+    const again = await build(ws);
+    expect(again.opens).toBe(1);
+    expect(outcome(again.summary)).toEqual({ ...ALL_UNCHANGED, ...warned });
+    expect(again.summary.results.find((r) => r.name.startsWith('accepted_values'))?.failures).toBe(1);
+    // --no-skip-unchanged runs every test.
+    const forced = await buildProject({
+      projectDir: ws.projectDir,
+      session: new LazyDuckDBSession(openSession),
+      env: ws.env,
+      skipUnchanged: false,
+    });
+    expect(forced.results.find((r) => r.name === 'not_null_stg_id')?.status).toBe('pass');
+  });
+
+  it('a data test that reads the clock (or anything not a lake table) always runs', async () => {
+    ws = makeProject(
+      {
+        ...FILES,
+        'tests/before_2000.sql': "select * from {{ ref('agg') }} where now() < timestamp '2000-01-01'",
+      },
+      'noduck-clock',
+    );
+    await writeLake(ws, SOURCES);
+    await build(ws);
+    await build(ws);
+    const noop = await build(ws);
+    expect(noop.opens).toBe(1);
+    expect(outcome(noop.summary)).toEqual({ ...ALL_UNCHANGED, before_2000: 'pass' });
   });
 
   it('a macro stored in the catalog (its body may read any table) sends the check to DuckDB', async () => {

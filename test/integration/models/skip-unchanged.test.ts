@@ -95,7 +95,7 @@ async function build(
   return summary;
 }
 
-/** Model name → 'ran' or 'unchanged'; tests always 'ran'. */
+/** Model and seed name → 'ran' or 'unchanged'. */
 function outcome(summary: RunSummary): Record<string, string> {
   const out: Record<string, string> = {};
   for (const r of summary.results) {
@@ -156,8 +156,10 @@ describe('skipping models provably unchanged since their last run', () => {
     const stg = second.results.find((r) => r.name === 'stg')!;
     expect(stg.status).toBe('skipped');
     expect(stg.message).toMatch(new RegExp(`^unchanged since run ${first.invocationId} \\(`));
-    // Tests are never skipped.
-    expect(second.results.filter((r) => r.resourceType === 'test').map((r) => r.status)).toEqual(['pass']);
+    // The test passed over the same rows of stg last time: skipped too, as unchanged.
+    const tests = second.results.filter((r) => r.resourceType === 'test');
+    expect(tests.map((r) => [r.status, r.unchanged])).toEqual([['skipped', true]]);
+    expect(tests[0]!.message).toMatch(new RegExp(`^unchanged since run ${first.invocationId} \\(.*when it passed$`));
     // run_results.json and the summary say so too.
     const runResults = JSON.parse(readFileSync(join(ws.projectDir, 'target', 'run_results.json'), 'utf8')) as {
       results: Array<{ unique_id: string; status: string; message: string | null }>;
@@ -165,7 +167,7 @@ describe('skipping models provably unchanged since their last run', () => {
     const stgResult = runResults.results.find((r) => r.unique_id === 'model.lab.stg')!;
     expect(stgResult.status).toBe('skipped');
     expect(stgResult.message).toMatch(/^unchanged since run /);
-    expect(formatRunSummary(second)).toMatch(/7 unchanged/);
+    expect(formatRunSummary(second)).toMatch(/8 unchanged/);
 
     // inc's last run changed nothing: now it is skipped too.
     const third = await build(ws);
@@ -277,7 +279,7 @@ describe('the CLI', () => {
     expect(second.code, second.stderr).toBe(0);
     const said = second.stdout + second.stderr;
     expect(said).toMatch(/\d+\/\d+ UNCHANGED stg: unchanged since run [0-9a-f-]{36} \(/);
-    expect(said).toMatch(/build \(builtin\): .*7 unchanged/);
+    expect(said).toMatch(/build \(builtin\): .*8 unchanged/);
     const all = await build('--no-skip-unchanged');
     expect(all.code, all.stderr).toBe(0);
     expect(all.stdout + all.stderr).not.toMatch(/UNCHANGED|unchanged/);

@@ -11,9 +11,11 @@ export interface NodeMemo {
   key: string;
   /** State of each table the SQL read, before the node ran (name → state). */
   inputs: Record<string, string>;
-  /** Its own relation's state before and right after it ran (undefined: absent or not a lake table). */
+  /** Its own relation's state before and right after it ran (undefined: absent or not a lake table; a data test has none). */
   ownBefore?: string;
-  ownAfter: string;
+  ownAfter?: string;
+  /** A data test's failure count when it last ran (a test is skipped only if it passed then). */
+  failures?: number;
   /** Each input's full name as the session resolved it (catalog, schema, table): looked up again without DuckDB. */
   resolved?: Record<string, TableRead>;
   /** The run that wrote it, for "unchanged since run X". */

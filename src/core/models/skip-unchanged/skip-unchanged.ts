@@ -13,6 +13,10 @@ export type SkipCheck =
   | { kind: 'skip'; since: NodeMemo }
   | { kind: 'run'; reason: string; remember?: (ownAfter: string | undefined) => NodeMemo | undefined };
 
+/** A data test's look before it runs; `remember` takes the failure count it got. */
+export type TestCheck =
+  { kind: 'skip'; since: NodeMemo } | { kind: 'run'; reason: string; remember?: (failures: number) => void };
+
 /** What the runner tells the skip check about its session. */
 export interface SkipSession {
   /** The session's set-up (profile target, catalog override): a node's key, since it decides how names resolve. */
@@ -79,15 +83,24 @@ export class UnchangedNodes {
     maySkip: boolean,
   ): Promise<NodeMemo | undefined> {
     const files = this.session.catalogFiles;
-    if (!files || !memo?.resolved || !this.skipping || !maySkip || this.session.written()) return undefined;
-    if (memo.key !== key || (incremental && memo.ownBefore !== memo.ownAfter)) return undefined;
-    for (const [name, state] of Object.entries(memo.inputs)) {
-      const resolved = memo.resolved[name];
-      if (!resolved || (await files.stateOf(resolved)) !== state) return undefined;
-    }
+    if (!files || !memo || memo.ownAfter === undefined || (incremental && memo.ownBefore !== memo.ownAfter))
+      return undefined;
+    if (!(await this.inputsUnchangedWithoutDuckDB(memo, key, maySkip))) return undefined;
     const r = node.relation!;
     const own = await files.stateOf({ catalog: r.database, schema: r.schema, table: r.identifier });
     return own === memo.ownAfter ? memo : undefined;
+  }
+
+  /** The memo's key is the node's, and every table it read is in the state it was, per the catalog file. */
+  private async inputsUnchangedWithoutDuckDB(memo: NodeMemo, key: string, maySkip: boolean): Promise<boolean> {
+    const files = this.session.catalogFiles;
+    if (!files || !memo.resolved || !this.skipping || !maySkip || this.session.written()) return false;
+    if (memo.key !== key) return false;
+    for (const [name, state] of Object.entries(memo.inputs)) {
+      const resolved = memo.resolved[name];
+      if (!resolved || (await files.stateOf(resolved)) !== state) return false;
+    }
+    return true;
   }
 
   private functions: { after: number; names: Promise<Set<string>> } | undefined;
@@ -109,7 +122,7 @@ export class UnchangedNodes {
     return hashOf([
       ...what,
       node.config,
-      renderRelationName(node.relation!),
+      node.relation ? renderRelationName(node.relation) : '',
       this.macrosHash,
       engineVersion(),
       runnerBuild(),
@@ -135,19 +148,54 @@ export class UnchangedNodes {
     const incremental = materialized === 'incremental';
     const proven = await this.unchangedWithoutDuckDB(node, memo, this.keyOf(node, [compiledSql]), incremental, maySkip);
     if (proven) return this.keepUnchanged(node, proven);
-    const reads = await sqlReads(this.executor, compiledSql, () => this.ownFunctions());
-    if ('unsafe' in reads) return { kind: 'run', reason: reads.unsafe };
+    const read = await this.inputsOf(compiledSql);
+    if ('reason' in read) return { kind: 'run', reason: read.reason };
+    return this.decide(node, memo, [compiledSql], read.inputs, incremental, maySkip, read.resolved);
+  }
+
+  /** The state of every table a SELECT reads, through DuckDB; a reason when it reads anything else. */
+  private async inputsOf(
+    sql: string,
+  ): Promise<{ inputs: Record<string, string>; resolved: Record<string, TableRead> } | { reason: string }> {
+    const reads = await sqlReads(this.executor, sql, () => this.ownFunctions());
+    if ('unsafe' in reads) return { reason: reads.unsafe };
     const inputs: Record<string, string> = {};
     const resolved: Record<string, TableRead> = {};
     for (const read of reads.tables) {
       const name = [read.catalog, read.schema, read.table].filter(Boolean).join('.');
       const found = await this.states.resolvedStateOf(read);
-      if (found === undefined)
-        return { kind: 'run', reason: `it reads ${name}, which is not a table of a DuckLake catalog` };
+      if (found === undefined) return { reason: `it reads ${name}, which is not a table of a DuckLake catalog` };
       inputs[name] = found.state;
       resolved[name] = found.name;
     }
-    return this.decide(node, memo, [compiledSql], inputs, incremental, maySkip, resolved);
+    return { inputs, resolved };
+  }
+
+  /**
+   * A data test: skipped when its SQL and every table it reads are as when it last passed (the same
+   * query over the same rows counts the same failures). `passes` says whether a failure count passes
+   * under the test's thresholds now; a test that failed or warned always runs again.
+   */
+  async checkTest(node: ManifestNode, sql: string, passes: (failures: number) => boolean): Promise<TestCheck> {
+    const memo = this.memos.get(node.uniqueId);
+    this.memos.delete(node.uniqueId);
+    const key = this.keyOf(node, ['test', sql]);
+    const passed = memo?.failures !== undefined && memo.key === key && passes(memo.failures) ? memo : undefined;
+    if (passed && (await this.inputsUnchangedWithoutDuckDB(passed, key, true))) return this.keepUnchanged(node, passed);
+    const read = await this.inputsOf(sql);
+    if ('reason' in read) return { kind: 'run', reason: read.reason };
+    if (this.skipping && passed && sameInputs(passed.inputs, read.inputs)) return this.keepUnchanged(node, passed);
+    const remember = (failures: number): void => {
+      this.memos.set(node.uniqueId, {
+        key,
+        inputs: read.inputs,
+        resolved: read.resolved,
+        failures,
+        invocationId: this.invocationId,
+        completedAt: new Date().toISOString(),
+      });
+    };
+    return { kind: 'run', reason: 'changed since it last passed', remember };
   }
 
   /**
@@ -211,7 +259,7 @@ export class UnchangedNodes {
     return this.keepUnchanged(node, memo);
   }
 
-  private keepUnchanged(node: ManifestNode, memo: NodeMemo): SkipCheck {
+  private keepUnchanged(node: ManifestNode, memo: NodeMemo): { kind: 'skip'; since: NodeMemo } {
     this.memos.set(node.uniqueId, memo);
     return { kind: 'skip', since: memo };
   }
