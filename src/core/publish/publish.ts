@@ -303,12 +303,18 @@ async function publishLocked(options: PublishOptions): Promise<PublishSummary> {
     if (options.exportDelta !== false) {
       progress.report({ message: 'Exporting Delta Lake logs…' });
       delta = await unsettled(exporting ?? settled(exportDelta(options, state, known)));
-      await writeKnown(store, entry, knownStates(delta));
-      await step('exported');
     }
 
-    // 7. Release, and the published catalog becomes the new base.
-    await guard.release(held);
+    // 7. Release (the export state is written beside the release mark, still under the lease), and the
+    // published catalog becomes the new base.
+    const report = delta;
+    const exported = report
+      ? (async () => {
+          await writeKnown(store, entry, knownStates(report));
+          await step('exported');
+        })()
+      : undefined;
+    await guard.release(held, exported);
     options.onLease?.(undefined);
     await step('released');
     await copyAtomically(mirror.catalogFile, mirror.baseFile);
