@@ -6,6 +6,7 @@ import { columnTreeAt } from '../delta/schema';
 import { dataFileRelativePath, tableFolder } from '../delta/tableFolder';
 import { readCatalogContext, type CatalogContext } from '../delta/tableState';
 import type { ReadinessCode, ReadinessFinding, ReadinessReport } from './findings';
+import type { FooterCache } from './footerCache';
 import { formatCount } from './formatCount';
 import { longestString, nanCount, readFooters } from './footers';
 import { DEFAULT_ROW_GROUP_SIZE } from '../lake/layout';
@@ -21,6 +22,8 @@ export interface ReadinessOptions {
   sku: Sku;
   /** Name the user attaches the catalog as, for SQL in fixes. */
   catalogName?: string;
+  /** Footer summaries of files already read (a mirror's): only other files' footers are read. */
+  footerCache?: FooterCache;
 }
 
 /**
@@ -126,7 +129,7 @@ async function checkTable(
   if (present.length === 0) return findings;
 
   // Footers are read in JS; DuckDB opens only if a column's values must be read (long strings, NaN).
-  const footers = await readFooters(present);
+  const footers = await readFooters(present, options.footerCache);
   if (footers.rowGroups > limits.maxRowGroupsPerTable) {
     add(
       'too-many-row-groups',
