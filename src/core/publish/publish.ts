@@ -479,7 +479,7 @@ async function exportDelta(
   return exportDeltaLake({
     session,
     catalogPath: mirror.catalogFile,
-    store: committed ? writesAfter(logs, committed) : logs,
+    store: committed ? writesAfter(logs, committed, signal) : logs,
     known: known ? await unsettled(known) : await readKnown(store, entry),
     iceberg: entry.iceberg === true,
     signal,

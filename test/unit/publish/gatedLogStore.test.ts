@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fsDeltaLogStore } from '../../../src/core/delta';
 import { writesAfter } from '../../../src/core/publish/gatedLogStore';
+import { CancelledError } from '../../../src/core/errors';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -61,6 +62,18 @@ describe('writesAfter (Delta writes wait for the catalog commit)', () => {
     g.fail(new Error('catalog commit refused'));
     await expect(put).rejects.toThrow('catalog commit refused');
     await expect(last).rejects.toThrow('catalog commit refused');
+    expect(await logs.list('t/_delta_log/')).toEqual([]);
+  });
+
+  it('writes nothing once the publish was cancelled, even after the gate opened', async () => {
+    const logs = store();
+    const g = gate();
+    const controller = new AbortController();
+    const gated = writesAfter(logs, g.promise, controller.signal);
+    const put = gated.putIfAbsent('t/_delta_log/00000000000000000000.json', bytes('v0'));
+    controller.abort();
+    g.open();
+    await expect(put).rejects.toBeInstanceOf(CancelledError);
     expect(await logs.list('t/_delta_log/')).toEqual([]);
   });
 });
