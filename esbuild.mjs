@@ -21,7 +21,9 @@ const common = {
 const builds = [
   { ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js' },
   // The CLI: dist/cli.js is a small loader (src/cli/entry.ts) that runs dist/cliMain.js through V8's code cache.
-  { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cliMain.js' },
+  // Without whitespace and comments (the linked source map maps it back): 4.2 → 2.7 MB to read in every CLI
+  // process, and pure ASCII (comments carried '—', '→'), so V8 holds it as a one-byte string: ~8 ms less CPU per command.
+  { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cliMain.js', minifyWhitespace: true },
   {
     ...common,
     entryPoints: ['src/cli/entry.ts'],

@@ -6,6 +6,8 @@ import { LocalMirror } from '../core/lake/localMirror';
 import {
   checkReadiness,
   DIRECT_LAKE_SKUS,
+  FooterCache,
+  footerCacheFile,
   describeFinding,
   errorsOf,
   parseSku,
@@ -75,12 +77,15 @@ export function registerCheckCommand(program: Command, cli: CliEnv, run: Run): v
           );
         const session = LazyDuckDBSession.of(cliDuckDBOptions(cli));
         try {
+          const footerCache = FooterCache.load(footerCacheFile(mirror));
           const report = await checkReadiness({
             session,
             catalogPath: mirror.catalogFile,
             dataFile: (path) => mirror.dataFile(path),
             sku,
+            footerCache,
           });
+          await footerCache.save();
           const errors = errorsOf(report.findings).length;
           out.result(describeReadiness(report), { ok: errors === 0, ...report });
           if (errors > 0) throw new NotFabricReadyError(errors);

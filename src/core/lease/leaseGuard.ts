@@ -343,8 +343,12 @@ export class LeaseGuard {
     }
   }
 
-  async release(held: HeldLease): Promise<void> {
-    await this.markReleased(held);
+  /**
+   * Marks the stamp released, then lets the lease go. `alongside`: the caller's last write under this lease,
+   * sent beside the release mark (one round trip fewer); the lease is let go only after it succeeded.
+   */
+  async release(held: HeldLease, alongside?: Promise<unknown>): Promise<void> {
+    await Promise.all([this.markReleased(held), alongside]);
     try {
       await this.options.blob.getBlobLeaseClient(held.leaseId).releaseLease();
     } catch (error) {

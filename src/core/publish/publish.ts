@@ -20,6 +20,7 @@ import { uploadIfAbsent } from '../storage/transfer';
 import { forEachLimit } from '../util/pool';
 import { silentProgress, throwIfCancelled, type Progress } from '../util/progress';
 import { blobDeltaLogStore } from './blobDeltaLogStore';
+import { writesAfter } from './gatedLogStore';
 import {
   CatalogDeletedError,
   CommitOutcomeUnknownError,
@@ -235,6 +236,7 @@ async function publishLocked(options: PublishOptions): Promise<PublishSummary> {
 
   let plan: PublishPlan | undefined;
   let maintainedHere = false;
+  let exporting: Promise<Settled<DeltaExportReport>> | undefined;
   try {
     if (!committed) {
       // 3. DuckLake's own maintenance, so Delta readers see every row and no deleted one.
@@ -280,29 +282,39 @@ async function publishLocked(options: PublishOptions): Promise<PublishSummary> {
       progress.report({ message: `Committing ${name}…` });
       journal.catalogMd5 = await md5OfFile(mirror.catalogFile);
       await step('committing');
-      journal.committedEtag = await commitCatalog(options, held, journal as CommitJournal, name);
-      committed = true;
-      await step('committed');
+      const commit = commitCatalog(options, held, journal as CommitJournal, name).then(async (etag) => {
+        journal!.committedEtag = etag;
+        committed = true;
+        await step('committed');
+      });
+      // The export reads the local catalog (final now) and the Delta logs while the commit is on the wire;
+      // every write it makes waits until the commit landed and was journaled, and is never made if it failed.
+      if (options.exportDelta !== false) exporting = settled(exportDelta(options, state, known, commit));
+      try {
+        await commit;
+      } catch (error) {
+        await exporting; // its writes were refused; nothing of it outlives this publish
+        throw error;
+      }
     }
 
     // 6. Delta logs, put-if-absent per commit; safe to repeat.
     let delta: DeltaExportReport | undefined;
     if (options.exportDelta !== false) {
       progress.report({ message: 'Exporting Delta Lake logs…' });
-      delta = await exportDeltaLake({
-        session,
-        catalogPath: mirror.catalogFile,
-        store: blobDeltaLogStore(store, state.dataPrefix),
-        known: known ? await unsettled(known) : await readKnown(store, entry),
-        iceberg: entry.iceberg === true,
-        signal,
-      });
-      await writeKnown(store, entry, knownStates(delta));
-      await step('exported');
+      delta = await unsettled(exporting ?? settled(exportDelta(options, state, known)));
     }
 
-    // 7. Release, and the published catalog becomes the new base.
-    await guard.release(held);
+    // 7. Release (the export state is written beside the release mark, still under the lease), and the
+    // published catalog becomes the new base.
+    const report = delta;
+    const exported = report
+      ? (async () => {
+          await writeKnown(store, entry, knownStates(report));
+          await step('exported');
+        })()
+      : undefined;
+    await guard.release(held, exported);
     options.onLease?.(undefined);
     await step('released');
     await copyAtomically(mirror.catalogFile, mirror.baseFile);
@@ -436,18 +448,42 @@ function dedupe(files: CatalogFile[]): CatalogFile[] {
   return [...seen.values()];
 }
 
+type Settled<T> = { value: T } | { error: unknown };
+
 /** A promise whose failure is held until awaited (no unhandled rejection if publish stops before using it). */
-function settled<T>(promise: Promise<T>): Promise<{ value: T } | { error: unknown }> {
+function settled<T>(promise: Promise<T>): Promise<Settled<T>> {
   return promise.then(
     (value) => ({ value }),
     (error: unknown) => ({ error }),
   );
 }
 
-async function unsettled<T>(outcome: Promise<{ value: T } | { error: unknown }>): Promise<T> {
+async function unsettled<T>(outcome: Promise<Settled<T>>): Promise<T> {
   const result = await outcome;
   if ('error' in result) throw result.error;
   return result.value;
+}
+
+/**
+ * Delta (and Iceberg) export of the local catalog. With `committed`, the export starts before the catalog commit
+ * has landed: it reads freely, and each of its writes waits for that promise, failing with its error.
+ */
+async function exportDelta(
+  options: PublishOptions,
+  state: PullState,
+  known: Promise<Settled<Record<string, ExportedTableState> | undefined>> | undefined,
+  committed?: Promise<void>,
+): Promise<DeltaExportReport> {
+  const { session, mirror, store, entry, signal } = options;
+  const logs = blobDeltaLogStore(store, state.dataPrefix);
+  return exportDeltaLake({
+    session,
+    catalogPath: mirror.catalogFile,
+    store: committed ? writesAfter(logs, committed, signal) : logs,
+    known: known ? await unsettled(known) : await readKnown(store, entry),
+    iceberg: entry.iceberg === true,
+    signal,
+  });
 }
 
 /** Where the last export's per-table state lives, next to the catalog, so any publisher's next export is cheap. */

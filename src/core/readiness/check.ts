@@ -6,6 +6,8 @@ import { columnTreeAt } from '../delta/schema';
 import { dataFileRelativePath, tableFolder } from '../delta/tableFolder';
 import { readCatalogContext, type CatalogContext } from '../delta/tableState';
 import type { ReadinessCode, ReadinessFinding, ReadinessReport } from './findings';
+import type { FooterCache } from './footerCache';
+import { formatCount } from './formatCount';
 import { longestString, nanCount, readFooters } from './footers';
 import { DEFAULT_ROW_GROUP_SIZE } from '../lake/layout';
 import { DIRECT_LAKE_SKUS, MAX_STRING_CHARS, RECOMMENDED_ROW_GROUP_ROWS, type Sku } from './skus';
@@ -20,6 +22,8 @@ export interface ReadinessOptions {
   sku: Sku;
   /** Name the user attaches the catalog as, for SQL in fixes. */
   catalogName?: string;
+  /** Footer summaries of files already read (a mirror's): only other files' footers are read. */
+  footerCache?: FooterCache;
 }
 
 /**
@@ -125,7 +129,7 @@ async function checkTable(
   if (present.length === 0) return findings;
 
   // Footers are read in JS; DuckDB opens only if a column's values must be read (long strings, NaN).
-  const footers = await readFooters(present);
+  const footers = await readFooters(present, options.footerCache);
   if (footers.rowGroups > limits.maxRowGroupsPerTable) {
     add(
       'too-many-row-groups',
@@ -139,7 +143,7 @@ async function checkTable(
     add(
       'small-row-groups',
       'warning',
-      `${footers.rowGroups} row groups of ${Math.round(average).toLocaleString('en-US')} rows on average (DuckLake writes 122,880 by default); Direct Lake reads ${RECOMMENDED_ROW_GROUP_ROWS.min.toLocaleString('en-US')}–${RECOMMENDED_ROW_GROUP_ROWS.max.toLocaleString('en-US')}-row groups about 3.5× faster on cold queries.`,
+      `${footers.rowGroups} row groups of ${formatCount(average)} rows on average (DuckLake writes 122,880 by default); Direct Lake reads ${formatCount(RECOMMENDED_ROW_GROUP_ROWS.min)}–${formatCount(RECOMMENDED_ROW_GROUP_ROWS.max)}-row groups about 3.5× faster on cold queries.`,
       `If a model builds it: config(lakehouse_layout={'row_group_size': ${DEFAULT_ROW_GROUP_SIZE}, 'sorted_by': ['<the column reports filter on>']}) and run it again (lakehouse.yml layout: rowGroupSize sets every table's default). Otherwise: CALL ${lake}.set_option('parquet_row_group_size', '${DEFAULT_ROW_GROUP_SIZE}', schema => '${table.schemaName}', table_name => '${table.name}'), then rewrite sorted: CREATE OR REPLACE TABLE ${qualified} AS SELECT * FROM ${qualified} ORDER BY <the column reports filter on>.`,
     );
   }
@@ -178,7 +182,7 @@ async function valueFindings(
         add(
           'long-string',
           'error',
-          `column ${column.name} holds a string of ${longest.toLocaleString('en-US')} characters; Direct Lake loads at most ${MAX_STRING_CHARS.toLocaleString('en-US')}.`,
+          `column ${column.name} holds a string of ${formatCount(longest)} characters; Direct Lake loads at most ${formatCount(MAX_STRING_CHARS)}.`,
           `Truncate or split it: CREATE OR REPLACE TABLE ${qualified} AS SELECT * REPLACE (left("${column.name}", ${MAX_STRING_CHARS}) AS "${column.name}") FROM ${qualified}; or keep the long text out of the table Fabric reads.`,
         );
       }

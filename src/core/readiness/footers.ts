@@ -1,6 +1,7 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { parquetMetadata } from 'hyparquet';
 import { quoteIdentifier, quoteLiteral, type DuckDBSession } from '../lake/duckdb';
+import type { FileFooter, FooterCache } from './footerCache';
 
 export interface FooterSummary {
   rowGroups: number;
@@ -13,27 +14,44 @@ const list = (files: readonly string[]) => `[${files.map(quoteLiteral).join(', '
 
 /**
  * Row groups, rows and chunk sizes from the Parquet footers only, no data pages: read in JS (hyparquet,
- * a small pure-JS Parquet reader) so the readiness gate does not load DuckDB just for footers.
+ * a small pure-JS Parquet reader) so the readiness gate does not load DuckDB just for footers. With a
+ * cache, a file whose summary it holds (same size, modification time and inode) is not opened.
  */
-export async function readFooters(files: readonly string[]): Promise<FooterSummary> {
+export async function readFooters(files: readonly string[], cache?: FooterCache): Promise<FooterSummary> {
   let rowGroups = 0;
   let rows = 0;
   const maxChunkBytes = new Map<string, number>();
   for (const file of files) {
-    const metadata = parquetMetadata(fileTail(file));
-    for (const group of metadata.row_groups) {
-      rowGroups++;
-      rows += Number(group.num_rows);
-      for (const chunk of group.columns) {
-        const meta = chunk.meta_data;
-        if (!meta) continue;
-        // Named as DuckDB's parquet_metadata names it: the path joined with ', '.
-        const path = meta.path_in_schema.join(', ');
-        maxChunkBytes.set(path, Math.max(maxChunkBytes.get(path) ?? 0, Number(meta.total_uncompressed_size)));
-      }
+    const stats = cache ? statSync(file) : undefined;
+    let footer = stats && cache?.get(file, stats);
+    if (!footer) {
+      footer = readFooter(file);
+      if (stats) cache?.set(file, stats, footer);
     }
+    rowGroups += footer.rowGroups;
+    rows += footer.rows;
+    for (const [path, bytes] of Object.entries(footer.maxChunkBytes))
+      maxChunkBytes.set(path, Math.max(maxChunkBytes.get(path) ?? 0, bytes));
   }
   return { rowGroups, rows, maxChunkBytes };
+}
+
+/** One file's footer summary. */
+export function readFooter(file: string): FileFooter {
+  const metadata = parquetMetadata(fileTail(file));
+  let rows = 0;
+  const maxChunkBytes: Record<string, number> = Object.create(null) as Record<string, number>; // a column may be named __proto__
+  for (const group of metadata.row_groups) {
+    rows += Number(group.num_rows);
+    for (const chunk of group.columns) {
+      const meta = chunk.meta_data;
+      if (!meta) continue;
+      // Named as DuckDB's parquet_metadata names it: the path joined with ', '.
+      const path = meta.path_in_schema.join(', ');
+      maxChunkBytes[path] = Math.max(maxChunkBytes[path] ?? 0, Number(meta.total_uncompressed_size));
+    }
+  }
+  return { rowGroups: metadata.row_groups.length, rows, maxChunkBytes };
 }
 
 /**

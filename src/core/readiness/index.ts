@@ -9,7 +9,9 @@ export {
   type ReadinessSeverity,
 } from './findings';
 export { DEFAULT_SKU, DIRECT_LAKE_SKUS, parseSku, type Sku, type SkuLimits } from './skus';
+export { FooterCache } from './footerCache';
 export {
+  footerCacheFile,
   gatePublish,
   ReadinessRefusedError,
   READINESS_MODES,

@@ -1,10 +1,12 @@
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { type DuckDBSource } from '../lake/lazySession';
 import { LakehouseError } from '../errors';
 import type { LocalMirror } from '../lake/localMirror';
 import { readJournal } from '../publish/journal';
 import { hasLocalChanges } from '../lake/pull';
 import { checkReadiness } from './check';
+import { FooterCache } from './footerCache';
 import { describeFinding, errorsOf, type ReadinessFinding } from './findings';
 import type { Sku } from './skus';
 
@@ -40,12 +42,15 @@ export async function gatePublish(options: {
   if ((await readJournal(mirror)) || !(await hasLocalChanges(mirror))) return { findings: [] };
   let report;
   try {
+    const footerCache = FooterCache.load(footerCacheFile(mirror));
     report = await checkReadiness({
       session: options.session,
       catalogPath: mirror.catalogFile,
       dataFile: (path) => mirror.dataFile(path),
       sku: options.sku,
+      footerCache,
     });
+    await footerCache.save();
   } catch (error) {
     // `warn` is advice: a check that cannot run must not stop a publish; `refuse` cannot vouch, so it stops.
     if (mode === 'refuse') throw error;
@@ -60,4 +65,9 @@ export interface PublishGateResult {
   findings: ReadinessFinding[];
   /** Set in `warn` mode when the check itself failed (publish goes on; the caller logs this). */
   checkFailed?: string;
+}
+
+/** Where a mirror keeps its footer summaries: beside its catalog and data, inside the mirror. */
+export function footerCacheFile(mirror: LocalMirror): string {
+  return join(mirror.root, 'footers.json');
 }

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TOOL_VERSION } from '../../../src/core/identity';
@@ -27,6 +27,12 @@ const identity = (f: string) => {
 };
 
 describe('the CLI loads its bundle through V8 code cache (dist/cli.js → dist/cliMain.js)', () => {
+  it('loads a bundle of pure ASCII (V8 keeps it as a one-byte string; any other byte doubles it)', () => {
+    const bundle = readFileSync(join(dirname(CLI), 'cliMain.js'));
+    expect(bundle.length).toBeGreaterThan(0);
+    expect(bundle.findIndex((byte) => byte > 0x7f)).toBe(-1);
+  });
+
   it('writes one cache per command, then runs from it without writing it again', async () => {
     expect(await cli(['--version'])).toBe(TOOL_VERSION);
     expect(files()).toEqual([expect.stringMatching(/^cli-[0-9a-f]{16}-other\.bin$/)]);

@@ -3,11 +3,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDBSession, quoteLiteral } from '../../../src/core/lake/duckdb';
 import { checkReadiness, type ReadinessReport, type Sku } from '../../../src/core/readiness';
+import { FooterCache } from '../../../src/core/readiness/footerCache';
 import { TestLake } from '../delta/helpers';
 
 const extensionDirectory = process.env.LAKEHOUSE_DUCKDB_EXTENSIONS;
 
-async function check(lake: TestLake, sku: Sku = 'F2'): Promise<ReadinessReport> {
+async function check(lake: TestLake, sku: Sku = 'F2', footerCache?: FooterCache): Promise<ReadinessReport> {
   const session = await DuckDBSession.open({ extensionDirectory, threads: 2 });
   try {
     return await checkReadiness({
@@ -15,6 +16,7 @@ async function check(lake: TestLake, sku: Sku = 'F2'): Promise<ReadinessReport> 
       catalogPath: lake.catalogPath,
       dataFile: (path) => join(lake.tablesRoot, path),
       sku,
+      footerCache,
     });
   } finally {
     session.close();
@@ -71,6 +73,14 @@ describe('Fabric readiness check (real DuckLake catalog, Parquet footers)', () =
 
   afterAll(async () => {
     await lake?.close();
+  });
+
+  it('finds the same with a footer cache, cold and warm (read back from its file), as without one', async () => {
+    const file = join(lake.dir, 'footers.json');
+    const cold = FooterCache.load(file);
+    expect(await check(lake, 'F2', cold)).toEqual(report);
+    await cold.save();
+    expect(await check(lake, 'F2', FooterCache.load(file))).toEqual(report);
   });
 
   it('reports nothing for a clean table', () => {
