@@ -146,7 +146,8 @@ async function runDelta(options) {
   const previous = existsSync(latest) ? JSON.parse(readFileSync(latest, 'utf8')) : {};
   writeFileSync(latest, `${JSON.stringify({ ...previous, delta }, null, 2)}\n`);
   if (options.baseline) {
-    const dated = join(resultsDir, `${new Date().toISOString().slice(0, 10)}-delta.json`);
+    const label = options.deltaLabel ? `-${options.deltaLabel}` : '';
+    const dated = join(resultsDir, `${new Date().toISOString().slice(0, 10)}-delta${label}.json`);
     writeFileSync(dated, `${JSON.stringify({ benchmark: 'Delta export vs delta-rs', ...delta }, null, 2)}\n`);
   }
 }

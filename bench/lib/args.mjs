@@ -22,7 +22,7 @@ const SUITES = ['runners', 'query', 'publish', 'delta', 'iceberg', 'teammode', '
 const USAGE = `usage: node bench/run.mjs [--reps N] [--cases energy,tpch,tpcds] [--energy-scale N] [--energy-days N]
                          [--tpch-scale SF] [--tpcds-scale SF] [--tpcds-threads N] [--no-floor] [--keep] [--no-baseline]
                          [--suites runners,query,publish,delta,iceberg,teammode,noop] [--iceberg-files 1000,10000]
-                         [--publish-ks 10,100,1000] [--publish-label before] [--delta-sizes 1000,10000,100000]
+                         [--publish-ks 10,100,1000] [--publish-label before] [--delta-sizes 1000,10000,100000] [--delta-label L]
                          [--noop-cli path/to/other/cli.js]`;
 
 export function parseArgs(argv) {
@@ -52,6 +52,7 @@ export function parseArgs(argv) {
         .split(',')
         .map((k) => positive(flag, k, true));
     else if (flag === '--publish-label') options.publishLabel = value().replace(/[^\w-]/g, '');
+    else if (flag === '--delta-label') options.deltaLabel = value().replace(/[^\w-]/g, '');
     else if (flag === '--delta-sizes')
       options.deltaSizes = value()
         .split(',')

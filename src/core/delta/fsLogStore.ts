@@ -35,6 +35,28 @@ export function fsDeltaLogStore(root: string): DeltaLogStore {
       }
     },
 
+    async readHead(path, bytes) {
+      let handle;
+      try {
+        handle = await open(locate(path), 'r');
+      } catch (error) {
+        if (isCode(error, 'ENOENT')) return undefined;
+        throw error;
+      }
+      try {
+        const buffer = new Uint8Array(bytes);
+        let filled = 0;
+        while (filled < bytes) {
+          const { bytesRead } = await handle.read(buffer, filled, bytes - filled, filled);
+          if (bytesRead === 0) break;
+          filled += bytesRead;
+        }
+        return buffer.subarray(0, filled);
+      } finally {
+        await handle.close();
+      }
+    },
+
     async list(dir) {
       const full = dir === '' ? base : locate(dir);
       try {

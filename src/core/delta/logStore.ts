@@ -9,6 +9,11 @@
 export interface DeltaLogStore {
   /** The object's bytes, or undefined when it does not exist. */
   read(path: string): Promise<Uint8Array | undefined>;
+  /**
+   * The object's first `bytes` bytes (all of it when shorter), or undefined when it does not exist: a commit's
+   * first line (our marker) without its thousands of add lines. Optional; `read` stands in where missing.
+   */
+  readHead?(path: string, bytes: number): Promise<Uint8Array | undefined>;
   /** Names (not paths) of the objects directly inside folder `dir` (ends with `/`); [] when it does not exist. */
   list(dir: string): Promise<string[]>;
   /** Creates the object only if nothing exists at `path`, atomically: readers never see a partial object. */
@@ -33,6 +38,11 @@ export class CountingDeltaLogStore implements DeltaLogStore {
   read(path: string): Promise<Uint8Array | undefined> {
     this.counts.reads++;
     return this.inner.read(path);
+  }
+
+  readHead(path: string, bytes: number): Promise<Uint8Array | undefined> {
+    this.counts.reads++;
+    return this.inner.readHead ? this.inner.readHead(path, bytes) : this.inner.read(path);
   }
 
   list(dir: string): Promise<string[]> {

@@ -5,11 +5,16 @@ import { UnsafeCatalogPathError } from './errors';
 export const DELTA_LOG_DIR = '_delta_log/';
 export const LAST_CHECKPOINT = '_last_checkpoint';
 
+/** Segments of letters, digits and `_-=.~`, none starting with a dot (so no `.`/`..`), none empty. */
+const PLAIN_RELATIVE = /^[A-Za-z0-9_~=-][A-Za-z0-9_.~=-]*(?:\/[A-Za-z0-9_~=-][A-Za-z0-9_.~=-]*)*$/;
+
 /**
  * Splits a relative path into segments, rejecting anything that could leave
  * its base folder. `what` names the path in the error.
  */
 export function safeRelativeSegments(path: string, what: string): string[] {
+  // DuckLake's own names (`k=v/ducklake-<uuid>.parquet`) pass every rule below: checked by one pattern.
+  if (PLAIN_RELATIVE.test(path)) return path.split('/');
   refuseUnsafeCatalogPath(path, what);
   const segments = path.split('/');
   // A trailing slash (folders) leaves one empty last segment; any other empty segment is `//`.

@@ -23,8 +23,6 @@ class RawJson {
   constructor(readonly text: string) {}
 }
 
-type JsonTree = RawJson | string | number | boolean | null | { [key: string]: JsonTree };
-
 export interface FileStatsInput {
   recordCount: number;
   /** Column id -> stats row of this file. */
@@ -37,44 +35,74 @@ export function buildStats(
   columns: readonly ColumnNode[],
   partitionColumns: ReadonlySet<string>,
 ): string {
-  const minValues: Record<string, JsonTree> = {};
-  const maxValues: Record<string, JsonTree> = {};
-  const nullCount: Record<string, JsonTree> = {};
-  for (const column of columns) {
-    if (partitionColumns.has(column.name)) continue;
-    collect(column, file, minValues, maxValues, nullCount);
-  }
-  return render({ numRecords: new RawJson(String(file.recordCount)), minValues, maxValues, nullCount });
+  return statsWriter(columns, partitionColumns)(file);
 }
 
-function collect(
-  column: ColumnNode,
-  file: FileStatsInput,
-  minValues: Record<string, JsonTree>,
-  maxValues: Record<string, JsonTree>,
-  nullCount: Record<string, JsonTree>,
-): void {
-  const type = mapColumnType(column, column.name, []);
-  if (type === undefined) return;
-  if (typeof type === 'object') {
-    if (type.type !== 'struct') return; // no stats for lists and maps
-    const mins: Record<string, JsonTree> = {};
-    const maxs: Record<string, JsonTree> = {};
-    const nulls: Record<string, JsonTree> = {};
-    for (const child of column.children) collect(child, file, mins, maxs, nulls);
-    if (Object.keys(mins).length) minValues[column.name] = mins;
-    if (Object.keys(maxs).length) maxValues[column.name] = maxs;
-    if (Object.keys(nulls).length) nullCount[column.name] = nulls;
-    return;
-  }
-  const stats = file.stats.get(column.columnId);
-  if (!stats) return;
-  if (stats.nullCount !== null && stats.nullCount >= 0) nullCount[column.name] = new RawJson(String(stats.nullCount));
-  // All-null columns carry no bounds.
-  if (stats.nullCount !== null && stats.nullCount >= file.recordCount) return;
-  const bounds = statBounds(type, column.type, stats);
-  if (bounds.min !== undefined) minValues[column.name] = bounds.min;
-  if (bounds.max !== undefined) maxValues[column.name] = bounds.max;
+/** A column of the stats tree: a primitive leaf (its own bounds) or a struct (its children's). */
+type StatsNode =
+  | { key: string; leaf: true; columnId: number; type: DeltaType; duckLakeType: string; index: number }
+  | { key: string; leaf: false; children: StatsNode[] };
+
+/**
+ * The stats of many files of one table: the column tree is mapped to Delta types once (not per file),
+ * and each file's JSON is written as text from its own values, without an object tree per file.
+ */
+export function statsWriter(
+  columns: readonly ColumnNode[],
+  partitionColumns: ReadonlySet<string>,
+): (file: FileStatsInput) => string {
+  let leaves = 0;
+  const plan = (column: ColumnNode): StatsNode | undefined => {
+    const type = mapColumnType(column, column.name, []);
+    if (type === undefined) return undefined;
+    const key = JSON.stringify(column.name);
+    if (typeof type === 'object') {
+      if (type.type !== 'struct') return undefined; // no stats for lists and maps
+      const children = column.children.flatMap((child) => plan(child) ?? []);
+      return { key, leaf: false, children };
+    }
+    return { key, leaf: true, columnId: column.columnId, type, duckLakeType: column.type, index: leaves++ };
+  };
+  const nodes = columns.flatMap((c) => (partitionColumns.has(c.name) ? [] : (plan(c) ?? [])));
+  // Per file: each leaf's null count, min and max as JSON text (undefined: left out).
+  const nulls: Array<string | undefined> = new Array(leaves);
+  const mins: Array<string | undefined> = new Array(leaves);
+  const maxs: Array<string | undefined> = new Array(leaves);
+  const fill = (list: readonly StatsNode[], file: FileStatsInput) => {
+    for (const node of list) {
+      if (!node.leaf) {
+        fill(node.children, file);
+        continue;
+      }
+      const i = node.index;
+      nulls[i] = mins[i] = maxs[i] = undefined;
+      const stats = file.stats.get(node.columnId);
+      if (!stats) continue;
+      if (stats.nullCount !== null && stats.nullCount >= 0) nulls[i] = String(stats.nullCount);
+      // All-null columns carry no bounds.
+      if (stats.nullCount !== null && stats.nullCount >= file.recordCount) continue;
+      const bounds = statBounds(node.type, node.duckLakeType, stats);
+      if (bounds.min !== undefined) mins[i] = jsonText(bounds.min);
+      if (bounds.max !== undefined) maxs[i] = jsonText(bounds.max);
+    }
+  };
+  const section = (list: readonly StatsNode[], values: Array<string | undefined>): string => {
+    let out = '';
+    for (const node of list) {
+      const value = node.leaf ? values[node.index] : section(node.children, values);
+      if (value === undefined || value === '{}') continue;
+      out += `${out ? ',' : ''}${node.key}:${value}`;
+    }
+    return `{${out}}`;
+  };
+  return (file) => {
+    fill(nodes, file);
+    return `{"numRecords":${file.recordCount},"minValues":${section(nodes, mins)},"maxValues":${section(nodes, maxs)},"nullCount":${section(nodes, nulls)}}`;
+  };
+}
+
+function jsonText(value: RawJson | string): string {
+  return value instanceof RawJson ? value.text : JSON.stringify(value);
 }
 
 /** Converts DuckLake's text min/max to safe Delta JSON bounds for one primitive column. */
@@ -101,11 +129,11 @@ export function statBounds(
       return DATE.test(min) && DATE.test(max) ? { min, max } : {};
     case 'timestamp': {
       const utc = duckLakeType.toLowerCase() === 'timestamptz';
-      const low = timestampMicros(min, utc);
-      const high = timestampMicros(max, utc);
+      const low = timestampMillis(min, utc);
+      const high = timestampMillis(max, utc);
       if (low === undefined || high === undefined) return {};
-      const lowText = isoMillis(floorDiv(low, 1000n));
-      const highText = isoMillis(ceilDiv(high, 1000n));
+      const lowText = isoMillis(low.floor);
+      const highText = isoMillis(high.ceil);
       return lowText && highText ? { min: lowText, max: highText } : {};
     }
     case 'string': {
@@ -139,46 +167,49 @@ function normaliseZero(text: string): string {
   return /^-0(\.0+)?$/.test(text) ? '0.0' : text;
 }
 
+const TIMESTAMP_TEXT =
+  /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:([+-])(\d{2})(?::?(\d{2}))?)?$/;
+
 /**
  * Parses DuckLake's timestamp text (`2024-01-01 10:00:00.123456`, with `+00`
  * or `+02:00` for TIMESTAMPTZ) into microseconds since the epoch (UTC).
  */
 export function timestampMicros(text: string, withOffset: boolean): bigint | undefined {
-  const match =
-    /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:([+-])(\d{2})(?::?(\d{2}))?)?$/.exec(text);
+  const parsed = parseTimestamp(text, withOffset);
+  // Sub-microsecond digits (never for these types) would only widen the bounds; keep 6.
+  return parsed && BigInt(parsed.ms) * 1000n + BigInt(parsed.micros);
+}
+
+/**
+ * The same instant in whole milliseconds, rounded down and up: Delta's bounds, per file and column
+ * of a first export, without the BigInt arithmetic (`ms` is already whole; `micros` is 0–999 on top).
+ */
+function timestampMillis(text: string, withOffset: boolean): { floor: number; ceil: number } | undefined {
+  const parsed = parseTimestamp(text, withOffset);
+  return parsed && { floor: parsed.ms, ceil: parsed.micros > 0 ? parsed.ms + 1 : parsed.ms };
+}
+
+/** Epoch milliseconds (UTC, the offset applied) and the microseconds past them (0–999). */
+function parseTimestamp(text: string, withOffset: boolean): { ms: number; micros: number } | undefined {
+  const match = TIMESTAMP_TEXT.exec(text);
   if (!match) return undefined;
   const [, y, mo, d, h, mi, s, fraction = '', sign, oh, om] = match;
   if (!withOffset && sign) return undefined;
-  const ms = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));
-  if (!Number.isFinite(ms) || Number(y) < 1) return undefined;
-  // Sub-microsecond digits (never for these types) would only widen the bounds; keep 6.
-  const micros = BigInt(ms) * 1000n + BigInt(fraction.padEnd(6, '0').slice(0, 6));
+  if (Number(y) < 1) return undefined;
+  const date = new Date(0);
+  // setUTCFullYear, not Date.UTC: that reads years 0–99 as 1900–1999 (a bound 1,900 years off).
+  date.setUTCFullYear(Number(y), Number(mo) - 1, Number(d));
+  date.setUTCHours(Number(h), Number(mi), Number(s), 0);
+  const digits = fraction.padEnd(6, '0');
   const offsetMinutes = sign ? (Number(oh) * 60 + Number(om ?? 0)) * (sign === '-' ? -1 : 1) : 0;
-  return micros - BigInt(offsetMinutes) * 60_000_000n;
+  const ms = date.getTime() + Number(digits.slice(0, 3)) - offsetMinutes * 60_000;
+  if (!Number.isFinite(ms)) return undefined;
+  return { ms, micros: Number(digits.slice(3, 6)) };
 }
 
-function isoMillis(ms: bigint): string | undefined {
-  const date = new Date(Number(ms));
+function isoMillis(ms: number): string | undefined {
+  const date = new Date(ms);
   const year = date.getUTCFullYear();
   if (!Number.isFinite(date.getTime()) || year < 1 || year > 9999) return undefined;
   return date.toISOString();
-}
-
-function floorDiv(a: bigint, b: bigint): bigint {
-  const q = a / b;
-  return a % b !== 0n && a < 0n ? q - 1n : q;
-}
-
-function ceilDiv(a: bigint, b: bigint): bigint {
-  const q = a / b;
-  return a % b !== 0n && a > 0n ? q + 1n : q;
-}
-
-/** JSON.stringify that writes RawJson values verbatim. */
-function render(value: JsonTree): string {
-  if (value instanceof RawJson) return value.text;
-  if (value === null || typeof value !== 'object') return JSON.stringify(value);
-  return `{${Object.entries(value)
-    .map(([key, child]) => `${JSON.stringify(key)}:${render(child)}`)
-    .join(',')}}`;
 }

@@ -14,7 +14,7 @@ import { mapPartitioning } from './partitions';
 import { encodeDeltaPath } from './paths';
 import type { ExportProblem } from './report';
 import { columnTreeAt, schemaString, toDeltaSchema, type ColumnNode } from './schema';
-import { buildStats } from './stats';
+import { statsWriter } from './stats';
 import { dataFileRelativePath, folderName, tableFolder } from './tableFolder';
 
 export interface TargetFile {
@@ -235,6 +235,7 @@ export async function buildTableTarget(
     });
   }
 
+  let writeStats: ((file: TargetFile) => string) | undefined;
   const created = await ctx.reader.snapshot(table.beginSnapshot);
   const metaData = metaDataAction({
     id: deltaTableId(table, ctx.dataPath),
@@ -264,7 +265,11 @@ export async function buildTableTarget(
           adds.flatMap((a) => byPath.get(a.path) ?? []),
           statsRead,
         );
-        fillStats(targetFiles, adds, columns, partitionColumns);
+        writeStats ??= statsWriter(columns, partitionColumns);
+        for (const add of adds) {
+          const file = byPath.get(add.path);
+          if (add.stats === undefined && file) add.stats = writeStats(file);
+        }
       },
       loadStats: (relativePaths) =>
         readStats(
@@ -293,19 +298,4 @@ async function readStats(
   for (const row of await ctx.reader.fileStats(tableId, [...byId.keys()]))
     byId.get(row.fileId)?.stats.set(row.columnId, row);
   for (const id of byId.keys()) read.add(id);
-}
-
-function fillStats(
-  files: ReadonlyMap<string, TargetFile>,
-  adds: readonly AddAction[],
-  columns: Parameters<typeof buildStats>[1],
-  partitionColumns: ReadonlySet<string>,
-): void {
-  const byPath = new Map<string, TargetFile>();
-  for (const file of files.values()) byPath.set(file.add.path, file);
-  for (const add of adds) {
-    const file = byPath.get(add.path);
-    if (add.stats !== undefined || !file) continue;
-    add.stats = buildStats({ recordCount: file.recordCount, stats: file.stats }, columns, partitionColumns);
-  }
 }

@@ -133,6 +133,9 @@ export interface CatalogFileRow {
 
 let aliasCounter = 0;
 
+/** Up to this many file ids go into SQL as a list; more as their range (see perFileRows). */
+const ID_LIST_LIMIT = 256;
+
 /** A catalog target naming a PostgreSQL catalog rather than a local file: `postgres:<libpq connection>`. */
 export const POSTGRES_CATALOG_PREFIX = 'postgres:';
 
@@ -534,17 +537,16 @@ export class CatalogReader {
     return this.backend.tableNames();
   }
 
-  /** Column statistics of the given files. */
+  /** Column statistics of the given files, in no particular order (a sort of 50k rows cost more than the read). */
   async fileStats(tableId: number, fileIds: readonly number[]): Promise<CatalogColumnStats[]> {
     if (fileIds.length === 0) return [];
     const rows = await this.perFileRows(
       'ducklake_file_column_stats',
       fileIds,
-      (from) =>
+      (which) =>
         `SELECT data_file_id, column_id, null_count, min_value, max_value, contains_nan
          FROM ${this.table('ducklake_file_column_stats')}
-         WHERE ${from} table_id = ${int(tableId)} AND data_file_id IN (${fileIds.map(int).join(', ')})
-         ORDER BY data_file_id, column_id`,
+         WHERE ${which} AND table_id = ${int(tableId)}`,
     );
     return rows.map((r) => ({
       fileId: num(r.data_file_id),
@@ -586,9 +588,9 @@ export class CatalogReader {
     const rows = await this.perFileRows(
       'ducklake_file_partition_value',
       fileIds,
-      (from) =>
+      (which) =>
         `SELECT data_file_id, partition_key_index, partition_value FROM ${this.table('ducklake_file_partition_value')}
-         WHERE ${from} table_id = ${int(tableId)} AND data_file_id IN (${fileIds.map(int).join(', ')})`,
+         WHERE ${which} AND table_id = ${int(tableId)}`,
     );
     for (const r of rows) {
       const fileId = num(r.data_file_id);
@@ -605,22 +607,35 @@ export class CatalogReader {
    * first one of the lowest wanted file on are found by rowid and only those are read, so a few new
    * files cost a few rows, not a scan of every file's. If any wanted file gets no row that way (the
    * order assumption does not hold), the whole table is read as everywhere else.
+   * `sql` gets the condition on rowid and file id to put in its WHERE clause. Many ids (a first export's
+   * every file) are asked for as their id range and the other rows in it dropped here: an IN list of 10k
+   * ids cost SQLite more to parse and look up than the rows it saved.
    */
   private async perFileRows(
     table: string,
     fileIds: readonly number[],
-    sql: (from: string) => string,
+    sql: (which: string) => string,
   ): Promise<Record<string, unknown>[]> {
-    const start = await this.rowidOfFirstFile(
-      table,
-      fileIds.reduce((a, b) => Math.min(a, b)),
-    );
-    if (start !== undefined) {
-      const rows = await this.backend.all<Record<string, unknown>>(sql(`rowid >= ${int(start)} AND`));
-      const found = new Set(rows.map((r) => num(r.data_file_id)));
-      if (fileIds.every((id) => found.has(id))) return rows;
+    let lowest = Infinity;
+    let highest = -Infinity;
+    for (const id of fileIds) {
+      if (id < lowest) lowest = id;
+      if (id > highest) highest = id;
     }
-    return this.backend.all<Record<string, unknown>>(sql(''));
+    const asRange = fileIds.length > ID_LIST_LIMIT;
+    const ids = asRange
+      ? `data_file_id BETWEEN ${int(lowest)} AND ${int(highest)}`
+      : `data_file_id IN (${fileIds.map(int).join(', ')})`;
+    const wanted = new Set(fileIds);
+    const keep = (rows: Record<string, unknown>[]) =>
+      asRange ? rows.filter((r) => wanted.has(num(r.data_file_id))) : rows;
+    const start = await this.rowidOfFirstFile(table, lowest);
+    if (start !== undefined) {
+      const rows = keep(await this.backend.all<Record<string, unknown>>(sql(`rowid >= ${int(start)} AND ${ids}`)));
+      const found = new Set(rows.map((r) => num(r.data_file_id)));
+      if (found.size === wanted.size) return rows;
+    }
+    return keep(await this.backend.all<Record<string, unknown>>(sql(ids)));
   }
 
   /** The smallest rowid whose row (and every later one) has data_file_id >= fileId: a binary search of rowid seeks. */

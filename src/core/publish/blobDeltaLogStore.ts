@@ -1,7 +1,7 @@
 import type { DeltaLogStore } from '../delta';
 import type { LakehouseStore } from '../storage/blobStore';
 import { normalizeItemPath } from '../storage/location';
-import { readBlobBytes } from '../storage/retryingRead';
+import { readBlobBytes, retryCutOff } from '../storage/retryingRead';
 import { isStorageCode, storageError, storageFailure } from '../storage/storageErrors';
 
 /**
@@ -22,6 +22,20 @@ export function blobDeltaLogStore(store: LakehouseStore, dataPrefix: string): De
   };
   return {
     read,
+    async readHead(path, bytes) {
+      try {
+        // One ranged GET: a commit's first line without its add lines.
+        return await retryCutOff(async () => {
+          const response = await store.blob(full(path)).download(0, bytes);
+          return new Uint8Array(await streamBytes(response.readableStreamBody));
+        });
+      } catch (error) {
+        const status = storageError(error).status;
+        if (status === 404) return undefined;
+        if (status === 416) return read(path); // an empty object has no first byte to range from
+        throw storageFailure(`read ${full(path)}`, error);
+      }
+    },
     async list(dir) {
       const prefix = `${store.location.item}/${full(dir)}/`;
       const names: string[] = [];
@@ -55,4 +69,10 @@ export function blobDeltaLogStore(store: LakehouseStore, dataPrefix: string): De
       }
     },
   };
+}
+
+async function streamBytes(stream: NodeJS.ReadableStream | undefined): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  if (stream) for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+  return Buffer.concat(chunks);
 }

@@ -50,6 +50,10 @@ beforeAll(async () => {
       (_, i) => `INSERT INTO lake.small SELECT range FROM range(${i * 100}, ${i * 100 + 100})`,
     ),
     `CALL ducklake_merge_adjacent_files('lake')`,
+    // More files than the reader lists ids for in SQL: their stats and values are read by id range.
+    `CREATE TABLE lake.many (p INTEGER, x INTEGER)`,
+    `ALTER TABLE lake.many SET PARTITIONED BY (p)`,
+    `INSERT INTO lake.many SELECT range % 600, range FROM range(1200)`,
     `CALL lake.set_option('parquet_row_group_size', '2000000')`,
   ];
   for (const sql of steps) await session.run(sql);
@@ -57,6 +61,10 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(() => session?.close());
+
+/** Stats rows come in no particular order. */
+const byFile = <T extends { fileId: number; columnId: number }>(rows: T[]) =>
+  [...rows].sort((a, b) => a.fileId - b.fileId || a.columnId - b.columnId);
 
 /** Every public read of the reader, at every snapshot where it takes one. */
 async function readEverything(file: string, engine: SqliteCatalogEngine) {
@@ -76,13 +84,26 @@ async function readEverything(file: string, engine: SqliteCatalogEngine) {
           table: table.tableId,
           files,
           older: await reader.dataFiles(table.tableId, id, 5),
-          stats: await reader.fileStats(table.tableId, fileIds),
+          stats: byFile(await reader.fileStats(table.tableId, fileIds)),
+          // Every other file: an id range with rows in it that were not asked for.
+          spreadStats: byFile(
+            await reader.fileStats(
+              table.tableId,
+              fileIds.filter((_, i) => i % 2 === 0),
+            ),
+          ),
+          spreadValues: [
+            ...(await reader.filePartitionValues(
+              table.tableId,
+              fileIds.filter((_, i) => i % 2 === 1),
+            )),
+          ].map(([k, v]) => [k, [...v]]),
           spec: await reader.partitionSpec(table.tableId, id),
           values: [...(await reader.filePartitionValues(table.tableId, fileIds))].map(([k, v]) => [k, [...v]]),
           mappings: [...(await reader.nameMappings(files.flatMap((f) => (f.mappingId === null ? [] : [f.mappingId]))))],
           // The incremental export's reads: the newest files' stats and values (by rowid in WASM),
           // the files changed since two snapshots back, and the live totals.
-          newestStats: await reader.fileStats(table.tableId, fileIds.slice(-2)),
+          newestStats: byFile(await reader.fileStats(table.tableId, fileIds.slice(-2))),
           newestValues: [...(await reader.filePartitionValues(table.tableId, fileIds.slice(-2)))].map(([k, v]) => [
             k,
             [...v],
@@ -131,6 +152,11 @@ describe('the SQLite catalog reader in WASM', () => {
     const perTable = wasm.perSnapshot.flatMap((s) => s.perTable);
     expect(perTable.some((t) => t.newestStats.length > 0 && t.newestValues.length > 0)).toBe(true);
     expect(perTable.some((t) => t.inserted.length > 0 && t.totals.files > t.inserted.length)).toBe(true);
+    // The id-range read ran, and gave each asked-for file its rows and no other file's.
+    const many = perTable.find((t) => t.files.length === 600 && t.spreadValues.length === 300)!;
+    expect(new Set(many.spreadStats.map((s) => s.fileId)).size).toBe(300);
+    expect(many.spreadStats.every((s) => many.files.findIndex((f) => f.fileId === s.fileId) % 2 === 0)).toBe(true);
+    expect(many.stats.length).toBe(2 * many.spreadStats.length);
     // The catalog really has what the comparison is meant to cover.
     expect(wasm.perSnapshot.some((s) => s.deletes.some(([, n]) => n > 0))).toBe(true);
     expect(wasm.perSnapshot.some((s) => s.inlined.some(([, n]) => n > 0))).toBe(true);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   commitInfoAction,
@@ -163,6 +164,26 @@ describe('table identity and fingerprints', () => {
     expect(filesHash([])).toMatch(/^s1:0{64}$/);
     // A sorted-list hash of format 1 is not updated as if it were a set hash.
     expect(() => filesHashUpdate('f'.repeat(64), ['x'], [])).toThrow(/not a file-set hash/);
+  });
+
+  it('is the sum mod 2^256 of the paths sha256s, as markers already written hold it', () => {
+    // The definition, in BigInt: what exports before the word-wise sum wrote into their markers.
+    const reference = (added: string[], removed: string[], start = 0n) => {
+      let sum = start;
+      const digest = (p: string) => BigInt(`0x${createHash('sha256').update(p).digest('hex')}`);
+      for (const p of added) sum += digest(p);
+      for (const p of removed) sum -= digest(p);
+      return `s1:${BigInt.asUintN(256, sum).toString(16).padStart(64, '0')}`;
+    };
+    const paths = Array.from({ length: 500 }, (_, i) => `p=${i % 7}/ducklake-${i}-é.parquet`);
+    expect(filesHash(paths)).toBe(reference(paths, []));
+    // Taking out more than was put in wraps below zero, and back.
+    const wrapped = filesHashUpdate(filesHash(['a']), [], ['b', 'c']);
+    expect(wrapped).toBe(reference(['a'], ['b', 'c']));
+    expect(filesHashUpdate(wrapped, ['b', 'c'], [])).toBe(filesHash(['a']));
+    expect(filesHashUpdate(filesHash(paths), ['x'], paths.slice(0, 250))).toBe(
+      reference([...paths.slice(250), 'x'], []),
+    );
   });
 });
 

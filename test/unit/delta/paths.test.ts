@@ -39,11 +39,20 @@ describe('Delta paths', () => {
       'a\\b',
       'a\u0000b',
       '',
+      // Near DuckLake's own names (the one-pattern path): each breaks one rule.
+      'p=1/../ducklake-x.parquet',
+      'p=1/./ducklake-x.parquet',
+      'p=1//ducklake-x.parquet',
+      'p=1/ducklake-x.parquet\n',
+      'x:/ducklake-x.parquet',
+      '..',
     ];
     for (const path of bad) {
       expect(() => safeRelativeSegments(path, 'data file path'), path).toThrow(UnsafeCatalogPathError);
     }
     expect(safeRelativeSegments('b=1/ducklake-x.parquet', 'data file path')).toEqual(['b=1', 'ducklake-x.parquet']);
+    expect(safeRelativeSegments('a/.b/c d', 'data file path')).toEqual(['a', '.b', 'c d']);
+    expect(safeRelativeSegments('main/t/', 'folder')).toEqual(['main', 't']);
     expect(safeRelativeFolder('main/t', 'folder')).toBe('main/t/');
     expect(() => safeRelativeFolder('main/_delta_log/', 'folder')).toThrow(/_delta_log/);
   });

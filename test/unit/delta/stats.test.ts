@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CatalogColumnStats } from '../../../src/core/ducklake/catalogReader';
 import type { ColumnNode } from '../../../src/core/delta/schema';
-import { buildStats, statBounds, timestampMicros } from '../../../src/core/delta/stats';
+import { buildStats, statBounds, statsWriter, timestampMicros } from '../../../src/core/delta/stats';
 
 function node(columnId: number, name: string, type: string, children: ColumnNode[] = []): ColumnNode {
   return { columnId, name, type, nullable: true, initialDefault: null, beginSnapshot: 1, children };
@@ -53,6 +53,26 @@ describe('Delta stats from DuckLake file column stats', () => {
       maxValues: {},
       nullCount: { v: 4 },
     });
+  });
+
+  it('one writer for many files: each file gets only its own values, and a struct with none is left out', () => {
+    const columns = [node(1, 'id', 'int64'), node(3, 'address', 'struct', [node(4, 'zip', 'int32')])];
+    const write = statsWriter(columns, new Set());
+    const first = write({
+      recordCount: 3,
+      stats: new Map([
+        [1, stat(1, '1', '3')],
+        [4, stat(4, '10', '20', 1)],
+      ]),
+    });
+    const second = write({ recordCount: 2, stats: new Map([[1, stat(1, '7', '8', 0)]]) });
+    const third = write({ recordCount: 2, stats: new Map() });
+    expect(first).toBe(
+      '{"numRecords":3,"minValues":{"id":1,"address":{"zip":10}},"maxValues":{"id":3,"address":{"zip":20}},' +
+        '"nullCount":{"id":0,"address":{"zip":1}}}',
+    );
+    expect(second).toBe('{"numRecords":2,"minValues":{"id":7},"maxValues":{"id":8},"nullCount":{"id":0}}');
+    expect(third).toBe('{"numRecords":2,"minValues":{},"maxValues":{},"nullCount":{}}');
   });
 
   it('keeps only bounds that are safe for data skipping', () => {
@@ -133,5 +153,14 @@ describe('Delta stats from DuckLake file column stats', () => {
     expect(timestampMicros('1970-01-01 00:00:00+01', true)).toBe(-3_600_000_000n);
     // A zone on a zone-less timestamp is not something DuckLake writes: refuse it.
     expect(timestampMicros('1970-01-01 00:00:00+01', false)).toBeUndefined();
+    // Years 1–99 are those years, not 1901–1999 (Date.UTC's reading): a bound 1,900 years off loses rows.
+    expect(timestampMicros('0050-03-01 00:00:00', false)).toBe(-60_584_198_400_000_000n);
+    expect(
+      statBounds('timestamp', 'timestamp', {
+        min: '0050-03-01 00:00:00.0005',
+        max: '0099-12-31 23:59:59.9995',
+        containsNan: null,
+      }),
+    ).toEqual({ min: '0050-03-01T00:00:00.000Z', max: '0100-01-01T00:00:00.000Z' });
   });
 });
