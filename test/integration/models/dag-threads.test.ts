@@ -1,0 +1,178 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { buildProject, runModels } from '../../../src/core/models';
+import type { RunEvent, RunSummary } from '../../../src/core/models/types';
+import { fingerprintCatalog, makeProject, STANDARD_PROFILE, withSession, type Workspace } from './helpers';
+
+const workspaces: Workspace[] = [];
+afterEach(() => {
+  for (const ws of workspaces.splice(0)) ws.cleanup();
+});
+
+// A diamond (a → b, c → d), two independent chains (x, y), an incremental model, a view between tables,
+// mixed types and column orders, and a failing model with two dependents beside them.
+function files(failing: boolean): Record<string, string> {
+  const table = "{{ config(materialized='table') }}\n";
+  return {
+    'models/a.sql': `${table}select range::INTEGER as id, 'n' || range as name, range * 1.5 as amount from range(40)`,
+    'models/b.sql': `${table}select id, amount * 2 as doubled, name from {{ ref('a') }} where id % 2 = 0`,
+    'models/c.sql': `${table}select name, id::BIGINT as id, date '2024-01-01' + id::INTEGER as day from {{ ref('a') }} where id % 3 = 0`,
+    'models/d.sql': `${table}select b.id, b.doubled, c.day from {{ ref('b') }} b join {{ ref('c') }} c using (id)`,
+    'models/x1.sql': `${table}select range as k, range::DOUBLE / 7 as q from range(25)`,
+    'models/x2.sql': "{{ config(materialized='view') }}\nselect k, q, k % 5 as g from {{ ref('x1') }}",
+    'models/x3.sql': `${table}select g, count(*)::INTEGER as n, sum(q) as s, list(k order by k) as ks from {{ ref('x2') }} group by g`,
+    'models/y1.sql': `${table}select range as k, {'a': range, 'b': 'v' || range} as st from range(10)`,
+    'models/y2.sql': `${table}select k, st.b as b from {{ ref('y1') }}`,
+    'models/y3.sql': `${table}select b, k from {{ ref('y2') }} where k > 3`,
+    'models/inc.sql': [
+      "{{ config(materialized='incremental', unique_key='id') }}",
+      "select id, name, amount from {{ ref('a') }}",
+      '{% if is_incremental() %} where id > (select max(id) - 5 from {{ this }}){% endif %}',
+    ].join('\n'),
+    'models/f1.sql': `${table}select ${failing ? "'x'::INTEGER" : '1'} as v from {{ ref('a') }}`,
+    'models/f2.sql': `${table}select v + 1 as v from {{ ref('f1') }}`,
+    'models/f3.sql': `${table}select v * 2 as v from {{ ref('f2') }}`,
+    'models/schema.yml': [
+      'version: 2',
+      'models:',
+      '  - name: b',
+      '    columns:',
+      '      - name: id',
+      '        data_tests: [not_null, unique]',
+      '  - name: x3',
+      '    columns:',
+      '      - name: g',
+      '        data_tests: [unique]',
+    ].join('\n'),
+  };
+}
+
+function project(threads: number, failing: boolean): Workspace {
+  const ws = makeProject(
+    { ...files(failing), 'profiles.yml': STANDARD_PROFILE.replace('threads: 1', `threads: ${threads}`) },
+    `threads${threads}`,
+  );
+  workspaces.push(ws);
+  return ws;
+}
+
+interface Observed {
+  summary: RunSummary;
+  events: RunEvent[];
+  maxComputes: number;
+  computes: number;
+}
+
+/**
+ * Runs with a counter of computes on worker connections. The first compute waits (up to 20 s) until a
+ * second one starts, so two independent models computing at once is observed, not timed: a run that
+ * computes one at a time never gets past 1.
+ */
+async function run(ws: Workspace, command: 'run' | 'build'): Promise<Observed> {
+  let active = 0;
+  let maxComputes = 0;
+  let computes = 0;
+  const waiters: (() => void)[] = [];
+  const events: RunEvent[] = [];
+  const summary = await withSession((session) =>
+    (command === 'run' ? runModels : buildProject)({
+      projectDir: ws.projectDir,
+      session,
+      env: ws.env,
+      onEvent: (e) => events.push(e),
+      onCompute: async (event) => {
+        if (event === 'end') {
+          active--;
+          return;
+        }
+        active++;
+        computes++;
+        maxComputes = Math.max(maxComputes, active);
+        if (maxComputes >= 2) for (const wake of waiters.splice(0)) wake();
+        else
+          await new Promise<void>((resolve) => {
+            waiters.push(resolve);
+            setTimeout(resolve, 20_000);
+          });
+      },
+    }),
+  );
+  return { summary, events, maxComputes, computes };
+}
+
+const statuses = (s: RunSummary) => s.results.map((r) => `${r.name} ${r.unchanged ? 'unchanged' : r.status}`).sort();
+
+function countersRight(events: RunEvent[], total: number): void {
+  const indexes = events.filter((e) => e.kind !== 'log').map((e) => ('index' in e ? e.index : -1));
+  for (const e of events) if ('total' in e) expect(e.total).toBe(total);
+  // Every node gets one number in 0..total-1 (started then finished share it).
+  const started = events.filter((e) => e.kind === 'started' || (e.kind === 'skipped' && !e.unchanged));
+  expect(new Set(started.map((e) => ('index' in e ? e.index : -1)))).toEqual(new Set([...Array(total).keys()]));
+  expect(Math.max(...indexes)).toBe(total - 1);
+}
+
+describe('threads > 1: models computed on worker connections, written to the lake one at a time', () => {
+  it('builds the same tables, types, column orders and statuses as threads: 1, with computes at once', async () => {
+    const one = project(1, false);
+    const four = project(4, false);
+    const serial = await run(one, 'build');
+    const parallel = await run(four, 'build');
+
+    expect(serial.computes).toBe(0);
+    expect(parallel.maxComputes).toBeGreaterThanOrEqual(2);
+    // Every table and incremental model was computed apart (the view runs in place).
+    expect(parallel.computes).toBe(13);
+    expect(statuses(parallel.summary)).toEqual(statuses(serial.summary));
+    expect(statuses(parallel.summary).every((s) => / (success|pass)$/.test(s))).toBe(true);
+    const a = await fingerprintCatalog(one.catalogPath, one.dataPath);
+    const b = await fingerprintCatalog(four.catalogPath, four.dataPath);
+    expect(a.size).toBe(14);
+    expect([...b.entries()].sort()).toEqual([...a.entries()].sort());
+    countersRight(parallel.events, parallel.summary.results.length);
+    // The compiled SQL kept is the model's, not the staging select.
+    const d = parallel.summary.results.find((r) => r.name === 'd')!;
+    expect(d.compiledCode).toContain('join');
+    expect(d.compiledCode).not.toContain('__lakehouse_stage');
+
+    // Second run: the incremental model merges new rows the same way under both.
+    for (const ws of [one, four]) {
+      writeFileSync(
+        join(ws.projectDir, 'models/a.sql'),
+        "{{ config(materialized='table') }}\nselect range::INTEGER as id, 'm' || range as name, range * 2.5 as amount from range(55)",
+      );
+    }
+    const serial2 = await run(one, 'run');
+    const parallel2 = await run(four, 'run');
+    expect(statuses(parallel2.summary)).toEqual(statuses(serial2.summary));
+    const a2 = await fingerprintCatalog(one.catalogPath, one.dataPath);
+    const b2 = await fingerprintCatalog(four.catalogPath, four.dataPath);
+    expect(b2.get('main.inc')).toEqual(a2.get('main.inc'));
+    expect(a2.get('main.inc')!.rows).toBe(55);
+    expect(a2.get('main.inc')!.hash).not.toBe(a.get('main.inc')!.hash);
+    expect([...b2.entries()].sort()).toEqual([...a2.entries()].sort());
+  }, 240_000);
+
+  it('a failing model skips exactly its dependents; the other chains still build', async () => {
+    const one = project(1, true);
+    const four = project(4, true);
+    const serial = await run(one, 'run');
+    const parallel = await run(four, 'run');
+    const byName = new Map(parallel.summary.results.map((r) => [r.name, r]));
+    expect(byName.get('f1')!.status).toBe('error');
+    expect(byName.get('f2')!.status).toBe('skipped');
+    expect(byName.get('f3')!.status).toBe('skipped');
+    expect(statuses(parallel.summary)).toEqual(statuses(serial.summary));
+    expect(parallel.summary.results.filter((r) => r.status === 'success')).toHaveLength(11);
+    // The error is the one a one-at-a-time run gives (the model ran in place after its compute failed).
+    const message = (summary: RunSummary, ws: Workspace) =>
+      summary.results.find((r) => r.name === 'f1')!.message.replace(ws.projectDir, '<project>');
+    expect(message(parallel.summary, four)).toBe(message(serial.summary, one));
+    expect(message(parallel.summary, four)).toMatch(/^<project>\/models\/f1\.sql:1: .*Could not convert string 'x'/);
+    const a = await fingerprintCatalog(one.catalogPath, one.dataPath);
+    const b = await fingerprintCatalog(four.catalogPath, four.dataPath);
+    expect(b.has('main.f1')).toBe(false);
+    expect([...b.entries()].sort()).toEqual([...a.entries()].sort());
+    countersRight(parallel.events, parallel.summary.results.length);
+  }, 240_000);
+});
