@@ -1,9 +1,11 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { CancelledError } from '../../../src/core/errors';
+import type { DuckDBSession } from '../../../src/core/lake/duckdb';
 import { buildProject, runModels } from '../../../src/core/models';
 import type { RunEvent, RunSummary } from '../../../src/core/models/types';
-import { fingerprintCatalog, makeProject, STANDARD_PROFILE, withSession, type Workspace } from './helpers';
+import { fingerprintCatalog, makeProject, openSession, STANDARD_PROFILE, withSession, type Workspace } from './helpers';
 
 const workspaces: Workspace[] = [];
 afterEach(() => {
@@ -48,9 +50,14 @@ function files(failing: boolean): Record<string, string> {
   };
 }
 
-function project(threads: number, failing: boolean): Workspace {
+function project(
+  threads: number,
+  failing: boolean,
+  extra: Record<string, string> = {},
+  profile = STANDARD_PROFILE,
+): Workspace {
   const ws = makeProject(
-    { ...files(failing), 'profiles.yml': STANDARD_PROFILE.replace('threads: 1', `threads: ${threads}`) },
+    { ...files(failing), 'profiles.yml': profile.replace('threads: 1', `threads: ${threads}`), ...extra },
     `threads${threads}`,
   );
   workspaces.push(ws);
@@ -69,35 +76,41 @@ interface Observed {
  * second one starts, so two independent models computing at once is observed, not timed: a run that
  * computes one at a time never gets past 1.
  */
-async function run(ws: Workspace, command: 'run' | 'build'): Promise<Observed> {
+async function run(
+  ws: Workspace,
+  command: 'run' | 'build',
+  more: { signal?: AbortSignal; onCompute?: (node: string) => void; session?: DuckDBSession } = {},
+): Promise<Observed> {
   let active = 0;
   let maxComputes = 0;
   let computes = 0;
   const waiters: (() => void)[] = [];
   const events: RunEvent[] = [];
-  const summary = await withSession((session) =>
+  const go = (session: DuckDBSession) =>
     (command === 'run' ? runModels : buildProject)({
       projectDir: ws.projectDir,
       session,
       env: ws.env,
+      ...(more.signal ? { signal: more.signal } : {}),
       onEvent: (e) => events.push(e),
-      onCompute: async (event) => {
+      onCompute: async (event, node) => {
         if (event === 'end') {
           active--;
           return;
         }
         active++;
         computes++;
+        more.onCompute?.(node);
         maxComputes = Math.max(maxComputes, active);
         if (maxComputes >= 2) for (const wake of waiters.splice(0)) wake();
-        else
+        else if (computes === 1)
           await new Promise<void>((resolve) => {
             waiters.push(resolve);
             setTimeout(resolve, 20_000);
           });
       },
-    }),
-  );
+    });
+  const summary = await (more.session ? go(more.session) : withSession(go));
   return { summary, events, maxComputes, computes };
 }
 
@@ -175,4 +188,117 @@ describe('threads > 1: models computed on worker connections, written to the lak
     expect([...b.entries()].sort()).toEqual([...a.entries()].sort());
     countersRight(parallel.events, parallel.summary.results.length);
   }, 240_000);
+
+  it('a SET or temp object on the run connection (invisible to workers) makes models compute in place', async () => {
+    // A temp macro from on-run-start exists on the run's connection only; a worker would not find it.
+    const hooks = {
+      'dbt_project.yml':
+        'name: lab\nprofile: lab\nconfig-version: 2\non-run-start:\n  - "create or replace temp macro twice(x) as x * 2"\n',
+      'models/uses_macro.sql': "{{ config(materialized='table') }}\nselect twice(id) as t from {{ ref('a') }}",
+    };
+    const one = project(1, false, hooks);
+    const four = project(4, false, hooks);
+    const serial = await run(one, 'run');
+    const parallel = await run(four, 'run');
+    expect(parallel.computes).toBe(0);
+    expect(
+      parallel.events.filter((e) => e.kind === 'log' && /changed the connection's own state/.test(e.message)),
+    ).toHaveLength(1);
+    expect(statuses(parallel.summary)).toEqual(statuses(serial.summary));
+    expect(statuses(parallel.summary).every((s) => / success$/.test(s))).toBe(true);
+    const a = await fingerprintCatalog(one.catalogPath, one.dataPath);
+    const b = await fingerprintCatalog(four.catalogPath, four.dataPath);
+    expect(a.get('main.uses_macro')!.rows).toBe(40);
+    expect([...b.entries()].sort()).toEqual([...a.entries()].sort());
+  }, 240_000);
+
+  it('cancel interrupts the computes, writes nothing of them and drops the stage database', async () => {
+    const slow = {
+      'models/slow1.sql':
+        "{{ config(materialized='table') }}\nselect count(*) as n, max(a.range + b.range) as m from range(300000000) a, range(10) b",
+      'models/slow2.sql':
+        "{{ config(materialized='table') }}\nselect count(*) as n, min(a.range - b.range) as m from range(300000000) a, range(10) b",
+    };
+    const ws = project(4, false, slow);
+    const controller = new AbortController();
+    const session = await openSession();
+    try {
+      const outcome = await run(ws, 'run', {
+        session,
+        signal: controller.signal,
+        onCompute: (node) => {
+          if (/slow/.test(node)) setTimeout(() => controller.abort(), 300);
+        },
+      }).catch((e: unknown) => e);
+      expect(outcome).toBeInstanceOf(CancelledError);
+      const databases = await session.all<{ name: string }>('SELECT database_name AS name FROM duckdb_databases()');
+      expect(databases.map((d) => d.name)).not.toContain('__lakehouse_stage');
+    } finally {
+      session.close();
+    }
+    const tables = await fingerprintCatalog(ws.catalogPath, ws.dataPath);
+    expect(tables.has('main.slow1')).toBe(false);
+    expect(tables.has('main.slow2')).toBe(false);
+  }, 240_000);
+
+  it('on a DuckLake over a DuckDB file and on a plain DuckDB file, threads: 4 equals threads: 1', async () => {
+    const lakeOnDuckDB = STANDARD_PROFILE.replace(
+      `ducklake:sqlite:{{ env_var('LAKEHOUSE_CATALOG_PATH') }}`,
+      `ducklake:{{ env_var('LAKEHOUSE_CATALOG_PATH') }}.ducklake`,
+    );
+    const plain = [
+      'lab:',
+      '  target: dev',
+      '  outputs:',
+      '    dev:',
+      '      type: duckdb',
+      "      path: 'dev.duckdb'",
+      '      schema: main',
+      '      threads: 1',
+    ].join('\n');
+    for (const [profile, attach] of [
+      [
+        lakeOnDuckDB,
+        (ws: Workspace) =>
+          `ATTACH 'ducklake:${ws.catalogPath}.ducklake' AS lake (DATA_PATH '${ws.dataPath}', READ_ONLY)`,
+      ],
+      [plain, (ws: Workspace) => `ATTACH '${join(ws.projectDir, 'dev.duckdb')}' AS dev (READ_ONLY)`],
+    ] as const) {
+      const one = project(1, false, {}, profile);
+      const four = project(4, false, {}, profile);
+      const serial = await run(one, 'build');
+      const parallel = await run(four, 'build');
+      expect(parallel.maxComputes).toBeGreaterThanOrEqual(2);
+      expect(statuses(parallel.summary)).toEqual(statuses(serial.summary));
+      const a = await fingerprint(attach(one));
+      expect(a.size).toBe(14);
+      expect(await fingerprint(attach(four))).toEqual(a);
+    }
+  }, 240_000);
 });
+
+/**
+ * Every table's rows (order-independent hash) and columns with types, of the database `attach` attaches
+ * (under the name the run used, so views resolve).
+ */
+async function fingerprint(attach: string): Promise<Map<string, string>> {
+  return withSession(async (session) => {
+    await session.loadExtensions(['ducklake']);
+    await session.run(attach);
+    const fp = /AS (\w+) \(/.exec(attach)![1]!;
+    const tables = await session.all<{ s: string; t: string }>(
+      `SELECT table_schema AS s, table_name AS t FROM information_schema.tables WHERE table_catalog = '${fp}' ORDER BY 1, 2`,
+    );
+    const out = new Map<string, string>();
+    for (const { s, t } of tables) {
+      const [row] = await session.all<{ n: bigint; h: bigint | null }>(
+        `SELECT count(*) AS n, sum(hash(CAST(x AS VARCHAR))::HUGEINT) AS h FROM ${fp}."${s}"."${t}" AS x`,
+      );
+      const [cols] = await session.all<{ c: string }>(
+        `SELECT string_agg(column_name || ' ' || data_type, ', ' ORDER BY ordinal_position) AS c FROM information_schema.columns WHERE table_catalog = '${fp}' AND table_schema = '${s}' AND table_name = '${t}'`,
+      );
+      out.set(`${s}.${t}`, `${row!.n} ${String(row!.h)} ${cols!.c}`);
+    }
+    return out;
+  });
+}
