@@ -79,7 +79,7 @@ interface Observed {
 async function run(
   ws: Workspace,
   command: 'run' | 'build',
-  more: { signal?: AbortSignal; onCompute?: (node: string) => void; session?: DuckDBSession } = {},
+  more: { signal?: AbortSignal; onCompute?: (node: string) => void; session?: DuckDBSession; barrier?: false } = {},
 ): Promise<Observed> {
   let active = 0;
   let maxComputes = 0;
@@ -103,7 +103,7 @@ async function run(
         more.onCompute?.(node);
         maxComputes = Math.max(maxComputes, active);
         if (maxComputes >= 2) for (const wake of waiters.splice(0)) wake();
-        else if (computes === 1)
+        else if (computes === 1 && more.barrier !== false)
           await new Promise<void>((resolve) => {
             waiters.push(resolve);
             setTimeout(resolve, 20_000);
@@ -147,6 +147,14 @@ describe('threads > 1: models computed on worker connections, written to the lak
     const d = parallel.summary.results.find((r) => r.name === 'd')!;
     expect(d.compiledCode).toContain('join');
     expect(d.compiledCode).not.toContain('__lakehouse_stage');
+
+    // Unchanged models are skipped before any compute: only models that run again (x3 reads a view) compute.
+    const serialAgain = await run(one, 'build', { barrier: false });
+    const parallelAgain = await run(four, 'build', { barrier: false });
+    expect(statuses(parallelAgain.summary)).toEqual(statuses(serialAgain.summary));
+    const ranAgain = statuses(parallelAgain.summary).filter((s) => / success$/.test(s));
+    expect(statuses(parallelAgain.summary).filter((s) => s.endsWith(' unchanged')).length).toBeGreaterThanOrEqual(11);
+    expect(parallelAgain.computes).toBe(ranAgain.filter((s) => s !== 'x2 success').length);
 
     // Second run: the incremental model merges new rows the same way under both.
     for (const ws of [one, four]) {
