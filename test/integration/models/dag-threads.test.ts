@@ -6,6 +6,7 @@ import type { DuckDBSession } from '../../../src/core/lake/duckdb';
 import { buildProject, runModels } from '../../../src/core/models';
 import type { RunEvent, RunSummary } from '../../../src/core/models/types';
 import { fingerprintCatalog, makeProject, openSession, STANDARD_PROFILE, withSession, type Workspace } from './helpers';
+import { dbt, requireDbt } from './peers';
 
 const workspaces: Workspace[] = [];
 afterEach(() => {
@@ -249,7 +250,7 @@ describe('threads > 1: models computed on worker connections, written to the lak
     expect(tables.has('main.slow2')).toBe(false);
   }, 240_000);
 
-  it('on a DuckLake over a DuckDB file and on a plain DuckDB file, threads: 4 equals threads: 1', async () => {
+  it('on a DuckLake over a DuckDB file and on a plain DuckDB file, threads: 4 equals threads: 1 (and dbt-duckdb with threads: 4 on the plain file)', async () => {
     const lakeOnDuckDB = STANDARD_PROFILE.replace(
       `ducklake:sqlite:{{ env_var('LAKEHOUSE_CATALOG_PATH') }}`,
       `ducklake:{{ env_var('LAKEHOUSE_CATALOG_PATH') }}.ducklake`,
@@ -281,6 +282,13 @@ describe('threads > 1: models computed on worker connections, written to the lak
       const a = await fingerprint(attach(one));
       expect(a.size).toBe(14);
       expect(await fingerprint(attach(four))).toEqual(a);
+      if (profile === plain) {
+        // dbt-duckdb with the same threads on the same project (on DuckLake over SQLite it fails: database is locked).
+        requireDbt();
+        const peer = project(4, false, {}, profile);
+        await dbt(peer.projectDir, ['build'], peer.env);
+        expect(await fingerprint(attach(peer))).toEqual(a);
+      }
     }
   }, 240_000);
 });
