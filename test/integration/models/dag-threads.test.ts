@@ -1,11 +1,20 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CancelledError } from '../../../src/core/errors';
 import type { DuckDBSession } from '../../../src/core/lake/duckdb';
 import { buildProject, runModels } from '../../../src/core/models';
 import type { RunEvent, RunSummary } from '../../../src/core/models/types';
-import { fingerprintCatalog, makeProject, openSession, STANDARD_PROFILE, withSession, type Workspace } from './helpers';
+import {
+  addEnergyBatch,
+  fingerprintCatalog,
+  makeProject,
+  makeWorkspace,
+  openSession,
+  STANDARD_PROFILE,
+  withSession,
+  type Workspace,
+} from './helpers';
 import { dbt, requireDbt } from './peers';
 
 const workspaces: Workspace[] = [];
@@ -291,6 +300,26 @@ describe('threads > 1: models computed on worker connections, written to the lak
       }
     }
   }, 240_000);
+
+  it('the energy example (seed, views over CSV, incremental models, tests) builds the same with threads: 4, twice', async () => {
+    const one = makeWorkspace('energy', 'energy-threads1');
+    const four = makeWorkspace('energy', 'energy-threads4');
+    workspaces.push(one, four);
+    const profile = join(four.projectDir, 'profiles.yml');
+    writeFileSync(profile, readFileSync(profile, 'utf8').replace('threads: 1', 'threads: 4'));
+    for (const batch of [1, 2]) {
+      for (const ws of [one, four]) addEnergyBatch(ws, batch);
+      const serial = await run(one, 'build', { barrier: false });
+      const parallel = await run(four, 'build', { barrier: false });
+      expect(statuses(parallel.summary)).toEqual(statuses(serial.summary));
+      expect(statuses(parallel.summary).filter((s) => !/ (success|pass|unchanged)$/.test(s))).toEqual([]);
+      if (batch === 1) expect(parallel.computes).toBeGreaterThan(0);
+      const a = await fingerprintCatalog(one.catalogPath, one.dataPath);
+      expect([...(await fingerprintCatalog(four.catalogPath, four.dataPath)).entries()].sort()).toEqual(
+        [...a.entries()].sort(),
+      );
+    }
+  }, 300_000);
 });
 
 /**
