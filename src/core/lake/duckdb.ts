@@ -88,6 +88,11 @@ export class DuckDBSession {
     }
   }
 
+  /** Another connection to the same database (its attaches and loaded extensions; its own USE, SETs and temp objects). */
+  connect(): Promise<DuckDBConnection> {
+    return this.instance.connect();
+  }
+
   interrupt(): void {
     if (!this.closed) this.connection.interrupt();
   }

@@ -77,6 +77,30 @@ export async function executeModel(
   node: ManifestNode,
   tracker: CompiledTracker,
 ): Promise<NodeOutcome> {
+  const prepared = await prepareModel(ctx, node, tracker);
+  return 'status' in prepared ? prepared : applyModel(ctx, prepared);
+}
+
+/** A model compiled, its hooks rendered and its skip check made: what materializing it needs. */
+export interface PreparedModel {
+  node: ManifestNode;
+  existing: ExistingKind;
+  fullRefresh: boolean;
+  compiledSql: string;
+  compiledPath: string | undefined;
+  preHooks: string[];
+  postHooks: string[];
+  check: SkipCheck | undefined;
+}
+
+type SkipCheck = Awaited<ReturnType<UnchangedNodes['check']>>;
+
+/** Compiles the model and checks whether it can be skipped (the outcome then) — on the run's own connection. */
+export async function prepareModel(
+  ctx: ExecutionContext,
+  node: ManifestNode,
+  tracker: CompiledTracker,
+): Promise<PreparedModel | NodeOutcome> {
   const existing = await existingKind(ctx, node);
   const fullRefresh = fullRefreshFor(node, ctx.fullRefresh);
   const isIncremental = node.config.materialized === 'incremental' && existing === 'table' && !fullRefresh;
@@ -97,26 +121,40 @@ export async function executeModel(
     if (compiledPath) outcome.compiledPath = compiledPath;
     return outcome;
   }
+  return { node, existing, fullRefresh, compiledSql: compiled.sql, compiledPath, preHooks, postHooks, check };
+}
+
+/**
+ * Materializes a prepared model. `rowsSql` is the SELECT the materialization writes: the compiled SQL,
+ * or (a parallel run) a select of the rows a worker connection already computed from it; the outcome
+ * always carries the compiled SQL.
+ */
+export async function applyModel(
+  ctx: ExecutionContext,
+  prepared: PreparedModel,
+  rowsSql: string = prepared.compiledSql,
+): Promise<NodeOutcome> {
+  const { node, check } = prepared;
   const result = await materialize({
     node,
     relation: node.relation!,
-    compiledSql: compiled.sql,
+    compiledSql: rowsSql,
     executor: ctx.executor,
-    existing,
+    existing: prepared.existing,
     schemaExists: await ctx.relations.schemaExists(node.relation!),
-    fullRefresh,
-    preHooks,
-    postHooks,
+    fullRefresh: prepared.fullRefresh,
+    preHooks: prepared.preHooks,
+    postHooks: prepared.postHooks,
   });
   await ctx.relations.record(node.relation!, String(node.config.materialized ?? 'view') === 'view' ? 'view' : 'table');
   if (check?.kind === 'run' && check.remember) check.remember(await ctx.unchanged!.ownState(node));
   const outcome: NodeOutcome = {
     status: 'success',
     message: result.message,
-    compiledCode: compiled.sql,
+    compiledCode: prepared.compiledSql,
   };
   if (result.rowsAffected !== undefined) outcome.rowsAffected = result.rowsAffected;
-  if (compiledPath) outcome.compiledPath = compiledPath;
+  if (prepared.compiledPath) outcome.compiledPath = prepared.compiledPath;
   return outcome;
 }
 

@@ -20,7 +20,10 @@ import {
 } from './node-execution';
 import { parseRun, type ParsedRun } from './parse-run';
 import { selectNodes, type SelectableNode } from './selection';
-import { prepareSession } from './session-setup';
+import { prepareSession, settingStatements } from './session-setup';
+import { ComputePool } from './parallel/compute-pool';
+import { runNodesParallel } from './parallel/scheduler';
+import { isDuckLakeAttach, type DuckDBProfile } from './profile';
 import { RelationCache } from './relation-cache';
 import { CatalogFileStates, lakeFilesOf } from './skip-unchanged/catalog-files';
 import { hashOf, loadMemo, saveMemo } from './skip-unchanged/memo';
@@ -52,6 +55,8 @@ export interface RunOptions extends ProjectRunOptions {
   onStatement?: StatementListener;
   /** The project as parsed already with these same options (a lakehouse run parses before its pull). */
   parsed?: ParsedRun;
+  /** Sees each model computed on a worker connection of a `threads` > 1 run (tests count how many ran at once). */
+  onCompute?: (event: 'start' | 'end', node: string) => void | Promise<void>;
 }
 
 /** `dbt run`: models in dependency order. */
@@ -181,7 +186,34 @@ export async function executeProject(command: RunCommand, options: RunOptions): 
   try {
     // dbt runs the project hooks around run, seed, test and build alike.
     await runProjectHooks(ctx, project.onRunStart, 'on-run-start');
-    await runNodes(ctx, order, results, emit, (error) => error === setupFailure);
+    const fatal = (error: unknown) => error === setupFailure;
+    // Team mode retries a node's commit against other writers: one node at a time there.
+    if (profile.threads > 1 && !ctx.commits) {
+      const pool = new ComputePool({
+        executor,
+        session: () => sessionOf(options.session),
+        settings: (session) =>
+          settingStatements({ profile, projectDir: options.projectDir }, Boolean(session.options.extensionDirectory)),
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.onCompute ? { onCompute: options.onCompute } : {}),
+      });
+      try {
+        await runNodesParallel(
+          ctx,
+          order,
+          { ...nodeSteps(ctx, results, emit, fatal), execute: (node, tracker) => executeNode(ctx, node, tracker) },
+          {
+            threads: profile.threads,
+            pool,
+            readsBlockCommits: readsBlockCommits(profile),
+            emit,
+            log: (message) => emit({ kind: 'log', message }),
+          },
+        );
+      } finally {
+        await pool.close();
+      }
+    } else await runNodes(ctx, order, results, emit, fatal);
     await runProjectHooks(ctx, project.onRunEnd, 'on-run-end');
   } catch (error) {
     if (!isCancelled(error)) throw error;
@@ -278,6 +310,16 @@ export function executionOrder(
   return rest.flatMap((node) => [...(unitTests.get(node.uniqueId) ?? []), node, ...(tests.get(node.uniqueId) ?? [])]);
 }
 
+/**
+ * DuckLake on SQLite cannot commit while another connection reads the catalog (`database is locked`);
+ * on a DuckDB-file catalog, reads overlapping commits crashed the process (SIGSEGV in 2 of 7 TPC-DS
+ * builds, none with the lock): measured, docs/RUNNER.md. So on any DuckLake the lake's writes exclude
+ * the computes. Plain DuckDB commits alongside readers (its own MVCC).
+ */
+function readsBlockCommits(profile: DuckDBProfile): boolean {
+  return profile.attach.some(isDuckLakeAttach);
+}
+
 function isTestNode(node: ManifestNode): boolean {
   return node.resourceType === 'test' || node.resourceType === 'unit_test';
 }
@@ -290,42 +332,20 @@ async function runNodes(
   /** A session that could not be set up stops the run rather than failing one node after another. */
   fatal: (error: unknown) => boolean,
 ) {
-  const failed = new Set<string>();
-  // dbt build: a model whose unit test failed is skipped, and so are its remaining unit tests.
-  const failedUnitTest = new Map<string, string>();
+  const steps = nodeSteps(ctx, results, emit, fatal);
   const total = order.length;
   for (const [index, node] of order.entries()) {
-    const ref = nodeRef(node);
-    const gate = node.unitTest?.modelId ?? node.uniqueId;
-    const blocker =
-      (ctx.command === 'build' ? failedUnitTest.get(gate) : undefined) ??
-      failedAncestor(
-        ctx.manifest.graph,
-        node.uniqueId,
-        failed,
-        (id) => ctx.manifest.testsByNode.get(id) ?? [],
-        isTestNode(node),
-      );
+    const blocker = steps.blocker(node);
     if (blocker) {
-      failed.add(node.uniqueId);
-      const now = new Date().toISOString();
-      const blockerName = ctx.manifest.nodes.get(blocker)?.name ?? blocker;
-      results.push(baseResult(node, 'skipped', `Skipped: upstream ${blockerName} failed`, 0, now, now));
-      emit({ kind: 'skipped', node: ref, index, total, reason: `upstream ${blockerName} failed` });
+      steps.skip(node, blocker, index, total);
       continue;
     }
     ctx.executor.throwIfCancelled();
-    emit({ kind: 'started', node: ref, index, total });
+    emit({ kind: 'started', node: nodeRef(node), index, total });
     const startedAt = new Date();
     const tracker: CompiledTracker = {};
-    ctx.executor.lastStatement = '';
-    ctx.executor.node = node.uniqueId;
+    steps.begin(node);
     let outcome: NodeOutcome;
-    if (ctx.commits) {
-      ctx.commits.node = node.name;
-      // Other writers commit between this run's nodes: each node asks the catalog afresh.
-      ctx.relations.forget();
-    }
     try {
       outcome = await executeWithConflictRetry(
         ctx.commits?.policy,
@@ -336,6 +356,72 @@ async function runNodes(
           ctx.relations.forget(),
       );
     } catch (error) {
+      steps.fail(node, error, tracker, startedAt, index, total);
+      continue;
+    }
+    steps.finish(node, outcome, startedAt, index, total);
+  }
+}
+
+/** What the runner does around each node, whether nodes run one at a time or DAG-parallel. */
+export interface NodeSteps {
+  /** The failed (or skipped) node upstream that skips this one; undefined when it may run. */
+  blocker(node: ManifestNode): string | undefined;
+  skip(node: ManifestNode, blocker: string, index: number, total: number): void;
+  /** Points the run's connection (errors, statement listener, team-mode commits) at the node. */
+  begin(node: ManifestNode): void;
+  /** Records a node's error; rethrows a cancel or a fatal set-up failure. */
+  fail(
+    node: ManifestNode,
+    error: unknown,
+    tracker: CompiledTracker,
+    startedAt: Date,
+    index: number,
+    total: number,
+  ): void;
+  finish(node: ManifestNode, outcome: NodeOutcome, startedAt: Date, index: number, total: number): void;
+}
+
+function nodeSteps(
+  ctx: ExecutionContext,
+  results: NodeResult[],
+  emit: (e: RunEvent) => void,
+  fatal: (error: unknown) => boolean,
+): NodeSteps {
+  const failed = new Set<string>();
+  // dbt build: a model whose unit test failed is skipped, and so are its remaining unit tests.
+  const failedUnitTest = new Map<string, string>();
+  return {
+    blocker(node) {
+      const gate = node.unitTest?.modelId ?? node.uniqueId;
+      return (
+        (ctx.command === 'build' ? failedUnitTest.get(gate) : undefined) ??
+        failedAncestor(
+          ctx.manifest.graph,
+          node.uniqueId,
+          failed,
+          (id) => ctx.manifest.testsByNode.get(id) ?? [],
+          isTestNode(node),
+        )
+      );
+    },
+    skip(node, blocker, index, total) {
+      failed.add(node.uniqueId);
+      const now = new Date().toISOString();
+      const blockerName = ctx.manifest.nodes.get(blocker)?.name ?? blocker;
+      results.push(baseResult(node, 'skipped', `Skipped: upstream ${blockerName} failed`, 0, now, now));
+      emit({ kind: 'skipped', node: nodeRef(node), index, total, reason: `upstream ${blockerName} failed` });
+    },
+    begin(node) {
+      ctx.executor.lastStatement = '';
+      ctx.executor.node = node.uniqueId;
+      if (ctx.commits) {
+        ctx.commits.node = node.name;
+        // Other writers commit between this run's nodes: each node asks the catalog afresh.
+        ctx.relations.forget();
+      }
+    },
+    fail(node, error, tracker, startedAt, index, total) {
       ctx.unchanged?.nodeRan();
       if (fatal(error)) throw error;
       if (isCancelled(error)) throw error instanceof CancelledError ? error : new CancelledError('Model run');
@@ -354,54 +440,56 @@ async function runNodes(
       result.error = typed;
       if (tracker.compiledSql !== undefined) result.compiledCode = tracker.compiledSql;
       results.push(result);
-      emit({ kind: 'failed', node: ref, index, total, seconds, error: typed, status: 'error' });
-      continue;
-    }
-    // A node that ran sent statements, so the catalog states are read afresh when next asked; the
-    // read of its own table's state right after it (its memo) already is that fresh read.
-    const seconds = (Date.now() - startedAt.getTime()) / 1000;
-    const result = baseResult(
-      node,
-      outcome.status,
-      outcome.message,
-      seconds,
-      startedAt.toISOString(),
-      new Date().toISOString(),
-    );
-    if (outcome.rowsAffected !== undefined) result.rowsAffected = outcome.rowsAffected;
-    if (outcome.failures !== undefined) result.failures = outcome.failures;
-    if (outcome.compiledCode !== undefined) result.compiledCode = outcome.compiledCode;
-    if (outcome.compiledPath !== undefined) result.compiledPath = outcome.compiledPath;
-    results.push(result);
-    if (outcome.unchanged) {
-      result.unchanged = true;
-      emit({ kind: 'skipped', node: ref, index, total, reason: outcome.message, unchanged: true });
-    } else if (outcome.status === 'fail') {
-      failed.add(node.uniqueId);
-      if (node.unitTest) failedUnitTest.set(node.unitTest.modelId, node.uniqueId);
-      // A failing unit test points at its YAML entry, so the editor shows the diff there.
-      const error = node.unitTest
-        ? new ModelRuntimeError(`unit test ${node.name} failed: ${outcome.message}`, node.unitTest.spec.location)
-        : new LakehouseError('model-test-failed', `${node.name}: ${outcome.message}`);
-      if (node.unitTest) result.error = error;
-      emit({ kind: 'failed', node: ref, index, total, seconds, error, status: 'fail' });
-    } else {
-      const event: RunEvent = {
-        kind: 'succeeded',
-        node: ref,
-        index,
-        total,
+      emit({ kind: 'failed', node: nodeRef(node), index, total, seconds, error: typed, status: 'error' });
+    },
+    finish(node, outcome, startedAt, index, total) {
+      const ref = nodeRef(node);
+      // A node that ran sent statements, so the catalog states are read afresh when next asked; the
+      // read of its own table's state right after it (its memo) already is that fresh read.
+      const seconds = (Date.now() - startedAt.getTime()) / 1000;
+      const result = baseResult(
+        node,
+        outcome.status,
+        outcome.message,
         seconds,
-        status: outcome.status,
-        message: outcome.message,
-      };
-      if (outcome.rowsAffected !== undefined) event.rows = outcome.rowsAffected;
-      emit(event);
-    }
-  }
+        startedAt.toISOString(),
+        new Date().toISOString(),
+      );
+      if (outcome.rowsAffected !== undefined) result.rowsAffected = outcome.rowsAffected;
+      if (outcome.failures !== undefined) result.failures = outcome.failures;
+      if (outcome.compiledCode !== undefined) result.compiledCode = outcome.compiledCode;
+      if (outcome.compiledPath !== undefined) result.compiledPath = outcome.compiledPath;
+      results.push(result);
+      if (outcome.unchanged) {
+        result.unchanged = true;
+        emit({ kind: 'skipped', node: ref, index, total, reason: outcome.message, unchanged: true });
+      } else if (outcome.status === 'fail') {
+        failed.add(node.uniqueId);
+        if (node.unitTest) failedUnitTest.set(node.unitTest.modelId, node.uniqueId);
+        // A failing unit test points at its YAML entry, so the editor shows the diff there.
+        const error = node.unitTest
+          ? new ModelRuntimeError(`unit test ${node.name} failed: ${outcome.message}`, node.unitTest.spec.location)
+          : new LakehouseError('model-test-failed', `${node.name}: ${outcome.message}`);
+        if (node.unitTest) result.error = error;
+        emit({ kind: 'failed', node: ref, index, total, seconds, error, status: 'fail' });
+      } else {
+        const event: RunEvent = {
+          kind: 'succeeded',
+          node: ref,
+          index,
+          total,
+          seconds,
+          status: outcome.status,
+          message: outcome.message,
+        };
+        if (outcome.rowsAffected !== undefined) event.rows = outcome.rowsAffected;
+        emit(event);
+      }
+    },
+  };
 }
 
-function executeNode(ctx: ExecutionContext, node: ManifestNode, tracker: CompiledTracker): Promise<NodeOutcome> {
+export function executeNode(ctx: ExecutionContext, node: ManifestNode, tracker: CompiledTracker): Promise<NodeOutcome> {
   switch (node.resourceType) {
     case 'model':
       return executeModel(ctx, node, tracker);
@@ -451,7 +539,7 @@ async function runProjectHooks(ctx: ExecutionContext, hooks: string[], kind: str
   }
 }
 
-function nodeRef(node: ManifestNode): NodeRef {
+export function nodeRef(node: ManifestNode): NodeRef {
   const ref: NodeRef = { uniqueId: node.uniqueId, name: node.name, resourceType: node.resourceType };
   const file = node.file?.relativePath;
   if (file) ref.file = file;

@@ -30,15 +30,8 @@ export async function prepareSession(session: DuckDBSession, setup: SessionSetup
     }
   }
   await session.loadExtensions([...extensions]);
-  // dbt resolves relative file paths against the project folder (its working directory); so does the session.
-  if (!('file_search_path' in profile.settings)) {
-    await runSetup(session, `SET file_search_path = '${setup.projectDir.replace(/'/g, "''")}'`, profile.file);
-  }
-  for (const [key, value] of Object.entries(profile.settings)) {
-    // The session was opened with the product's extension folder; a profile's own folder is for dbt.
-    if (key === 'extension_directory' && session.options.extensionDirectory) continue;
-    const rendered = typeof value === 'string' ? `'${value.replace(/'/g, "''")}'` : String(value);
-    await runSetup(session, `SET ${key} = ${rendered}`, profile.file);
+  for (const sql of settingStatements(setup, Boolean(session.options.extensionDirectory))) {
+    await runSetup(session, sql, profile.file);
   }
   const statements: string[] = [];
   // The session is in memory; a profile's main database file is attached under the name dbt-duckdb gives it.
@@ -72,4 +65,24 @@ async function runSetup(session: DuckDBSession, sql: string, file: string): Prom
       { cause: error },
     );
   }
+}
+
+/**
+ * The profile's settings as SET statements (some are per connection, so a
+ * worker connection of a parallel run replays them too).
+ */
+export function settingStatements(setup: SessionSetup, ownExtensionDirectory: boolean): string[] {
+  const { profile } = setup;
+  const out: string[] = [];
+  // dbt resolves relative file paths against the project folder (its working directory); so does the session.
+  if (!('file_search_path' in profile.settings)) {
+    out.push(`SET file_search_path = '${setup.projectDir.replace(/'/g, "''")}'`);
+  }
+  for (const [key, value] of Object.entries(profile.settings)) {
+    // The session was opened with the product's extension folder; a profile's own folder is for dbt.
+    if (key === 'extension_directory' && ownExtensionDirectory) continue;
+    const rendered = typeof value === 'string' ? `'${value.replace(/'/g, "''")}'` : String(value);
+    out.push(`SET ${key} = ${rendered}`);
+  }
+  return out;
 }

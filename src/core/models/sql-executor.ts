@@ -19,6 +19,12 @@ export class SqlExecutor {
   statementsSent = 0;
   /** How many of those could have defined a function (CREATE MACRO/FUNCTION, ATTACH, IMPORT): the session's own functions are listed again only then. */
   definitionsSent = 0;
+  /**
+   * How many statements could have changed this connection's own state (SET, USE, PRAGMA, a temp
+   * table, view or macro other than the runner's own staging tables): a worker connection of a
+   * parallel run would not see it, so from then on models are computed here.
+   */
+  connectionStateSent = 0;
   /** The node whose statements these are, for the statement listener. */
   node: string | undefined;
   /** Team mode: a statement run right after each BEGIN (the commit's author), a wait before each COMMIT (tests). */
@@ -109,6 +115,7 @@ export class SqlExecutor {
   private sent(sql: string, readOnly = false): void {
     if (!readOnly) this.statementsSent++;
     if (/\b(?:macro|function|attach|import)\b/i.test(sql)) this.definitionsSent++;
+    if (changesConnectionState(sql)) this.connectionStateSent++;
     this.lastStatement = sql;
     this.onStatement?.(sql, this.node);
   }
@@ -128,4 +135,13 @@ export class SqlExecutor {
       this.signal?.removeEventListener('abort', onAbort);
     }
   }
+}
+
+const CONNECTION_STATE =
+  /(?:^|;)\s*(?:(?:SET|RESET|USE|PRAGMA)\b|CREATE\s+(?:OR\s+REPLACE\s+)?TEMP(?:ORARY)?\b(?![^;]*__dbt_(?:tmp|snapshot_)))/i;
+
+/** A statement (of several, maybe) that starts with SET/RESET/USE/PRAGMA or creates a temp object not the runner's. */
+export function changesConnectionState(sql: string): boolean {
+  const code = sql.replace(/--[^\n]*/g, '').replace(/\/\*[\s\S]*?\*\//g, '');
+  return CONNECTION_STATE.test(code);
 }
