@@ -28,6 +28,7 @@ import { RelationCache } from './relation-cache';
 import { CatalogFileStates, lakeFilesOf } from './skip-unchanged/catalog-files';
 import { hashOf, loadMemo, saveMemo } from './skip-unchanged/memo';
 import { UnchangedNodes } from './skip-unchanged/skip-unchanged';
+import type { NodeSteps } from './node-steps';
 import { SqlExecutor, type StatementListener } from './sql-executor';
 import { executeUnitTest } from './unit-tests/execute';
 import { toRuntimeError } from './sql-errors';
@@ -361,25 +362,6 @@ async function runNodes(
     }
     steps.finish(node, outcome, startedAt, index, total);
   }
-}
-
-/** What the runner does around each node, whether nodes run one at a time or DAG-parallel. */
-export interface NodeSteps {
-  /** The failed (or skipped) node upstream that skips this one; undefined when it may run. */
-  blocker(node: ManifestNode): string | undefined;
-  skip(node: ManifestNode, blocker: string, index: number, total: number): void;
-  /** Points the run's connection (errors, statement listener, team-mode commits) at the node. */
-  begin(node: ManifestNode): void;
-  /** Records a node's error; rethrows a cancel or a fatal set-up failure. */
-  fail(
-    node: ManifestNode,
-    error: unknown,
-    tracker: CompiledTracker,
-    startedAt: Date,
-    index: number,
-    total: number,
-  ): void;
-  finish(node: ManifestNode, outcome: NodeOutcome, startedAt: Date, index: number, total: number): void;
 }
 
 function nodeSteps(

@@ -2,23 +2,12 @@ import { isCancelled } from '../../errors';
 import { applyModel, prepareModel, type ExecutionContext, type NodeOutcome } from '../node-execution';
 import type { CompiledTracker } from '../node-execution';
 import type { ManifestNode, RunEvent } from '../types';
+import type { NodeSteps } from '../node-steps';
 import type { ComputePool } from './compute-pool';
 import { Mutex, ReadWriteLock, Semaphore } from './locks';
 
 /** What the runner does around each node (runner.ts); the scheduler only decides when and where. */
-export interface ParallelSteps {
-  blocker(node: ManifestNode): string | undefined;
-  skip(node: ManifestNode, blocker: string, index: number, total: number): void;
-  begin(node: ManifestNode): void;
-  fail(
-    node: ManifestNode,
-    error: unknown,
-    tracker: CompiledTracker,
-    startedAt: Date,
-    index: number,
-    total: number,
-  ): void;
-  finish(node: ManifestNode, outcome: NodeOutcome, startedAt: Date, index: number, total: number): void;
+export interface ParallelSteps extends NodeSteps {
   /** Runs a node whole on the run's connection, as a one-at-a-time run does. */
   execute(node: ManifestNode, tracker: CompiledTracker): Promise<NodeOutcome>;
 }
