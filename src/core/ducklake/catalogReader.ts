@@ -233,9 +233,9 @@ export class CatalogReader {
     return CatalogReader.readable(new CatalogReader(backend, file, 'sqlite'));
   }
 
-  /** Every live table's state (see liveTableStates). */
-  liveTableStates(): Promise<Map<string, string>> {
-    return liveTableStates(this.backend);
+  /** Every live table's state (see liveTableStates); with a log, only what changed since its last read. */
+  liveTableStates(log?: TableStateLog): Promise<Map<string, string>> {
+    return log ? log.read(this.backend) : liveTableStates(this.backend);
   }
 
   /** Whether the catalog holds a live macro (DuckLake stores CREATE MACRO): its body may read any table. */
@@ -845,9 +845,30 @@ async function readUnlessWritten(file: string): Promise<CatalogBackend | undefin
  * treats every table as changed.
  */
 export async function liveTableStates(backend: CatalogBackend): Promise<Map<string, string>> {
+  return statesOf(await readLog(backend));
+}
+
+/** What a state read keeps between reads, so the next one need only read what came after `last`. */
+interface StateLog {
+  /** Live tables (with a live schema) by table id. */
+  tables: Map<number, { uuid: string; begin: number; schemaId: number; name: string }>;
+  /** Live schemas' names by id (those holding a live table at the last full read). */
+  schemas: Map<number, string>;
+  /** Per table id, the later of begin/end snapshot of its data files, delete files and columns. */
+  touched: Map<number, number>;
+  /** What the snapshot log names (a table id or a lower-case unquoted name) → its last snapshot. */
+  named: Map<string, number>;
+  times: Map<number, number | null>;
+  /** The latest snapshot read and how many snapshots there were (an expiry changes the count). */
+  last: number;
+  count: number;
+}
+
+/** The whole catalog's tables, files, columns and snapshot log: four queries (see liveTableStates). */
+async function readLog(backend: CatalogBackend): Promise<StateLog> {
   const t = (name: string) => backend.table(name);
   const live = await backend.all<Record<string, unknown>>(
-    `SELECT tb.table_id, CAST(tb.table_uuid AS VARCHAR) AS uuid, tb.begin_snapshot, s.schema_name, tb.table_name
+    `SELECT tb.table_id, CAST(tb.table_uuid AS VARCHAR) AS uuid, tb.begin_snapshot, s.schema_id, s.schema_name, tb.table_name
      FROM ${t('ducklake_table')} tb JOIN ${t('ducklake_schema')} s ON s.schema_id = tb.schema_id
      WHERE tb.end_snapshot IS NULL AND s.end_snapshot IS NULL`,
   );
@@ -866,34 +887,190 @@ export async function liveTableStates(backend: CatalogBackend): Promise<Map<stri
   const timeRows = await backend.all<Record<string, unknown>>(
     `SELECT snapshot_id, ${backend.epochMs('snapshot_time')} AS ms FROM ${t('ducklake_snapshot')}`,
   );
-  const touched = new Map(touchedRows.map((r) => [num(r.table_id), optNum(r.s) ?? -1]));
-  // What the snapshot log names (a table id, e.g. `inlined_insert:5`, or a quoted name): its last snapshot.
-  const named = new Map<string, number>();
-  for (const row of changeRows) {
-    const snapshot = num(row.snapshot_id);
-    for (const value of changeValues(row.changes_made ?? '')) {
-      const key = value.replace(/"/g, '').toLowerCase();
-      if ((named.get(key) ?? -1) < snapshot) named.set(key, snapshot);
-    }
+  const log: StateLog = {
+    tables: new Map(),
+    schemas: new Map(),
+    touched: new Map(touchedRows.map((r) => [num(r.table_id), optNum(r.s) ?? -1])),
+    named: new Map(),
+    times: new Map(timeRows.map((r) => [num(r.snapshot_id), optNum(r.ms)])),
+    last: -1,
+    count: timeRows.length,
+  };
+  for (const id of log.times.keys()) log.last = Math.max(log.last, id);
+  for (const row of changeRows) nameChanges(log.named, num(row.snapshot_id), row.changes_made ?? '');
+  for (const r of live) {
+    const schemaId = num(r.schema_id);
+    log.schemas.set(schemaId, String(r.schema_name));
+    log.tables.set(num(r.table_id), {
+      uuid: String(r.uuid),
+      begin: num(r.begin_snapshot),
+      schemaId,
+      name: String(r.table_name),
+    });
   }
-  const times = new Map(timeRows.map((r) => [num(r.snapshot_id), optNum(r.ms)]));
+  return log;
+}
+
+/** Records, for every value `changes_made` names, the latest snapshot naming it. */
+function nameChanges(named: Map<string, number>, snapshot: number, changesMade: string): void {
+  for (const value of changeValues(changesMade)) {
+    const key = value.replace(/"/g, '').toLowerCase();
+    if ((named.get(key) ?? -1) < snapshot) named.set(key, snapshot);
+  }
+}
+
+/** The state text of every live table, from a log read whole or brought up to date. */
+function statesOf(log: StateLog): Map<string, string> {
   const states = new Map<string, string>();
   const duplicates = new Set<string>();
-  for (const r of live) {
-    const id = num(r.table_id);
-    const name = `${String(r.schema_name)}.${String(r.table_name)}`.toLowerCase();
+  for (const [id, table] of log.tables) {
+    const name = `${log.schemas.get(table.schemaId)!}.${table.name}`.toLowerCase();
     const last = Math.max(
-      num(r.begin_snapshot),
-      touched.get(id) ?? -1,
-      named.get(String(id)) ?? -1,
-      named.get(name) ?? -1,
+      table.begin,
+      log.touched.get(id) ?? -1,
+      log.named.get(String(id)) ?? -1,
+      log.named.get(name) ?? -1,
     );
     // Two live tables of one name cannot be told apart: neither gets a state, so readers always run.
     if (states.has(name)) duplicates.add(name);
-    states.set(name, `${String(r.uuid)}@${last}@${String(times.get(last) ?? '')}`);
+    states.set(name, `${table.uuid}@${last}@${String(log.times.get(last) ?? '')}`);
   }
   for (const name of duplicates) states.delete(name);
   return states;
+}
+
+/**
+ * Change kinds whose whole effect on table states the snapshot log says: the table named by id had
+ * its rows or columns changed at that snapshot (DuckLake records every table a commit touches, for
+ * its conflict checks), or a view/macro changed (no table state). Tables created, dropped or altered
+ * (a rename) also need their table rows; anything else (a schema, a kind this build does not know)
+ * means a full read.
+ */
+const ROW_CHANGES = new Set([
+  'inserted_into_table',
+  'deleted_from_table',
+  'inlined_insert',
+  'inlined_delete',
+  'compacted_table',
+  'merge_adjacent',
+  'created_view',
+  'dropped_view',
+  'altered_view',
+]);
+const TABLE_CHANGES = new Set(['created_table', 'dropped_table', 'altered_table']);
+
+/**
+ * A run's table states kept between reads (the skip check reads them before and after every node):
+ * the first read is whole (liveTableStates); later ones read only the snapshots after the last one
+ * seen, with their changes, and the table rows begun or ended since when a table was created, dropped
+ * or altered — on a SQLite catalog through DuckDB every metadata table scanned costs ≈ 2 ms whatever
+ * its filter, so what counts is how many are scanned (2–3 instead of 7). Whenever the delta cannot be
+ * applied exactly (the last snapshot gone or its time changed: another catalog; a snapshot expired;
+ * a schema created or dropped; a change kind not known here) it reads everything again. The result is
+ * the same text a fresh liveTableStates gives.
+ */
+export class TableStateLog {
+  private log: StateLog | undefined;
+  /** How many reads were whole (the first, and every one a delta could not be applied to). */
+  fullReads = 0;
+  /** Reads one at a time: a delta is applied to the log in place (threads may ask together). */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  read(backend: CatalogBackend): Promise<Map<string, string>> {
+    const next = this.queue.then(() => this.readNow(backend));
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async readNow(backend: CatalogBackend): Promise<Map<string, string>> {
+    try {
+      if (!this.log || !(await this.applyDelta(backend, this.log))) {
+        this.log = undefined;
+        this.fullReads++;
+        this.log = await readLog(backend);
+      }
+      return statesOf(this.log);
+    } catch (error) {
+      this.log = undefined;
+      throw error;
+    }
+  }
+
+  /** Brings `log` up to date in place; false (log unusable) when a full read is needed. */
+  private async applyDelta(backend: CatalogBackend, log: StateLog): Promise<boolean> {
+    const t = (name: string) => backend.table(name);
+    // The count over the whole table sees an expiry; filters are applied after it (sqlite_scanner scans whole tables anyway).
+    const rows = await backend.all<Record<string, unknown>>(
+      `SELECT s.snapshot_id, s.ms, s.n, c.changes_made FROM (
+         SELECT snapshot_id, ${backend.epochMs('snapshot_time')} AS ms, count(*) OVER () AS n FROM ${t('ducklake_snapshot')}
+       ) s LEFT JOIN ${t('ducklake_snapshot_changes')} c ON c.snapshot_id = s.snapshot_id
+       WHERE s.snapshot_id >= ${int(log.last)} ORDER BY s.snapshot_id`,
+    );
+    const [first, ...after] = rows;
+    if (!first || num(first.snapshot_id) !== log.last || optNum(first.ms) !== (log.times.get(log.last) ?? null))
+      return false;
+    if (num(first.n) !== log.count + after.length) return false;
+    let tablesChanged = false;
+    for (const row of after) {
+      const changes = String(row.changes_made ?? '');
+      for (const kind of changeKinds(changes)) {
+        if (TABLE_CHANGES.has(kind)) tablesChanged = true;
+        else if (!ROW_CHANGES.has(kind)) return false;
+      }
+    }
+    if (tablesChanged && !(await this.applyTableRows(backend, log))) return false;
+    for (const row of after) {
+      const snapshot = num(row.snapshot_id);
+      log.times.set(snapshot, optNum(row.ms));
+      nameChanges(log.named, snapshot, String(row.changes_made ?? ''));
+      log.last = snapshot;
+    }
+    log.count += after.length;
+    return true;
+  }
+
+  /** The table rows begun or ended after the log's last snapshot: drops, creates, renames. */
+  private async applyTableRows(backend: CatalogBackend, log: StateLog): Promise<boolean> {
+    const since = int(log.last);
+    const rows = await backend.all<Record<string, unknown>>(
+      `SELECT table_id, CAST(table_uuid AS VARCHAR) AS uuid, begin_snapshot, end_snapshot, schema_id, table_name
+       FROM ${backend.table('ducklake_table')} WHERE begin_snapshot > ${since} OR end_snapshot > ${since}
+       ORDER BY begin_snapshot`,
+    );
+    for (const r of rows) {
+      const id = num(r.table_id);
+      if (optNum(r.end_snapshot) !== null && log.tables.get(id)?.begin === num(r.begin_snapshot)) log.tables.delete(id);
+    }
+    for (const r of rows) {
+      if (optNum(r.end_snapshot) !== null) continue;
+      const schemaId = num(r.schema_id);
+      // A schema not seen live at the last full read: only a full read knows its name.
+      if (!log.schemas.has(schemaId)) return false;
+      log.tables.set(num(r.table_id), {
+        uuid: String(r.uuid),
+        begin: num(r.begin_snapshot),
+        schemaId,
+        name: String(r.table_name),
+      });
+    }
+    return true;
+  }
+}
+
+/** The kinds of `changes_made`'s `kind:value` entries. */
+function changeKinds(text: string): string[] {
+  const kinds: string[] = [];
+  let current = '';
+  let quoted = false;
+  for (const char of text) {
+    if (char === '"') quoted = !quoted;
+    if (char === ',' && !quoted) {
+      kinds.push(current.slice(0, Math.max(0, current.indexOf(':'))));
+      current = '';
+    } else current += char;
+  }
+  if (current) kinds.push(current.slice(0, Math.max(0, current.indexOf(':'))));
+  return kinds.filter(Boolean);
 }
 
 /** The values of `changes_made`'s `kind:value` entries (commas inside quotes belong to names). */
