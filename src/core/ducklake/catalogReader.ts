@@ -940,13 +940,16 @@ function statesOf(log: StateLog): Map<string, string> {
 }
 
 /**
- * Change kinds whose whole effect on table states the snapshot log says: the table named by id had
- * its rows or columns changed at that snapshot (DuckLake records every table a commit touches, for
- * its conflict checks), or a view/macro changed (no table state). Tables created, dropped or altered
- * (a rename) also need their table rows; anything else (a schema, a kind this build does not know)
- * means a full read.
+ * Change kinds whose whole effect on table states the snapshot log and the table rows say: rows or
+ * columns of the table named by id changed at that snapshot (DuckLake records every table a commit
+ * touches, for its conflict checks), a table was created, dropped or altered (its table rows begin
+ * or end then), or a view changed (no table state). Anything else — a schema, a kind this build
+ * does not know — means a full read.
  */
-const ROW_CHANGES = new Set([
+const DELTA_CHANGES = new Set([
+  'created_table',
+  'dropped_table',
+  'altered_table',
   'inserted_into_table',
   'deleted_from_table',
   'inlined_insert',
@@ -957,17 +960,16 @@ const ROW_CHANGES = new Set([
   'dropped_view',
   'altered_view',
 ]);
-const TABLE_CHANGES = new Set(['created_table', 'dropped_table', 'altered_table']);
 
 /**
- * A run's table states kept between reads (the skip check reads them before and after every node):
- * the first read is whole (liveTableStates); later ones read only the snapshots after the last one
- * seen, with their changes, and the table rows begun or ended since when a table was created, dropped
- * or altered — on a SQLite catalog through DuckDB every metadata table scanned costs ≈ 2 ms whatever
- * its filter, so what counts is how many are scanned (2–3 instead of 7). Whenever the delta cannot be
- * applied exactly (the last snapshot gone or its time changed: another catalog; a snapshot expired;
- * a schema created or dropped; a change kind not known here) it reads everything again. The result is
- * the same text a fresh liveTableStates gives.
+ * A run's table states kept between reads (the skip check reads them after every node): the first
+ * read is whole (liveTableStates: four statements scanning seven metadata tables); later ones are one
+ * statement reading the snapshots from the last one seen with their changes, and the table rows begun
+ * or ended since. Through DuckDB a SQLite catalog's tables are scanned whole whatever the filter, so
+ * what this saves is scans and statements, not rows. Whenever the delta cannot be applied exactly
+ * (the last snapshot gone or its time changed: another catalog; a snapshot expired; a schema created
+ * or dropped; a change kind not known here) it reads everything again. The text is always what a
+ * fresh liveTableStates gives (test/integration/models/skip-unchanged-states.test.ts).
  */
 export class TableStateLog {
   private log: StateLog | undefined;
@@ -999,62 +1001,53 @@ export class TableStateLog {
   /** Brings `log` up to date in place; false (log unusable) when a full read is needed. */
   private async applyDelta(backend: CatalogBackend, log: StateLog): Promise<boolean> {
     const t = (name: string) => backend.table(name);
-    // The count over the whole table sees an expiry; filters are applied after it (sqlite_scanner scans whole tables anyway).
+    const since = int(log.last);
+    // One statement: through DuckDB each statement's scans cost ≈ 2 ms apiece, less together. The
+    // count is over the whole snapshot table (an expiry lowers it); the filters only drop rows.
     const rows = await backend.all<Record<string, unknown>>(
-      `SELECT s.snapshot_id, s.ms, s.n, c.changes_made FROM (
-         SELECT snapshot_id, ${backend.epochMs('snapshot_time')} AS ms, count(*) OVER () AS n FROM ${t('ducklake_snapshot')}
-       ) s LEFT JOIN ${t('ducklake_snapshot_changes')} c ON c.snapshot_id = s.snapshot_id
-       WHERE s.snapshot_id >= ${int(log.last)} ORDER BY s.snapshot_id`,
+      `SELECT 's' AS k, s.snapshot_id AS id, s.ms AS a, s.n AS b, c.changes_made AS txt, NULL AS schema_id, NULL AS name
+       FROM (SELECT snapshot_id, ${backend.epochMs('snapshot_time')} AS ms, count(*) OVER () AS n FROM ${t('ducklake_snapshot')}) s
+       LEFT JOIN ${t('ducklake_snapshot_changes')} c ON c.snapshot_id = s.snapshot_id
+       WHERE s.snapshot_id >= ${since}
+       UNION ALL
+       SELECT 't', table_id, begin_snapshot, end_snapshot, CAST(table_uuid AS VARCHAR), schema_id, table_name
+       FROM ${t('ducklake_table')} WHERE begin_snapshot > ${since} OR end_snapshot > ${since}`,
     );
-    const [first, ...after] = rows;
-    if (!first || num(first.snapshot_id) !== log.last || optNum(first.ms) !== (log.times.get(log.last) ?? null))
-      return false;
-    if (num(first.n) !== log.count + after.length) return false;
-    let tablesChanged = false;
+    const snapshots = rows.filter((r) => r.k === 's').sort((x, y) => num(x.id) - num(y.id));
+    const [first, ...after] = snapshots;
+    if (!first || num(first.id) !== log.last || optNum(first.a) !== (log.times.get(log.last) ?? null)) return false;
+    if (num(first.b) !== log.count + after.length) return false;
+    for (const row of after)
+      for (const kind of changeKinds(String(row.txt ?? ''))) if (!DELTA_CHANGES.has(kind)) return false;
+    const tableRows = rows.filter((r) => r.k === 't').sort((x, y) => num(x.a) - num(y.a));
+    if (!applyTableRows(log, tableRows)) return false;
     for (const row of after) {
-      const changes = String(row.changes_made ?? '');
-      for (const kind of changeKinds(changes)) {
-        if (TABLE_CHANGES.has(kind)) tablesChanged = true;
-        else if (!ROW_CHANGES.has(kind)) return false;
-      }
-    }
-    if (tablesChanged && !(await this.applyTableRows(backend, log))) return false;
-    for (const row of after) {
-      const snapshot = num(row.snapshot_id);
-      log.times.set(snapshot, optNum(row.ms));
-      nameChanges(log.named, snapshot, String(row.changes_made ?? ''));
+      const snapshot = num(row.id);
+      log.times.set(snapshot, optNum(row.a));
+      nameChanges(log.named, snapshot, String(row.txt ?? ''));
       log.last = snapshot;
     }
     log.count += after.length;
     return true;
   }
+}
 
-  /** The table rows begun or ended after the log's last snapshot: drops, creates, renames. */
-  private async applyTableRows(backend: CatalogBackend, log: StateLog): Promise<boolean> {
-    const since = int(log.last);
-    const rows = await backend.all<Record<string, unknown>>(
-      `SELECT table_id, CAST(table_uuid AS VARCHAR) AS uuid, begin_snapshot, end_snapshot, schema_id, table_name
-       FROM ${backend.table('ducklake_table')} WHERE begin_snapshot > ${since} OR end_snapshot > ${since}
-       ORDER BY begin_snapshot`,
-    );
-    for (const r of rows) {
-      const id = num(r.table_id);
-      if (optNum(r.end_snapshot) !== null && log.tables.get(id)?.begin === num(r.begin_snapshot)) log.tables.delete(id);
-    }
-    for (const r of rows) {
-      if (optNum(r.end_snapshot) !== null) continue;
-      const schemaId = num(r.schema_id);
-      // A schema not seen live at the last full read: only a full read knows its name.
-      if (!log.schemas.has(schemaId)) return false;
-      log.tables.set(num(r.table_id), {
-        uuid: String(r.uuid),
-        begin: num(r.begin_snapshot),
-        schemaId,
-        name: String(r.table_name),
-      });
-    }
-    return true;
+/**
+ * Table rows begun (`a`) or ended (`b`) after the log's last snapshot — creates, drops, renames —
+ * applied to the log; false when one names a schema the log does not know (only a full read does).
+ */
+function applyTableRows(log: StateLog, rows: readonly Record<string, unknown>[]): boolean {
+  for (const r of rows) {
+    const id = num(r.id);
+    if (optNum(r.b) !== null && log.tables.get(id)?.begin === num(r.a)) log.tables.delete(id);
   }
+  for (const r of rows) {
+    if (optNum(r.b) !== null) continue;
+    const schemaId = num(r.schema_id);
+    if (!log.schemas.has(schemaId)) return false;
+    log.tables.set(num(r.id), { uuid: String(r.txt), begin: num(r.a), schemaId, name: String(r.name) });
+  }
+  return true;
 }
 
 /** The kinds of `changes_made`'s `kind:value` entries. */
