@@ -5,7 +5,7 @@ import { AttachedCatalogBackend } from '../../../src/core/ducklake/catalogBacken
 import { CatalogReader, liveTableStates, TableStateLog } from '../../../src/core/ducklake/catalogReader';
 import { LazyDuckDBSession } from '../../../src/core/lake/lazySession';
 import { buildProject } from '../../../src/core/models';
-import { makeProject, openSession, withLake, type Workspace } from './helpers';
+import { makeProject, openSession, withLake, withSession, type Workspace } from './helpers';
 
 /**
  * The skip check compares a state recorded through DuckDB with one read from the catalog file in
@@ -138,6 +138,33 @@ describe('table states: through DuckDB and from the catalog file alike', () => {
     await write('CREATE TABLE fresh AS SELECT 1 AS x');
     expect([...(await check('another catalog')).keys()]).toEqual(['main.fresh']);
     expect(viaDuckDB.fullReads).toBe(4);
+  });
+
+  it('kept between reads on a DuckLake over a DuckDB file, the states equal a fresh full read', async () => {
+    ws = makeProject({}, 'states-duckdb-file');
+    const w = ws;
+    const log = new TableStateLog();
+    await withSession(async (session) => {
+      await session.loadExtensions(['ducklake']);
+      await session.run(
+        `ATTACH 'ducklake:${join(w.root, 'lake', 'catalog.ducklake')}' AS lake (DATA_PATH '${w.dataPath}')`,
+      );
+      const backend = new AttachedCatalogBackend((sql) => session.all(sql), '__ducklake_metadata_lake');
+      const check = async (step: string) => {
+        const kept = await log.read(backend);
+        expect(kept, step).toEqual(await liveTableStates(backend));
+        return kept;
+      };
+      await session.run(
+        'CREATE TABLE lake.a AS SELECT range AS id FROM range(1000); CREATE TABLE lake.b AS SELECT 1 AS x',
+      );
+      const first = await check('first');
+      await session.run('INSERT INTO lake.b VALUES (2); CREATE TABLE lake.c AS SELECT 1 AS y; DROP TABLE lake.a');
+      const second = await check('second');
+      expect([...second.keys()].sort()).toEqual(['main.b', 'main.c']);
+      expect(second.get('main.b')).not.toBe(first.get('main.b'));
+      expect(log.fullReads).toBe(1);
+    });
   });
 
   it('a session that cannot be set up still stops the run with the set-up error when DuckDB is opened lazily', async () => {
