@@ -233,9 +233,9 @@ export class CatalogReader {
     return CatalogReader.readable(new CatalogReader(backend, file, 'sqlite'));
   }
 
-  /** Every live table's state (see liveTableStates). */
-  liveTableStates(): Promise<Map<string, string>> {
-    return liveTableStates(this.backend);
+  /** Every live table's state (see liveTableStates); with a log, only what changed since its last read. */
+  liveTableStates(log?: TableStateLog): Promise<Map<string, string>> {
+    return log ? log.read(this.backend) : liveTableStates(this.backend);
   }
 
   /** Whether the catalog holds a live macro (DuckLake stores CREATE MACRO): its body may read any table. */
@@ -845,9 +845,30 @@ async function readUnlessWritten(file: string): Promise<CatalogBackend | undefin
  * treats every table as changed.
  */
 export async function liveTableStates(backend: CatalogBackend): Promise<Map<string, string>> {
+  return statesOf(await readLog(backend));
+}
+
+/** What a state read keeps between reads, so the next one need only read what came after `last`. */
+interface StateLog {
+  /** Live tables (with a live schema) by table id. */
+  tables: Map<number, { uuid: string; begin: number; schemaId: number; name: string }>;
+  /** Live schemas' names by id (those holding a live table at the last full read). */
+  schemas: Map<number, string>;
+  /** Per table id, the later of begin/end snapshot of its data files, delete files and columns. */
+  touched: Map<number, number>;
+  /** What the snapshot log names (a table id or a lower-case unquoted name) → its last snapshot. */
+  named: Map<string, number>;
+  times: Map<number, number | null>;
+  /** The latest snapshot read and how many snapshots there were (an expiry changes the count). */
+  last: number;
+  count: number;
+}
+
+/** The whole catalog's tables, files, columns and snapshot log: four queries (see liveTableStates). */
+async function readLog(backend: CatalogBackend): Promise<StateLog> {
   const t = (name: string) => backend.table(name);
   const live = await backend.all<Record<string, unknown>>(
-    `SELECT tb.table_id, CAST(tb.table_uuid AS VARCHAR) AS uuid, tb.begin_snapshot, s.schema_name, tb.table_name
+    `SELECT tb.table_id, CAST(tb.table_uuid AS VARCHAR) AS uuid, tb.begin_snapshot, s.schema_id, s.schema_name, tb.table_name
      FROM ${t('ducklake_table')} tb JOIN ${t('ducklake_schema')} s ON s.schema_id = tb.schema_id
      WHERE tb.end_snapshot IS NULL AND s.end_snapshot IS NULL`,
   );
@@ -866,34 +887,183 @@ export async function liveTableStates(backend: CatalogBackend): Promise<Map<stri
   const timeRows = await backend.all<Record<string, unknown>>(
     `SELECT snapshot_id, ${backend.epochMs('snapshot_time')} AS ms FROM ${t('ducklake_snapshot')}`,
   );
-  const touched = new Map(touchedRows.map((r) => [num(r.table_id), optNum(r.s) ?? -1]));
-  // What the snapshot log names (a table id, e.g. `inlined_insert:5`, or a quoted name): its last snapshot.
-  const named = new Map<string, number>();
-  for (const row of changeRows) {
-    const snapshot = num(row.snapshot_id);
-    for (const value of changeValues(row.changes_made ?? '')) {
-      const key = value.replace(/"/g, '').toLowerCase();
-      if ((named.get(key) ?? -1) < snapshot) named.set(key, snapshot);
-    }
+  const log: StateLog = {
+    tables: new Map(),
+    schemas: new Map(),
+    touched: new Map(touchedRows.map((r) => [num(r.table_id), optNum(r.s) ?? -1])),
+    named: new Map(),
+    times: new Map(timeRows.map((r) => [num(r.snapshot_id), optNum(r.ms)])),
+    last: -1,
+    count: timeRows.length,
+  };
+  for (const id of log.times.keys()) log.last = Math.max(log.last, id);
+  for (const row of changeRows) nameChanges(log.named, num(row.snapshot_id), row.changes_made ?? '');
+  for (const r of live) {
+    const schemaId = num(r.schema_id);
+    log.schemas.set(schemaId, String(r.schema_name));
+    log.tables.set(num(r.table_id), {
+      uuid: String(r.uuid),
+      begin: num(r.begin_snapshot),
+      schemaId,
+      name: String(r.table_name),
+    });
   }
-  const times = new Map(timeRows.map((r) => [num(r.snapshot_id), optNum(r.ms)]));
+  return log;
+}
+
+/** Records, for every value `changes_made` names, the latest snapshot naming it. */
+function nameChanges(named: Map<string, number>, snapshot: number, changesMade: string): void {
+  for (const value of changeValues(changesMade)) {
+    const key = value.replace(/"/g, '').toLowerCase();
+    if ((named.get(key) ?? -1) < snapshot) named.set(key, snapshot);
+  }
+}
+
+/** The state text of every live table, from a log read whole or brought up to date. */
+function statesOf(log: StateLog): Map<string, string> {
   const states = new Map<string, string>();
   const duplicates = new Set<string>();
-  for (const r of live) {
-    const id = num(r.table_id);
-    const name = `${String(r.schema_name)}.${String(r.table_name)}`.toLowerCase();
+  for (const [id, table] of log.tables) {
+    const name = `${log.schemas.get(table.schemaId)!}.${table.name}`.toLowerCase();
     const last = Math.max(
-      num(r.begin_snapshot),
-      touched.get(id) ?? -1,
-      named.get(String(id)) ?? -1,
-      named.get(name) ?? -1,
+      table.begin,
+      log.touched.get(id) ?? -1,
+      log.named.get(String(id)) ?? -1,
+      log.named.get(name) ?? -1,
     );
     // Two live tables of one name cannot be told apart: neither gets a state, so readers always run.
     if (states.has(name)) duplicates.add(name);
-    states.set(name, `${String(r.uuid)}@${last}@${String(times.get(last) ?? '')}`);
+    states.set(name, `${table.uuid}@${last}@${String(log.times.get(last) ?? '')}`);
   }
   for (const name of duplicates) states.delete(name);
   return states;
+}
+
+/**
+ * Change kinds whose whole effect on table states the snapshot log and the table rows say: rows or
+ * columns of the table named by id changed at that snapshot (DuckLake records every table a commit
+ * touches, for its conflict checks), a table was created, dropped or altered (its table rows begin
+ * or end then), or a view changed (no table state). Anything else — a schema, a kind this build
+ * does not know — means a full read.
+ */
+const DELTA_CHANGES = new Set([
+  'created_table',
+  'dropped_table',
+  'altered_table',
+  'inserted_into_table',
+  'deleted_from_table',
+  'inlined_insert',
+  'inlined_delete',
+  'compacted_table',
+  'merge_adjacent',
+  'created_view',
+  'dropped_view',
+  'altered_view',
+]);
+
+/**
+ * A run's table states kept between reads (the skip check reads them after every node): the first
+ * read is whole (liveTableStates: four statements scanning seven metadata tables); later ones are one
+ * statement reading the snapshots from the last one seen with their changes, and the table rows begun
+ * or ended since. Through DuckDB a SQLite catalog's tables are scanned whole whatever the filter, so
+ * what this saves is scans and statements, not rows. Whenever the delta cannot be applied exactly
+ * (the last snapshot gone or its time changed: another catalog; a snapshot expired; a schema created
+ * or dropped; a change kind not known here) it reads everything again. The text is always what a
+ * fresh liveTableStates gives (test/integration/models/skip-unchanged-states.test.ts).
+ */
+export class TableStateLog {
+  private log: StateLog | undefined;
+  /** How many reads were whole (the first, and every one a delta could not be applied to). */
+  fullReads = 0;
+  /** Reads one at a time: a delta is applied to the log in place (threads may ask together). */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  read(backend: CatalogBackend): Promise<Map<string, string>> {
+    const next = this.queue.then(() => this.readNow(backend));
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async readNow(backend: CatalogBackend): Promise<Map<string, string>> {
+    try {
+      if (!this.log || !(await this.applyDelta(backend, this.log))) {
+        this.log = undefined;
+        this.fullReads++;
+        this.log = await readLog(backend);
+      }
+      return statesOf(this.log);
+    } catch (error) {
+      this.log = undefined;
+      throw error;
+    }
+  }
+
+  /** Brings `log` up to date in place; false (log unusable) when a full read is needed. */
+  private async applyDelta(backend: CatalogBackend, log: StateLog): Promise<boolean> {
+    const t = (name: string) => backend.table(name);
+    const since = int(log.last);
+    // One statement: through DuckDB each statement's scans cost ≈ 2 ms apiece, less together. The
+    // count is over the whole snapshot table (an expiry lowers it); the filters only drop rows.
+    const rows = await backend.all<Record<string, unknown>>(
+      `SELECT 's' AS k, s.snapshot_id AS id, s.ms AS a, s.n AS b, c.changes_made AS txt, NULL AS schema_id, NULL AS name
+       FROM (SELECT snapshot_id, ${backend.epochMs('snapshot_time')} AS ms, count(*) OVER () AS n FROM ${t('ducklake_snapshot')}) s
+       LEFT JOIN ${t('ducklake_snapshot_changes')} c ON c.snapshot_id = s.snapshot_id
+       WHERE s.snapshot_id >= ${since}
+       UNION ALL
+       SELECT 't', table_id, begin_snapshot, end_snapshot, CAST(table_uuid AS VARCHAR), schema_id, table_name
+       FROM ${t('ducklake_table')} WHERE begin_snapshot > ${since} OR end_snapshot > ${since}`,
+    );
+    const snapshots = rows.filter((r) => r.k === 's').sort((x, y) => num(x.id) - num(y.id));
+    const [first, ...after] = snapshots;
+    if (!first || num(first.id) !== log.last || optNum(first.a) !== (log.times.get(log.last) ?? null)) return false;
+    if (num(first.b) !== log.count + after.length) return false;
+    for (const row of after)
+      for (const kind of changeKinds(String(row.txt ?? ''))) if (!DELTA_CHANGES.has(kind)) return false;
+    const tableRows = rows.filter((r) => r.k === 't').sort((x, y) => num(x.a) - num(y.a));
+    if (!applyTableRows(log, tableRows)) return false;
+    for (const row of after) {
+      const snapshot = num(row.id);
+      log.times.set(snapshot, optNum(row.a));
+      nameChanges(log.named, snapshot, String(row.txt ?? ''));
+      log.last = snapshot;
+    }
+    log.count += after.length;
+    return true;
+  }
+}
+
+/**
+ * Table rows begun (`a`) or ended (`b`) after the log's last snapshot — creates, drops, renames —
+ * applied to the log; false when one names a schema the log does not know (only a full read does).
+ */
+function applyTableRows(log: StateLog, rows: readonly Record<string, unknown>[]): boolean {
+  for (const r of rows) {
+    const id = num(r.id);
+    if (optNum(r.b) !== null && log.tables.get(id)?.begin === num(r.a)) log.tables.delete(id);
+  }
+  for (const r of rows) {
+    if (optNum(r.b) !== null) continue;
+    const schemaId = num(r.schema_id);
+    if (!log.schemas.has(schemaId)) return false;
+    log.tables.set(num(r.id), { uuid: String(r.txt), begin: num(r.a), schemaId, name: String(r.name) });
+  }
+  return true;
+}
+
+/** The kinds of `changes_made`'s `kind:value` entries. */
+function changeKinds(text: string): string[] {
+  const kinds: string[] = [];
+  let current = '';
+  let quoted = false;
+  for (const char of text) {
+    if (char === '"') quoted = !quoted;
+    if (char === ',' && !quoted) {
+      kinds.push(current.slice(0, Math.max(0, current.indexOf(':'))));
+      current = '';
+    } else current += char;
+  }
+  if (current) kinds.push(current.slice(0, Math.max(0, current.indexOf(':'))));
+  return kinds.filter(Boolean);
 }
 
 /** The values of `changes_made`'s `kind:value` entries (commas inside quotes belong to names). */

@@ -1,5 +1,5 @@
 import { AttachedCatalogBackend } from '../../ducklake/catalogBackend';
-import { liveTableStates } from '../../ducklake/catalogReader';
+import { TableStateLog } from '../../ducklake/catalogReader';
 import type { SqlExecutor } from '../sql-executor';
 import type { TableRead } from './sql-reads';
 
@@ -40,6 +40,8 @@ export class RelationStates {
   }
 
   private readonly cached = new Map<string, Promise<Map<string, string>>>();
+  /** Per catalog, what was read last, so a read after a node reads only what the node changed. */
+  private readonly logs = new Map<string, TableStateLog>();
   private readAfter = -1;
 
   private catalogStates(catalog: string): Promise<Map<string, string>> {
@@ -58,8 +60,11 @@ export class RelationStates {
 
   /** Every live table of one DuckLake catalog: `schema.table` (lower case) → state, read through the session. */
   private async readStates(catalog: string): Promise<Map<string, string>> {
+    const key = catalog.toLowerCase();
+    let log = this.logs.get(key);
+    if (!log) this.logs.set(key, (log = new TableStateLog()));
     try {
-      return await liveTableStates(
+      return await log.read(
         new AttachedCatalogBackend((sql) => this.executor.rows(sql), `__ducklake_metadata_${catalog}`),
       );
     } catch {
