@@ -734,6 +734,15 @@ export class CatalogReader {
  * belong to names.
  */
 export function parseChanges(snapshotId: number, text: string): SnapshotChange[] {
+  return changeEntries(text).map(({ kind, value }) => ({
+    snapshotId,
+    kind,
+    tableId: /^\d+$/.test(value) ? Number(value) : undefined,
+  }));
+}
+
+/** `changes_made`'s entries split as parseChanges says; an entry without `:` is all kind, with no value. */
+function changeEntries(text: string): Array<{ kind: string; value: string; hasValue: boolean }> {
   const entries: string[] = [];
   let current = '';
   let quoted = false;
@@ -747,9 +756,9 @@ export function parseChanges(snapshotId: number, text: string): SnapshotChange[]
   if (current) entries.push(current);
   return entries.map((entry) => {
     const colon = entry.indexOf(':');
-    const kind = colon < 0 ? entry : entry.slice(0, colon);
-    const value = colon < 0 ? '' : entry.slice(colon + 1);
-    return { snapshotId, kind, tableId: /^\d+$/.test(value) ? Number(value) : undefined };
+    return colon < 0
+      ? { kind: entry, value: '', hasValue: false }
+      : { kind: entry.slice(0, colon), value: entry.slice(colon + 1), hasValue: true };
   });
 }
 
@@ -1052,35 +1061,14 @@ function applyTableRows(log: StateLog, rows: readonly Record<string, unknown>[])
 
 /** The kinds of `changes_made`'s `kind:value` entries. */
 function changeKinds(text: string): string[] {
-  const kinds: string[] = [];
-  let current = '';
-  let quoted = false;
-  for (const char of text) {
-    if (char === '"') quoted = !quoted;
-    if (char === ',' && !quoted) {
-      kinds.push(current.slice(0, Math.max(0, current.indexOf(':'))));
-      current = '';
-    } else current += char;
-  }
-  if (current) kinds.push(current.slice(0, Math.max(0, current.indexOf(':'))));
-  return kinds.filter(Boolean);
+  return changeEntries(text)
+    .filter((e) => e.hasValue && e.kind !== '')
+    .map((e) => e.kind);
 }
 
 /** The values of `changes_made`'s `kind:value` entries (commas inside quotes belong to names). */
 function changeValues(text: string): string[] {
-  const values: string[] = [];
-  let current = '';
-  let quoted = false;
-  const push = () => {
-    const colon = current.indexOf(':');
-    if (colon >= 0) values.push(current.slice(colon + 1));
-    current = '';
-  };
-  for (const char of text) {
-    if (char === '"') quoted = !quoted;
-    if (char === ',' && !quoted) push();
-    else current += char;
-  }
-  if (current) push();
-  return values;
+  return changeEntries(text)
+    .filter((e) => e.hasValue)
+    .map((e) => e.value);
 }

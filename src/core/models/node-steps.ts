@@ -5,7 +5,8 @@ import type { ManifestNode } from './types';
 export interface NodeSteps {
   /** The failed (or skipped) node upstream that skips this one; undefined when it may run. */
   blocker(node: ManifestNode): string | undefined;
-  skip(node: ManifestNode, blocker: string, index: number, total: number): void;
+  /** Records the node as skipped because `blocker` upstream failed. */
+  skipBlocked(node: ManifestNode, blocker: string, index: number, total: number): void;
   /** Points the run's connection (errors, statement listener, team-mode commits) at the node. */
   begin(node: ManifestNode): void;
   /** Records a node's error; rethrows a cancel or a fatal set-up failure. */

@@ -338,7 +338,7 @@ async function runNodes(
   for (const [index, node] of order.entries()) {
     const blocker = steps.blocker(node);
     if (blocker) {
-      steps.skip(node, blocker, index, total);
+      steps.skipBlocked(node, blocker, index, total);
       continue;
     }
     ctx.executor.throwIfCancelled();
@@ -387,7 +387,7 @@ function nodeSteps(
         )
       );
     },
-    skip(node, blocker, index, total) {
+    skipBlocked(node, blocker, index, total) {
       failed.add(node.uniqueId);
       const now = new Date().toISOString();
       const blockerName = ctx.manifest.nodes.get(blocker)?.name ?? blocker;

@@ -59,7 +59,7 @@ export async function runNodesParallel(
     if (stopped) return;
     const blocker = steps.blocker(node);
     if (blocker) {
-      steps.skip(node, blocker, nextIndex++, total);
+      steps.skipBlocked(node, blocker, nextIndex++, total);
       return;
     }
     const tracker: CompiledTracker = {};
