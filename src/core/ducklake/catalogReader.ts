@@ -7,6 +7,7 @@ import { checkCatalogVersion, sniffCatalogFormat, type CatalogFormat } from './f
 import { redactSecrets } from '../config/credentials';
 import { fileSignature, hasInterruptedWrite, recoverInterruptedWrite } from './interruptedWrite';
 import { SqliteCatalogBackend } from './sqliteCatalog';
+import { Mutex } from '../util/locks';
 
 /**
  * The one reader of a DuckLake catalog file's own tables (spec 1.0), attached
@@ -985,12 +986,10 @@ export class TableStateLog {
   /** How many reads were whole (the first, and every one a delta could not be applied to). */
   fullReads = 0;
   /** Reads one at a time: a delta is applied to the log in place (threads may ask together). */
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly reads = new Mutex();
 
   read(backend: CatalogBackend): Promise<Map<string, string>> {
-    const next = this.queue.then(() => this.readNow(backend));
-    this.queue = next.catch(() => undefined);
-    return next;
+    return this.reads.run(() => this.readNow(backend));
   }
 
   private async readNow(backend: CatalogBackend): Promise<Map<string, string>> {

@@ -4,7 +4,7 @@ import type { CompiledTracker } from '../node-execution';
 import type { ManifestNode, RunEvent } from '../types';
 import type { NodeSteps } from '../node-steps';
 import type { ComputePool } from './compute-pool';
-import { Mutex, ReadWriteLock, Semaphore } from './locks';
+import { Mutex, ReadWriteLock, Semaphore } from '../../util/locks';
 
 /** What the runner does around each node (runner.ts); the scheduler only decides when and where. */
 export interface ParallelSteps extends NodeSteps {

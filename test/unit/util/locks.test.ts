@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Mutex, ReadWriteLock, Semaphore } from '../../../src/core/models/parallel/locks';
+import { Mutex, ReadWriteLock, Semaphore } from '../../../src/core/util/locks';
 import { changesConnectionState } from '../../../src/core/models/sql-executor';
 
 /** A job that records when it starts and ends, and finishes when told. */
