@@ -101,7 +101,6 @@ export function installJinjaCodegen(): void {
   const proto = lib.compiler.Compiler.prototype as CompilerInternals & Record<string, unknown>;
   const originalAssertType = proto.assertType as (node: AnyNode, ...types: unknown[]) => void;
   const originalLiteral = proto.compileLiteral as (this: CompilerInternals, node: AnyNode, frame: AnyNode) => void;
-  const originalFunCall = proto.compileFunCall as (this: CompilerInternals, node: AnyNode, frame: AnyNode) => void;
 
   // Statements record their line, so a render error in a filter or operator points at it.
   const originalCompile = proto.compile as (this: CompilerInternals, node: AnyNode, frame: AnyNode) => void;
@@ -235,7 +234,13 @@ export function installJinjaCodegen(): void {
   proto.compileFunCall = function compileFunCall(this: CompilerInternals, node: AnyNode, frame: AnyNode) {
     const children: AnyNode[] = node.args.children;
     if (!children.some((c) => c instanceof StarArg || c instanceof DStarArg)) {
-      originalFunCall.call(this, node, frame);
+      // nunjucks' own, except that the callee's name (used in error messages) is a JSON string:
+      // nunjucks pasted it between quotes raw, so `'a\nb'.upper()` compiled to a JavaScript syntax error.
+      this._emit(`(lineno = ${String(node.lineno)}, colno = ${String(node.colno)}, runtime.callWrap(`);
+      this._compileExpression(node.name, frame);
+      this._emit(`, ${JSON.stringify(this._getNodeName(node.name))}, context, `);
+      this._compileAggregate(node.args, frame, '[', '])');
+      this._emit(')');
       return;
     }
     const positional = children.filter(

@@ -158,7 +158,11 @@ export function buildContext(services: ProjectServices, scope: NodeScope, pass: 
     project_name: services.projectName,
     invocation_id: services.invocationId,
     run_started_at: PyDateTime.fromDate(services.runStartedAt, true),
-    flags: { FULL_REFRESH: services.fullRefresh, WHICH: 'run' },
+    flags: { FULL_REFRESH: services.fullRefresh, STORE_FAILURES: false, WHICH: 'run' },
+    // dbt's global-project macros of the same names (materializations/configs.sql): the node's config,
+    // else the command's flag. Package tests call should_store_failures() to choose their columns.
+    should_full_refresh: () => lookupConfig(scope.config, pass.configCalls, 'full_refresh') ?? services.fullRefresh,
+    should_store_failures: () => lookupConfig(scope.config, pass.configCalls, 'store_failures') ?? false,
     model: {
       name: scope.name,
       unique_id: scope.uniqueId,
