@@ -1,7 +1,9 @@
 import { DATETIME_MODULE, PyDateTime } from './py-datetime';
 import { isKeywordArgs } from './python-compat';
 import { pyIterate, pyJsonDumps, pyTuple } from './py-values';
+import { Column } from './column';
 import { CROSS_DB_MACROS } from './cross-db';
+import { RE_MODULE } from './py-re';
 import { SETATTR_HELPER } from './environment';
 import type { MacroLibrary } from './macros';
 import { makeQueryTable, type QueryTable } from './query-result';
@@ -44,6 +46,8 @@ export interface ProjectServices {
    * when the schema was not listed yet (then `adapter.get_relation` asks the catalog).
    */
   knownRelation?: (database: string, schema: string, identifier: string) => 'table' | 'view' | null | undefined;
+  /** A template dropped this relation (`adapter.drop_relation`): the run's relation cache forgets it. */
+  droppedRelation?: (database: string, schema: string, identifier: string) => void;
 }
 
 /** The node being rendered. */
@@ -218,7 +222,7 @@ export function buildContext(services: ProjectServices, scope: NodeScope, pass: 
       const length = items.length ? Math.min(...items.map((l) => l.length)) : 0;
       return Array.from({ length }, (_, i) => pyTuple(items.map((l) => l[i])));
     },
-    modules: { datetime: DATETIME_MODULE },
+    modules: { datetime: DATETIME_MODULE, re: RE_MODULE },
     namespace: (...args: unknown[]) => ({ ...kw(args).keywords }),
     [SETATTR_HELPER]: (target: Record<string, unknown>, key: string, value: unknown) => {
       if (target && typeof target === 'object') target[key] = value;
@@ -248,6 +252,8 @@ export function buildContext(services: ProjectServices, scope: NodeScope, pass: 
     default__generate_database_name: defaultDatabaseName(services),
     ...CROSS_DB_MACROS,
   };
+  // dbt's context-level load_relation is the adapter's.
+  builtins.load_relation = (builtins.adapter as Record<string, unknown>).load_relation;
   Object.assign(ctx, builtins);
   Object.assign(ctx, services.macros.bind(ctx));
   // `dbt.<macro>` reaches the same functions (the project's override first).
@@ -375,19 +381,29 @@ function buildAdapter(
       getRelation(relation.database, relation.schema, relation.identifier) as Relation | null,
     get_columns_in_relation: (relation: Relation) => {
       const table = query(
-        `SELECT column_name, data_type FROM information_schema.columns WHERE table_catalog = ${literal(
+        `SELECT column_name, data_type, character_maximum_length, numeric_precision, numeric_scale FROM information_schema.columns WHERE table_catalog = ${literal(
           relation.database ?? services.target.database,
         )} AND table_schema = ${literal(relation.schema ?? services.target.schema)} AND table_name = ${literal(
           relation.identifier,
         )} ORDER BY ordinal_position`,
       );
-      return (table?.rows ?? []).map((row) => ({
-        name: String(row[0]),
-        column: String(row[0]),
-        quoted: quoteName(String(row[0])),
-        dtype: String(row[1]),
-        data_type: String(row[1]),
-      }));
+      const size = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+      return (table?.rows ?? []).map(
+        (row) => new Column(String(row[0]), String(row[1]), size(row[2]), size(row[3]), size(row[4])),
+      );
+    },
+    // dbt-duckdb's drop_relation on DuckLake (is_ducklake, below): `drop <type> if exists <relation>`,
+    // without the `cascade` it adds on plain DuckDB, which DuckLake refuses (DuckDB tracks no view
+    // dependencies, so it changes nothing there).
+    drop_relation: (relation: Relation) => {
+      if (!scope.execute) return '';
+      query(`drop ${relation.type === 'view' ? 'view' : 'table'} if exists ${relation.render()}`);
+      services.droppedRelation?.(
+        relation.database ?? services.target.database,
+        relation.schema ?? services.target.schema,
+        relation.identifier,
+      );
+      return '';
     },
     dispatch: (...args: unknown[]) => dispatchMacro(ctx, services, splitArgs(args)),
     already_exists: (schema: string, identifier: string) =>

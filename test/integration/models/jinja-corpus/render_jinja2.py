@@ -8,6 +8,7 @@ stdout: [{"id", "output"} | {"id", "error"}]
 
 import datetime
 import json
+import re
 import sys
 
 import jinja2
@@ -55,6 +56,7 @@ def base_context(spec):
 
     modules = Modules()
     modules.datetime = datetime
+    modules.re = re
 
     class Adapter:
         """adapter.dispatch and adapter.quote as dbt-duckdb answers them."""
