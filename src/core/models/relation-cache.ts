@@ -41,6 +41,11 @@ export class RelationCache {
     else listed.delete(relation.identifier.toLowerCase());
   }
 
+  /** A relation the project's SQL dropped (`adapter.drop_relation`): absent from now on. */
+  forgetRelation(database: string, schema: string, identifier: string): void {
+    this.listed.get(schemaKey(database, schema))?.delete(identifier.toLowerCase());
+  }
+
   /**
    * Drops every listing, so the next question lists again: with many writers (team mode) another
    * writer's commit can create or drop relations behind this run's back.
