@@ -123,6 +123,13 @@ describe('Jinja rendering of dbt idioms', () => {
     expect((await render(inModel, { scope: { config: configured } })).text).toBe('False');
   });
 
+  it("reaches the project's own macros through its name, as dbt does", async () => {
+    const { text } = await render('{{ demo.hello() }} {{ hello() }}', {
+      macros: { 'macros/hello.sql': '{% macro hello() %}hi{% endmacro %}' },
+    });
+    expect(text).toBe('hi hi');
+  });
+
   it('calls project macros with positional and keyword arguments, from models and from each other', async () => {
     const macros = {
       'macros/money.sql':

@@ -222,7 +222,12 @@ export function buildContext(services: ProjectServices, scope: NodeScope, pass: 
       const length = items.length ? Math.min(...items.map((l) => l.length)) : 0;
       return Array.from({ length }, (_, i) => pyTuple(items.map((l) => l[i])));
     },
-    modules: { datetime: DATETIME_MODULE, re: RE_MODULE },
+    modules: {
+      datetime: DATETIME_MODULE,
+      re: RE_MODULE,
+      pytz: refusedModule('pytz'),
+      itertools: refusedModule('itertools'),
+    },
     namespace: (...args: unknown[]) => ({ ...kw(args).keywords }),
     [SETATTR_HELPER]: (target: Record<string, unknown>, key: string, value: unknown) => {
       if (target && typeof target === 'object') target[key] = value;
@@ -255,7 +260,7 @@ export function buildContext(services: ProjectServices, scope: NodeScope, pass: 
   // dbt's context-level load_relation is the adapter's.
   builtins.load_relation = (builtins.adapter as Record<string, unknown>).load_relation;
   Object.assign(ctx, builtins);
-  Object.assign(ctx, services.macros.bind(ctx));
+  Object.assign(ctx, services.macros.bind(ctx, services.projectName));
   // `dbt.<macro>` reaches the same functions (the project's override first).
   // A namespace object, not a dict: attribute access reaches the macros.
   ctx.dbt = new Proxy(new DbtNamespace(), {
@@ -266,6 +271,19 @@ export function buildContext(services: ProjectServices, scope: NodeScope, pass: 
 }
 
 class DbtNamespace {}
+
+/** A module of dbt's `modules` the runner does not reproduce: any use of it is refused by name. */
+function refusedModule(name: string): object {
+  // A class instance, not a plain object: member lookups reach the proxy instead of a dict's keys.
+  return new Proxy(new RefusedModule(), {
+    get: (_t, key) => {
+      if (typeof key !== 'string') return undefined;
+      throw new Error(`modules.${name} (modules.${name}.${key}) is not supported by the built-in runner`);
+    },
+  });
+}
+
+class RefusedModule {}
 
 function lookupConfig(config: NodeConfig, calls: Record<string, unknown>[], key: string): unknown {
   for (let i = calls.length - 1; i >= 0; i--) {
