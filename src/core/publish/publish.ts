@@ -340,10 +340,17 @@ async function publishLocked(options: PublishOptions, alongside?: Promise<Settle
           await step('exported');
         })()
       : undefined;
-    await guard.release(held, exported);
+    // The published catalog becomes the new base while the release is on the wire (a local copy; a rerun after a
+    // crash in between finds the journal and copies it again).
+    const based = settled(copyAtomically(mirror.catalogFile, mirror.baseFile));
+    try {
+      await guard.release(held, exported);
+    } finally {
+      await based;
+    }
     options.onLease?.(undefined);
+    await unsettled(based);
     await step('released');
-    await copyAtomically(mirror.catalogFile, mirror.baseFile);
     // The release marks the stamp, so the last write under this lease is the remote's ETag now.
     const etag =
       held.etag || journal.committedEtag || ((await store.blob(entry.catalogPath).getProperties()).etag ?? '');
