@@ -9,7 +9,7 @@ import { parseSchemaFile, type SnapshotPatch } from './schema-yml';
 import { locateKey } from './unsupported';
 import type { ProjectFile, ResourcePatch, SourceTable } from './types';
 import type { UnitTestSpec } from './unit-tests/spec';
-import { asRecord, asStringList, readYamlFile, renderYamlValues } from './yaml-values';
+import { asRecord, asStringList, DEFERRED_KEYS, readYamlFile, renderYamlValues } from './yaml-values';
 
 /** A dbt project as read from disk, before any model is rendered. */
 export interface DbtProject {
@@ -164,6 +164,40 @@ export function loadProject(root: string, options: ProjectLoadOptions): DbtProje
     packageModelsConfig.set(pkg.name, pkg.project.models);
   }
 
+  // As dbt's SchemaYamlRenderer: properties files are rendered with target, var and env_var, except
+  // descriptions, hooks and test arguments (rendered later, in the test's own context); a test's
+  // `config:` is rendered now (`enabled: "{{ target.type == 'duckdb' }}"`). Unit tests stay as written.
+  const schemaContext = {
+    env: options.env,
+    vars: { ...vars, ...options.cliVars },
+    ...(target ? { extra: { target } } : {}),
+  };
+  const renderSchemaYaml = (value: unknown, file: string): unknown => {
+    // Only the sections the runner reads: semantic models, metrics and saved queries hold Jinja of
+    // their own (`{{ Dimension('x') }}`) that dbt does not render while parsing either.
+    const doc = asRecord(value);
+    const rendered: Record<string, unknown> = { ...doc };
+    for (const section of RENDERED_SECTIONS)
+      if (doc[section] !== undefined)
+        rendered[section] = renderYamlValues(doc[section], options.jinja, schemaContext, file, SCHEMA_NORENDER_KEYS);
+    const renderTestConfigs = (node: unknown): void => {
+      if (Array.isArray(node)) return node.forEach(renderTestConfigs);
+      if (!node || typeof node !== 'object') return;
+      for (const [key, child] of Object.entries(node as Record<string, unknown>)) {
+        if ((key === 'tests' || key === 'data_tests') && Array.isArray(child)) {
+          for (const test of child) {
+            for (const body of Object.values(asRecord(test))) {
+              const spec = asRecord(body);
+              if (spec.config !== undefined)
+                spec.config = renderYamlValues(spec.config, options.jinja, schemaContext, file);
+            }
+          }
+        } else renderTestConfigs(child);
+      }
+    };
+    renderTestConfigs(rendered);
+    return rendered;
+  };
   const modelPatches = new Map<string, ResourcePatch>();
   const seedPatches = new Map<string, ResourcePatch>();
   const snapshotPatches = new Map<string, SnapshotPatch>();
@@ -173,7 +207,7 @@ export function loadProject(root: string, options: ProjectLoadOptions): DbtProje
     ...collectPaths(root, [...new Set([...modelPaths, ...seedPaths, ...snapshotPaths])], ['.yml', '.yaml']),
     ...yamlFiles,
   ]) {
-    const contents = parseSchemaFile(readYamlFile(file), file, fixtures);
+    const contents = parseSchemaFile(renderSchemaYaml(readYamlFile(file), file), file, fixtures);
     for (const patch of contents.models) {
       const other = modelPatches.get(patch.name);
       if (other) {
@@ -283,3 +317,14 @@ function walk(dir: string): string[] {
   }
   return out;
 }
+
+const RENDERED_SECTIONS = ['models', 'seeds', 'snapshots', 'sources'];
+
+const SCHEMA_NORENDER_KEYS = new Set([
+  ...DEFERRED_KEYS,
+  'description',
+  'loaded_at_query',
+  'tests',
+  'data_tests',
+  'unit_tests',
+]);

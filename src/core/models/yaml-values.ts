@@ -74,7 +74,7 @@ export function renderYamlValues(
   return walk(value);
 }
 
-const DEFERRED_KEYS = new Set([
+export const DEFERRED_KEYS = new Set([
   'pre-hook',
   'post-hook',
   '+pre-hook',

@@ -300,6 +300,7 @@ export const DATETIME_MODULE = {
     },
     {
       now: nowUtc,
+      today: nowUtc,
       utcnow: nowUtc,
       fromisoformat: (text: unknown) => parseIso(String(text), false),
       strptime,

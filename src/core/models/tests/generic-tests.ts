@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { pyStr } from '../jinja/py-values';
 import { emptyConfig, mergeConfig } from '../node-config';
 import type { DbtProject } from '../project';
 import type { ColumnTestSpec, ManifestNode } from '../types';
@@ -28,10 +29,12 @@ export function buildGenericTests(
     spec: ColumnTestSpec,
     file: string,
   ) => {
-    const { full: baseName, short } = testName(spec, label, column, isSource);
-    let name = baseName;
-    for (let i = 2; used.has(name); i++) name = `${baseName}_${i}`;
-    used.add(name);
+    const { full: name, short } = testName(spec, label, column, isSource);
+    // Two tests can get the same name (same arguments, other configs); as in dbt they keep it, and
+    // only the unique id tells them apart (dbt adds a hash, here a counter).
+    let uniqueId = `test.${project.name}.${name}`;
+    for (let i = 2; used.has(uniqueId); i++) uniqueId = `test.${project.name}.${name}.${i}`;
+    used.add(uniqueId);
     const dependsOn = new Set([attachedTo]);
     for (const value of Object.values(spec.args)) {
       if (typeof value !== 'string') continue;
@@ -45,13 +48,13 @@ export function buildGenericTests(
     config = mergeConfig(config, spec.config);
     if (!config.enabled) return;
     const test: ManifestNode = {
-      uniqueId: `test.${project.name}.${name}`,
+      uniqueId,
       resourceType: 'test',
       name,
       config,
       dependsOn: [...dependsOn],
       fqn: [project.name, name],
-      test: { testName: spec.name, attachedTo, args: spec.args, file, fileStem: name === baseName ? short : name },
+      test: { testName: spec.name, attachedTo, args: spec.args, file, fileStem: short },
     };
     if (column !== undefined) test.test!.column = column;
     out.push(test);
@@ -98,7 +101,7 @@ function testName(
   const argParts = Object.entries(args)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .flatMap(([, value]) => (Array.isArray(value) ? value : isPlainObject(value) ? Object.values(value) : [value]))
-    .map((value) => pythonStr(value).replace(/[^A-Za-z0-9_]+/g, '_'));
+    .map((value) => pyStr(value).replace(/[^A-Za-z0-9_]+/g, '_'));
   const identifier = `${isSource ? 'source_' : ''}${bare}_${label}`;
   const full = `${identifier}_${argParts.join('__')}`;
   const short = full.length >= 64 ? `${identifier.slice(0, 30)}_${createHash('md5').update(full).digest('hex')}` : full;
@@ -107,11 +110,4 @@ function testName(
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function pythonStr(value: unknown): string {
-  if (value === true) return 'True';
-  if (value === false) return 'False';
-  if (value === null || value === undefined) return 'None';
-  return String(value);
 }

@@ -1,10 +1,9 @@
 import type { NodeCompiler } from '../compile';
 import { UnsupportedFeatureError } from '../errors';
 import type { Manifest } from '../manifest';
+import { pyFloat } from '../jinja/py-values';
 import { parseRenderedRelation, Relation, renderRelationName, type RelationType } from '../relation';
 import type { ManifestNode } from '../types';
-
-const EXPRESSION_ARG = /^\s*(ref|source)\s*\(.*\)\s*$/s;
 
 /**
  * The SQL of a generic test: rows that violate it. Built-ins follow dbt's
@@ -142,17 +141,40 @@ async function evaluateArgs(
   test: ManifestNode,
   compiler: NodeCompiler,
 ): Promise<Record<string, unknown>> {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(args)) {
-    if (typeof value === 'string' && EXPRESSION_ARG.test(value)) {
-      // dbt passes the Relation object (`compare_model=ref('x')`); it renders to the same text.
-      const text = await compiler.renderSnippet(`{{ ${value} }}`, test.test!.file, test, false);
-      out[key] = parseRenderedRelation(text) ?? text;
-    } else {
-      out[key] = value;
+  // As dbt's add_rendered_test_kwargs: every string argument but column_name, in lists and dicts
+  // too, is rendered natively in the test's context (`column_type: "{{ my_pkg.type_x() }}"`); a
+  // string that looks like a call (`ref(...)`, `var(...)`) is rendered as an expression.
+  const render = async (value: unknown): Promise<unknown> => {
+    if (Array.isArray(value)) return Promise.all(value.map(render));
+    if (value !== null && typeof value === 'object') {
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(value)) out[k] = await render(v);
+      return out;
     }
-  }
+    if (typeof value !== 'string') return value;
+    const source = LOOKS_LIKE_CALL.test(value) ? `{{ ${value} }}` : value;
+    const text = /\{\{|\{%|\{#/.test(source)
+      ? await compiler.renderSnippet(source, test.test!.file, test, false)
+      : source;
+    // dbt passes the Relation object (`compare_model=ref('x')`); it renders to the same text.
+    return parseRenderedRelation(text) ?? nativeLiteral(text);
+  };
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(args)) out[key] = key === 'column_name' ? value : await render(value);
   return out;
+}
+
+const LOOKS_LIKE_CALL = /^\s*(env_var|ref|var|source|doc)\s*\(.+\)\s*$/s;
+
+/** dbt's native rendering reads a text that is a Python number, bool or None as that value. */
+function nativeLiteral(text: string): unknown {
+  const t = text.trim();
+  if (/^[+-]?\d+$/.test(t)) return Number(t);
+  if (/^[+-]?(\d+\.\d*|\.\d+|\d+)([eE][+-]?\d+)?$/.test(t)) return pyFloat(Number(t));
+  if (t === 'True') return true;
+  if (t === 'False') return false;
+  if (t === 'None') return null;
+  return text;
 }
 
 /** A relation string that renders as-is and still answers `.identifier` like a relation. */
