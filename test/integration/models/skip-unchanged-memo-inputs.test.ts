@@ -46,12 +46,17 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-/** Builds, returning each model's and test's outcome and the compiled SQL every `json_serialize_sql` parsed. */
+/**
+ * Builds, returning each model's and test's outcome, the compiled SQL every `json_serialize_sql` parsed
+ * and how many times `duckdb_functions()` was listed.
+ */
 async function build(w: Workspace, vars: Record<string, unknown> = {}) {
   const parsed: string[] = [];
+  let functionListings = 0;
   const rows = SqlExecutor.prototype.rows;
   const spy = vi.spyOn(SqlExecutor.prototype, 'rows').mockImplementation(function (this: SqlExecutor, sql: string) {
     if (/^SELECT json_serialize_sql\(/i.test(sql)) parsed.push(sql);
+    if (/duckdb_functions\(\)/i.test(sql)) functionListings++;
     return rows.call(this, sql) as never;
   });
   let summary: RunSummary;
@@ -63,7 +68,7 @@ async function build(w: Workspace, vars: Record<string, unknown> = {}) {
   expect(summary.success, JSON.stringify(summary.results.map((r) => [r.name, r.status, r.message]))).toBe(true);
   const outcome: Record<string, string> = {};
   for (const r of summary.results) outcome[r.name] = r.unchanged ? 'unchanged' : r.status;
-  return { outcome, parsed };
+  return { outcome, parsed, functionListings };
 }
 
 describe('the skip check through DuckDB with a memo whose key matches', () => {
@@ -94,6 +99,8 @@ describe('the skip check through DuckDB with a memo whose key matches', () => {
     });
     expect(second.parsed).toHaveLength(1);
     expect(second.parsed[0]).toMatch(/raw\.customers/);
+    // Nothing defined a function: the session's own are the catalog's macros, read from its metadata.
+    expect(first.functionListings + second.functionListings).toBe(0);
 
     // An input changed: the states are still read, so exactly its readers run (unparsed), with the new rows.
     await writeLake(ws, 'INSERT INTO lake.raw.orders VALUES (7, 70)');
@@ -113,5 +120,24 @@ describe('the skip check through DuckDB with a memo whose key matches', () => {
       not_null_stg_id: 'unchanged',
     });
     expect(await queryCatalog(ws, 'SELECT DISTINCT a FROM lake.main.capped')).toEqual([{ a: 42 }]);
+    // The hook defined a macro: the session's functions were listed whole.
+    expect(fourth.functionListings).toBe(1);
+
+    // Without the hook's macro, capped runs again (its table was the macro's), then is skipped.
+    expect((await build(ws)).outcome.capped).toBe('success');
+    expect((await build(ws)).outcome.capped).toBe('unchanged');
+    // A macro stored in the catalog itself shadows greatest() too (the session's schema is lake.main):
+    // no hook defined anything, yet capped runs and gets the catalog macro's value.
+    await writeLake(ws, 'CREATE MACRO lake.main.greatest(a, b) AS 43');
+    const withCatalogMacro = await build(ws);
+    expect(withCatalogMacro.outcome).toEqual({
+      stg: 'unchanged',
+      agg: 'unchanged',
+      capped: 'success',
+      partial: 'unchanged',
+      not_null_stg_id: 'unchanged',
+    });
+    expect(withCatalogMacro.functionListings).toBe(0);
+    expect(await queryCatalog(ws, 'SELECT DISTINCT a FROM lake.main.capped')).toEqual([{ a: 43 }]);
   });
 });
