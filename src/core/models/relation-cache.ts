@@ -15,6 +15,12 @@ export class RelationCache {
   private readonly catalogs = new Map<string, Promise<Map<string, Map<string, ExistingKind>>>>();
   /** The catalogs listed so far, for synchronous answers during a render. */
   private readonly listed = new Map<string, Map<string, Map<string, ExistingKind>>>();
+  /**
+   * The schemas the run has asked about (a node of its own goes there): only those answer `peek`, as
+   * when each was listed on its own — `adapter.get_relation` elsewhere still asks the catalog live,
+   * so it sees what a hook created there since the listing.
+   */
+  private readonly asked = new Set<string>();
 
   constructor(private readonly executor: SqlExecutor) {}
 
@@ -23,10 +29,10 @@ export class RelationCache {
     return listed.get(relation.identifier.toLowerCase());
   }
 
-  /** Without waiting: the kind, `null` when absent, `undefined` when the catalog is not listed yet. */
+  /** Without waiting: the kind, `null` when absent, `undefined` when the schema is not asked about and listed yet. */
   peek(database: string, schema: string, identifier: string): 'table' | 'view' | null | undefined {
     const catalog = this.listed.get(database.toLowerCase());
-    if (!catalog) return undefined;
+    if (!catalog || !this.asked.has(schemaKey(database, schema))) return undefined;
     return catalog.get(schema.toLowerCase())?.get(identifier.toLowerCase()) ?? null;
   }
 
@@ -49,11 +55,13 @@ export class RelationCache {
   forget(): void {
     this.catalogs.clear();
     this.listed.clear();
+    this.asked.clear();
   }
 
   /** The schema's relations, kept in its catalog's listing (an empty map, kept too, when it has none yet). */
   private async schema(relation: RelationName): Promise<Map<string, ExistingKind>> {
     const catalog = await this.catalog(relation.database);
+    this.asked.add(schemaKey(relation.database, relation.schema));
     const key = relation.schema.toLowerCase();
     let listed = catalog.get(key);
     if (!listed) catalog.set(key, (listed = new Map()));
@@ -95,4 +103,8 @@ export class RelationCache {
     }
     return schemas;
   }
+}
+
+function schemaKey(database: string, schema: string): string {
+  return `${database.toLowerCase()}\u0000${schema.toLowerCase()}`;
 }

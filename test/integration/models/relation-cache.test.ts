@@ -25,7 +25,10 @@ function files(vFlip: 'view' | 'table'): Record<string, string> {
     "-- depends_on: {{ ref('base') }}",
     "{% set hit = adapter.get_relation(database=this.database, schema=this.schema, identifier='base') %}",
     "{% set miss = adapter.get_relation(database=this.database, schema=this.schema, identifier='nope') %}",
-    "select '{{ hit.identifier if hit else 'none' }}' as hit, '{{ miss.identifier if miss else 'none' }}' as miss",
+    // A schema no model of the run goes to is asked live, as before the catalog was listed whole.
+    "{% set far = adapter.get_relation(database=this.database, schema='nowhere', identifier='base') %}",
+    "select '{{ hit.identifier if hit else 'none' }}' as hit, '{{ miss.identifier if miss else 'none' }}' as miss,",
+    "'{{ far.identifier if far else 'none' }}' as far",
   ].join('\n');
   for (let i = 0; i < 9; i++) {
     const schema = i % 2 === 0 ? ", schema='side'" : '';
@@ -53,8 +56,11 @@ describe('what exists in the target schemas is listed once per run', () => {
       // A model provably unchanged since the first build is skipped as such (docs/RUNNER.md, No-op runs).
       const statuses = summary.results.map((r) => `${r.name} ${r.unchanged ? 'unchanged' : r.status}`);
       expect(statuses.filter((r) => !/ (success|unchanged)$/.test(r))).toEqual([]);
-      // Every catalog question went through the cache's listing, none through the project's SQL.
-      expect(sent.filter((s) => /information_schema/i.test(s))).toEqual([]);
+      // Every question about the run's own schemas went through the cache's listing; only the one about
+      // a schema no model goes to was asked live (the project's SQL).
+      const live = sent.filter((s) => /information_schema/i.test(s));
+      expect(live).toHaveLength(1);
+      expect(live[0]).toMatch(/'nowhere'/);
       return sent.filter((s) => /^CREATE SCHEMA/i.test(s));
     };
 
@@ -79,8 +85,8 @@ describe('what exists in the target schemas is listed once per run', () => {
     const probe = await withSession(async (session) => {
       await session.loadExtensions(['ducklake', 'sqlite_scanner']);
       await session.run(`ATTACH 'ducklake:sqlite:${ws!.catalogPath}' AS r (DATA_PATH '${ws!.dataPath}', READ_ONLY)`);
-      return session.all<{ hit: string; miss: string }>('SELECT hit, miss FROM r.main.probe');
+      return session.all<{ hit: string; miss: string; far: string }>('SELECT hit, miss, far FROM r.main.probe');
     });
-    expect(probe).toEqual([{ hit: 'base', miss: 'none' }]);
+    expect(probe).toEqual([{ hit: 'base', miss: 'none', far: 'none' }]);
   });
 });
