@@ -11,7 +11,7 @@ import { publish, type PublishSummary } from '../core/publish/publish';
 import { parseDuration } from '../core/util/duration';
 import type { TableExportReport } from '../core/delta';
 import type { Progress } from '../core/util/progress';
-import { describeFinding, gatePublish } from '../core/readiness';
+import { describeFinding, gatePublish, gateRunsAlongside } from '../core/readiness';
 import { cliReadinessMode, cliSku } from './checkCommand';
 import { cliDuckDBOptions, openCliLakehouse, type CliEnv } from './context';
 import type { Output } from './output';
@@ -84,13 +84,19 @@ export function registerLakeCommands(program: Command, cli: CliEnv, run: Run): v
           const { entry, store, guard, session, mirror } = await open(arg, opts, cli);
           phases.mark('opened');
           try {
-            // Before anything is uploaded; `refuse` throws here with every error finding listed.
-            const gate = await gatePublish({ ...readiness, session, mirror });
-            phases.mark('readiness');
-            if (gate.checkFailed)
-              out.info(`  readiness: the check could not run (${gate.checkFailed}); publishing anyway`);
-            for (const f of gate.findings) out.info(`  readiness: ${describeFinding(f)}`);
+            // Before anything is uploaded. In `warn` mode while the lease request is on the wire (publish waits
+            // for it before writing anything); `refuse` answers before the lease is asked for, throwing here with
+            // every error finding listed.
+            const alongside = readiness.mode === 'warn' && (await gateRunsAlongside(mirror));
+            const gate = gatePublish({ ...readiness, session, mirror }).then((result) => {
+              phases.mark('readiness');
+              if (result.checkFailed)
+                out.info(`  readiness: the check could not run (${result.checkFailed}); publishing anyway`);
+              for (const f of result.findings) out.info(`  readiness: ${describeFinding(f)}`);
+            });
+            if (!alongside) await gate;
             const summary = await publish({
+              alongside: alongside ? gate : undefined,
               entry,
               store,
               guard,

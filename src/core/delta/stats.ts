@@ -38,14 +38,18 @@ export function buildStats(
   return statsWriter(columns, partitionColumns)(file);
 }
 
+/** A leaf's bounds as JSON text (undefined: left out), its conversion chosen once per column. */
+type LeafBounds = (stats: CatalogColumnStats) => { min?: string; max?: string };
+
 /** A column of the stats tree: a primitive leaf (its own bounds) or a struct (its children's). */
 type StatsNode =
-  | { key: string; leaf: true; columnId: number; type: DeltaType; duckLakeType: string; index: number }
+  | { key: string; leaf: true; columnId: number; bounds: LeafBounds; index: number }
   | { key: string; leaf: false; children: StatsNode[] };
 
 /**
  * The stats of many files of one table: the column tree is mapped to Delta types once (not per file),
- * and each file's JSON is written as text from its own values, without an object tree per file.
+ * each leaf's conversion is picked once, and each file's JSON is written as text from its own values,
+ * without an object tree per file.
  */
 export function statsWriter(
   columns: readonly ColumnNode[],
@@ -61,7 +65,7 @@ export function statsWriter(
       const children = column.children.flatMap((child) => plan(child) ?? []);
       return { key, leaf: false, children };
     }
-    return { key, leaf: true, columnId: column.columnId, type, duckLakeType: column.type, index: leaves++ };
+    return { key, leaf: true, columnId: column.columnId, bounds: leafBounds(type, column.type), index: leaves++ };
   };
   const nodes = columns.flatMap((c) => (partitionColumns.has(c.name) ? [] : (plan(c) ?? [])));
   // Per file: each leaf's null count, min and max as JSON text (undefined: left out).
@@ -81,9 +85,10 @@ export function statsWriter(
       if (stats.nullCount !== null && stats.nullCount >= 0) nulls[i] = String(stats.nullCount);
       // All-null columns carry no bounds.
       if (stats.nullCount !== null && stats.nullCount >= file.recordCount) continue;
-      const bounds = statBounds(node.type, node.duckLakeType, stats);
-      if (bounds.min !== undefined) mins[i] = jsonText(bounds.min);
-      if (bounds.max !== undefined) maxs[i] = jsonText(bounds.max);
+      if (stats.min === null || stats.max === null) continue;
+      const bounds = node.bounds(stats);
+      mins[i] = bounds.min;
+      maxs[i] = bounds.max;
     }
   };
   const section = (list: readonly StatsNode[], values: Array<string | undefined>): string => {
@@ -99,6 +104,76 @@ export function statsWriter(
     fill(nodes, file);
     return `{"numRecords":${file.recordCount},"minValues":${section(nodes, mins)},"maxValues":${section(nodes, maxs)},"nullCount":${section(nodes, nulls)}}`;
   };
+}
+
+const NO_BOUNDS = {};
+
+/**
+ * statBounds of one column type as JSON text, with the cases every file of a first export goes through
+ * (whole-millisecond timestamps, short strings) written from the text itself, without a Date or a
+ * code-point array per value; anything else takes statBounds.
+ */
+function leafBounds(type: DeltaType, duckLakeType: string): LeafBounds {
+  const general: LeafBounds = (stats) => {
+    const bounds = statBounds(type, duckLakeType, stats);
+    return {
+      min: bounds.min === undefined ? undefined : jsonText(bounds.min),
+      max: bounds.max === undefined ? undefined : jsonText(bounds.max),
+    };
+  };
+  switch (type) {
+    case 'byte':
+    case 'short':
+    case 'integer':
+    case 'long':
+      return ({ min, max }) => (INTEGER.test(min!) && INTEGER.test(max!) ? { min: min!, max: max! } : NO_BOUNDS);
+    case 'timestamp': {
+      const utc = duckLakeType.toLowerCase() === 'timestamptz';
+      return (stats) => {
+        const low = isoFast(stats.min!, utc, false);
+        const high = low === undefined ? undefined : isoFast(stats.max!, utc, true);
+        return high === undefined ? general(stats) : { min: `"${low}"`, max: `"${high}"` };
+      };
+    }
+    case 'string':
+      // Up to 32 UTF-16 units is up to 32 characters: the value is its own bound, no code points counted.
+      return (stats) =>
+        stats.min!.length <= STRING_STAT_PREFIX && stats.max!.length <= STRING_STAT_PREFIX
+          ? { min: JSON.stringify(stats.min), max: JSON.stringify(stats.max) }
+          : general(stats);
+    case 'float':
+    case 'boolean':
+    case 'binary':
+      return () => NO_BOUNDS;
+    default:
+      return general;
+  }
+}
+
+/** `2024-01-01 10:00:00[.ffffff][+00]`: a valid UTC wall time whose ISO text needs no Date (else slow path). */
+const PLAIN_TIMESTAMP = /^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(?:\.(\d{1,6}))?(\+00)?$/;
+const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * The ISO bound (`...T10:00:00.123Z`) of DuckLake's timestamp text, exactly as timestampMillis and
+ * isoMillis give it, for the common case: years 1000–9999, a valid date and time, an offset of +00 (or none
+ * where none is allowed), and for an upper bound no microseconds past the millisecond (rounding up
+ * could carry into the seconds). Undefined: take the general path.
+ */
+function isoFast(text: string, utc: boolean, upper: boolean): string | undefined {
+  const m = PLAIN_TIMESTAMP.exec(text);
+  if (!m) return undefined;
+  const [, y, mo, d, h, mi, s, fraction = '', offset] = m;
+  if (offset && !utc) return undefined;
+  const year = Number(y);
+  const month = Number(mo);
+  const day = Number(d);
+  if (year < 1000 || month < 1 || month > 12 || day < 1 || day > DAYS_IN_MONTH[month - 1]!) return undefined;
+  if (month === 2 && day === 29 && !(year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0))) return undefined;
+  if (Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) return undefined;
+  const digits = fraction.padEnd(6, '0');
+  if (upper && digits.slice(3) !== '000') return undefined;
+  return `${y}-${mo}-${d}T${h}:${mi}:${s}.${digits.slice(0, 3)}Z`;
 }
 
 function jsonText(value: RawJson | string): string {

@@ -8,6 +8,11 @@ import { quoteIdentifier, quoteLiteral, type DuckDBSession } from '../lake/duckd
  */
 export interface CatalogBackend {
   all<T extends Record<string, unknown>>(sql: string): Promise<T[]>;
+  /**
+   * The rows as arrays of values in select order, without an object per row: for the reads of one row per
+   * file (10k files, 50k stats rows), whose row objects were much of an export's garbage. Optional.
+   */
+  values?(sql: string): Promise<unknown[][]>;
   /** A FROM-clause expression for one catalog table, e.g. `ducklake_data_file`. */
   table(name: string): string;
   /** Epoch milliseconds (an integer) of a TIMESTAMPTZ column expression. */

@@ -441,7 +441,7 @@ export class CatalogReader {
    */
   async dataFiles(tableId: number, snapshot: number, createdBefore?: number): Promise<CatalogDataFile[]> {
     const idFilter = createdBefore === undefined ? '' : `AND f.data_file_id < ${int(createdBefore)}`;
-    const rows = await this.backend.all<Record<string, unknown>>(
+    const rows = await this.values(
       `${this.dataFileSelect()} WHERE f.table_id = ${int(tableId)} ${visibleAt('f', snapshot)} ${idFilter}
        ORDER BY f.data_file_id`,
     );
@@ -466,12 +466,12 @@ export class CatalogReader {
       ? `(f.begin_snapshot > ${int(after)} OR f.data_file_id >= ${int(nextFileId)}
           OR (f.end_snapshot IS NOT NULL AND f.end_snapshot > ${int(after)}))`
       : `f.data_file_id >= ${int(nextFileId)}`;
-    const rows = await this.backend.all<Record<string, unknown>>(
+    const rows = await this.values(
       `${this.dataFileSelect(', f.end_snapshot')}
        WHERE f.table_id = ${int(tableId)} AND f.begin_snapshot <= ${int(upTo)} AND ${which}
        ORDER BY f.data_file_id`,
     );
-    return rows.map((r) => ({ ...dataFileOf(r), endSnapshot: optNum(r.end_snapshot) }));
+    return rows.map((r) => ({ ...dataFileOf(r), endSnapshot: optNum(r[DATA_FILE_COLUMNS]) }));
   }
 
   /** How many data files and rows a table has at `snapshot` (one aggregate row; no file rows read). */
@@ -483,6 +483,14 @@ export class CatalogReader {
     return { files: num(row?.n ?? 0), records: num(row?.records ?? 0) };
   }
 
+  /** Rows as value arrays in select order (see CatalogBackend.values); objects' values where a backend has none. */
+  private async values(sql: string): Promise<unknown[][]> {
+    return this.backend.values
+      ? this.backend.values(sql)
+      : (await this.backend.all<Record<string, unknown>>(sql)).map((r) => Object.values(r));
+  }
+
+  /** Its columns in the order dataFileOf reads them (DATA_FILE_COLUMNS of them), then `extra`. */
   private dataFileSelect(extra = ''): string {
     return `SELECT f.data_file_id, f.path, f.path_is_relative, f.file_format, f.record_count, f.file_size_bytes,
               f.begin_snapshot, f.partition_id, f.encryption_key IS NOT NULL AS encrypted, f.mapping_id,
@@ -550,12 +558,12 @@ export class CatalogReader {
          WHERE ${which} AND table_id = ${int(tableId)}`,
     );
     return rows.map((r) => ({
-      fileId: num(r.data_file_id),
-      columnId: num(r.column_id),
-      nullCount: optNum(r.null_count),
-      min: (r.min_value as string | null) ?? null,
-      max: (r.max_value as string | null) ?? null,
-      containsNan: r.contains_nan === null || r.contains_nan === undefined ? null : num(r.contains_nan) !== 0,
+      fileId: num(r[0]),
+      columnId: num(r[1]),
+      nullCount: optNum(r[2]),
+      min: (r[3] as string | null) ?? null,
+      max: (r[4] as string | null) ?? null,
+      containsNan: r[5] === null || r[5] === undefined ? null : num(r[5]) !== 0,
     }));
   }
 
@@ -594,10 +602,10 @@ export class CatalogReader {
          WHERE ${which} AND table_id = ${int(tableId)}`,
     );
     for (const r of rows) {
-      const fileId = num(r.data_file_id);
+      const fileId = num(r[0]);
       let values = result.get(fileId);
       if (!values) result.set(fileId, (values = new Map()));
-      values.set(num(r.partition_key_index), (r.partition_value as string | null) ?? null);
+      values.set(num(r[1]), (r[2] as string | null) ?? null);
     }
     return result;
   }
@@ -616,7 +624,7 @@ export class CatalogReader {
     table: string,
     fileIds: readonly number[],
     sql: (which: string) => string,
-  ): Promise<Record<string, unknown>[]> {
+  ): Promise<unknown[][]> {
     let lowest = Infinity;
     let highest = -Infinity;
     for (const id of fileIds) {
@@ -628,15 +636,14 @@ export class CatalogReader {
       ? `data_file_id BETWEEN ${int(lowest)} AND ${int(highest)}`
       : `data_file_id IN (${fileIds.map(int).join(', ')})`;
     const wanted = new Set(fileIds);
-    const keep = (rows: Record<string, unknown>[]) =>
-      asRange ? rows.filter((r) => wanted.has(num(r.data_file_id))) : rows;
+    const keep = (rows: unknown[][]) => (asRange ? rows.filter((r) => wanted.has(num(r[0]))) : rows);
     const start = await this.rowidOfFirstFile(table, lowest);
     if (start !== undefined) {
-      const rows = keep(await this.backend.all<Record<string, unknown>>(sql(`rowid >= ${int(start)} AND ${ids}`)));
-      const found = new Set(rows.map((r) => num(r.data_file_id)));
+      const rows = keep(await this.values(sql(`rowid >= ${int(start)} AND ${ids}`)));
+      const found = new Set(rows.map((r) => num(r[0])));
       if (found.size === wanted.size) return rows;
     }
-    return keep(await this.backend.all<Record<string, unknown>>(sql(ids)));
+    return keep(await this.values(sql(ids)));
   }
 
   /** The smallest rowid whose row (and every later one) has data_file_id >= fileId: a binary search of rowid seeks. */
@@ -763,19 +770,22 @@ function changeEntries(text: string): Array<{ kind: string; value: string; hasVa
   });
 }
 
-function dataFileOf(r: Record<string, unknown>): CatalogDataFile {
+/** How many columns dataFileSelect puts before its `extra` ones. */
+const DATA_FILE_COLUMNS = 11;
+
+function dataFileOf(r: unknown[]): CatalogDataFile {
   return {
-    fileId: num(r.data_file_id),
-    path: String(r.path),
-    pathIsRelative: bool(r.path_is_relative, true),
-    format: String(r.file_format ?? 'parquet'),
-    recordCount: num(r.record_count),
-    sizeBytes: num(r.file_size_bytes),
-    beginSnapshot: num(r.begin_snapshot),
-    partitionId: optNum(r.partition_id),
-    encrypted: Boolean(r.encrypted),
-    mappingId: optNum(r.mapping_id),
-    beginTimeMs: optNum(r.begin_time_ms) ?? undefined,
+    fileId: num(r[0]),
+    path: String(r[1]),
+    pathIsRelative: bool(r[2], true),
+    format: String(r[3] ?? 'parquet'),
+    recordCount: num(r[4]),
+    sizeBytes: num(r[5]),
+    beginSnapshot: num(r[6]),
+    partitionId: optNum(r[7]),
+    encrypted: Boolean(r[8]),
+    mappingId: optNum(r[9]),
+    beginTimeMs: optNum(r[10]) ?? undefined,
   };
 }
 

@@ -49,6 +49,17 @@ export class SqliteCatalogBackend implements CatalogBackend {
     return this.query(sql) as T[];
   }
 
+  async values(sql: string): Promise<unknown[][]> {
+    const statement = this.db.prepare(sql);
+    try {
+      const rows: unknown[][] = [];
+      while (statement.step()) rows.push(statement.get());
+      return rows;
+    } finally {
+      statement.free();
+    }
+  }
+
   private query(sql: string): Record<string, unknown>[] {
     const statement = this.db.prepare(sql);
     try {

@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors';
+import { quoteIdentifier as ident, quoteLiteral as literal } from './duckdb';
 
 /**
  * How a table's Parquet is laid out for Direct Lake: rows per row group,
@@ -168,12 +169,4 @@ export function setOptionSql(alias: string, option: string, value: string | numb
   const v = typeof value === 'number' ? String(value) : literal(value);
   const where = scope ? `, schema => ${literal(scope.schema)}, table_name => ${literal(scope.table)}` : '';
   return `CALL ${ident(alias)}.set_option(${literal(option)}, ${v}${where})`;
-}
-
-function ident(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
-
-function literal(value: string): string {
-  return `'${value.replace(/'/g, "''")}'`;
 }

@@ -288,11 +288,13 @@ export class LeaseGuard {
    */
   async upload(
     held: HeldLease,
-    data: Uint8Array | { file: string },
+    data: Uint8Array | { file: string; md5?: string },
     extraMetadata: Record<string, string> = {},
   ): Promise<string> {
     const { blob, catalogName } = this.options;
-    const md5 = 'file' in data ? await md5OfFile(data.file) : md5OfBytes(data);
+    // A caller that hashed the file already (publish journals it before the commit) passes it: the service checks
+    // Content-MD5 against the bytes it receives, so a file changed since is refused, never stored under that MD5.
+    const md5 = 'file' in data ? (data.md5 ?? (await md5OfFile(data.file))) : md5OfBytes(data);
     try {
       held.etag =
         (await replaceBlob(blob, data, {

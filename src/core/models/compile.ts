@@ -63,15 +63,28 @@ export class NodeCompiler {
     node: ManifestNode | undefined,
     isIncremental: boolean,
     extra?: Record<string, unknown>,
+    options?: SnippetOptions,
   ): Promise<string> {
+    return (await this.renderSnippetWithConfig(sql, name, node, isIncremental, extra, options)).text;
+  }
+
+  /** A snippet's text and the `config()` calls it made (a generic test's macro sets `fail_calc` so). */
+  async renderSnippetWithConfig(
+    sql: string,
+    name: string,
+    node: ManifestNode | undefined,
+    isIncremental: boolean,
+    extra?: Record<string, unknown>,
+    options?: SnippetOptions,
+  ): Promise<{ text: string; configCalls: Record<string, unknown>[] }> {
     let template: nunjucks.Template;
     try {
       template = compileTemplate(this.manifest.jinja, sql, name);
     } catch (error) {
       throw toCompileError(error, node?.file?.path ?? this.manifest.project.projectFile);
     }
-    const output = await this.render(template, node, isIncremental, undefined, extra);
-    return output.text;
+    const output = await this.render(template, node, isIncremental, undefined, extra, undefined, options);
+    return { text: output.text, configCalls: output.pass.configCalls };
   }
 
   private async render(
@@ -81,6 +94,7 @@ export class NodeCompiler {
     path?: string,
     extra?: Record<string, unknown>,
     unitTest?: { services: ProjectServices; relation?: Relation },
+    options?: SnippetOptions,
   ) {
     const { target } = this.manifest;
     const scope: NodeScope = node
@@ -112,11 +126,19 @@ export class NodeCompiler {
       template,
       services: unitTest?.services ?? this.services,
       scope,
-      runQuery: (sql) => this.executor.query(sql),
+      runQuery: (sql) => {
+        const refused = options?.refuseQueries?.();
+        return refused ? Promise.reject(refused) : this.executor.query(sql);
+      },
       ...(extra ? { extra } : {}),
     });
     for (const message of output.pass.logs) this.onLog(message, node);
     return output;
+  }
+
+  /** `sql` with the ephemeral models `node` reads (through ephemeral links) as CTEs in front. */
+  async withEphemeralCtes(node: ManifestNode, sql: string): Promise<string> {
+    return injectCtes(sql, await this.ephemeralCtes(node));
   }
 
   /** The ephemeral models upstream of `node` through ephemeral links only, parents first. */
@@ -144,6 +166,11 @@ export class NodeCompiler {
     }
     return ctes;
   }
+}
+
+export interface SnippetOptions {
+  /** The error for a query the snippet would run while it renders (nothing is sent). */
+  refuseQueries?: () => Error;
 }
 
 /**

@@ -3,6 +3,7 @@ import { writeCompiled, type ArtifactPaths } from './artifacts';
 import type { NodeCompiler } from './compile';
 import type { Manifest } from './manifest';
 import { materialize, type ExistingKind } from './materializations';
+import { UnsupportedFeatureError } from './errors';
 import { renderRelationName } from './relation';
 import { loadSeed } from './seeds';
 import { materializeSnapshot } from './snapshots/materialize';
@@ -66,7 +67,27 @@ async function renderHooks(
 ) {
   const out: string[] = [];
   for (const [i, hook] of hooks.entries()) {
-    const sql = await ctx.compiler.renderSnippet(hook, `${node.name} ${kind} ${i + 1}`, node, isIncremental);
+    // Hooks are rendered before the node runs; dbt renders a post-hook after. A post-hook whose Jinja
+    // runs SQL (run_query, statement, adapter.drop_relation) would act too early here: refused, unsent.
+    const options =
+      kind === 'post-hook'
+        ? {
+            refuseQueries: () =>
+              new UnsupportedFeatureError(
+                'A post-hook that runs SQL while it renders (run_query, statement, adapter.drop_relation)',
+                node.file ? { file: node.file.path, line: 1 } : undefined,
+                `${node.name} post-hook ${i + 1}; put the SQL in the hook's text instead`,
+              ),
+          }
+        : undefined;
+    const sql = await ctx.compiler.renderSnippet(
+      hook,
+      `${node.name} ${kind} ${i + 1}`,
+      node,
+      isIncremental,
+      undefined,
+      options,
+    );
     if (sql.trim() !== '') out.push(sql);
   }
   return out;
@@ -224,8 +245,10 @@ export async function executeTest(
   let sql: string;
   let relativeFile: string | undefined;
   if (node.test) {
-    sql = await genericTestSql(node, ctx.manifest, ctx.compiler);
-    relativeFile = `${relative(ctx.manifest.project.root, node.test.file).split('\\').join('/')}/${node.name}.sql`;
+    const generic = await genericTestSql(node, ctx.manifest, ctx.compiler);
+    sql = generic.sql;
+    relativeFile = `${relative(ctx.manifest.project.root, node.test.file).split('\\').join('/')}/${node.test.fileStem ?? node.name}.sql`;
+    node = withMacroConfig(node, generic.configCalls);
   } else {
     const compiled = await ctx.compiler.compile(node, false);
     sql = compiled.sql;
@@ -260,6 +283,18 @@ export async function executeTest(
   const outcome: NodeOutcome = { status, message, failures, compiledCode: sql };
   if (compiledPath) outcome.compiledPath = compiledPath;
   return outcome;
+}
+
+/**
+ * The test as dbt configures it: what the test's macro set with `config()` (`fail_calc`, `warn_if`...)
+ * under what the test's properties and the project set.
+ */
+function withMacroConfig(node: ManifestNode, calls: Record<string, unknown>[]): ManifestNode {
+  if (calls.length === 0) return node;
+  const config: Record<string, unknown> = { ...node.config };
+  for (const [key, value] of Object.entries(Object.assign({}, ...calls) as Record<string, unknown>))
+    if (config[key] === undefined) config[key] = value;
+  return { ...node, config: config as ManifestNode['config'] };
 }
 
 /** dbt's severity rules: `error_if` / `warn_if` (default `!= 0`), `severity: warn` never errors. */

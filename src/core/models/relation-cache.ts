@@ -48,6 +48,11 @@ export class RelationCache {
     else listed.delete(relation.identifier.toLowerCase());
   }
 
+  /** A relation the project's SQL dropped (`adapter.drop_relation`): absent from now on. */
+  forgetRelation(database: string, schema: string, identifier: string): void {
+    this.listed.get(database.toLowerCase())?.get(schema.toLowerCase())?.delete(identifier.toLowerCase());
+  }
+
   /**
    * Drops every listing, so the next question lists again: with many writers (team mode) another
    * writer's commit can create or drop relations behind this run's back.

@@ -1,4 +1,5 @@
 import { isKeywordArgs } from './jinja/python-compat';
+import { ATTRIBUTE_MAPPING } from './jinja/py-values';
 import type { RelationName } from './types';
 
 export type RelationType = 'table' | 'view' | 'cte' | 'external';
@@ -14,6 +15,21 @@ export class Relation {
     readonly identifier: string,
     readonly type?: RelationType,
   ) {}
+
+  /** dbt's relations are Mappings over their attributes; packages test `r is mapping` and `r.get('metadata')`. */
+  readonly [ATTRIBUTE_MAPPING] = true;
+
+  /** What dbt-duckdb's relation reports as its class (dbt_utils' `_is_relation` reads it). */
+  get metadata(): { type: string } {
+    return { type: 'DuckDBRelation' };
+  }
+
+  /** `relation.get('schema', default)`: an attribute, else the default (Mapping.get on FakeAPIObject). */
+  get(key: unknown, fallback: unknown = null): unknown {
+    if (typeof key !== 'string' || !(key in this) || key in Object.prototype) return fallback;
+    const value = (this as unknown as Record<string, unknown>)[key];
+    return typeof value === 'function' ? fallback : value;
+  }
 
   static from(name: RelationName, type?: RelationType): Relation {
     return new Relation(name.database, name.schema, name.identifier, type);
@@ -77,6 +93,16 @@ export class Relation {
 
 export function quoteName(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
+}
+
+const RENDERED = /^"((?:[^"]|"")*)"\."((?:[^"]|"")*)"\."((?:[^"]|"")*)"$/;
+
+/** The relation a rendered `"db"."schema"."name"` stands for (what `ref()` printed), else undefined. */
+export function parseRenderedRelation(text: string): Relation | undefined {
+  const m = RENDERED.exec(text.trim());
+  if (!m) return undefined;
+  const part = (s: string) => s.replace(/""/g, '"');
+  return new Relation(part(m[1]!), part(m[2]!), part(m[3]!));
 }
 
 export function renderRelationName(name: RelationName): string {

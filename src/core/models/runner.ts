@@ -183,6 +183,8 @@ export async function executeProject(command: RunCommand, options: RunOptions): 
   if (ctx.fullRefresh || !ctx.unchanged?.canCheckWithoutDuckDB) await executor.rows('SELECT 1');
   // adapter.get_relation answers from the same cache once a schema is listed, as dbt's does.
   services.knownRelation = (database, schema, identifier) => ctx.relations.peek(database, schema, identifier);
+  services.droppedRelation = (database, schema, identifier) =>
+    ctx.relations.forgetRelation(database, schema, identifier);
 
   const results: NodeResult[] = [];
   let cancelled: unknown;
@@ -301,16 +303,26 @@ export function executionOrder(
   // unit tests right before their model, so a failing one skips the model (as dbt build).
   const tests = new Map<string, ManifestNode[]>();
   const unitTests = new Map<string, ManifestNode[]>();
-  const rest: ManifestNode[] = [];
+  const rest = chosen.filter((n) => !n.unitTest && n.resourceType !== 'test');
+  const placed = new Set(rest.map((n) => n.uniqueId));
+  // A test that reads no node of this build (a singular test over literals or sources only) runs first;
+  // it has nothing to wait for. Without this it had no node to follow and was silently left out.
+  const unattached: ManifestNode[] = [];
   for (const node of chosen) {
     if (node.unitTest) {
       unitTests.set(node.unitTest.modelId, [...(unitTests.get(node.unitTest.modelId) ?? []), node]);
     } else if (node.resourceType === 'test') {
-      const last = [...node.dependsOn].sort((a, b) => sorted.indexOf(b) - sorted.indexOf(a))[0]!;
-      tests.set(last, [...(tests.get(last) ?? []), node]);
-    } else rest.push(node);
+      const last = node.dependsOn
+        .filter((id) => placed.has(id))
+        .sort((a, b) => sorted.indexOf(b) - sorted.indexOf(a))[0];
+      if (last === undefined) unattached.push(node);
+      else tests.set(last, [...(tests.get(last) ?? []), node]);
+    }
   }
-  return rest.flatMap((node) => [...(unitTests.get(node.uniqueId) ?? []), node, ...(tests.get(node.uniqueId) ?? [])]);
+  return [
+    ...unattached,
+    ...rest.flatMap((node) => [...(unitTests.get(node.uniqueId) ?? []), node, ...(tests.get(node.uniqueId) ?? [])]),
+  ];
 }
 
 /**

@@ -122,6 +122,8 @@ export interface GenericTestInstance {
   args: Record<string, unknown>;
   /** The schema.yml the test came from (errors point here). */
   file: string;
+  /** The compiled file's name without `.sql`: dbt's short form of a long test name. */
+  fileStem?: string;
 }
 
 export type NodeStatus = 'success' | 'error' | 'skipped' | 'pass' | 'fail' | 'warn';

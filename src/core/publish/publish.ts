@@ -60,6 +60,13 @@ export interface PublishOptions {
   onLease?: (held: HeldLease | undefined) => void;
   /** The caller (a run) already holds the mirror's lock. */
   mirrorLocked?: boolean;
+  /**
+   * A read-only look at the local copy started just before publish (the readiness check in `warn` mode): it
+   * runs while the lease request is on the wire, and publish waits for it before it writes anything (journal,
+   * maintenance, uploads), so it never reads a catalog that maintenance is rewriting. Its failure stops the
+   * publish there, the lease let go.
+   */
+  alongside?: Promise<unknown>;
 }
 
 export interface PublishPlan {
@@ -92,14 +99,19 @@ export class NotPulledError extends LakehouseError {
 
 /** What a publish would upload, from the two catalogs (no storage listing). For the confirmation dialog. */
 export async function planPublish(session: DuckDBSource, mirror: LocalMirror): Promise<PublishPlan> {
-  const local = await filesOf(session, mirror.catalogFile);
-  const base = new Set((await filesOf(session, mirror.baseFile)).map((f) => f.path));
+  const [files, localChanges] = await Promise.all([newFiles(session, mirror), hasLocalChanges(mirror)]);
+  return { ...files, localChanges };
+}
+
+/** The data files the local catalog references that the pulled one does not (publish's own plan: it knew of changes). */
+async function newFiles(session: DuckDBSource, mirror: LocalMirror): Promise<Omit<PublishPlan, 'localChanges'>> {
+  const [local, pulled] = await Promise.all([filesOf(session, mirror.catalogFile), filesOf(session, mirror.baseFile)]);
+  const base = new Set(pulled.map((f) => f.path));
   const files = dedupe(local.filter((f) => !base.has(f.path)));
   return {
     files,
     bytes: files.reduce((sum, f) => sum + f.sizeBytes, 0),
     tables: [...new Set(files.map((f) => `${f.schema}.${f.table}`))].sort(),
-    localChanges: await hasLocalChanges(mirror),
   };
 }
 
@@ -110,10 +122,12 @@ export async function planPublish(session: DuckDBSource, mirror: LocalMirror): P
  * any point finishes the job or reports that someone else published.
  */
 export async function publish(options: PublishOptions): Promise<PublishSummary> {
-  return withMirrorLock(options.mirror, 'publish', options.mirrorLocked, () => publishLocked(options));
+  // Held from now on: the look may fail before publish waits for it (no unhandled rejection meanwhile).
+  const alongside = options.alongside ? settled(options.alongside) : undefined;
+  return withMirrorLock(options.mirror, 'publish', options.mirrorLocked, () => publishLocked(options, alongside));
 }
 
-async function publishLocked(options: PublishOptions): Promise<PublishSummary> {
+async function publishLocked(options: PublishOptions, alongside?: Promise<Settled<unknown>>): Promise<PublishSummary> {
   const { entry, store, guard, mirror, session, signal } = options;
   const progress = options.progress ?? silentProgress;
   const name = catalogFileName(entry);
@@ -133,6 +147,7 @@ async function publishLocked(options: PublishOptions): Promise<PublishSummary> {
   });
 
   if (!journal && !(await hasLocalChanges(mirror))) {
+    await alongside;
     if (options.held) await guard.release(options.held);
     // Nothing to upload is still no success if the catalog this copy came from is gone: the same
     // error as with changes (one HEAD; a run under its own lease has just seen the catalog).
@@ -186,7 +201,7 @@ async function publishLocked(options: PublishOptions): Promise<PublishSummary> {
   // the wire. Used only if maintenance then leaves the catalog as it is (the mirror lock keeps everyone else out).
   const early = committed
     ? undefined
-    : (async () => ((await work)?.length ? undefined : planPublish(session, mirror).catch(() => undefined)))();
+    : (async () => ((await work)?.length ? undefined : newFiles(session, mirror).catch(() => undefined)))();
   if (!held) {
     try {
       held = await guard.acquire({
@@ -197,7 +212,7 @@ async function publishLocked(options: PublishOptions): Promise<PublishSummary> {
         createIfMissing: false,
       });
     } catch (error) {
-      await Promise.all([work, early]);
+      await Promise.all([work, early, alongside]);
       // Busy or refused: this id holds nothing. A network failure keeps the record: the acquire may have landed.
       if (pending && error instanceof LakehouseError && error.code !== 'storage') await clearRunLease(mirror);
       if (error instanceof LakehouseError && error.code === 'catalog-missing') throw new CatalogDeletedError(name);
@@ -206,6 +221,17 @@ async function publishLocked(options: PublishOptions): Promise<PublishSummary> {
   }
   const maintenanceReasons = await work;
   const earlyPlan = await early;
+  const looked = await alongside;
+  if (looked && 'error' in looked) {
+    // Nothing written yet: the lease goes back before the look's error is told. The pending id is kept if the
+    // release did not land (a rerun re-takes its own lease with it).
+    const released = await guard.release(held).then(
+      () => true,
+      () => false,
+    );
+    if (pending && released) await clearRunLease(mirror);
+    throw looked.error;
+  }
   if (committed && journal) {
     const evidence = await readCatalogEvidence(catalogBlob, name);
     if (evidence.md5 !== journal.catalogMd5) {
@@ -234,7 +260,7 @@ async function publishLocked(options: PublishOptions): Promise<PublishSummary> {
   // The last export's state is read under the lease while the data goes up (nobody else writes it meanwhile).
   const known = options.exportDelta !== false ? settled(readKnown(store, entry)) : undefined;
 
-  let plan: PublishPlan | undefined;
+  let plan: Omit<PublishPlan, 'localChanges'> | undefined;
   let maintainedHere = false;
   let exporting: Promise<Settled<DeltaExportReport>> | undefined;
   try {
@@ -273,7 +299,7 @@ async function publishLocked(options: PublishOptions): Promise<PublishSummary> {
       throwIfCancelled(signal, 'Publish');
 
       // 4. New data files, computed from the two catalogs; If-None-Match * so nothing is overwritten.
-      plan = (!maintainedHere && earlyPlan) || (await planPublish(session, mirror));
+      plan = (!maintainedHere && earlyPlan) || (await newFiles(session, mirror));
       await uploadFiles(options, state, plan, progress);
       await step('data-uploaded');
       throwIfCancelled(signal, 'Publish');
@@ -314,10 +340,17 @@ async function publishLocked(options: PublishOptions): Promise<PublishSummary> {
           await step('exported');
         })()
       : undefined;
-    await guard.release(held, exported);
+    // The published catalog becomes the new base while the release is on the wire (a local copy; a rerun after a
+    // crash in between finds the journal and copies it again).
+    const based = settled(copyAtomically(mirror.catalogFile, mirror.baseFile));
+    try {
+      await guard.release(held, exported);
+    } finally {
+      await based;
+    }
     options.onLease?.(undefined);
+    await unsettled(based);
     await step('released');
-    await copyAtomically(mirror.catalogFile, mirror.baseFile);
     // The release marks the stamp, so the last write under this lease is the remote's ETag now.
     const etag =
       held.etag || journal.committedEtag || ((await store.blob(entry.catalogPath).getProperties()).etag ?? '');
@@ -377,7 +410,11 @@ async function commitCatalog(
 ): Promise<string> {
   const { guard, mirror, store, entry } = options;
   try {
-    return await guard.upload(held, { file: mirror.catalogFile }, { [PARENT_MD5_KEY]: journal.pulled.md5 });
+    return await guard.upload(
+      held,
+      { file: mirror.catalogFile, md5: journal.catalogMd5 },
+      { [PARENT_MD5_KEY]: journal.pulled.md5 },
+    );
   } catch (error) {
     let evidence;
     try {
@@ -396,7 +433,7 @@ async function commitCatalog(
 async function uploadFiles(
   options: PublishOptions,
   state: PullState,
-  plan: PublishPlan,
+  plan: Omit<PublishPlan, 'localChanges'>,
   progress: Progress,
 ): Promise<void> {
   const { store, mirror, signal } = options;

@@ -13,6 +13,7 @@ export { FooterCache } from './footerCache';
 export {
   footerCacheFile,
   gatePublish,
+  gateRunsAlongside,
   ReadinessRefusedError,
   READINESS_MODES,
   type PublishGateResult,

@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { type DuckDBSource } from '../lake/lazySession';
+import { sniffCatalogFormat } from '../ducklake/format';
+import { hasInterruptedWrite } from '../ducklake/interruptedWrite';
 import { LakehouseError } from '../errors';
 import type { LocalMirror } from '../lake/localMirror';
 import { readJournal } from '../publish/journal';
@@ -65,6 +67,23 @@ export interface PublishGateResult {
   findings: ReadinessFinding[];
   /** Set in `warn` mode when the check itself failed (publish goes on; the caller logs this). */
   checkFailed?: string;
+}
+
+/**
+ * Whether the check may run while publish takes the lease (`warn` mode): publish's own looks at the catalogs then
+ * read them too, on the same session, and a DuckDB connection runs one statement at a time. SQLite catalogs with
+ * no interrupted write are read in WASM, so only the check can touch DuckDB meanwhile (a Parquet read for long
+ * strings or NaN); anything else (a DuckDB-file catalog, a hot journal to roll back) keeps the check first.
+ */
+export async function gateRunsAlongside(mirror: LocalMirror): Promise<boolean> {
+  try {
+    for (const file of [mirror.catalogFile, mirror.baseFile]) {
+      if ((await sniffCatalogFormat(file)) !== 'sqlite' || (await hasInterruptedWrite(file))) return false;
+    }
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Where a mirror keeps its footer summaries: beside its catalog and data, inside the mirror. */

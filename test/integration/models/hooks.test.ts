@@ -60,4 +60,42 @@ select range as id from range(10) where range < getvariable('lab_limit')`,
       relation_name: '"lake"."main"."items"',
     });
   });
+
+  it('refuses a post-hook whose Jinja runs SQL while it renders, and sends none of it', async () => {
+    // The runner renders hooks before the model runs; dbt renders post-hooks after it. So a post-hook's
+    // run_query or adapter.drop_relation would act before the model exists: refused, by name.
+    ws = makeProject({
+      'models/keep.sql': "{{ config(materialized='table') }}\nselect 1 as id",
+      'models/items.sql': [
+        "{{ config(materialized='table', post_hook=\"{% do adapter.drop_relation(ref('keep')) %}\") }}",
+        "select id from {{ ref('keep') }}",
+      ].join('\n'),
+    });
+    const summary = await withSession((session) => runModels({ projectDir: ws!.projectDir, session, env: ws!.env }));
+    const items = summary.results.find((r) => r.name === 'items')!;
+    expect(items.status).toBe('error');
+    expect(items.message).toContain('A post-hook that runs SQL while it renders');
+    expect(items.message).toContain('not supported by the built-in runner');
+    expect(await queryCatalog(ws, 'SELECT id FROM lake.main.keep')).toEqual([{ id: 1 }]);
+  });
+
+  it('adapter.drop_relation in a pre-hook drops the relation, and the run knows it is gone', async () => {
+    ws = makeProject({
+      'models/old.sql': "{{ config(materialized='table') }}\nselect 1 as id",
+      'models/cleaner.sql': [
+        "{{ config(materialized='table', pre_hook=\"{% do adapter.drop_relation(ref('old')) %}\") }}",
+        "-- depends_on: {{ ref('old') }}",
+        'select 1 as done',
+      ].join('\n'),
+      'models/after.sql': [
+        "{{ config(materialized='table') }}",
+        "-- depends_on: {{ ref('cleaner') }}",
+        "select {{ 'true' if adapter.get_relation(this.database, this.schema, 'old') is none else 'false' }} as old_gone",
+      ].join('\n'),
+    });
+    // old is built, then cleaner's pre-hook drops it; the run's relation cache must not still list it.
+    const summary = await withSession((session) => runModels({ projectDir: ws!.projectDir, session, env: ws!.env }));
+    expect(summary.success, JSON.stringify(summary.results.map((r) => [r.name, r.message]))).toBe(true);
+    expect(await queryCatalog(ws, 'SELECT old_gone FROM lake.main.after')).toEqual([{ old_gone: true }]);
+  });
 });

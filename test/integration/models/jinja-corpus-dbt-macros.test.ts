@@ -14,6 +14,8 @@ import {
   type Outcome,
   type ParseOutcome,
 } from './jinja-corpus/harness';
+import { CROSS_DB_MACROS } from '../../../src/core/models/jinja/cross-db';
+import { withSession } from './helpers';
 import { requireDbt } from './peers';
 
 /**
@@ -100,5 +102,43 @@ describe("Jinja corpus: dbt-core's and dbt-duckdb's own macro files", () => {
       expect(called[i], call).toHaveProperty('output');
       expect(await renderWithLibrary(library, `{{ ${call} }}`), call).toEqual(called[i]);
     }
+  });
+
+  it("gives dbt-duckdb's results from the runner's own cross-database macros (no dbt macro file loaded)", async () => {
+    // Users' runs have no dbt wheel: `dbt.dateadd`, `dbt.listagg`... are the runner's own (cross-db.ts).
+    // Each call above that names one is rendered by them and by dbt's macros; DuckDB runs both.
+    const empty = loadLibrary([]);
+    const crossDb = calls
+      .map((call, i) => ({ call, i, name: /^([a-z_]+)\(/.exec(call)?.[1] ?? '' }))
+      .filter(({ name }) => Object.prototype.hasOwnProperty.call(CROSS_DB_MACROS, name));
+    expect(crossDb.length).toBeGreaterThanOrEqual(25);
+    const fixture = `with t as (select * from (values
+        (1, 2.5, [1, 2], 'x', 'y', true, 'Ann', 'Lee', TIMESTAMP '2024-01-31 10:00:00', TIMESTAMP '2024-01-01 00:00:00',
+         TIMESTAMP '2024-05-17 12:00:00', DATE '2024-02-10', 'banana', 'a.b.c', '42'),
+        (2, 4.0, [3], 'z', 'w', false, 'Bo', 'Ng', TIMESTAMP '2023-12-01 00:00:00', TIMESTAMP '2023-11-30 23:00:00',
+         TIMESTAMP '2024-02-29 00:00:00', DATE '2023-11-05', 'apple', 'd.e', 'x'))
+      as v(id, amount, arr, a, b, is_active, first_name, last_name, created_at, started_at, ended_at, order_date, name, path, x))`;
+    await withSession(async (session) => {
+      const result = async (sql: string, call: string) => {
+        // The clock moves between the two queries: its type is what must agree.
+        const trimmed = call.startsWith('current_timestamp') ? `typeof(${sql.trim()})` : sql.trim();
+        if (/^(except|intersect)$/i.test(trimmed)) return trimmed.toLowerCase();
+        const query = /^(select|with)\b/i.test(trimmed)
+          ? `${fixture} select * from (${trimmed}) q order by all`
+          : `${fixture} select ${trimmed} as v from t`;
+        try {
+          return JSON.stringify(await session.all(query), (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v));
+        } catch (error) {
+          // Both must fail alike where dbt-duckdb's own SQL does not run on DuckDB (dbt.date's to_date).
+          return `error: ${(error as Error).message.split('\n')[0]!}`;
+        }
+      };
+      for (const { call, i } of crossDb) {
+        const mine = await renderWithLibrary(empty, `{{ ${call} }}`);
+        expect(mine, call).toHaveProperty('output');
+        const theirs = (called[i] as { output: string }).output;
+        expect(await result((mine as { output: string }).output, call), call).toEqual(await result(theirs, call));
+      }
+    });
   });
 });

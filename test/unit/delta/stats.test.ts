@@ -163,4 +163,64 @@ describe('Delta stats from DuckLake file column stats', () => {
       }),
     ).toEqual({ min: '0050-03-01T00:00:00.000Z', max: '0100-01-01T00:00:00.000Z' });
   });
+
+  it('writes the same bounds from its text fast paths as statBounds gives for every timestamp and string', () => {
+    // The writer turns whole-millisecond UTC times and short strings into JSON without a Date or a
+    // code-point array; anything else goes through statBounds. Either way the text must be statBounds'.
+    const viaStatBounds = (type: 'timestamp' | 'string', duckLakeType: string, min: string, max: string) => {
+      const bounds = statBounds(type, duckLakeType, { min, max, containsNan: null });
+      const side = (v: unknown) => (v === undefined ? '{}' : `{"c":${JSON.stringify(v)}}`);
+      return `{"numRecords":2,"minValues":${side(bounds.min)},"maxValues":${side(bounds.max)},"nullCount":{"c":0}}`;
+    };
+    const times = [
+      '2024-01-01 00:00:00',
+      '2024-01-01 00:00:00+00',
+      '2024-01-01 10:00:00.123',
+      '2024-01-01 10:00:00.123000+00',
+      '2024-01-01 10:00:00.1234',
+      '2024-01-01 10:00:00.999999',
+      '2024-01-01 23:59:59.9995+00',
+      '2024-02-29 12:00:00',
+      '2023-02-29 12:00:00',
+      '1900-02-29 12:00:00',
+      '2000-02-29 12:00:00',
+      '2024-04-31 00:00:00',
+      '2024-13-01 00:00:00',
+      '2024-01-01 24:00:00',
+      '2024-01-01 10:60:00',
+      '2024-01-01 10:00:60',
+      '0999-12-31 23:59:59',
+      '1000-01-01 00:00:00',
+      '9999-12-31 23:59:59.999',
+      '2024-01-01T10:00:00',
+      '2024-01-01 10:00:00+02',
+      '2024-01-01 10:00:00-00:30',
+      'infinity',
+    ];
+    for (const duckLakeType of ['timestamp', 'timestamptz']) {
+      const write = statsWriter([node(1, 'c', duckLakeType)], new Set());
+      for (const min of times)
+        for (const max of times) {
+          const file = { recordCount: 2, stats: new Map([[1, stat(1, min, max)]]) };
+          expect(write(file), `${duckLakeType} ${min} .. ${max}`).toBe(
+            viaStatBounds('timestamp', duckLakeType, min, max),
+          );
+        }
+    }
+    const strings = [
+      '',
+      'a',
+      '"quoted"\\',
+      'x'.repeat(32),
+      'x'.repeat(33),
+      '\u{1F600}'.repeat(16),
+      '\u{1F600}'.repeat(17),
+    ];
+    const write = statsWriter([node(1, 'c', 'varchar')], new Set());
+    for (const min of strings)
+      for (const max of strings)
+        expect(write({ recordCount: 2, stats: new Map([[1, stat(1, min, max)]]) })).toBe(
+          viaStatBounds('string', 'varchar', min, max),
+        );
+  });
 });

@@ -107,6 +107,29 @@ describe('Jinja rendering of dbt idioms', () => {
     expect(text).toBe('select\n  a,\n  b,\n  c\nfrom t -- full\n-- A|B|C');
   });
 
+  it('answers should_full_refresh() and should_store_failures() from the config, else the command', async () => {
+    const source = '{{ should_full_refresh() }} {{ should_store_failures() }}';
+    expect((await render(source)).text).toBe('False False');
+    const configured = {
+      tags: [],
+      enabled: true,
+      pre_hook: [],
+      post_hook: [],
+      full_refresh: true,
+      store_failures: true,
+    };
+    expect((await render(source, { scope: { config: configured } })).text).toBe('True True');
+    const inModel = '{{ config(full_refresh=false) }}{{ should_full_refresh() }}';
+    expect((await render(inModel, { scope: { config: configured } })).text).toBe('False');
+  });
+
+  it("reaches the project's own macros through its name, as dbt does", async () => {
+    const { text } = await render('{{ demo.hello() }} {{ hello() }}', {
+      macros: { 'macros/hello.sql': '{% macro hello() %}hi{% endmacro %}' },
+    });
+    expect(text).toBe('hi hi');
+  });
+
   it('calls project macros with positional and keyword arguments, from models and from each other', async () => {
     const macros = {
       'macros/money.sql':

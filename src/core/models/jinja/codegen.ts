@@ -44,10 +44,12 @@ const helpers = {
   pyDict(pairs: Array<[unknown, unknown]>): Record<string, unknown> {
     const out: Record<string, unknown> = {};
     for (const [key, value] of pairs) {
-      if (typeof key !== 'string') {
+      const stored = py.dictKeyOf(key);
+      if (stored === undefined) {
         throw new Error(`A dict key that is not a string (${py.pyRepr(key)}) is not supported by the built-in runner`);
       }
-      out[key] = value;
+      out[stored] = value;
+      py.rememberKey(out, stored, key);
     }
     return out;
   },
@@ -101,7 +103,6 @@ export function installJinjaCodegen(): void {
   const proto = lib.compiler.Compiler.prototype as CompilerInternals & Record<string, unknown>;
   const originalAssertType = proto.assertType as (node: AnyNode, ...types: unknown[]) => void;
   const originalLiteral = proto.compileLiteral as (this: CompilerInternals, node: AnyNode, frame: AnyNode) => void;
-  const originalFunCall = proto.compileFunCall as (this: CompilerInternals, node: AnyNode, frame: AnyNode) => void;
 
   // Statements record their line, so a render error in a filter or operator points at it.
   const originalCompile = proto.compile as (this: CompilerInternals, node: AnyNode, frame: AnyNode) => void;
@@ -127,13 +128,16 @@ export function installJinjaCodegen(): void {
     originalLiteral.call(this, node, frame);
   };
 
-  // Dict literals with computed keys; keys must be strings (see docs/JINJA.md).
+  // Dict literals with computed keys; keys must be strings (see docs/JINJA.md). A bare name is a
+  // variable, as in Python (`{a: 1}` is keyed by a's value; nunjucks read it as the string 'a'),
+  // except in a call's keyword arguments, which nunjucks also compiles here.
   proto.compileDict = function compileDict(this: CompilerInternals, node: AnyNode, frame: AnyNode) {
+    const keywordArgs = node instanceof nodes.KeywordArgs;
     this._emit('runtime.lh.pyDict([');
     node.children.forEach((pair: AnyNode, i: number) => {
       if (i > 0) this._emit(', ');
       this._emit('[');
-      if (pair.key instanceof nodes.Symbol) this._emit(JSON.stringify(pair.key.value));
+      if (keywordArgs && pair.key instanceof nodes.Symbol) this._emit(JSON.stringify(pair.key.value));
       else this.compile(pair.key, frame);
       this._emit(', ');
       this._compileExpression(pair.value, frame);
@@ -235,7 +239,13 @@ export function installJinjaCodegen(): void {
   proto.compileFunCall = function compileFunCall(this: CompilerInternals, node: AnyNode, frame: AnyNode) {
     const children: AnyNode[] = node.args.children;
     if (!children.some((c) => c instanceof StarArg || c instanceof DStarArg)) {
-      originalFunCall.call(this, node, frame);
+      // nunjucks' own, except that the callee's name (used in error messages) is a JSON string:
+      // nunjucks pasted it between quotes raw, so `'a\nb'.upper()` compiled to a JavaScript syntax error.
+      this._emit(`(lineno = ${String(node.lineno)}, colno = ${String(node.colno)}, runtime.callWrap(`);
+      this._compileExpression(node.name, frame);
+      this._emit(`, ${JSON.stringify(this._getNodeName(node.name))}, context, `);
+      this._compileAggregate(node.args, frame, '[', '])');
+      this._emit(')');
       return;
     }
     const positional = children.filter(

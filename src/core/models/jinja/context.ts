@@ -1,7 +1,9 @@
 import { DATETIME_MODULE, PyDateTime } from './py-datetime';
 import { isKeywordArgs } from './python-compat';
 import { pyIterate, pyJsonDumps, pyTuple } from './py-values';
+import { Column } from './column';
 import { CROSS_DB_MACROS } from './cross-db';
+import { RE_MODULE } from './py-re';
 import { SETATTR_HELPER } from './environment';
 import type { MacroLibrary } from './macros';
 import { makeQueryTable, type QueryTable } from './query-result';
@@ -44,6 +46,8 @@ export interface ProjectServices {
    * when the schema was not listed yet (then `adapter.get_relation` asks the catalog).
    */
   knownRelation?: (database: string, schema: string, identifier: string) => 'table' | 'view' | null | undefined;
+  /** A template dropped this relation (`adapter.drop_relation`): the run's relation cache forgets it. */
+  droppedRelation?: (database: string, schema: string, identifier: string) => void;
 }
 
 /** The node being rendered. */
@@ -158,7 +162,11 @@ export function buildContext(services: ProjectServices, scope: NodeScope, pass: 
     project_name: services.projectName,
     invocation_id: services.invocationId,
     run_started_at: PyDateTime.fromDate(services.runStartedAt, true),
-    flags: { FULL_REFRESH: services.fullRefresh, WHICH: 'run' },
+    flags: { FULL_REFRESH: services.fullRefresh, STORE_FAILURES: false, WHICH: 'run' },
+    // dbt's global-project macros of the same names (materializations/configs.sql): the node's config,
+    // else the command's flag. Package tests call should_store_failures() to choose their columns.
+    should_full_refresh: () => lookupConfig(scope.config, pass.configCalls, 'full_refresh') ?? services.fullRefresh,
+    should_store_failures: () => lookupConfig(scope.config, pass.configCalls, 'store_failures') ?? false,
     model: {
       name: scope.name,
       unique_id: scope.uniqueId,
@@ -214,7 +222,12 @@ export function buildContext(services: ProjectServices, scope: NodeScope, pass: 
       const length = items.length ? Math.min(...items.map((l) => l.length)) : 0;
       return Array.from({ length }, (_, i) => pyTuple(items.map((l) => l[i])));
     },
-    modules: { datetime: DATETIME_MODULE },
+    modules: {
+      datetime: DATETIME_MODULE,
+      re: RE_MODULE,
+      pytz: refusedModule('pytz'),
+      itertools: refusedModule('itertools'),
+    },
     namespace: (...args: unknown[]) => ({ ...kw(args).keywords }),
     [SETATTR_HELPER]: (target: Record<string, unknown>, key: string, value: unknown) => {
       if (target && typeof target === 'object') target[key] = value;
@@ -244,8 +257,10 @@ export function buildContext(services: ProjectServices, scope: NodeScope, pass: 
     default__generate_database_name: defaultDatabaseName(services),
     ...CROSS_DB_MACROS,
   };
+  // dbt's context-level load_relation is the adapter's.
+  builtins.load_relation = (builtins.adapter as Record<string, unknown>).load_relation;
   Object.assign(ctx, builtins);
-  Object.assign(ctx, services.macros.bind(ctx));
+  Object.assign(ctx, services.macros.bind(ctx, services.projectName));
   // `dbt.<macro>` reaches the same functions (the project's override first).
   // A namespace object, not a dict: attribute access reaches the macros.
   ctx.dbt = new Proxy(new DbtNamespace(), {
@@ -256,6 +271,19 @@ export function buildContext(services: ProjectServices, scope: NodeScope, pass: 
 }
 
 class DbtNamespace {}
+
+/** A module of dbt's `modules` the runner does not reproduce: any use of it is refused by name. */
+function refusedModule(name: string): object {
+  // A class instance, not a plain object: member lookups reach the proxy instead of a dict's keys.
+  return new Proxy(new RefusedModule(), {
+    get: (_t, key) => {
+      if (typeof key !== 'string') return undefined;
+      throw new Error(`modules.${name} (modules.${name}.${key}) is not supported by the built-in runner`);
+    },
+  });
+}
+
+class RefusedModule {}
 
 function lookupConfig(config: NodeConfig, calls: Record<string, unknown>[], key: string): unknown {
   for (let i = calls.length - 1; i >= 0; i--) {
@@ -371,19 +399,29 @@ function buildAdapter(
       getRelation(relation.database, relation.schema, relation.identifier) as Relation | null,
     get_columns_in_relation: (relation: Relation) => {
       const table = query(
-        `SELECT column_name, data_type FROM information_schema.columns WHERE table_catalog = ${literal(
+        `SELECT column_name, data_type, character_maximum_length, numeric_precision, numeric_scale FROM information_schema.columns WHERE table_catalog = ${literal(
           relation.database ?? services.target.database,
         )} AND table_schema = ${literal(relation.schema ?? services.target.schema)} AND table_name = ${literal(
           relation.identifier,
         )} ORDER BY ordinal_position`,
       );
-      return (table?.rows ?? []).map((row) => ({
-        name: String(row[0]),
-        column: String(row[0]),
-        quoted: quoteName(String(row[0])),
-        dtype: String(row[1]),
-        data_type: String(row[1]),
-      }));
+      const size = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+      return (table?.rows ?? []).map(
+        (row) => new Column(String(row[0]), String(row[1]), size(row[2]), size(row[3]), size(row[4])),
+      );
+    },
+    // dbt-duckdb's drop_relation on DuckLake (is_ducklake, below): `drop <type> if exists <relation>`,
+    // without the `cascade` it adds on plain DuckDB, which DuckLake refuses (DuckDB tracks no view
+    // dependencies, so it changes nothing there).
+    drop_relation: (relation: Relation) => {
+      if (!scope.execute) return '';
+      query(`drop ${relation.type === 'view' ? 'view' : 'table'} if exists ${relation.render()}`);
+      services.droppedRelation?.(
+        relation.database ?? services.target.database,
+        relation.schema ?? services.target.schema,
+        relation.identifier,
+      );
+      return '';
     },
     dispatch: (...args: unknown[]) => dispatchMacro(ctx, services, splitArgs(args)),
     already_exists: (schema: string, identifier: string) =>

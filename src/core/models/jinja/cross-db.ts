@@ -56,6 +56,64 @@ export const CROSS_DB_MACROS: Record<string, Fn> = {
     const a = named(args, ['measure', 'delimiter_text', 'order_by_clause', 'limit_num']);
     const delimiter = a.delimiter_text === undefined ? "','" : String(a.delimiter_text);
     const order = a.order_by_clause ? ` ${String(a.order_by_clause)}` : '';
+    // dbt-duckdb keeps the first limit_num values of the ordered list, then joins them.
+    if (truthy(a.limit_num))
+      return `list_aggr((array_agg(${String(a.measure)}${order}))[1:${String(a.limit_num)}], 'string_agg', ${delimiter})`;
     return `string_agg(${String(a.measure)}, ${delimiter}${order})`;
   },
+  string_literal: (...args) => `'${String(named(args, ['value']).value)}'`,
+  escape_single_quotes: (...args) => String(named(args, ['expression']).expression).replace(/'/g, "''"),
+  cast: (...args) => {
+    const a = named(args, ['field', 'type']);
+    return `cast(${String(a.field)} as ${String(a.type)})`;
+  },
+  bool_or: (...args) => `bool_or(${String(named(args, ['expression']).expression)})`,
+  length: (...args) => `length(${String(named(args, ['expression']).expression)})`,
+  position: (...args) => {
+    const a = named(args, ['substring_text', 'string_text']);
+    return `position(${String(a.substring_text)} in ${String(a.string_text)})`;
+  },
+  replace: (...args) => {
+    const a = named(args, ['field', 'old_chars', 'new_chars']);
+    return `replace(${String(a.field)}, ${String(a.old_chars)}, ${String(a.new_chars)})`;
+  },
+  right: (...args) => {
+    const a = named(args, ['string_text', 'length_expression']);
+    return `right(${String(a.string_text)}, ${String(a.length_expression)})`;
+  },
+  // dbt's default until its `enable_truthy_nulls_equals_macro` behavior flag is turned on (off in dbt 1.10).
+  equals: (...args) => {
+    const a = named(args, ['expr1', 'expr2']);
+    return `(${String(a.expr1)} = ${String(a.expr2)})`;
+  },
+  except: () => 'except',
+  intersect: () => 'intersect',
+  array_append: (...args) => {
+    const a = named(args, ['array', 'new_element']);
+    return `array_append(${String(a.array)}, ${String(a.new_element)})`;
+  },
+  array_concat: (...args) => {
+    const a = named(args, ['array_1', 'array_2']);
+    return `array_cat(${String(a.array_1)}, ${String(a.array_2)})`;
+  },
+  array_construct: (...args) => {
+    const a = named(args, ['inputs', 'data_type']);
+    const inputs = Array.isArray(a.inputs) ? a.inputs.map(String) : [];
+    if (inputs.length > 0) return `array[ ${inputs.join(' , ')} ]`;
+    return `array[]::${a.data_type === undefined ? 'integer' : String(a.data_type)}[]`;
+  },
+  last_day: (...args) => {
+    const a = named(args, ['date', 'datepart']);
+    const datepart = String(a.datepart);
+    // As dbt-duckdb: a quarter is three months (its dateadd has no quarter interval).
+    const [step, amount] = datepart === 'quarter' ? ['month', '3'] : [datepart, '1'];
+    const start = CROSS_DB_MACROS.date_trunc!(datepart, a.date);
+    return `cast(${CROSS_DB_MACROS.dateadd!('day', '-1', CROSS_DB_MACROS.dateadd!(step, amount, start))} as date)`;
+  },
+  generate_series: (...args) =>
+    `select generate_series as generated_number from generate_series(1, ${String(named(args, ['upper_bound']).upper_bound)})`,
 };
+
+function truthy(value: unknown): boolean {
+  return value !== undefined && value !== null && value !== false && value !== 0 && value !== '';
+}

@@ -68,13 +68,45 @@ const SET_ATTRIBUTE = /\{%(-?)\s*set\s+([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z_][A-Za
 
 export function preprocess(source: string): string {
   // Jinja drops one trailing newline of a template (keep_trailing_newline is off in dbt).
-  return source
-    .replace(/\r?\n$/, '')
-    .replace(
-      SET_ATTRIBUTE,
-      (_m, open: string, target: string, attribute: string, value: string, close: string) =>
-        `{%${open} do ${SETATTR_HELPER}(${target}, '${attribute}', ${value.trim()}) ${close}%}`,
-    );
+  return setAttributeBlocks(
+    source
+      .replace(/\r?\n$/, '')
+      .replace(
+        SET_ATTRIBUTE,
+        (_m, open: string, target: string, attribute: string, value: string, close: string) =>
+          `{%${open} do ${SETATTR_HELPER}(${target}, '${attribute}', ${value.trim()}) ${close}%}`,
+      ),
+  );
+}
+
+// Any set tag and endset tag: a set without `=` (outside strings) opens a block.
+const SET_OR_ENDSET = /\{%(-?)\s*(set|endset)\b([^%]*?)(-?)%\}/g;
+const BLOCK_ATTRIBUTE_TARGET = /^\s*([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)\s*$/;
+
+/**
+ * `{% set ns.attr %}...{% endset %}` (a block set on a namespace, which dbt_utils' own tests use)
+ * becomes a block set of a hidden name, then the setattr helper: the same text, on the same lines.
+ */
+function setAttributeBlocks(source: string): string {
+  if (!/\{%-?\s*set\s+[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_]/.test(source)) return source;
+  const open: Array<{ target: string; attribute: string; name: string } | undefined> = [];
+  let count = 0;
+  return source.replace(SET_OR_ENDSET, (tag, dashOpen: string, kind: string, body: string, dashClose: string) => {
+    if (kind === 'set') {
+      if (body.includes('=')) return tag;
+      const m = BLOCK_ATTRIBUTE_TARGET.exec(body);
+      if (!m) {
+        open.push(undefined);
+        return tag;
+      }
+      const name = `lh_block_${String(count++)}__`;
+      open.push({ target: m[1]!, attribute: m[2]!, name });
+      return `{%${dashOpen} set ${name} ${dashClose}%}`;
+    }
+    const block = open.pop();
+    if (!block) return tag;
+    return `{%${dashOpen} endset %}{% do ${SETATTR_HELPER}(${block.target}, '${block.attribute}', ${block.name}) ${dashClose}%}`;
+  });
 }
 
 export const SETATTR_HELPER = 'lh_setattr__';

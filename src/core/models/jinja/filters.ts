@@ -101,11 +101,19 @@ function testOrTruthy(args: unknown[]): (item: unknown) => boolean {
   return (item) => test(item, ...rest);
 }
 
+/**
+ * What map/select/reject iterate: Jinja2's generators start with `if value:`, so None (or any
+ * false value) gives nothing rather than an error. dbt_utils' equality test relies on it.
+ */
+function itemsOrNone(value: unknown): unknown[] {
+  return pyBool(value) ? toList(value) : [];
+}
+
 function selectAttr(value: unknown, args: unknown[], keep: boolean): unknown[] {
   const [attr, ...rest] = args;
   const get = attributeGetter(attr);
   const test = testOrTruthy(rest);
-  return toList(value).filter((item) => test(get(item)) === keep);
+  return itemsOrNone(value).filter((item) => test(get(item)) === keep);
 }
 
 function toInt(value: unknown, fallback: unknown, base: number): unknown {
@@ -368,17 +376,17 @@ export const JINJA_FILTERS: Record<string, Filter> = {
     const last = args[args.length - 1];
     if (typeof last === 'object' && last !== null && Object.prototype.hasOwnProperty.call(last, 'attribute')) {
       const a = bind(args, ['attribute', 'default'], { default: undefined });
-      return toList(v).map(attributeGetter(a.attribute, a.default));
+      return itemsOrNone(v).map(attributeGetter(a.attribute, a.default));
     }
     const [name, ...rest] = args;
     const filter = typeof name === 'string' ? JINJA_FILTERS[name] : undefined;
     if (!filter) throw new Error(`No filter named '${String(name)}'.`);
-    return toList(v).map((item) => filter(item, ...rest));
+    return itemsOrNone(v).map((item) => filter(item, ...rest));
   },
-  select: (v, ...args) => toList(v).filter(testOrTruthy(args)),
+  select: (v, ...args) => itemsOrNone(v).filter(testOrTruthy(args)),
   reject: (v, ...args) => {
     const test = testOrTruthy(args);
-    return toList(v).filter((item) => !test(item));
+    return itemsOrNone(v).filter((item) => !test(item));
   },
   selectattr: (v, ...args) => selectAttr(v, args, true),
   rejectattr: (v, ...args) => selectAttr(v, args, false),

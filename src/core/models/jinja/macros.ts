@@ -118,7 +118,10 @@ export class MacroLibrary {
    * context: macros see ref, this, config, var... as in dbt). The context
    * object must be complete before the first call.
    */
-  bind(context: Record<string, unknown>): Record<string, MacroFunction | Record<string, MacroFunction>> {
+  bind(
+    context: Record<string, unknown>,
+    projectName?: string,
+  ): Record<string, MacroFunction | Record<string, MacroFunction>> {
     const exportsByFile = new Map<string, Record<string, MacroFunction>>();
     const exportsOf = (file: MacroFile): Record<string, MacroFunction> => {
       let exported = exportsByFile.get(file.relativePath);
@@ -142,6 +145,8 @@ export class MacroLibrary {
       },
     };
     const packages = new Map<string, Record<string, MacroFunction>>();
+    // The root project's macros are reachable by its name too (`my_project.macro()`), as in dbt.
+    const own: Record<string, MacroFunction> = {};
     for (const [key, definition] of this.definitions) {
       const fn = (...args: unknown[]) => {
         const macro = exportsOf(definition.file)[INTERNAL_PREFIX + definition.name];
@@ -158,6 +163,7 @@ export class MacroLibrary {
       const pkg = definition.file.packageName;
       if (!pkg) {
         bound[key] = fn;
+        own[definition.name] = fn;
         continue;
       }
       const namespace = packages.get(pkg) ?? {};
@@ -172,6 +178,7 @@ export class MacroLibrary {
         if (!(name in bound) && !(name in context)) bound[name] = fn;
       }
     }
+    if (projectName && !(projectName in bound)) bound[projectName] = own;
     return bound;
   }
 }

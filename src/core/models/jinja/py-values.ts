@@ -51,6 +51,17 @@ export function num(value: unknown): number {
 }
 
 /** A plain dict (not a host object such as a relation, which prints through its own toString). */
+/**
+ * Marks a host object that Python code sees as a Mapping over its attributes, as dbt's relations
+ * are (FakeAPIObject): `r is mapping`, `r.get('metadata')`. It is not a dict: it does not print,
+ * iterate or compare as one.
+ */
+export const ATTRIBUTE_MAPPING = Symbol('lakehouse.attributeMapping');
+
+export function isAttributeMapping(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && ATTRIBUTE_MAPPING in value;
+}
+
 export function isDict(value: unknown): value is Record<string, unknown> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
   const proto = Object.getPrototypeOf(value) as unknown;
@@ -63,6 +74,32 @@ function isSafeString(value: unknown): boolean {
 
 function dictKeys(value: Record<string, unknown>): string[] {
   return Object.keys(value).filter((k) => k !== '__keywords');
+}
+
+// A dict keyed by relations (dbt_utils' union_relations and unpivot do this) stores each under its
+// rendered name, which is unique per relation, and remembers the relation so keys() and iteration
+// give it back.
+const KEY_OBJECTS = new WeakMap<object, Map<string, unknown>>();
+
+/** The string a dict stores `key` under: strings as they are, relations by their rendered name. */
+export function dictKeyOf(key: unknown): string | undefined {
+  if (typeof key === 'string') return key;
+  if (key instanceof String) return String(key);
+  if (isAttributeMapping(key)) return String(key);
+  return undefined;
+}
+
+/** Records the object a stored key stands for (no-op for string keys). */
+export function rememberKey(dict: object, stored: string, key: unknown): void {
+  if (typeof key !== 'object' || key === null || key instanceof String) return;
+  let map = KEY_OBJECTS.get(dict);
+  if (!map) KEY_OBJECTS.set(dict, (map = new Map()));
+  map.set(stored, key);
+}
+
+/** The key as the template put it in: the relation for a relation key, else the string. */
+export function keyObject(dict: object, stored: string): unknown {
+  return KEY_OBJECTS.get(dict)?.get(stored) ?? stored;
 }
 
 /** Python's `str()` of a value, as `{{ value }}` and `~` print it. */
@@ -275,6 +312,10 @@ export function pyEq(a: unknown, b: unknown): boolean {
     const kb = dictKeys(b);
     return ka.length === kb.length && ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && pyEq(a[k], b[k]));
   }
+  // Sets by their members (dbt_utils' equality test compares column sets); relations by their name.
+  if (a instanceof Set && b instanceof Set)
+    return a.size === b.size && [...a].every((x) => [...b].some((y) => pyEq(x, y)));
+  if (isAttributeMapping(a) && isAttributeMapping(b)) return String(a) === String(b);
   return a === b;
 }
 
@@ -324,7 +365,8 @@ export function pyIn(item: unknown, container: unknown): boolean {
   if (Array.isArray(container)) return container.some((x) => pyEq(x, item));
   if (container instanceof Set) return [...container].some((x) => pyEq(x, item));
   if (container !== null && typeof container === 'object') {
-    return typeof item === 'string' && item !== '__keywords' && item in container;
+    const key = dictKeyOf(item);
+    return key !== undefined && key !== '__keywords' && key in container;
   }
   throw new PyTypeError(`argument of type '${typeName(container)}' is not iterable`);
 }
@@ -339,7 +381,7 @@ export function pyIterate(value: unknown): unknown[] {
   if (isStr(value)) return [...String(value)];
   if (value instanceof Set || value instanceof Map) return [...value.keys()];
   if (typeof value === 'object' && Symbol.iterator in value) return Array.from(value as Iterable<unknown>);
-  if (isDict(value)) return dictKeys(value);
+  if (isDict(value)) return dictKeys(value).map((k) => keyObject(value, k));
   if (typeof value === 'object') return Object.keys(value);
   throw new PyTypeError(`'${typeName(value)}' object is not iterable`);
 }

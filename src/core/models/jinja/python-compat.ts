@@ -2,8 +2,10 @@ import nunjucks from 'nunjucks';
 import { installJinjaCodegen } from './codegen';
 import {
   PyTypeError,
+  dictKeyOf,
   isDict,
   isTuple,
+  keyObject,
   num,
   percentFormat,
   pyEq,
@@ -11,6 +13,7 @@ import {
   pyRepr,
   pyStr,
   pyTuple,
+  rememberKey,
   typeName,
 } from './py-values';
 import { installJinjaSyntax } from './syntax';
@@ -135,7 +138,7 @@ function listMember(list: unknown[], key: unknown): unknown {
 }
 
 function dictMember(dict: Record<string, unknown>, key: unknown): unknown {
-  const name = typeof key === 'number' ? String(key) : key;
+  const name = typeof key === 'number' ? String(key) : (dictKeyOf(key) ?? key);
   if (typeof name === 'string' && name !== '__keywords' && Object.prototype.hasOwnProperty.call(dict, name)) {
     return dict[name];
   }
@@ -200,21 +203,29 @@ const LIST_METHODS: Record<string, (list: unknown[], ...args: unknown[]) => unkn
 };
 
 const DICT_METHODS: Record<string, (d: Record<string, unknown>, ...args: unknown[]) => unknown> = {
-  items: (d) => keys(d).map((k) => pyTuple([k, d[k]])),
-  keys: (d) => keys(d),
+  items: (d) => keys(d).map((k) => pyTuple([keyObject(d, k), d[k]])),
+  keys: (d) => keys(d).map((k) => keyObject(d, k)),
   values: (d) => keys(d).map((k) => d[k]),
-  get: (d, k, fallback = null) =>
-    typeof k === 'string' && Object.prototype.hasOwnProperty.call(d, k) && k !== '__keywords' ? d[k] : fallback,
+  get: (d, k, fallback = null) => {
+    const key = dictKeyOf(k);
+    return key !== undefined && Object.prototype.hasOwnProperty.call(d, key) && key !== '__keywords'
+      ? d[key]
+      : fallback;
+  },
   update: (d, ...args) => {
     const kw = keywordsOf(args);
     const other = args[0];
-    if (isDict(other)) for (const k of keys(other)) d[k] = other[k];
+    if (isDict(other))
+      for (const k of keys(other)) {
+        d[k] = other[k];
+        rememberKey(d, k, keyObject(other, k));
+      }
     else if (Array.isArray(other)) for (const pair of other) d[String((pair as unknown[])[0])] = (pair as unknown[])[1];
     if (kw) Object.assign(d, kw);
     return null;
   },
   pop: (d, k, ...fallback) => {
-    const key = String(k);
+    const key = dictKeyOf(k) ?? String(k);
     if (Object.prototype.hasOwnProperty.call(d, key)) {
       const v = d[key];
       delete d[key];
@@ -224,8 +235,11 @@ const DICT_METHODS: Record<string, (d: Record<string, unknown>, ...args: unknown
     throw new Error(`KeyError: ${pyRepr(k)}`);
   },
   setdefault: (d, k, fallback = null) => {
-    const key = String(k);
-    if (!Object.prototype.hasOwnProperty.call(d, key)) d[key] = fallback;
+    const key = dictKeyOf(k) ?? String(k);
+    if (!Object.prototype.hasOwnProperty.call(d, key)) {
+      d[key] = fallback;
+      rememberKey(d, key, k);
+    }
     return d[key];
   },
   copy: (d) => ({ ...d }),

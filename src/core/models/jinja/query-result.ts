@@ -1,7 +1,9 @@
+import { pyTuple } from './py-values';
+
 /**
  * What `run_query()` and `load_result(...).table` return: the parts of an
  * agate Table dbt code uses — `rows` (indexable by position and by column
- * name), `columns[i].values()`, `column_names`.
+ * name), `columns[i].values()` (a tuple), `columns` by name and `.items()`, `column_names`.
  */
 export interface QueryColumn {
   name: string;
@@ -26,7 +28,18 @@ export function makeQueryTable(columnNames: string[], rows: Record<string, unkno
     });
     return indexed;
   });
-  const columns = columnNames.map((name, i) => ({ name, values: () => tableRows.map((r) => r[i]) }));
+  // agate: a column's values() is a tuple; `table.columns` is a MappedSequence (by position, by name,
+  // items()/keys()/values()), which dbt_utils' get_query_results_as_dict iterates.
+  const columns = columnNames.map((name, i) => ({ name, values: () => pyTuple(tableRows.map((r) => r[i])) }));
+  Object.defineProperties(columns, {
+    items: { value: () => columns.map((c) => pyTuple([c.name, c])) },
+    keys: { value: () => [...columnNames] },
+    values: { value: () => [...columns] },
+  });
+  const named = columns as QueryColumn[] & Record<string, unknown>;
+  columnNames.forEach((name, i) => {
+    if (!(name in named) && !/^\d+$/.test(name)) named[name] = columns[i];
+  });
   return {
     column_names: columnNames,
     columns,

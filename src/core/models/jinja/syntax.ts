@@ -1,4 +1,5 @@
 import nunjucks from 'nunjucks';
+import { decodeStringLiteral, StringLiteralError } from './string-literals';
 
 /**
  * Jinja2 grammar that nunjucks' parser lacks or reads differently, patched
@@ -40,7 +41,12 @@ interface ParserInternals {
   parseStatement(): AnyNode;
 }
 
-const lib = nunjucks as unknown as { parser: { Parser: { prototype: any } }; nodes: any; lexer: any };
+const lib = nunjucks as unknown as {
+  parser: { Parser: { prototype: any } };
+  nodes: any;
+  lexer: any;
+  lib: { TemplateError: new (message: string, lineno: number, colno: number) => Error };
+};
 const nodes = lib.nodes;
 const lexer = lib.lexer;
 
@@ -63,6 +69,7 @@ export function installJinjaSyntax(): void {
   if (installed) return;
   installed = true;
   installBalancedBraces();
+  installPythonStrings();
   const proto = lib.parser.Parser.prototype as ParserInternals & Record<string, unknown>;
   const originalStatement = proto.parseStatement;
 
@@ -338,8 +345,41 @@ interface TokenizerInternals {
   lineno: number;
   colno: number;
   forward(): void;
+  current(): string;
+  isFinished(): boolean;
   nextToken(): Token | null;
+  _parseString(delimiter: string): string;
   lh_depth?: number;
+}
+
+/**
+ * String literals read as Jinja2 reads them (string-literals.ts): the text up to the
+ * closing quote is kept raw, backslash pairs included, then decoded with Python's rules.
+ */
+function installPythonStrings(): void {
+  const tokenizer = Object.getPrototypeOf(lexer.lex('')) as TokenizerInternals;
+  tokenizer._parseString = function parseString(this: TokenizerInternals, delimiter: string): string {
+    const lineno = this.lineno;
+    const colno = this.colno;
+    this.forward();
+    let raw = '';
+    while (!this.isFinished() && this.current() !== delimiter) {
+      if (this.current() === '\\') {
+        raw += '\\';
+        this.forward();
+        if (this.isFinished()) break;
+      }
+      raw += this.current();
+      this.forward();
+    }
+    this.forward();
+    try {
+      return decodeStringLiteral(raw);
+    } catch (error) {
+      if (!(error instanceof StringLiteralError)) throw error;
+      throw new lib.lib.TemplateError(error.message, lineno + 1, colno + 1);
+    }
+  };
 }
 
 /**

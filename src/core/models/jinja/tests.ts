@@ -1,4 +1,4 @@
-import { isDict, isFloat, isNumber, num, pyCompare, pyEq, pyIn, PyFloat } from './py-values';
+import { isAttributeMapping, isDict, isFloat, isNumber, num, pyCompare, pyEq, pyIn, PyFloat } from './py-values';
 
 /**
  * Jinja2's tests (`x is defined`, `x is divisibleby 3`...) with Python's
@@ -16,13 +16,14 @@ export const JINJA_TESTS: Record<string, (value: unknown, ...args: unknown[]) =>
   float: (v) => isFloat(v),
   number: (v) => isNumber(v) || typeof v === 'boolean',
   string: (v) => typeof v === 'string' || v instanceof String,
-  mapping: (v) => isDict(v),
+  mapping: (v) => isDict(v) || isAttributeMapping(v),
   sequence: (v) => typeof v === 'string' || v instanceof String || Array.isArray(v) || isDict(v),
   iterable: (v) =>
     typeof v === 'string' ||
     v instanceof String ||
     Array.isArray(v) ||
     isDict(v) ||
+    isAttributeMapping(v) ||
     v instanceof Set ||
     v instanceof Map,
   callable: (v) => typeof v === 'function',

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { emptyConfig, mergeConfig } from '../node-config';
 import type { DbtProject } from '../project';
 import type { ColumnTestSpec, ManifestNode } from '../types';
@@ -27,7 +28,7 @@ export function buildGenericTests(
     spec: ColumnTestSpec,
     file: string,
   ) => {
-    const baseName = testName(spec, label, column, isSource);
+    const { full: baseName, short } = testName(spec, label, column, isSource);
     let name = baseName;
     for (let i = 2; used.has(name); i++) name = `${baseName}_${i}`;
     used.add(name);
@@ -50,7 +51,7 @@ export function buildGenericTests(
       config,
       dependsOn: [...dependsOn],
       fqn: [project.name, name],
-      test: { testName: spec.name, attachedTo, args: spec.args, file },
+      test: { testName: spec.name, attachedTo, args: spec.args, file, fileStem: name === baseName ? short : name },
     };
     if (column !== undefined) test.test!.column = column;
     out.push(test);
@@ -76,23 +77,36 @@ export function buildGenericTests(
   return out;
 }
 
-/** dbt-like names: `not_null_orders_id`, `accepted_values_orders_status__a__b`, `source_unique_erp_customers_id`. */
-function testName(spec: ColumnTestSpec, label: string, column: string | undefined, isSource: boolean): string {
-  if (typeof spec.config.name === 'string') return spec.config.name;
+/**
+ * dbt's names (synthesize_generic_test_names): `<test>_<model>_` then the arguments (column_name
+ * among them) sorted by name, dict and list values flattened, printed the Python way, non-word runs
+ * as `_`, joined by `__`; never cut. The compiled file takes the short form dbt gives it: under 64
+ * characters as is, else the first 30 characters of `<test>_<model>` and an MD5 of the full name.
+ */
+function testName(
+  spec: ColumnTestSpec,
+  label: string,
+  column: string | undefined,
+  isSource: boolean,
+): { full: string; short: string } {
+  if (typeof spec.config.name === 'string') return { full: spec.config.name, short: spec.config.name };
   // dbt names a package's test `<package>_<test>_...`.
   const bare = spec.name.replace('.', '_');
-  // dbt's naming: `<test>_<model>_` then the arguments (column_name among them) sorted by name,
-  // flattened, printed the Python way, non-word runs as `_`, joined by `__`.
   const args: Record<string, unknown> = { ...spec.args };
   delete args.model;
   if (column !== undefined) args.column_name = column;
   const argParts = Object.entries(args)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .flatMap(([, value]) => (Array.isArray(value) ? value : [value]))
+    .flatMap(([, value]) => (Array.isArray(value) ? value : isPlainObject(value) ? Object.values(value) : [value]))
     .map((value) => pythonStr(value).replace(/[^A-Za-z0-9_]+/g, '_'));
-  const base = `${isSource ? 'source_' : ''}${bare}_${label}`;
-  const name = argParts.length > 0 ? `${base}_${argParts.join('__')}` : base;
-  return name.length > 120 ? name.slice(0, 120) : name;
+  const identifier = `${isSource ? 'source_' : ''}${bare}_${label}`;
+  const full = `${identifier}_${argParts.join('__')}`;
+  const short = full.length >= 64 ? `${identifier.slice(0, 30)}_${createHash('md5').update(full).digest('hex')}` : full;
+  return { full, short };
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function pythonStr(value: unknown): string {

@@ -1,7 +1,7 @@
 import type { NodeCompiler } from '../compile';
 import { UnsupportedFeatureError } from '../errors';
 import type { Manifest } from '../manifest';
-import { renderRelationName } from '../relation';
+import { parseRenderedRelation, Relation, renderRelationName, type RelationType } from '../relation';
 import type { ManifestNode } from '../types';
 
 const EXPRESSION_ARG = /^\s*(ref|source)\s*\(.*\)\s*$/s;
@@ -11,15 +11,38 @@ const EXPRESSION_ARG = /^\s*(ref|source)\s*\(.*\)\s*$/s;
  * default implementations; other names use the project's `{% test %}` block
  * (a `test_<name>` macro). A `where` config narrows the tested relation.
  */
-export async function genericTestSql(test: ManifestNode, manifest: Manifest, compiler: NodeCompiler): Promise<string> {
+export interface GenericTestSql {
+  sql: string;
+  /** `config()` calls of the test's macro (dbt_utils sets `fail_calc` so); the test's own config wins. */
+  configCalls: Record<string, unknown>[];
+}
+
+export async function genericTestSql(
+  test: ManifestNode,
+  manifest: Manifest,
+  compiler: NodeCompiler,
+): Promise<GenericTestSql> {
+  const body = await genericTestBody(test, manifest, compiler);
+  // A test of an ephemeral model reads it (and its ephemeral parents) as CTEs, as dbt compiles it.
+  return { ...body, sql: await compiler.withEphemeralCtes(test, body.sql) };
+}
+
+async function genericTestBody(
+  test: ManifestNode,
+  manifest: Manifest,
+  compiler: NodeCompiler,
+): Promise<GenericTestSql> {
+  const sql = (text: string): GenericTestSql => ({ sql: text, configCalls: [] });
   const spec = test.test!;
   const attached = manifest.nodes.get(spec.attachedTo) ?? undefined;
   const source = manifest.sources.get(spec.attachedTo);
   const relationName = attached?.relation ?? source?.relation;
   if (!relationName) throw new Error(`Test ${test.name} is attached to unknown ${spec.attachedTo}`);
-  let model = renderRelationName(relationName);
+  const ephemeral = attached?.config.materialized === 'ephemeral';
+  let model = ephemeral ? `__dbt__cte__${attached.name}` : renderRelationName(relationName);
   const where = test.config.where;
-  if (typeof where === 'string' && where.trim() !== '') model = `(select * from ${model} where ${where}) dbt_subquery`;
+  const filtered = typeof where === 'string' && where.trim() !== '';
+  if (filtered) model = `(select * from ${model} where ${where}) dbt_subquery`;
   const column = spec.column ?? (spec.args.column_name as string | undefined);
   const args = await evaluateArgs(spec.args, test, compiler);
   const name = spec.testName;
@@ -27,50 +50,56 @@ export async function genericTestSql(test: ManifestNode, manifest: Manifest, com
 
   switch (name) {
     case 'not_null':
-      return `select ${col}\nfrom ${model}\nwhere ${col} is null`;
+      return sql(`select ${col}\nfrom ${model}\nwhere ${col} is null`);
     case 'unique':
-      return [
-        'select',
-        `    ${col} as unique_field,`,
-        '    count(*) as n_records',
-        `from ${model}`,
-        `where ${col} is not null`,
-        `group by ${col}`,
-        'having count(*) > 1',
-      ].join('\n');
+      return sql(
+        [
+          'select',
+          `    ${col} as unique_field,`,
+          '    count(*) as n_records',
+          `from ${model}`,
+          `where ${col} is not null`,
+          `group by ${col}`,
+          'having count(*) > 1',
+        ].join('\n'),
+      );
     case 'accepted_values': {
       const values = Array.isArray(args.values) ? args.values : [];
       const quote = args.quote !== false;
       const list = values.map((v) => (quote ? `'${String(v).replace(/'/g, "''")}'` : String(v))).join(', ');
-      return [
-        'with all_values as (',
-        `    select ${col} as value_field, count(*) as n_records`,
-        `    from ${model}`,
-        `    group by ${col}`,
-        ')',
-        'select *',
-        'from all_values',
-        `where value_field not in (${list})`,
-      ].join('\n');
+      return sql(
+        [
+          'with all_values as (',
+          `    select ${col} as value_field, count(*) as n_records`,
+          `    from ${model}`,
+          `    group by ${col}`,
+          ')',
+          'select *',
+          'from all_values',
+          `where value_field not in (${list})`,
+        ].join('\n'),
+      );
     }
     case 'relationships': {
       const to = String(args.to);
       const field = String(args.field);
-      return [
-        'with child as (',
-        `    select ${col} as from_field`,
-        `    from ${model}`,
-        `    where ${col} is not null`,
-        '),',
-        'parent as (',
-        `    select ${field} as to_field`,
-        `    from ${to}`,
-        ')',
-        'select from_field',
-        'from child',
-        'left join parent on child.from_field = parent.to_field',
-        'where parent.to_field is null',
-      ].join('\n');
+      return sql(
+        [
+          'with child as (',
+          `    select ${col} as from_field`,
+          `    from ${model}`,
+          `    where ${col} is not null`,
+          '),',
+          'parent as (',
+          `    select ${field} as to_field`,
+          `    from ${to}`,
+          ')',
+          'select from_field',
+          'from child',
+          'left join parent on child.from_field = parent.to_field',
+          'where parent.to_field is null',
+        ].join('\n'),
+      );
     }
     default: {
       // `- my_package.my_test` calls the package's `test_my_test`; a bare name, the project's (or a package's).
@@ -92,8 +121,14 @@ export async function genericTestSql(test: ManifestNode, manifest: Manifest, com
         .filter((k) => k !== 'model' && k !== 'column_name')
         .map((k) => `${k}=lh_test_args__[${JSON.stringify(k)}]`);
       const call = [`model=lh_test_model__`, ...(column ? ['column_name=lh_test_column__'] : []), ...kwargs].join(', ');
-      return compiler.renderSnippet(`{{ ${macroName}(${call}) }}`, spec.file, test, false, {
-        lh_test_model__: rawSql(model),
+      // As dbt's get_where_subquery: the relation itself (packages check `model is mapping`), or with
+      // a `where` the subquery text.
+      return renderTest(compiler, `{{ ${macroName}(${call}) }}`, spec.file, test, {
+        lh_test_model__: filtered
+          ? rawSql(model)
+          : ephemeral
+            ? new Relation(undefined, undefined, model, 'cte')
+            : Relation.from(relationName, attached ? relationType(attached) : 'table'),
         lh_test_column__: column,
         lh_test_args__: args,
       });
@@ -110,7 +145,9 @@ async function evaluateArgs(
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(args)) {
     if (typeof value === 'string' && EXPRESSION_ARG.test(value)) {
-      out[key] = await compiler.renderSnippet(`{{ ${value} }}`, test.test!.file, test, false);
+      // dbt passes the Relation object (`compare_model=ref('x')`); it renders to the same text.
+      const text = await compiler.renderSnippet(`{{ ${value} }}`, test.test!.file, test, false);
+      out[key] = parseRenderedRelation(text) ?? text;
     } else {
       out[key] = value;
     }
@@ -130,6 +167,21 @@ class RawRelation {
   toString(): string {
     return this.text;
   }
+}
+
+async function renderTest(
+  compiler: NodeCompiler,
+  call: string,
+  file: string,
+  test: ManifestNode,
+  extra: Record<string, unknown>,
+): Promise<GenericTestSql> {
+  const { text, configCalls } = await compiler.renderSnippetWithConfig(call, file, test, false, extra);
+  return { sql: text, configCalls };
+}
+
+function relationType(node: ManifestNode): RelationType {
+  return node.config.materialized === 'view' ? 'view' : 'table';
 }
 
 function rawSql(text: string): RawRelation {

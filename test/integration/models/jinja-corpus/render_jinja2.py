@@ -8,9 +8,11 @@ stdout: [{"id", "output"} | {"id", "error"}]
 
 import datetime
 import json
+import re
 import sys
 
 import jinja2
+import pytz
 from dbt.context.base import BaseContext
 from dbt_common.clients.jinja import MacroReturn, get_environment
 
@@ -55,6 +57,8 @@ def base_context(spec):
 
     modules = Modules()
     modules.datetime = datetime
+    modules.re = re
+    modules.pytz = pytz
 
     class Adapter:
         """adapter.dispatch and adapter.quote as dbt-duckdb answers them."""
