@@ -172,6 +172,8 @@ export async function executeProject(command: RunCommand, options: RunOptions): 
       {
         key: hashOf([profile, options.catalogOverride ?? null]),
         ...(catalogFiles ? { catalogFiles: new CatalogFileStates(catalogFiles) } : {}),
+        // An extension of the profile's might add functions of its own: the full listing then.
+        ...(catalogFiles && profile.extensions.length === 0 ? { macroCatalogs: [...catalogFiles.keys()] } : {}),
         // Read-only test queries leave the file's states valid; any other statement may have written.
         written: () => executor.statementsSent > 0,
       },

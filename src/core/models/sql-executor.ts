@@ -17,7 +17,7 @@ export class SqlExecutor {
   lastStatement = '';
   /** How many statements of the project's SQL (run() and query(), not rows()) were sent: anything may have changed since. */
   statementsSent = 0;
-  /** How many of those could have defined a function (CREATE MACRO/FUNCTION, ATTACH, IMPORT): the session's own functions are listed again only then. */
+  /** How many of those could have defined a function (CREATE MACRO/FUNCTION, ATTACH, IMPORT, LOAD/INSTALL): the session's own functions are listed again only then. */
   definitionsSent = 0;
   /**
    * How many statements could have changed this connection's own state (SET, USE, PRAGMA, a temp
@@ -114,7 +114,7 @@ export class SqlExecutor {
 
   private sent(sql: string, readOnly = false): void {
     if (!readOnly) this.statementsSent++;
-    if (/\b(?:macro|function|attach|import)\b/i.test(sql)) this.definitionsSent++;
+    if (/\b(?:macro|function|attach|import)\b/i.test(sql) || loadsExtension(sql)) this.definitionsSent++;
     if (changesConnectionState(sql)) this.connectionStateSent++;
     this.lastStatement = sql;
     this.onStatement?.(sql, this.node);
@@ -144,4 +144,11 @@ const CONNECTION_STATE =
 export function changesConnectionState(sql: string): boolean {
   const code = sql.replace(/--[^\n]*/g, '').replace(/\/\*[\s\S]*?\*\//g, '');
   return CONNECTION_STATE.test(code);
+}
+
+const LOADS_EXTENSION = /(?:^|;)\s*(?:FORCE\s+)?(?:INSTALL|LOAD)\b/i;
+
+/** A statement (of several, maybe) that installs or loads an extension, which may bring functions with it. */
+export function loadsExtension(sql: string): boolean {
+  return LOADS_EXTENSION.test(sql.replace(/--[^\n]*/g, '').replace(/\/\*[\s\S]*?\*\//g, ''));
 }

@@ -25,7 +25,10 @@ function files(vFlip: 'view' | 'table'): Record<string, string> {
     "-- depends_on: {{ ref('base') }}",
     "{% set hit = adapter.get_relation(database=this.database, schema=this.schema, identifier='base') %}",
     "{% set miss = adapter.get_relation(database=this.database, schema=this.schema, identifier='nope') %}",
-    "select '{{ hit.identifier if hit else 'none' }}' as hit, '{{ miss.identifier if miss else 'none' }}' as miss",
+    // A schema no model of the run goes to is asked live, as before the catalog was listed whole.
+    "{% set far = adapter.get_relation(database=this.database, schema='nowhere', identifier='base') %}",
+    "select '{{ hit.identifier if hit else 'none' }}' as hit, '{{ miss.identifier if miss else 'none' }}' as miss,",
+    "'{{ far.identifier if far else 'none' }}' as far",
   ].join('\n');
   for (let i = 0; i < 9; i++) {
     const schema = i % 2 === 0 ? ", schema='side'" : '';
@@ -37,7 +40,7 @@ function files(vFlip: 'view' | 'table'): Record<string, string> {
 }
 
 describe('what exists in the target schemas is listed once per run', () => {
-  it('asks the catalog once per schema and creates each schema once, on a first and a second build', async () => {
+  it('asks the catalog once (not once per schema) and creates each schema once, on a first and a second build', async () => {
     ws = makeProject(files('view'));
     const lookups: string[] = [];
     const rows = SqlExecutor.prototype.rows;
@@ -53,21 +56,25 @@ describe('what exists in the target schemas is listed once per run', () => {
       // A model provably unchanged since the first build is skipped as such (docs/RUNNER.md, No-op runs).
       const statuses = summary.results.map((r) => `${r.name} ${r.unchanged ? 'unchanged' : r.status}`);
       expect(statuses.filter((r) => !/ (success|unchanged)$/.test(r))).toEqual([]);
-      // Every catalog question went through the cache's listing, none through the project's SQL.
-      expect(sent.filter((s) => /information_schema/i.test(s))).toEqual([]);
+      // Every question about the run's own schemas went through the cache's listing; only the one about
+      // a schema no model goes to was asked live (the project's SQL).
+      const live = sent.filter((s) => /information_schema/i.test(s));
+      expect(live).toHaveLength(1);
+      expect(live[0]).toMatch(/'nowhere'/);
       return sent.filter((s) => /^CREATE SCHEMA/i.test(s));
     };
 
     const firstSchemas = await build();
-    // main and main_side: one listing each, however many models go there.
-    expect(lookups).toHaveLength(2);
+    // main and main_side are in one catalog: one listing of it, however many schemas and models.
+    expect(lookups).toHaveLength(1);
+    expect(lookups[0]).not.toMatch(/table_schema\)? =/i);
     expect(firstSchemas).toHaveLength(2);
 
     // Second build: flip becomes a table over its old view; inc runs incrementally; no schema is re-created.
     writeFileSync(join(ws.projectDir, 'models/flip.sql'), files('table')['models/flip.sql']!);
     lookups.length = 0;
     expect(await build()).toEqual([]);
-    expect(lookups).toHaveLength(2);
+    expect(lookups).toHaveLength(1);
 
     const tables = await fingerprintCatalog(ws.catalogPath, ws.dataPath);
     expect(tables.get('main.flip')?.type).toBe('BASE TABLE');
@@ -78,8 +85,8 @@ describe('what exists in the target schemas is listed once per run', () => {
     const probe = await withSession(async (session) => {
       await session.loadExtensions(['ducklake', 'sqlite_scanner']);
       await session.run(`ATTACH 'ducklake:sqlite:${ws!.catalogPath}' AS r (DATA_PATH '${ws!.dataPath}', READ_ONLY)`);
-      return session.all<{ hit: string; miss: string }>('SELECT hit, miss FROM r.main.probe');
+      return session.all<{ hit: string; miss: string; far: string }>('SELECT hit, miss, far FROM r.main.probe');
     });
-    expect(probe).toEqual([{ hit: 'base', miss: 'none' }]);
+    expect(probe).toEqual([{ hit: 'base', miss: 'none', far: 'none' }]);
   });
 });

@@ -18,6 +18,8 @@ export interface NodeMemo {
   failures?: number;
   /** Each input's full name as the session resolved it (catalog, schema, table): looked up again without DuckDB. */
   resolved?: Record<string, TableRead>;
+  /** The functions its SQL calls (DuckDB's parse): with the same key, checked against the session's own macros instead of parsing again. */
+  functions?: string[];
   /** The run that wrote it, for "unchanged since run X". */
   invocationId: string;
   completedAt: string;
@@ -28,8 +30,8 @@ interface MemoFile {
   nodes: Record<string, NodeMemo>;
 }
 
-// 2: table states carry their snapshot time in epoch ms, and inputs their resolved names.
-const FORMAT = 2;
+// 2: table states carry their snapshot time in epoch ms, and inputs their resolved names; 3: the functions called.
+const FORMAT = 3;
 
 /** target/lakehouse/skip-memo.json: one file per project, entries per node. */
 export function memoPath(paths: ArtifactPaths): string {
