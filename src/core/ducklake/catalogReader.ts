@@ -789,6 +789,19 @@ function dataFileOf(r: unknown[]): CatalogDataFile {
   };
 }
 
+/**
+ * The live macros of attached DuckLake catalogs (lower case), read from their metadata through
+ * DuckDB's attachment: the skip check's cheap answer to which session functions the project defined.
+ */
+export function liveMacroNamesSql(catalogs: readonly string[]): string {
+  return catalogs
+    .map(
+      (c) =>
+        `SELECT lower(macro_name) AS name FROM ${quoteIdentifier(`__ducklake_metadata_${c}`)}.ducklake_macro WHERE end_snapshot IS NULL`,
+    )
+    .join(' UNION ALL ');
+}
+
 export function isVisibleAt(row: { beginSnapshot: number; endSnapshot: number | null }, snapshot: number): boolean {
   return row.beginSnapshot <= snapshot && (row.endSnapshot === null || snapshot < row.endSnapshot);
 }

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { liveMacroNamesSql } from '../../ducklake/catalogReader';
 import type { Manifest } from '../manifest';
 import { renderRelationName } from '../relation';
 import type { SqlExecutor } from '../sql-executor';
@@ -341,11 +342,7 @@ interface Inputs {
  */
 async function catalogMacros(executor: SqlExecutor, catalogs: string[]): Promise<Set<string> | undefined> {
   try {
-    const reads = catalogs.map(
-      (c) =>
-        `SELECT lower(macro_name) AS name FROM "__ducklake_metadata_${c.replace(/"/g, '""')}".ducklake_macro WHERE end_snapshot IS NULL`,
-    );
-    const rows = await executor.rows<{ name: string }>(reads.join(' UNION ALL '));
+    const rows = await executor.rows<{ name: string }>(liveMacroNamesSql(catalogs));
     return new Set(rows.map((r) => String(r.name)));
   } catch {
     return undefined;
