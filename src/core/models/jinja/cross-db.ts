@@ -1,20 +1,10 @@
-import { isKeywordArgs } from './python-compat';
+import { namedArgs as named } from './python-compat';
 
 /**
  * dbt's cross-database macros (`dbt.dateadd`, `dbt.concat`, `dbt.type_string`...)
  * in their DuckDB spelling. They only build SQL text.
  */
 type Fn = (...args: unknown[]) => string;
-
-function named(args: unknown[], names: string[]): Record<string, unknown> {
-  const kwargs = isKeywordArgs(args[args.length - 1]) ? (args[args.length - 1] as Record<string, unknown>) : {};
-  const positional = isKeywordArgs(args[args.length - 1]) ? args.slice(0, -1) : args;
-  const out: Record<string, unknown> = {};
-  names.forEach((name, i) => {
-    out[name] = name in kwargs ? kwargs[name] : positional[i];
-  });
-  return out;
-}
 
 export const CROSS_DB_MACROS: Record<string, Fn> = {
   current_timestamp: () => 'now()',

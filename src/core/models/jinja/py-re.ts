@@ -1,4 +1,4 @@
-import { isKeywordArgs } from './python-compat';
+import { namedArgs as named } from './python-compat';
 import { pyTuple } from './py-values';
 
 /**
@@ -448,17 +448,6 @@ function expandTemplate(template: string, values: Array<string | undefined>, nam
     else out += `\\${c}`;
     i++;
   }
-  return out;
-}
-
-function named(args: unknown[], names: string[]): Record<string, unknown> {
-  const last = args[args.length - 1];
-  const kwargs = isKeywordArgs(last) ? (last as Record<string, unknown>) : {};
-  const positional = isKeywordArgs(last) ? args.slice(0, -1) : args;
-  const out: Record<string, unknown> = {};
-  names.forEach((name, i) => {
-    out[name] = name in kwargs ? kwargs[name] : positional[i];
-  });
   return out;
 }
 

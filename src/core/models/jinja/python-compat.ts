@@ -413,3 +413,15 @@ function formatSpec(value: unknown, spec: string): string {
 export function isKeywordArgs(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && (value as { __keywords?: boolean }).__keywords === true;
 }
+
+/** A call's arguments by parameter name, Python-style: keyword arguments win over positions. */
+export function namedArgs(args: unknown[], names: readonly string[]): Record<string, unknown> {
+  const last = args[args.length - 1];
+  const kwargs = isKeywordArgs(last) ? (last as Record<string, unknown>) : {};
+  const positional = isKeywordArgs(last) ? args.slice(0, -1) : args;
+  const out: Record<string, unknown> = {};
+  names.forEach((name, i) => {
+    out[name] = name in kwargs ? kwargs[name] : positional[i];
+  });
+  return out;
+}
