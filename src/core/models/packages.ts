@@ -2,6 +2,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ModelCompileError, ProjectConfigError, DBT_RUNNER_HINT } from './errors';
 import { asRecord, readYamlFile } from './yaml-values';
+import type { YamlCache } from './parse-cache';
 
 /** An installed dbt package: where it is and the dbt_project.yml it ships. */
 export interface PackageLocation {
@@ -17,14 +18,14 @@ export interface PackageLocation {
  * packages.yml / dependencies.yml read in place. A package listed but not
  * installed is an error that says to run `dbt deps`.
  */
-export function findPackages(root: string): PackageLocation[] {
+export function findPackages(root: string, parseCache?: YamlCache): PackageLocation[] {
   const found = new Map<string, PackageLocation>();
   const add = (dir: string, file: string) => {
     const projectFile = join(dir, 'dbt_project.yml');
     if (!existsSync(projectFile)) {
       throw new ProjectConfigError(`The package at ${dir} has no dbt_project.yml.`, { file, line: 1 });
     }
-    const project = asRecord(readYamlFile(projectFile));
+    const project = asRecord(readYamlFile(projectFile, parseCache));
     const name = typeof project.name === 'string' ? project.name : undefined;
     if (!name)
       throw new ProjectConfigError("A package's dbt_project.yml has no 'name'.", { file: projectFile, line: 1 });
@@ -34,7 +35,7 @@ export function findPackages(root: string): PackageLocation[] {
   for (const fileName of ['packages.yml', 'dependencies.yml']) {
     const file = join(root, fileName);
     if (!existsSync(file)) continue;
-    const packages = asRecord(readYamlFile(file)).packages;
+    const packages = asRecord(readYamlFile(file, parseCache)).packages;
     if (!Array.isArray(packages)) continue;
     for (const entry of packages.map(asRecord)) {
       if (typeof entry.local === 'string') add(resolve(root, entry.local), file);

@@ -2,6 +2,7 @@ import { bindProfileToCatalog } from './catalogBinding';
 import { createJinjaEnvironment } from './jinja/environment';
 import { buildManifest, type Manifest, type ManifestInputs } from './manifest';
 import { loadProfile, targetInfo, type DuckDBProfile } from './profile';
+import { ParseCache, parseCachePath } from './parse-cache';
 import { loadProject, type DbtProject } from './project';
 import type { ProjectRunOptions } from './types';
 
@@ -12,6 +13,8 @@ export interface ParsedRun {
   manifest: Manifest;
   /** What binding the profile to the lakehouse catalog changed, for the run's log. */
   bindingNote?: string;
+  /** Parsed YAML and compiled templates of this parse, saved when the run ends (parse-cache.ts). */
+  parseCache: ParseCache;
 }
 
 /**
@@ -24,7 +27,8 @@ export async function parseRun(
   started: number,
 ): Promise<ParsedRun> {
   const env = options.env ?? process.env;
-  const jinja = createJinjaEnvironment();
+  const parseCache = ParseCache.open(parseCachePath(options.projectDir));
+  const jinja = createJinjaEnvironment({ templateCode: parseCache });
   const cliVars = options.vars ?? {};
   let bindingNote: string | undefined;
   const readProfile = (profileName: string) => {
@@ -35,6 +39,7 @@ export async function parseRun(
         env,
         vars: cliVars,
         jinja,
+        parseCache,
         ...(options.profilesDir ? { profilesDir: options.profilesDir } : {}),
         ...(options.target ? { target: options.target } : {}),
       }),
@@ -49,6 +54,7 @@ export async function parseRun(
     env,
     cliVars,
     jinja,
+    parseCache,
     resolveTarget: (profileName) => targetInfo((loaded = readProfile(profileName))),
   });
   const profile = loaded ?? readProfile(project.profile);
@@ -63,5 +69,5 @@ export async function parseRun(
     fullRefresh: options.fullRefresh ?? false,
   };
   const manifest = await buildManifest(manifestInputs);
-  return { profile, project, manifestInputs, manifest, ...(bindingNote ? { bindingNote } : {}) };
+  return { profile, project, manifestInputs, manifest, parseCache, ...(bindingNote ? { bindingNote } : {}) };
 }

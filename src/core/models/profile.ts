@@ -6,6 +6,7 @@ import { ProjectConfigError } from './errors';
 import type { TargetInfo } from './jinja/context';
 import type { CatalogOverride } from './types';
 import { asRecord, readYamlFile, renderYamlValues } from './yaml-values';
+import type { YamlCache } from './parse-cache';
 
 /** One `attach:` entry of a dbt-duckdb profile. */
 export interface AttachSpec {
@@ -43,6 +44,8 @@ export interface ProfileLookup {
   env: Readonly<Record<string, string | undefined>>;
   vars: Record<string, unknown>;
   jinja: nunjucks.Environment;
+  /** Parsed YAML kept between runs (parse-cache.ts). */
+  parseCache?: YamlCache;
 }
 
 export function findProfilesFile(lookup: Pick<ProfileLookup, 'profilesDir' | 'projectDir' | 'env'>): string {
@@ -65,7 +68,7 @@ export function findProfilesFile(lookup: Pick<ProfileLookup, 'profilesDir' | 'pr
 
 export function loadProfile(lookup: ProfileLookup): DuckDBProfile {
   const file = findProfilesFile(lookup);
-  const all = asRecord(readYamlFile(file));
+  const all = asRecord(readYamlFile(file, lookup.parseCache));
   const profile = asRecord(all[lookup.profileName]);
   if (!all[lookup.profileName]) {
     throw new ProjectConfigError(

@@ -10,6 +10,7 @@ import { locateKey } from './unsupported';
 import type { ProjectFile, ResourcePatch, SourceTable } from './types';
 import type { UnitTestSpec } from './unit-tests/spec';
 import { asRecord, asStringList, DEFERRED_KEYS, readYamlFile, renderYamlValues } from './yaml-values';
+import type { YamlCache } from './parse-cache';
 
 /** A dbt project as read from disk, before any model is rendered. */
 export interface DbtProject {
@@ -56,6 +57,8 @@ export interface ProjectLoadOptions {
   jinja: nunjucks.Environment;
   /** The `target` dbt_project.yml sees, from the profile it names (loaded once its name is known). */
   resolveTarget?: (profileName: string) => TargetInfo;
+  /** Parsed YAML kept between runs (parse-cache.ts). */
+  parseCache?: YamlCache;
 }
 
 export function loadProject(root: string, options: ProjectLoadOptions): DbtProject {
@@ -67,7 +70,7 @@ export function loadProject(root: string, options: ProjectLoadOptions): DbtProje
       'Open the folder that holds dbt_project.yml.',
     );
   }
-  const raw = asRecord(readYamlFile(projectFile));
+  const raw = asRecord(readYamlFile(projectFile, options.parseCache));
   const render = (value: unknown, extra?: Record<string, unknown>) =>
     renderYamlValues(
       value,
@@ -96,7 +99,7 @@ export function loadProject(root: string, options: ProjectLoadOptions): DbtProje
       "set 'config:' on each unit test instead",
     );
   }
-  const packages = findPackages(root);
+  const packages = findPackages(root, options.parseCache);
 
   const allVars = asRecord(doc.vars);
   const vars: Record<string, unknown> = {};
@@ -207,7 +210,7 @@ export function loadProject(root: string, options: ProjectLoadOptions): DbtProje
     ...collectPaths(root, [...new Set([...modelPaths, ...seedPaths, ...snapshotPaths])], ['.yml', '.yaml']),
     ...yamlFiles,
   ]) {
-    const contents = parseSchemaFile(renderSchemaYaml(readYamlFile(file), file), file, fixtures);
+    const contents = parseSchemaFile(renderSchemaYaml(readYamlFile(file, options.parseCache), file), file, fixtures);
     for (const patch of contents.models) {
       const other = modelPatches.get(patch.name);
       if (other) {

@@ -18,6 +18,7 @@ import {
   type ExecutionContext,
   type NodeOutcome,
 } from './node-execution';
+import { parseCachePath } from './parse-cache';
 import { parseRun, type ParsedRun } from './parse-run';
 import { selectNodes, type SelectableNode } from './selection';
 import { prepareSession, settingStatements } from './session-setup';
@@ -96,7 +97,7 @@ const TYPES_BY_COMMAND: Record<RunCommand, ReadonlySet<string>> = {
 export async function executeProject(command: RunCommand, options: RunOptions): Promise<RunSummary> {
   const started = Date.now();
   const emit = (event: RunEvent) => options.onEvent?.(event);
-  const { profile, project, manifestInputs, manifest, bindingNote } =
+  const { profile, project, manifestInputs, manifest, bindingNote, parseCache } =
     options.parsed ?? (await parseRun(options, randomUUID(), started));
   const invocationId = manifestInputs.invocationId;
   const order = executionOrder(manifest, command, options);
@@ -226,6 +227,8 @@ export async function executeProject(command: RunCommand, options: RunOptions): 
   } finally {
     // What ran is remembered even when the run stopped part-way (a node's entry is gone once it started).
     if (artifacts && ctx.unchanged) saveMemo(artifacts, ctx.unchanged.memos);
+    // Read from target/ before dbt_project.yml says where target is: kept only where it will be found.
+    if (artifacts && project.targetPath === 'target') parseCache.save(parseCachePath(options.projectDir));
   }
 
   const elapsedTime = (Date.now() - started) / 1000;

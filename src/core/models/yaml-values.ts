@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import type nunjucks from 'nunjucks';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { ProjectConfigError } from './errors';
+import { renderString } from './jinja/environment';
 import { cleanTemplateMessage } from './jinja/macros';
+import type { YamlCache } from './parse-cache';
 
 export interface YamlRenderContext {
   env: Readonly<Record<string, string | undefined>>;
@@ -12,11 +14,11 @@ export interface YamlRenderContext {
   extra?: Record<string, unknown>;
 }
 
-/** Reads a YAML file; syntax errors point at the file and line. */
-export function readYamlFile(path: string): unknown {
+/** Reads a YAML file (through the parse cache when given); syntax errors point at the file and line. */
+export function readYamlFile(path: string, cache?: YamlCache): unknown {
   const text = readFileSync(path, 'utf8');
   try {
-    return parseYaml(text) ?? {};
+    return (cache ? cache.yaml(text, (t) => parseYaml(t) as unknown) : parseYaml(text)) ?? {};
   } catch (error) {
     if (error instanceof YAMLParseError) {
       const line = error.linePos?.[0]?.line ?? 1;
@@ -56,7 +58,7 @@ export function renderYamlValues(
     if (typeof node === 'string') {
       if (!node.includes('{{') && !node.includes('{%')) return node;
       try {
-        return coerce(env.renderString(node, templateContext));
+        return coerce(renderString(env, node, templateContext));
       } catch (error) {
         const inner = (error as { cause?: unknown }).cause;
         if (inner instanceof ProjectConfigError) throw inner;

@@ -3,6 +3,7 @@ import { JINJA_FILTERS } from './filters';
 import { JINJA_GLOBALS } from './globals';
 import { installPythonCompat } from './python-compat';
 import { JINJA_TESTS } from './tests';
+import type { TemplateCodeCache } from '../parse-cache';
 
 /** The parser and node classes nunjucks hands to extensions (not in its type definitions). */
 interface ExtensionParser {
@@ -40,7 +41,7 @@ class DoTag {
  * Python-ish methods and filters dbt code relies on, and the `do` tag.
  * `dev: true` keeps nunjucks' own error objects, which carry line numbers.
  */
-export function createJinjaEnvironment(): nunjucks.Environment {
+export function createJinjaEnvironment(options: { templateCode?: TemplateCodeCache } = {}): nunjucks.Environment {
   installPythonCompat();
   const env = new nunjucks.Environment(null, {
     autoescape: false,
@@ -54,12 +55,61 @@ export function createJinjaEnvironment(): nunjucks.Environment {
   const withTests = env as unknown as { addTest(name: string, test: (...args: unknown[]) => boolean): void };
   for (const [name, test] of Object.entries(JINJA_TESTS)) withTests.addTest(name, test);
   for (const [name, value] of Object.entries(JINJA_GLOBALS)) env.addGlobal(name, value);
+  if (options.templateCode) codeCaches.set(env, options.templateCode);
   return env;
 }
 
+/** Each environment's cache of compiled template code (parse-cache.ts), given when it was created. */
+const codeCaches = new WeakMap<nunjucks.Environment, TemplateCodeCache>();
+
+/** nunjucks' compiler and error helper (not in its type definitions). */
+const internals = nunjucks as unknown as {
+  compiler: {
+    compile(
+      source: string,
+      asyncFilters: unknown,
+      extensions: unknown,
+      path: string | undefined,
+      opts: unknown,
+    ): string;
+  };
+  lib: { _prettifyError(path: string | undefined, withInternals: boolean, error: unknown): Error };
+};
+
 /** Compiles eagerly so syntax errors surface at load time with their line. */
 export function compileTemplate(env: nunjucks.Environment, source: string, path: string): nunjucks.Template {
-  return new nunjucks.Template(preprocess(source), env, path, true);
+  const cache = codeCaches.get(env);
+  const text = preprocess(source);
+  return cache ? fromCode(env, cache, text, path) : new nunjucks.Template(text, env, path, true);
+}
+
+/** nunjucks' `env.renderString` (no preprocessing, no path), with the compiled code from the environment's cache. */
+export function renderString(env: nunjucks.Environment, source: string, context: object): string {
+  const cache = codeCaches.get(env);
+  return cache ? fromCode(env, cache, source, undefined).render(context) : env.renderString(source, context);
+}
+
+function fromCode(
+  env: nunjucks.Environment,
+  cache: TemplateCodeCache,
+  text: string,
+  path: string | undefined,
+): nunjucks.Template {
+  const code = cache.templateCode(text, path ?? '', () => compileToCode(env, text, path));
+  // Instantiated as nunjucks does with the code it compiles (`new Function(code)()`); its typings
+  // know only the string form of a template's source.
+  const compiled = { type: 'code', obj: new Function(code)() as object } as unknown as string;
+  return new nunjucks.Template(compiled, env, path, true);
+}
+
+/** What nunjucks' Template compiles a source to, with the errors it would throw. */
+function compileToCode(env: nunjucks.Environment, source: string, path: string | undefined): string {
+  const e = env as unknown as { asyncFilters: unknown; extensionsList: unknown; opts: { dev?: boolean } };
+  try {
+    return internals.compiler.compile(source, e.asyncFilters, e.extensionsList, path, e.opts);
+  } catch (error) {
+    throw internals.lib._prettifyError(path, Boolean(e.opts.dev), error);
+  }
 }
 
 // `{% set ns.attr = value %}` (Jinja namespaces) has no nunjucks syntax; it

@@ -109,13 +109,13 @@ function scope(): NodeScope {
 }
 
 /** Renders a snippet the way the runner renders a model (compile, macros, dbt context). */
-export async function renderSnippetWithRunner(snippet: Snippet): Promise<Outcome> {
+export async function renderSnippetWithRunner(snippet: Snippet, jinja = env): Promise<Outcome> {
   try {
     const macros = MacroLibrary.load(
-      env,
+      jinja,
       snippet.macros ? [{ path: MACRO_PATH, relativePath: 'macros/snippet_macros.sql', raw: snippet.macros }] : [],
     );
-    const template = compileProjectTemplate(env, snippet.template, {
+    const template = compileProjectTemplate(jinja, snippet.template, {
       path: SNIPPET_PATH,
       relativePath: 'models/snippet.sql',
     });
@@ -178,9 +178,9 @@ export async function parseWithJinja2(files: DbtMacroFile[]): Promise<Map<string
 }
 
 /** The runner's parse of a file: its macros, or the error (a refusal) it raises. */
-export function parseWithRunner(file: DbtMacroFile): ParseOutcome {
+export function parseWithRunner(file: DbtMacroFile, jinja = env): ParseOutcome {
   try {
-    return { macros: MacroLibrary.load(env, [file]).names().sort() };
+    return { macros: MacroLibrary.load(jinja, [file]).names().sort() };
   } catch (error) {
     return { error: error instanceof Error ? error.message : String(error) };
   }
