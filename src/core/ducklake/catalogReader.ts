@@ -998,10 +998,11 @@ const DELTA_CHANGES = new Set([
  * A run's table states kept between reads (the skip check reads them after every node): the first
  * read is whole (liveTableStates: four statements scanning seven metadata tables); later ones are one
  * statement reading the snapshots from the last one seen with their changes, and the table rows begun
- * or ended since. Through DuckDB a SQLite catalog's tables are scanned whole whatever the filter, so
- * what this saves is scans and statements, not rows. Whenever the delta cannot be applied exactly
- * (the last snapshot gone or its time changed: another catalog; a snapshot expired; a schema created
- * or dropped; a change kind not known here) it reads everything again. The text is always what a
+ * or ended since (and, when schemas were created, one more for their names). Through DuckDB a SQLite
+ * catalog's tables are scanned whole whatever the filter, so what this saves is scans and statements,
+ * not rows. Whenever the delta cannot be applied exactly (the last snapshot gone or its time changed:
+ * another catalog; a snapshot expired; a schema dropped; a change kind not known here) it reads
+ * everything again. The text is always what a
  * fresh liveTableStates gives (test/integration/models/skip-unchanged-states.test.ts).
  */
 export class TableStateLog {
@@ -1048,8 +1049,19 @@ export class TableStateLog {
     const [first, ...after] = snapshots;
     if (!first || num(first.id) !== log.last || optNum(first.a) !== (log.times.get(log.last) ?? null)) return false;
     if (num(first.b) !== log.count + after.length) return false;
+    let schemasCreated = false;
     for (const row of after)
-      for (const kind of changeKinds(String(row.txt ?? ''))) if (!DELTA_CHANGES.has(kind)) return false;
+      for (const kind of changeKinds(String(row.txt ?? ''))) {
+        if (kind === 'created_schema') schemasCreated = true;
+        else if (!DELTA_CHANGES.has(kind)) return false;
+      }
+    // A run's first model in a schema creates it: the new schemas' names (one small statement), not a whole read.
+    if (schemasCreated) {
+      const created = await backend.all<Record<string, unknown>>(
+        `SELECT schema_id, schema_name FROM ${t('ducklake_schema')} WHERE end_snapshot IS NULL AND begin_snapshot > ${since}`,
+      );
+      for (const r of created) log.schemas.set(num(r.schema_id), String(r.schema_name));
+    }
     const tableRows = rows.filter((r) => r.k === 't').sort((x, y) => num(x.a) - num(y.a));
     if (!applyTableRows(log, tableRows)) return false;
     for (const row of after) {

@@ -123,9 +123,20 @@ describe('table states: through DuckDB and from the catalog file alike', () => {
     expect(viaDuckDB.fullReads).toBe(1);
     expect(viaFile.fullReads).toBe(1);
 
-    // A new schema is not applied from the log: read whole again, still equal.
+    // A new schema (what a run's first model in a schema does) is applied from the log too: with a
+    // table in the same write, and empty first with its table in a later write.
     await write('CREATE SCHEMA other; CREATE TABLE other.x AS SELECT 1 AS x');
-    expect((await check('new schema')).get('other.x')).toBeDefined();
+    expect((await check('new schema with a table')).get('other.x')).toBeDefined();
+    await write('CREATE SCHEMA "Later"');
+    await check('new empty schema');
+    await write('CREATE TABLE "Later".y AS SELECT 2 AS y');
+    expect((await check('a table in the schema created before')).get('later.y')).toBeDefined();
+    expect(viaDuckDB.fullReads).toBe(1);
+    expect(viaFile.fullReads).toBe(1);
+
+    // A dropped schema is not applied from the log: read whole again, still equal.
+    await write('DROP TABLE other.x; DROP SCHEMA other');
+    expect((await check('dropped schema')).get('other.x')).toBeUndefined();
     expect(viaDuckDB.fullReads).toBe(2);
 
     // Expired snapshots take their times with them: read whole again, so the text stays a fresh read's.
