@@ -49,6 +49,8 @@ export class SqliteCatalogBackend implements CatalogBackend {
     return this.query(sql) as T[];
   }
 
+  readonly sqlite = (sql: string): Promise<Record<string, unknown>[]> => Promise.resolve(this.query(sql));
+
   async values(sql: string): Promise<unknown[][]> {
     const statement = this.db.prepare(sql);
     try {

@@ -60,12 +60,17 @@ describe('table states: through DuckDB and from the catalog file alike', () => {
     ws = makeProject({}, 'states-delta');
     const w = ws;
     const viaDuckDB = new TableStateLog();
+    // The same attach, with the deltas handed to SQLite whole (sqlite_query), as a run reads a SQLite catalog.
+    const viaSqliteQuery = new TableStateLog();
     const viaFile = new TableStateLog();
-    /** The incremental and the fresh reading on both backends, checked equal; the file's states returned. */
+    /** The incremental and the fresh reading on every backend, checked equal; the file's states returned. */
     const check = async (step: string): Promise<Map<string, string>> => {
       const duckdb = await withLake(w, async (session) => {
         const backend = new AttachedCatalogBackend((sql) => session.all(sql), '__ducklake_metadata_lake');
-        return { kept: await viaDuckDB.read(backend), fresh: await liveTableStates(backend) };
+        const inSqlite = new AttachedCatalogBackend((sql) => session.all(sql), '__ducklake_metadata_lake', true);
+        const fresh = await liveTableStates(backend);
+        expect(await viaSqliteQuery.read(inSqlite), step).toEqual(fresh);
+        return { kept: await viaDuckDB.read(backend), fresh };
       });
       const reader = await CatalogReader.openUnlessWritten(w.catalogPath);
       expect(reader, step).toBeDefined();
@@ -121,6 +126,7 @@ describe('table states: through DuckDB and from the catalog file alike', () => {
       before = after;
     }
     expect(viaDuckDB.fullReads).toBe(1);
+    expect(viaSqliteQuery.fullReads).toBe(1);
     expect(viaFile.fullReads).toBe(1);
 
     // A new schema (what a run's first model in a schema does) is applied from the log too: with a
@@ -132,6 +138,7 @@ describe('table states: through DuckDB and from the catalog file alike', () => {
     await write('CREATE TABLE "Later".y AS SELECT 2 AS y');
     expect((await check('a table in the schema created before')).get('later.y')).toBeDefined();
     expect(viaDuckDB.fullReads).toBe(1);
+    expect(viaSqliteQuery.fullReads).toBe(1);
     expect(viaFile.fullReads).toBe(1);
 
     // A dropped schema is not applied from the log: read whole again, still equal.
@@ -149,6 +156,7 @@ describe('table states: through DuckDB and from the catalog file alike', () => {
     await write('CREATE TABLE fresh AS SELECT 1 AS x');
     expect([...(await check('another catalog')).keys()]).toEqual(['main.fresh']);
     expect(viaDuckDB.fullReads).toBe(4);
+    expect(viaSqliteQuery.fullReads).toBe(4);
   });
 
   it('kept between reads on a DuckLake over a DuckDB file, the states equal a fresh full read', async () => {

@@ -13,7 +13,7 @@ import type { TableRead } from './sql-reads';
  */
 export class RelationStates {
   private defaults: { catalog: string; schema: string } | undefined;
-  private readonly lakes = new Map<string, boolean>();
+  private readonly lakes = new Map<string, { lake: boolean; sqliteMetadata: boolean }>();
 
   constructor(private readonly executor: SqlExecutor) {}
 
@@ -64,8 +64,9 @@ export class RelationStates {
     let log = this.logs.get(key);
     if (!log) this.logs.set(key, (log = new TableStateLog()));
     try {
+      const { sqliteMetadata } = await this.kinds(catalog);
       return await log.read(
-        new AttachedCatalogBackend((sql) => this.executor.rows(sql), `__ducklake_metadata_${catalog}`),
+        new AttachedCatalogBackend((sql) => this.executor.rows(sql), `__ducklake_metadata_${catalog}`, sqliteMetadata),
       );
     } catch {
       // Unreadable (another DuckLake release's layout): no state, so every reader runs.
@@ -91,15 +92,25 @@ export class RelationStates {
   }
 
   private async isLake(catalog: string): Promise<boolean> {
+    return (await this.kinds(catalog)).lake;
+  }
+
+  /**
+   * Whether a catalog is a DuckLake, and whether its metadata database is SQLite (one query, kept):
+   * DuckLake lists its own attach with the metadata path (`sqlite:…` for a SQLite catalog), not the
+   * metadata database it attaches inside.
+   */
+  private async kinds(catalog: string): Promise<{ lake: boolean; sqliteMetadata: boolean }> {
     const key = catalog.toLowerCase();
-    let lake = this.lakes.get(key);
-    if (lake === undefined) {
-      const rows = await this.executor.rows<{ type: string }>(
-        `SELECT type FROM duckdb_databases() WHERE lower(database_name) = '${key.replace(/'/g, "''")}'`,
+    let kinds = this.lakes.get(key);
+    if (kinds === undefined) {
+      const rows = await this.executor.rows<{ type: string; path: string | null }>(
+        `SELECT type, path FROM duckdb_databases() WHERE lower(database_name) = '${key.replace(/'/g, "''")}'`,
       );
-      lake = rows[0]?.type === 'ducklake';
-      this.lakes.set(key, lake);
+      const lake = rows[0]?.type === 'ducklake';
+      kinds = { lake, sqliteMetadata: lake && /^sqlite:/i.test(String(rows[0]?.path ?? '')) };
+      this.lakes.set(key, kinds);
     }
-    return lake;
+    return kinds;
   }
 }
