@@ -189,7 +189,9 @@ export function loadProject(root: string, options: ProjectLoadOptions): DbtProje
       for (const [key, child] of Object.entries(node as Record<string, unknown>)) {
         if ((key === 'tests' || key === 'data_tests') && Array.isArray(child)) {
           for (const test of child) {
-            for (const body of Object.values(asRecord(test))) {
+            // `{test_name: …, config: …}` holds its config at the top; `{unique: {config: …}}` in its body.
+            const bodies = typeof asRecord(test).test_name === 'string' ? [test] : Object.values(asRecord(test));
+            for (const body of bodies) {
               const spec = asRecord(body);
               if (spec.config !== undefined)
                 spec.config = renderYamlValues(spec.config, options.jinja, schemaContext, file);

@@ -106,6 +106,9 @@ const TEST_CONFIG_KEYS = new Set([
   'store_failures',
   'store_failures_as',
   'meta',
+  'database',
+  'schema',
+  'alias',
 ]);
 
 /** `- not_null`, `- accepted_values: {values: [...]}`, `- relationships: {arguments: {to:, field:}, config: {...}}`. */
@@ -114,12 +117,17 @@ export function parseTests(value: unknown): ColumnTestSpec[] {
   return value.map((item) => {
     if (typeof item === 'string') return { name: item, args: {}, config: {} };
     const record = asRecord(item);
-    const [name, body] = Object.entries(record)[0] ?? ['', {}];
+    // `- {test_name: unique, name: my_test, config: …}`: the test named by a key, the rest its body (dbt's other form).
+    const [name, body] =
+      typeof record.test_name === 'string'
+        ? [record.test_name, Object.fromEntries(Object.entries(record).filter(([k]) => k !== 'test_name'))]
+        : (Object.entries(record)[0] ?? ['', {}]);
     const spec = asRecord(body);
     const args: Record<string, unknown> = { ...asRecord(spec.arguments) };
     const config: Record<string, unknown> = { ...asRecord(spec.config) };
     for (const [key, v] of Object.entries(spec)) {
-      if (key === 'arguments' || key === 'config' || key === 'name') continue;
+      // A description documents the test; it is neither an argument nor part of its name (as in dbt).
+      if (key === 'arguments' || key === 'config' || key === 'name' || key === 'description') continue;
       if (TEST_CONFIG_KEYS.has(key)) config[key] = v;
       else args[key] = v;
     }

@@ -62,6 +62,14 @@ models:
                 enabled: "{{ target.type != 'duckdb' }}"
   - name: scores
     columns:
+      - name: id
+        data_tests:
+          - test_name: unique
+            name: scores_id_is_unique
+            config:
+              severity: "{{ 'warn' if target.name == 'dev' else 'error' }}"
+          - not_null:
+              description: every score has an id
       - name: score
         data_tests:
           - values_within_the_configured_ranges_of_the_project:
@@ -102,6 +110,13 @@ describe('generic test names and ephemeral models, built-in vs dbt-duckdb', () =
       summary.results.filter((r) => r.uniqueId.startsWith('test.')).map((r) => [r.name, r.status, r.failures]),
     );
     expect(ours).toEqual(theirs);
+    // The unique ids too: dbt's name and its hash of the test's metadata (namespace, name, arguments as written).
+    const ids = (rows: string[]) => rows.filter((id) => id.startsWith('test.')).sort();
+    expect(ids(summary.results.map((r) => r.uniqueId))).toEqual(ids(results.results.map((r) => r.unique_id)));
+    expect(ids(summary.results.map((r) => r.uniqueId)).every((id) => /\.[0-9a-f]{10}$/.test(id))).toBe(true);
+    // dbt's other form of a test entry (`test_name:` with a custom name) and a test's description.
+    expect(ours).toContain('scores_id_is_unique pass 0');
+    expect(ours).toContain('not_null_scores_id pass 0');
     const long = ours.find((n) => n.startsWith('values_within'))!;
     expect(long.split(' ')[0]!.length).toBeGreaterThan(120);
     expect(long.endsWith(' fail 1')).toBe(true);

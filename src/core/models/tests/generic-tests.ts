@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { pyStr } from '../jinja/py-values';
+import { pyRepr, pyStr } from '../jinja/py-values';
 import { emptyConfig, mergeConfig } from '../node-config';
 import type { DbtProject } from '../project';
 import type { ColumnTestSpec, ManifestNode } from '../types';
@@ -24,16 +24,19 @@ export function buildGenericTests(
   const add = (
     attachedTo: string,
     label: string,
-    isSource: boolean,
+    target: string,
     column: string | undefined,
     spec: ColumnTestSpec,
     file: string,
   ) => {
+    const isSource = target.startsWith('source(');
     const { full: name, short } = testName(spec, label, column, isSource);
-    // Two tests can get the same name (same arguments, other configs); as in dbt they keep it, and
-    // only the unique id tells them apart (dbt adds a hash, here a counter).
-    let uniqueId = `test.${project.name}.${name}`;
-    for (let i = 2; used.has(uniqueId); i++) uniqueId = `test.${project.name}.${name}.${i}`;
+    // dbt's unique id: the name and a hash of the test's metadata, so two tests of one name (the
+    // same arguments printed alike, other configs) stay apart. Only an exact twin, which dbt refuses,
+    // gets a counter here.
+    const base = `test.${project.name}.${name}.${testHash(name, spec, target, column)}`;
+    let uniqueId = base;
+    for (let i = 2; used.has(uniqueId); i++) uniqueId = `${base}.${i}`;
     used.add(uniqueId);
     const dependsOn = new Set([attachedTo]);
     for (const value of Object.values(spec.args)) {
@@ -65,16 +68,18 @@ export function buildGenericTests(
     const patch =
       node.resourceType === 'model' ? project.modelPatches.get(node.name) : project.seedPatches.get(node.name);
     if (!patch) continue;
-    for (const spec of patch.tests) add(node.uniqueId, node.name, false, undefined, spec, patch.file);
+    const target = `ref('${node.name}')`;
+    for (const spec of patch.tests) add(node.uniqueId, node.name, target, undefined, spec, patch.file);
     for (const column of patch.columns) {
-      for (const spec of column.tests) add(node.uniqueId, node.name, false, column.name, spec, patch.file);
+      for (const spec of column.tests) add(node.uniqueId, node.name, target, column.name, spec, patch.file);
     }
   }
   for (const source of sources.values()) {
     const label = `${source.table.sourceName}_${source.table.name}`;
-    for (const spec of source.table.tests) add(source.uniqueId, label, true, undefined, spec, source.table.file);
+    const target = `source('${source.table.sourceName}', '${source.table.name}')`;
+    for (const spec of source.table.tests) add(source.uniqueId, label, target, undefined, spec, source.table.file);
     for (const column of source.table.columns) {
-      for (const spec of column.tests) add(source.uniqueId, label, true, column.name, spec, source.table.file);
+      for (const spec of column.tests) add(source.uniqueId, label, target, column.name, spec, source.table.file);
     }
   }
   return out;
@@ -106,6 +111,44 @@ function testName(
   const full = `${identifier}_${argParts.join('__')}`;
   const short = full.length >= 64 ? `${identifier.slice(0, 30)}_${createHash('md5').update(full).digest('hex')}` : full;
   return { full, short };
+}
+
+/**
+ * The hash in dbt's unique id of a generic test (SchemaGenericTestParser.create_test_node): the last
+ * 10 hex digits of the MD5 of its name and the Python repr of its metadata — namespace, name and
+ * keyword arguments as written (column_name and dbt's `model` string among them), dict keys sorted,
+ * every scalar as Python's str().
+ */
+function testHash(name: string, spec: ColumnTestSpec, target: string, column: string | undefined): string {
+  const dot = spec.name.indexOf('.');
+  const kwargs: Record<string, unknown> = { ...spec.args };
+  if (column !== undefined) kwargs.column_name = column;
+  kwargs.model = `{{ get_where_subquery(${target}) }}`;
+  const metadata = {
+    namespace: dot >= 0 ? spec.name.slice(0, dot) : null,
+    name: dot >= 0 ? spec.name.slice(dot + 1) : spec.name,
+    kwargs,
+  };
+  const hashable = (value: unknown): unknown => {
+    if (isPlainObject(value)) {
+      const out: Record<string, unknown> = {};
+      for (const key of Object.keys(value).sort(pythonOrder)) out[key] = hashable(value[key]);
+      return out;
+    }
+    return Array.isArray(value) ? value.map(hashable) : pyStr(value ?? null);
+  };
+  return createHash('md5')
+    .update(name + pyRepr(hashable(metadata)))
+    .digest('hex')
+    .slice(-10);
+}
+
+/** Python's default string order (code points), not the locale's. */
+function pythonOrder(a: string, b: string): number {
+  const x = [...a].map((c) => c.codePointAt(0)!);
+  const y = [...b].map((c) => c.codePointAt(0)!);
+  for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
+  return x.length - y.length;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
