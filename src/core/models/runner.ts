@@ -19,6 +19,7 @@ import {
   type NodeOutcome,
 } from './node-execution';
 import { parseCachePath } from './parse-cache';
+import { undeclaredOrderNotes } from './undeclared-order';
 import { parseRun, type ParsedRun } from './parse-run';
 import { selectNodes, type SelectableNode } from './selection';
 import { prepareSession, settingStatements } from './session-setup';
@@ -103,6 +104,7 @@ export async function executeProject(command: RunCommand, options: RunOptions): 
   const order = executionOrder(manifest, command, options);
 
   if (bindingNote) emit({ kind: 'log', message: bindingNote });
+  for (const message of undeclaredOrderNotes(manifest, order)) emit({ kind: 'log', message });
   // The lakehouse's layout lives in the catalog, so every write of this run (and of any other writer) follows it.
   const layout = options.catalogOverride?.layout;
   let setupFailure: unknown;

@@ -1,0 +1,63 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { buildProject } from '../../../src/core/models';
+import type { RunEvent } from '../../../src/core/models/types';
+import { makeProject, STANDARD_PROFILE, withSession, type Workspace } from './helpers';
+import { dbt, requireDbt } from './peers';
+
+/**
+ * A model reading, through source(), the table a seed of the same run loads, without ref(): the
+ * project does not order them. dbt runs the model first here (ready nodes by depth, then unique id:
+ * `model.` before `seed.`) and fails on a first build; this runner loads the seed first. The run
+ * says so in its log instead of differing silently; a model reading the seed with ref() is not named.
+ */
+const FILES: Record<string, string> = {
+  'profiles.yml': STANDARD_PROFILE.replace(
+    '      threads: 1\n',
+    '      threads: 1\n      config_options:\n        extension_directory: "{{ env_var(\'LAKEHOUSE_DUCKDB_EXTENSIONS\') }}"\n',
+  ),
+  'seeds/orders.csv': 'id,amount\n1,10\n2,20\n',
+  'models/sources.yml': 'version: 2\nsources:\n  - name: raw\n    schema: main\n    tables: [{ name: orders }]\n',
+  'models/stg_orders.sql': "{{ config(materialized='table') }}\nselect id, amount from {{ source('raw', 'orders') }}",
+  'models/by_ref.sql': "{{ config(materialized='table') }}\nselect count(*) as n from {{ ref('orders') }}",
+};
+
+let mine: Workspace | undefined;
+let peer: Workspace | undefined;
+beforeAll(() => requireDbt());
+afterEach(() => {
+  mine?.cleanup();
+  peer?.cleanup();
+});
+
+describe('a source that a seed of the same run writes, read without ref()', () => {
+  it('is said in the log, naming the reader and the writer; dbt orders them otherwise', async () => {
+    mine = makeProject(FILES, 'undeclared-builtin');
+    const logs: string[] = [];
+    const summary = await withSession((session) =>
+      buildProject({
+        projectDir: mine!.projectDir,
+        session,
+        env: mine!.env,
+        onEvent: (e: RunEvent) => void (e.kind === 'log' && logs.push(e.message)),
+      }),
+    );
+    const notes = logs.filter((m) => m.includes("source('raw', 'orders')"));
+    expect(notes).toHaveLength(1);
+    expect(notes[0]).toContain("seed 'orders'");
+    expect(notes[0]).toContain("'stg_orders' reads it without depending on 'orders'");
+    expect(notes[0]).toContain("This run runs 'orders' first");
+    expect(notes[0]).not.toContain('by_ref');
+    expect(summary.results.find((r) => r.name === 'stg_orders')?.status).toBe('success');
+
+    // dbt-duckdb on the same first build: the model runs before the seed and fails.
+    peer = makeProject(FILES, 'undeclared-dbt');
+    await dbt(peer.projectDir, ['build'], peer.env).catch(() => undefined);
+    const results = JSON.parse(readFileSync(join(peer.projectDir, 'target', 'run_results.json'), 'utf8')) as {
+      results: Array<{ unique_id: string; status: string }>;
+    };
+    expect(results.results.find((r) => r.unique_id === 'model.lab.stg_orders')?.status).toBe('error');
+    expect(results.results.find((r) => r.unique_id === 'model.lab.by_ref')?.status).toBe('success');
+  });
+});
