@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildProject } from '../../../src/core/models';
-import { makeProject, STANDARD_PROFILE, withSession, type Workspace } from './helpers';
-import { dbt, requireDbt } from './peers';
+import { DBT_PEER_PROFILE, sideBySideProjects, withSession } from './helpers';
+import { dbt } from './peers';
 
 /**
  * Generic tests as dbt-duckdb names and runs them: a long name with list and dict arguments is
@@ -12,10 +12,7 @@ import { dbt, requireDbt } from './peers';
  */
 const FILES: Record<string, string> = {
   // dbt-duckdb loads the extensions from the provisioned folder (it cannot download them here).
-  'profiles.yml': STANDARD_PROFILE.replace(
-    '      threads: 1\n',
-    '      threads: 1\n      config_options:\n        extension_directory: "{{ env_var(\'LAKEHOUSE_DUCKDB_EXTENSIONS\') }}"\n',
-  ),
+  'profiles.yml': DBT_PEER_PROFILE,
   'models/people.sql':
     "{{ config(materialized='ephemeral') }}\nselect * from (values (1, 'ann'), (2, null)) as t(id, name)",
   'models/names.sql': "{{ config(materialized='table') }}\nselect 'ann' as name",
@@ -79,20 +76,13 @@ models:
 `,
 };
 
-let mine: Workspace | undefined;
-let peer: Workspace | undefined;
-beforeAll(() => requireDbt());
-afterEach(() => {
-  mine?.cleanup();
-  peer?.cleanup();
-});
+const projects = sideBySideProjects();
 
 describe('generic test names and ephemeral models, built-in vs dbt-duckdb', () => {
   it('gives the same test names and results', async () => {
-    mine = makeProject(FILES, 'names-builtin');
-    peer = makeProject(FILES, 'names-dbt');
+    const { mine, peer } = projects(FILES, 'names');
     const summary = await withSession((session) =>
-      buildProject({ projectDir: mine!.projectDir, session, env: mine!.env }),
+      buildProject({ projectDir: mine.projectDir, session, env: mine.env }),
     );
     await dbt(peer.projectDir, ['build'], peer.env).catch(() => undefined); // a test fails: dbt exits 1
     const results = JSON.parse(readFileSync(join(peer.projectDir, 'target', 'run_results.json'), 'utf8')) as {
@@ -130,9 +120,10 @@ describe('generic test names and ephemeral models, built-in vs dbt-duckdb', () =
   });
 
   it('leaves the Jinja of semantic models and metrics to dbt (it is not rendered while parsing)', async () => {
-    mine = makeProject({
-      ...FILES,
-      'models/semantic.yml': `version: 2
+    const { mine } = projects(
+      {
+        ...FILES,
+        'models/semantic.yml': `version: 2
 semantic_models:
   - name: scores_semantic
     model: ref('scores')
@@ -147,9 +138,11 @@ metrics:
       measure: total
     filter: "{{ Dimension('scores_semantic__id') }} > 0"
 `,
-    });
+      },
+      'semantic',
+    );
     const summary = await withSession((session) =>
-      buildProject({ projectDir: mine!.projectDir, session, env: mine!.env, select: ['scores'] }),
+      buildProject({ projectDir: mine.projectDir, session, env: mine.env, select: ['scores'] }),
     );
     expect(summary.results.find((r) => r.name === 'scores')?.status).toBe('success');
   });

@@ -1,8 +1,10 @@
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { afterEach, beforeAll } from 'vitest';
 import { DuckDBSession } from '../../../src/core/lake/duckdb';
 import { generateEnergyFiles, type EnergyFileOptions } from '../../../examples/energy/generate';
+import { requireDbt } from './peers';
 
 export const EXAMPLES_DIR = resolve(import.meta.dirname, '../../../examples');
 
@@ -123,6 +125,32 @@ lab:
             data_path: "{{ env_var('LAKEHOUSE_DATA_PATH') }}"
             override_data_path: true
 `;
+
+/** The standard profile plus the extension folder real dbt-duckdb loads from (it cannot download extensions here). */
+export const DBT_PEER_PROFILE = STANDARD_PROFILE.replace(
+  '      threads: 1\n',
+  '      threads: 1\n      config_options:\n        extension_directory: "{{ env_var(\'LAKEHOUSE_DUCKDB_EXTENSIONS\') }}"\n',
+);
+
+/**
+ * For a test file comparing the runner with dbt-duckdb: dbt is required, and `make(files, label)`
+ * writes the project twice (`mine` for the runner, `peer` for dbt), both removed after each test.
+ */
+export function sideBySideProjects(): (
+  files: Record<string, string>,
+  label: string,
+) => { mine: Workspace; peer: Workspace } {
+  const made: Workspace[] = [];
+  beforeAll(() => requireDbt());
+  afterEach(() => {
+    for (const w of made.splice(0)) w.cleanup();
+  });
+  return (files, label) => {
+    const pair = { mine: makeProject(files, `${label}-builtin`), peer: makeProject(files, `${label}-dbt`) };
+    made.push(pair.mine, pair.peer);
+    return pair;
+  };
+}
 
 /** A small project written from a map of files (dbt_project.yml and profiles.yml get defaults). */
 export function makeProject(files: Record<string, string>, label = 'lab'): Workspace {

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildProject } from '../../../src/core/models';
 import type { RunEvent } from '../../../src/core/models/types';
-import { makeProject, STANDARD_PROFILE, withSession, type Workspace } from './helpers';
-import { dbt, requireDbt } from './peers';
+import { DBT_PEER_PROFILE, sideBySideProjects, withSession } from './helpers';
+import { dbt } from './peers';
 
 /**
  * A model reading, through source(), the table a seed of the same run loads, without ref(): the
@@ -13,33 +13,24 @@ import { dbt, requireDbt } from './peers';
  * says so in its log instead of differing silently; a model reading the seed with ref() is not named.
  */
 const FILES: Record<string, string> = {
-  'profiles.yml': STANDARD_PROFILE.replace(
-    '      threads: 1\n',
-    '      threads: 1\n      config_options:\n        extension_directory: "{{ env_var(\'LAKEHOUSE_DUCKDB_EXTENSIONS\') }}"\n',
-  ),
+  'profiles.yml': DBT_PEER_PROFILE,
   'seeds/orders.csv': 'id,amount\n1,10\n2,20\n',
   'models/sources.yml': 'version: 2\nsources:\n  - name: raw\n    schema: main\n    tables: [{ name: orders }]\n',
   'models/stg_orders.sql': "{{ config(materialized='table') }}\nselect id, amount from {{ source('raw', 'orders') }}",
   'models/by_ref.sql': "{{ config(materialized='table') }}\nselect count(*) as n from {{ ref('orders') }}",
 };
 
-let mine: Workspace | undefined;
-let peer: Workspace | undefined;
-beforeAll(() => requireDbt());
-afterEach(() => {
-  mine?.cleanup();
-  peer?.cleanup();
-});
+const projects = sideBySideProjects();
 
 describe('a source that a seed of the same run writes, read without ref()', () => {
   it('is said in the log, naming the reader and the writer; dbt orders them otherwise', async () => {
-    mine = makeProject(FILES, 'undeclared-builtin');
+    const { mine, peer } = projects(FILES, 'undeclared');
     const logs: string[] = [];
     const summary = await withSession((session) =>
       buildProject({
-        projectDir: mine!.projectDir,
+        projectDir: mine.projectDir,
         session,
-        env: mine!.env,
+        env: mine.env,
         onEvent: (e: RunEvent) => void (e.kind === 'log' && logs.push(e.message)),
       }),
     );
@@ -52,7 +43,6 @@ describe('a source that a seed of the same run writes, read without ref()', () =
     expect(summary.results.find((r) => r.name === 'stg_orders')?.status).toBe('success');
 
     // dbt-duckdb on the same first build: the model runs before the seed and fails.
-    peer = makeProject(FILES, 'undeclared-dbt');
     await dbt(peer.projectDir, ['build'], peer.env).catch(() => undefined);
     const results = JSON.parse(readFileSync(join(peer.projectDir, 'target', 'run_results.json'), 'utf8')) as {
       results: Array<{ unique_id: string; status: string }>;
