@@ -18,6 +18,7 @@ import { buildGenericTests } from './tests/generic-tests';
 import { buildUnitTestNodes } from './unit-tests/nodes';
 import { snapshotSettings } from './snapshots/settings';
 import { relative, sep } from 'node:path';
+import { renderExternalLocation } from './external-source';
 import { refuseUnsupportedConfig } from './unsupported';
 import type { ManifestNode, NodeConfig, ProjectFile, RelationName, SourceTable } from './types';
 
@@ -26,6 +27,8 @@ export interface SourceNode {
   uniqueId: string;
   table: SourceTable;
   relation: RelationName;
+  /** What source() renders for a dbt-duckdb `external_location` source (not a table of any catalog). */
+  external?: string;
 }
 
 /** The parsed project: every node with its config, relation and dependencies. */
@@ -70,11 +73,14 @@ export async function buildManifest(inputs: ManifestInputs): Promise<Manifest> {
 
   for (const table of project.sources) {
     const uniqueId = `source.${project.name}.${table.sourceName}.${table.name}`;
-    sources.set(uniqueId, {
+    const database = table.database ?? target.database;
+    const source: SourceNode = {
       uniqueId,
       table,
-      relation: { database: table.database ?? target.database, schema: table.schema, identifier: table.identifier },
-    });
+      relation: { database, schema: table.schema, identifier: table.identifier },
+    };
+    if (table.external) source.external = renderExternalLocation(table, table.external, database);
+    sources.set(uniqueId, source);
   }
 
   const services = makeServices(inputs, macros, nodes, sources, nodeByName);
@@ -418,6 +424,10 @@ export function makeServices(
           `${from.name} uses source('${sourceName}', '${tableName}'), which no schema.yml declares.`,
           `Declare it under 'sources:' in a .yml file in the model paths.`,
         );
+      }
+      if (source.external !== undefined) {
+        const { database, schema, identifier } = source.relation;
+        return new Relation(database, schema, identifier, 'external', source.external);
       }
       return Relation.from(source.relation, 'table');
     },

@@ -14,6 +14,8 @@ export class Relation {
     readonly schema: string | undefined,
     readonly identifier: string,
     readonly type?: RelationType,
+    /** dbt-duckdb's external location (a quoted path or a table function call): rendered instead of the name. */
+    readonly external?: string,
   ) {}
 
   /** dbt's relations are Mappings over their attributes; packages test `r is mapping` and `r.get('metadata')`. */
@@ -59,6 +61,7 @@ export class Relation {
       kw.schema === false ? undefined : this.schema,
       this.identifier,
       this.type,
+      this.external,
     );
   }
 
@@ -71,10 +74,12 @@ export class Relation {
       path.schema ?? this.schema,
       path.identifier ?? this.identifier,
       (kw.type as RelationType | undefined) ?? this.type,
+      this.external,
     );
   }
 
   render(): string {
+    if (this.external !== undefined) return this.external;
     if (this.type === 'cte') return this.identifier;
     return [this.database, this.schema, this.identifier]
       .filter((part): part is string => part !== undefined && part !== '')

@@ -1,5 +1,6 @@
 import { ProjectConfigError, UnsupportedFeatureError, type SourceLocation } from './errors';
 import type { ColumnSpec, ColumnTestSpec, ResourcePatch, SourceTable } from './types';
+import { externalLocationOf } from './external-source';
 import { locateKey, refuseExternalSource } from './unsupported';
 import { parseUnitTests, type UnitTestSpec } from './unit-tests/spec';
 import { asRecord } from './yaml-values';
@@ -156,6 +157,8 @@ function parseSource(entry: Record<string, unknown>, file: string): SourceTable[
       file,
     };
     if (database !== undefined) table.database = database;
+    const external = externalLocationOf(entry, t);
+    if (external) table.external = external;
     return table;
   });
 }

@@ -56,7 +56,8 @@ export function tablesRead(
       visited.add(id);
       const source = manifest.sources.get(id);
       if (source) {
-        add(source.relation);
+        // An external_location source reads files (or a table function), no table of the catalog.
+        if (source.external === undefined) add(source.relation);
         continue;
       }
       const parent = manifest.nodes.get(id);

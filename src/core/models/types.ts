@@ -1,3 +1,4 @@
+import type { ExternalLocation } from './external-source';
 /** Shapes shared by the project loader, the graph, the runners and the artifacts. */
 import type { UnitTestSpec } from './unit-tests/spec';
 import type { TableLayout } from '../lake/layout';
@@ -59,6 +60,8 @@ export interface SourceTable {
   columns: ColumnSpec[];
   tests: ColumnTestSpec[];
   file: string;
+  /** dbt-duckdb's `external_location` (with its formatter and the source's meta): source() renders it. */
+  external?: ExternalLocation;
 }
 
 /** A file-backed node before rendering: a model, a seed or a singular test. */

@@ -70,7 +70,8 @@ function isSet(value: unknown): boolean {
 export function refuseExternalSource(entry: Record<string, unknown>, file: string, name: string): void {
   for (const holder of [entry, asRecord(entry.config)]) {
     const meta = asRecord(holder.meta);
-    for (const key of ['external_location', 'plugin', 'formatter']) {
+    // external_location (and its formatter) is read: external-source.ts. A plugin runs Python.
+    for (const key of ['plugin']) {
       if (meta[key] !== undefined || (holder !== entry && holder[key] !== undefined)) {
         throw new UnsupportedFeatureError(
           `A dbt-duckdb '${key}' source`,

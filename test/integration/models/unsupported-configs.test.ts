@@ -97,26 +97,16 @@ const cases: Case[] = [
     feature: "Unit test configs in dbt_project.yml ('unit_tests:')",
   },
   {
-    name: 'a meta.external_location source',
+    // external_location sources are read (external-sources.test.ts); a plugin runs Python code.
+    name: 'a source-level meta.plugin',
     files: {
       [MODEL]: "select * from {{ source('raw', 'events') }}",
       'models/sources.yml':
-        "version: 2\nsources:\n  - name: raw\n    tables:\n      - name: events\n        meta:\n          external_location: 's3://bucket/events.parquet'\n",
+        'version: 2\nsources:\n  - name: raw\n    meta:\n      plugin: excel\n    tables:\n      - name: events\n',
     },
     file: 'models/sources.yml',
-    line: 7,
-    feature: "A dbt-duckdb 'external_location' source",
-  },
-  {
-    name: 'a source-level config.meta.external_location',
-    files: {
-      [MODEL]: "select * from {{ source('raw', 'events') }}",
-      'models/sources.yml':
-        "version: 2\nsources:\n  - name: raw\n    config:\n      meta:\n        external_location: 'data/{name}.csv'\n    tables:\n      - name: events\n",
-    },
-    file: 'models/sources.yml',
-    line: 6,
-    feature: "A dbt-duckdb 'external_location' source",
+    line: 5,
+    feature: "A dbt-duckdb 'plugin' source",
   },
   {
     name: 'microbatch incremental strategy',

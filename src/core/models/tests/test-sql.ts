@@ -38,7 +38,8 @@ async function genericTestBody(
   const relationName = attached?.relation ?? source?.relation;
   if (!relationName) throw new Error(`Test ${test.name} is attached to unknown ${spec.attachedTo}`);
   const ephemeral = attached?.config.materialized === 'ephemeral';
-  let model = ephemeral ? `__dbt__cte__${attached.name}` : renderRelationName(relationName);
+  // An external_location source renders as its location (a quoted path or a table function call).
+  let model = ephemeral ? `__dbt__cte__${attached.name}` : (source?.external ?? renderRelationName(relationName));
   const where = test.config.where;
   const filtered = typeof where === 'string' && where.trim() !== '';
   if (filtered) model = `(select * from ${model} where ${where}) dbt_subquery`;
@@ -127,7 +128,15 @@ async function genericTestBody(
           ? rawSql(model)
           : ephemeral
             ? new Relation(undefined, undefined, model, 'cte')
-            : Relation.from(relationName, attached ? relationType(attached) : 'table'),
+            : source?.external !== undefined
+              ? new Relation(
+                  relationName.database,
+                  relationName.schema,
+                  relationName.identifier,
+                  'external',
+                  source.external,
+                )
+              : Relation.from(relationName, attached ? relationType(attached) : 'table'),
         lh_test_column__: column,
         lh_test_args__: args,
       });
