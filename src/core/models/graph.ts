@@ -127,7 +127,10 @@ export class DependencyGraph {
 /**
  * Why a node must be skipped: the first failed (or skipped) node upstream of
  * it. In `build`, a failed test of an upstream node blocks too (tests hang off
- * the node they test, not off its children). Undefined when the node may run.
+ * the node they test, not off its children), as dbt adds that edge: only when
+ * everything the test reads is upstream of the node (a relationships test of
+ * two models blocks what reads both, not what reads one). Undefined when the
+ * node may run.
  */
 export function failedAncestor(
   graph: DependencyGraph,
@@ -137,10 +140,17 @@ export function failedAncestor(
   isTest = false,
 ): string | undefined {
   if (failed.size === 0) return undefined;
-  for (const ancestor of graph.ancestors(id)) {
+  const upstream = graph.ancestors(id);
+  for (const ancestor of upstream) {
     if (failed.has(ancestor)) return ancestor;
     if (isTest) continue;
-    for (const test of testsOf(ancestor)) if (test !== id && failed.has(test)) return test;
+    for (const test of testsOf(ancestor))
+      if (test !== id && failed.has(test) && guards(graph, test, upstream)) return test;
   }
   return undefined;
+}
+
+/** dbt's build edge from a test to a node: everything the test depends on is upstream of the node. */
+export function guards(graph: DependencyGraph, test: string, upstream: ReadonlySet<string>): boolean {
+  return graph.parentsOf(test).every((parent) => upstream.has(parent));
 }

@@ -102,6 +102,19 @@ describe('dependency graph', () => {
     expect(failedAncestor(graph, 'test.p.not_null_stg_a', afterTest, tests, true)).toBeUndefined();
   });
 
+  it("blocks with a test of two models only what reads both (dbt's build edge), not what reads one", () => {
+    const graph = new DependencyGraph();
+    graph.addEdge('model.p.a', 'test.p.rel_a_b');
+    graph.addEdge('model.p.b', 'test.p.rel_a_b');
+    graph.addEdge('model.p.b', 'model.p.reads_b');
+    graph.addEdge('model.p.a', 'model.p.reads_both');
+    graph.addEdge('model.p.b', 'model.p.reads_both');
+    const tests = (id: string) => (id === 'model.p.a' || id === 'model.p.b' ? ['test.p.rel_a_b'] : []);
+    const failed = new Set(['test.p.rel_a_b']);
+    expect(failedAncestor(graph, 'model.p.reads_b', failed, tests)).toBeUndefined();
+    expect(failedAncestor(graph, 'model.p.reads_both', failed, tests)).toBe('test.p.rel_a_b');
+  });
+
   it('names the cycle when there is one', () => {
     const graph = new DependencyGraph();
     graph.addEdge('a', 'b');

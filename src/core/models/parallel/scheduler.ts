@@ -1,4 +1,5 @@
 import { isCancelled } from '../../errors';
+import { guards } from '../graph';
 import { applyModel, prepareModel, type ExecutionContext, type NodeOutcome } from '../node-execution';
 import type { CompiledTracker } from '../node-execution';
 import type { ManifestNode, RunEvent } from '../types';
@@ -192,7 +193,8 @@ function dependencies(ctx: ExecutionContext, order: ManifestNode[]): Map<string,
     if (node.unitTest) for (const id of ctx.manifest.graph.ancestors(node.unitTest.modelId)) upstream.add(id);
     for (const id of upstream) {
       add(id);
-      for (const test of ctx.manifest.testsByNode.get(id) ?? []) if (test !== node.uniqueId) add(test);
+      for (const test of ctx.manifest.testsByNode.get(id) ?? [])
+        if (test !== node.uniqueId && guards(ctx.manifest.graph, test, upstream)) add(test);
       for (const unit of unitTestsOf.get(id) ?? []) add(unit);
     }
     for (const unit of unitTestsOf.get(node.uniqueId) ?? []) add(unit);
