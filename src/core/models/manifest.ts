@@ -1,5 +1,5 @@
 import type nunjucks from 'nunjucks';
-import { ModelCompileError, type SourceLocation } from './errors';
+import { ModelCompileError, ProjectConfigError, type SourceLocation } from './errors';
 import { DependencyGraph } from './graph';
 import {
   buildContext,
@@ -19,6 +19,7 @@ import { buildUnitTestNodes } from './unit-tests/nodes';
 import { snapshotSettings } from './snapshots/settings';
 import { relative, sep } from 'node:path';
 import { renderExternalLocation } from './external-source';
+import { contractEnforced } from './materializations/contract';
 import { refuseUnsupportedConfig } from './unsupported';
 import type { ManifestNode, NodeConfig, ProjectFile, RelationName, SourceTable } from './types';
 
@@ -161,6 +162,22 @@ export async function buildManifest(inputs: ManifestInputs): Promise<Manifest> {
     enabledFiles.set(model.name, model);
     node.config.materialized ??= 'view';
     refuseUnsupportedConfig(node, [model.path, patch?.file, project.projectFile]);
+    if (contractEnforced(node.config)) {
+      const onSchemaChange = String(node.config.on_schema_change ?? 'ignore');
+      // dbt refuses this while parsing (the whole run stops), in these words.
+      if (
+        node.config.materialized === 'incremental' &&
+        onSchemaChange !== 'append_new_columns' &&
+        onSchemaChange !== 'fail'
+      )
+        throw new ProjectConfigError(
+          `Invalid value for on_schema_change: ${onSchemaChange}. Models materialized as incremental with contracts enabled must set on_schema_change to 'append_new_columns' or 'fail'`,
+          patch ? { file: patch.file, line: 1 } : { file: model.path, line: 1 },
+          `Set on_schema_change to 'fail' or 'append_new_columns' for ${model.name}.`,
+        );
+      node.contract = { columns: patch?.columns ?? [], constraints: patch?.constraints ?? [] };
+      if (patch) node.contract.file = patch.file;
+    }
     node.dependsOn = dependencies(pass, services, node);
     node.relation = await resolveRelationName(services, node);
     nodes.set(uniqueId, node);

@@ -81,6 +81,7 @@ function parsePatch(entry: Record<string, unknown>, file: string): ResourcePatch
     file,
   };
   if (typeof entry.description === 'string') patch.description = entry.description;
+  if (Array.isArray(entry.constraints)) patch.constraints = entry.constraints.map(asRecord);
   return patch;
 }
 
@@ -89,6 +90,9 @@ function parseColumns(value: unknown): ColumnSpec[] {
   return value.map(asRecord).map((c) => {
     const column: ColumnSpec = { name: String(c.name), tests: parseTests(c.data_tests ?? c.tests) };
     if (typeof c.description === 'string') column.description = c.description;
+    if (c.data_type !== undefined && c.data_type !== null) column.dataType = String(c.data_type);
+    if (Array.isArray(c.constraints)) column.constraints = c.constraints.map(asRecord);
+    if (c.quote === true) column.quote = true;
     return column;
   });
 }

@@ -38,6 +38,12 @@ export interface ColumnSpec {
   name: string;
   description?: string;
   tests: ColumnTestSpec[];
+  /** `data_type:` (an enforced contract's column type). */
+  dataType?: string;
+  /** `constraints:` entries as written (an enforced contract's DDL). */
+  constraints?: Record<string, unknown>[];
+  /** `quote: true`: the name is quoted in the contract's DDL. */
+  quote?: boolean;
 }
 
 /** What a schema.yml says about one model or seed. */
@@ -48,6 +54,8 @@ export interface ResourcePatch {
   columns: ColumnSpec[];
   /** Model-level generic tests (`tests:` under the model). */
   tests: ColumnTestSpec[];
+  /** Model-level `constraints:` as written (an enforced contract's DDL). */
+  constraints?: Record<string, unknown>[];
   file: string;
 }
 
@@ -106,6 +114,8 @@ export interface ManifestNode {
   configFiles?: string[];
   /** dbt unit tests: the YAML entry and what each of its inputs stands for. */
   unitTest?: UnitTestInstance;
+  /** A model with `contract: {enforced: true}`: its declared columns and constraints, and where they are. */
+  contract?: { columns: ColumnSpec[]; constraints: Record<string, unknown>[]; file?: string };
 }
 
 /** A `unit_tests:` entry resolved against the manifest (dbt does this at parse time). */

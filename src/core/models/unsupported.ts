@@ -43,8 +43,12 @@ export function refuseUnsupportedConfig(
   if (!MATERIALIZATIONS.has(materialized)) {
     refuse('materialized', `The '${materialized}' materialization`, `materialized='${materialized}'`, materialized);
   }
+  // Enforced contracts are checked (materializations/contract.ts) on tables, views and incrementals.
   if (asRecord(config.contract).enforced === true) {
-    refuse('contract', 'An enforced model contract', 'contract: {enforced: true}');
+    if (materialized === 'ephemeral')
+      refuse('contract', 'An enforced contract on an ephemeral model', 'contract: {enforced: true}');
+    if (config.lakehouse_layout !== undefined && config.lakehouse_layout !== null)
+      refuse('contract', 'An enforced contract together with lakehouse_layout', 'contract: {enforced: true}');
   }
   if (isSet(config.sql_header)) refuse('sql_header', 'sql_header', 'sql_header');
   if (Array.isArray(config.indexes) && config.indexes.length > 0) refuse('indexes', 'indexes', 'indexes');

@@ -2,6 +2,7 @@ import { UnsupportedFeatureError } from '../errors';
 import { quoteName } from '../relation';
 import { mergeSql, normalizePredicates } from './merge-sql';
 import { onSchemaChangeMode, processSchemaChanges } from './schema-changes';
+import { assertContract } from './contract';
 import { createTableAs } from './table';
 import type { MaterializeInput, MaterializeResult } from './types';
 import { asSubquery, inTransaction, relationSql } from './transaction';
@@ -36,6 +37,8 @@ export async function materializeIncremental(input: MaterializeInput): Promise<M
   const temp = quoteName(`${input.relation.identifier}__dbt_tmp`);
   const keys = uniqueKeys(node.config.unique_key);
   const rows = await inTransaction(executor, { pre: input.preHooks, post: input.postHooks }, async () => {
+    // The new rows are checked against an enforced contract too (dbt-duckdb asserts it for the temp table).
+    await assertContract(executor, node, input.compiledSql);
     await executor.run(`CREATE OR REPLACE TEMP TABLE ${temp} AS ${asSubquery(input.compiledSql)}`);
     const columns = await processSchemaChanges(executor, onSchemaChange, target, temp, location(input));
     const list = columns.map(quoteName).join(', ');
