@@ -1,9 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildProject } from '../../../src/core/models';
-import { DBT_PEER_PROFILE, sideBySideProjects, withSession } from './helpers';
-import { dbt } from './peers';
+import { builtinBuild, DBT_PEER_PROFILE, dbtBuildResults, sideBySideProjects } from './helpers';
 
 /**
  * In `dbt build` a failing test skips a node only when everything the test reads is upstream of
@@ -35,16 +31,11 @@ const projects = sideBySideProjects();
 describe('build: which nodes a failing test skips', () => {
   it("skips what reads everything the test reads, as dbt's build does", async () => {
     const { mine, peer } = projects(FILES, 'test-edges');
-    const summary = await withSession((session) =>
-      buildProject({ projectDir: mine.projectDir, session, env: mine.env }),
-    );
-    await dbt(peer.projectDir, ['build'], peer.env).catch(() => undefined); // the test fails: dbt exits 1
-    const theirs = JSON.parse(readFileSync(join(peer.projectDir, 'target', 'run_results.json'), 'utf8')) as {
-      results: Array<{ unique_id: string; status: string }>;
-    };
+    const summary = await builtinBuild(mine);
+    const theirs = await dbtBuildResults(peer);
     const rows = (list: Array<[string, string]>) => list.map(([id, status]) => `${id} ${status}`).sort();
     expect(rows(summary.results.map((r) => [r.uniqueId, r.status]))).toEqual(
-      rows(theirs.results.map((r) => [r.unique_id, r.status])),
+      rows(theirs.map((r) => [r.unique_id, r.status])),
     );
     const status = (name: string) => summary.results.find((r) => r.name === name)?.status;
     expect(status('z_customer_names')).toBe('success');

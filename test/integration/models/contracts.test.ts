@@ -1,8 +1,13 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildProject } from '../../../src/core/models';
-import { DBT_PEER_PROFILE, queryCatalog, sideBySideProjects, withSession, type Workspace } from './helpers';
+import {
+  builtinBuild,
+  DBT_PEER_PROFILE,
+  dbtBuildResults,
+  outcome,
+  queryCatalog,
+  sideBySideProjects,
+  type Workspace,
+} from './helpers';
 import { dbt } from './peers';
 
 /**
@@ -77,15 +82,8 @@ models:
 const projects = sideBySideProjects();
 
 async function statuses(ws: Workspace, ours: boolean): Promise<string[]> {
-  if (ours) {
-    const summary = await withSession((session) => buildProject({ projectDir: ws.projectDir, session, env: ws.env }));
-    return summary.results.map((r) => `${r.name} ${r.status}`).sort();
-  }
-  await dbt(ws.projectDir, ['build'], ws.env).catch(() => undefined); // contracts fail: dbt exits 1
-  const results = JSON.parse(readFileSync(join(ws.projectDir, 'target', 'run_results.json'), 'utf8')) as {
-    results: Array<{ unique_id: string; status: string }>;
-  };
-  return results.results.map((r) => `${r.unique_id.split('.')[2]} ${r.status}`).sort();
+  if (ours) return (await builtinBuild(ws)).results.map((r) => `${r.name} ${r.status}`).sort();
+  return (await dbtBuildResults(ws)).map((r) => `${r.unique_id.split('.')[2]} ${r.status}`).sort();
 }
 
 const columns = (ws: Workspace) =>
@@ -133,27 +131,17 @@ describe('enforced model contracts, built-in vs dbt-duckdb', () => {
       'models/schema.yml': FILES['models/schema.yml']!.replace('      on_schema_change: fail\n', ''),
     };
     const { mine, peer } = projects(files, 'contracts-incremental');
-    const error = await withSession((session) =>
-      buildProject({ projectDir: mine.projectDir, session, env: mine.env }),
-    ).then(
-      () => undefined,
-      (e: unknown) => e as Error,
-    );
+    const error = await outcome(builtinBuild(mine));
     const words =
       "Models materialized as incremental with contracts enabled must set on_schema_change to 'append_new_columns' or 'fail'";
-    expect(error?.message).toContain(words);
-    const output = await dbt(peer.projectDir, ['build'], peer.env).then(
-      () => 'succeeded',
-      (e: unknown) => String(e),
-    );
+    expect(error).toContain(words);
+    const output = await outcome(dbt(peer.projectDir, ['build'], peer.env));
     expect(output).toContain(words);
   });
 
   it("says which columns differ, in dbt's words", async () => {
     const { mine } = projects(FILES, 'contracts-message');
-    const summary = await withSession((session) =>
-      buildProject({ projectDir: mine.projectDir, session, env: mine.env, select: ['wrong_type', 'extra_column'] }),
-    );
+    const summary = await builtinBuild(mine, { select: ['wrong_type', 'extra_column'] });
     const message = (name: string) => summary.results.find((r) => r.name === name)?.message ?? '';
     expect(message('wrong_type')).toContain('This model has an enforced contract that failed.');
     expect(message('wrong_type')).toContain('| id | VARCHAR | INTEGER | data type mismatch |');

@@ -1,8 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildProject } from '../../../src/core/models';
-import { DBT_PEER_PROFILE, queryCatalog, sideBySideProjects, withSession } from './helpers';
+import { builtinBuild, DBT_PEER_PROFILE, dbtBuildResults, outcome, queryCatalog, sideBySideProjects } from './helpers';
 import { dbt } from './peers';
 
 /**
@@ -51,16 +50,11 @@ const projects = sideBySideProjects();
 describe("dbt-duckdb's external_location sources", () => {
   it('read the same files as dbt-duckdb, with every formatter', async () => {
     const { mine, peer } = projects(FILES, 'external');
-    const summary = await withSession((session) =>
-      buildProject({ projectDir: mine.projectDir, session, env: mine.env }),
-    );
-    await dbt(peer.projectDir, ['build'], peer.env);
-    const theirs = JSON.parse(readFileSync(join(peer.projectDir, 'target', 'run_results.json'), 'utf8')) as {
-      results: Array<{ unique_id: string; status: string }>;
-    };
+    const summary = await builtinBuild(mine);
+    const theirs = await dbtBuildResults(peer);
     const statuses = (rows: Array<[string, string]>) => rows.map(([id, status]) => `${id} ${status}`).sort();
     expect(statuses(summary.results.map((r) => [r.uniqueId, r.status]))).toEqual(
-      statuses(theirs.results.map((r) => [r.unique_id, r.status])),
+      statuses(theirs.map((r) => [r.unique_id, r.status])),
     );
     expect(summary.results.filter((r) => r.resourceType === 'test')).toHaveLength(2);
 
@@ -86,7 +80,7 @@ describe("dbt-duckdb's external_location sources", () => {
     // Files are not catalog tables: a changed file is read again, never skipped as unchanged.
     writeFileSync(join(mine.projectDir, 'data', 'returns_2024.csv'), 'id,qty\n1,5\n2,7\n');
     writeFileSync(join(mine.projectDir, 'data', 'orders.csv'), 'id,amount\n1,10\n');
-    const again = await withSession((session) => buildProject({ projectDir: mine.projectDir, session, env: mine.env }));
+    const again = await builtinBuild(mine);
     expect(again.results.filter((r) => r.unchanged).map((r) => r.name)).toEqual([]);
     expect((await tables(mine))[0]!.t).toBe('10/1 1:5,2:7 ANN,BOB');
   });
@@ -97,18 +91,10 @@ describe("dbt-duckdb's external_location sources", () => {
       'models/sources.yml': FILES['models/sources.yml']!.replace('{root}/{name}', '{root}/{nope}'),
     };
     const { mine, peer } = projects(broken, 'external-broken');
-    const error = await withSession((session) =>
-      buildProject({ projectDir: mine.projectDir, session, env: mine.env }),
-    ).then(
-      () => undefined,
-      (e: unknown) => e as Error,
-    );
-    expect(error?.message).toContain("source('files', 'orders')");
-    expect(error?.message).toContain("'nope'");
-    const output = await dbt(peer.projectDir, ['build'], peer.env).then(
-      () => 'succeeded',
-      (e: unknown) => String(e),
-    );
+    const error = await outcome(builtinBuild(mine));
+    expect(error).toContain("source('files', 'orders')");
+    expect(error).toContain("'nope'");
+    const output = await outcome(dbt(peer.projectDir, ['build'], peer.env));
     expect(output).not.toBe('succeeded');
     expect(output).toContain('nope');
   });

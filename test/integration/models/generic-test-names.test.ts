@@ -1,9 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildProject } from '../../../src/core/models';
-import { DBT_PEER_PROFILE, sideBySideProjects, withSession } from './helpers';
-import { dbt } from './peers';
+import { builtinBuild, DBT_PEER_PROFILE, dbtBuildResults, sideBySideProjects } from './helpers';
 
 /**
  * Generic tests as dbt-duckdb names and runs them: a long name with list and dict arguments is
@@ -81,13 +77,8 @@ const projects = sideBySideProjects();
 describe('generic test names and ephemeral models, built-in vs dbt-duckdb', () => {
   it('gives the same test names and results', async () => {
     const { mine, peer } = projects(FILES, 'names');
-    const summary = await withSession((session) =>
-      buildProject({ projectDir: mine.projectDir, session, env: mine.env }),
-    );
-    await dbt(peer.projectDir, ['build'], peer.env).catch(() => undefined); // a test fails: dbt exits 1
-    const results = JSON.parse(readFileSync(join(peer.projectDir, 'target', 'run_results.json'), 'utf8')) as {
-      results: Array<{ unique_id: string; status: string; failures: number | null }>;
-    };
+    const summary = await builtinBuild(mine);
+    const results = { results: await dbtBuildResults(peer) }; // a test fails: dbt exits 1
     // Two tests share a name (same arguments, other config): dbt keeps both under it.
     const sorted = (rows: Array<[string, string, number | null | undefined]>) =>
       rows.map(([n, st, f]) => `${n} ${st} ${String(f ?? 0)}`).sort();
@@ -141,9 +132,7 @@ metrics:
       },
       'semantic',
     );
-    const summary = await withSession((session) =>
-      buildProject({ projectDir: mine.projectDir, session, env: mine.env, select: ['scores'] }),
-    );
+    const summary = await builtinBuild(mine, { select: ['scores'] });
     expect(summary.results.find((r) => r.name === 'scores')?.status).toBe('success');
   });
 });

@@ -1,10 +1,11 @@
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeAll } from 'vitest';
 import { DuckDBSession } from '../../../src/core/lake/duckdb';
 import { generateEnergyFiles, type EnergyFileOptions } from '../../../examples/energy/generate';
-import { requireDbt } from './peers';
+import { buildProject, type RunOptions } from '../../../src/core/models';
+import { dbt, requireDbt } from './peers';
 
 export const EXAMPLES_DIR = resolve(import.meta.dirname, '../../../examples');
 
@@ -150,6 +151,32 @@ export function sideBySideProjects(): (
     made.push(pair.mine, pair.peer);
     return pair;
   };
+}
+
+/** The runner's `build` of a workspace, on a session of its own. */
+export function builtinBuild(ws: Workspace, options: Partial<Omit<RunOptions, 'session'>> = {}) {
+  return withSession((session) => buildProject({ projectDir: ws.projectDir, session, env: ws.env, ...options }));
+}
+
+/** dbt-duckdb's `build` of a workspace and its run_results.json entries (a failing node's exit code 1 is expected). */
+export async function dbtBuildResults(ws: Workspace): Promise<DbtResult[]> {
+  await dbt(ws.projectDir, ['build'], ws.env).catch(() => undefined);
+  const text = readFileSync(join(ws.projectDir, 'target', 'run_results.json'), 'utf8');
+  return (JSON.parse(text) as { results: DbtResult[] }).results;
+}
+
+export interface DbtResult {
+  unique_id: string;
+  status: string;
+  failures: number | null;
+}
+
+/** What `work` rejects with (its message, or dbt's output), or 'succeeded'. */
+export function outcome(work: Promise<unknown>): Promise<string> {
+  return work.then(
+    () => 'succeeded',
+    (e: unknown) => (e instanceof Error ? e.message : String(e)),
+  );
 }
 
 /** A small project written from a map of files (dbt_project.yml and profiles.yml get defaults). */

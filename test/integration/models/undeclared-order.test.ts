@@ -1,10 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildProject } from '../../../src/core/models';
 import type { RunEvent } from '../../../src/core/models/types';
-import { DBT_PEER_PROFILE, sideBySideProjects, withSession } from './helpers';
-import { dbt } from './peers';
+import { builtinBuild, DBT_PEER_PROFILE, dbtBuildResults, sideBySideProjects } from './helpers';
 
 /**
  * A model reading, through source(), the table a seed of the same run loads, without ref(): the
@@ -26,14 +22,9 @@ describe('a source that a seed of the same run writes, read without ref()', () =
   it('is said in the log, naming the reader and the writer; dbt orders them otherwise', async () => {
     const { mine, peer } = projects(FILES, 'undeclared');
     const logs: string[] = [];
-    const summary = await withSession((session) =>
-      buildProject({
-        projectDir: mine.projectDir,
-        session,
-        env: mine.env,
-        onEvent: (e: RunEvent) => void (e.kind === 'log' && logs.push(e.message)),
-      }),
-    );
+    const summary = await builtinBuild(mine, {
+      onEvent: (e: RunEvent) => void (e.kind === 'log' && logs.push(e.message)),
+    });
     const notes = logs.filter((m) => m.includes("source('raw', 'orders')"));
     expect(notes).toHaveLength(1);
     expect(notes[0]).toContain("seed 'orders'");
@@ -43,11 +34,8 @@ describe('a source that a seed of the same run writes, read without ref()', () =
     expect(summary.results.find((r) => r.name === 'stg_orders')?.status).toBe('success');
 
     // dbt-duckdb on the same first build: the model runs before the seed and fails.
-    await dbt(peer.projectDir, ['build'], peer.env).catch(() => undefined);
-    const results = JSON.parse(readFileSync(join(peer.projectDir, 'target', 'run_results.json'), 'utf8')) as {
-      results: Array<{ unique_id: string; status: string }>;
-    };
-    expect(results.results.find((r) => r.unique_id === 'model.lab.stg_orders')?.status).toBe('error');
-    expect(results.results.find((r) => r.unique_id === 'model.lab.by_ref')?.status).toBe('success');
+    const results = await dbtBuildResults(peer);
+    expect(results.find((r) => r.unique_id === 'model.lab.stg_orders')?.status).toBe('error');
+    expect(results.find((r) => r.unique_id === 'model.lab.by_ref')?.status).toBe('success');
   });
 });
