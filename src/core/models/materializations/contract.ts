@@ -55,7 +55,8 @@ export async function assertContract(executor: SqlExecutor, node: ManifestNode, 
 export function contractTableSql(contract: Contract, target: string, sql: string): string[] {
   const columns = contract.columns.map((c) => [columnName(c), c.dataType!, ...columnConstraints(c)].join(' '));
   const table = contract.constraints.map(modelConstraint).filter((c): c is string => c !== undefined);
-  const names = contract.columns.map((c) => c.name).join(', ');
+  // dbt's get_column_names quotes a `quote: true` name here too.
+  const names = contract.columns.map(columnName).join(', ');
   return [
     `CREATE OR REPLACE TABLE ${target} (${[...columns, ...table].join(', ')})`,
     `INSERT INTO ${target} (${names}) (SELECT ${names} FROM ${asSubquery(sql)} AS model_subq)`,
