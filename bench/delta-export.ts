@@ -4,8 +4,9 @@
  * step, so Node start-up, DuckDB open and the catalog read are all inside the
  * timing. Prints one JSON line with the report's totals.
  *
- *   node dist/bench/delta-export.js export <metadata.db> <Tables dir> [--known f] [--report f]
- *   node dist/bench/delta-export.js export-azure <metadata.db> <azurite://host:port/container/item> [--known f] [--report f]
+ *   node dist/bench/delta-export.js export <metadata.db> <Tables dir> [--known f] [--report f] [--iceberg]
+ *   node dist/bench/delta-export.js export-azure <metadata.db> <azurite://host:port/container/item> [--known f] [--report f] [--iceberg]
+ * (--iceberg: Iceberg beside Delta, as the lakehouse setting turns it on)
  *   node dist/bench/delta-export.js azurite <dir>   (starts the emulator, prints its URL, stops on stdin EOF)
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -56,13 +57,18 @@ async function main(argv: string[]) {
   // As the CLI does: DuckDB opens only if the export writes a checkpoint.
   const session = LazyDuckDBSession.of(duckdb);
   try {
-    const report = await exportDeltaLake({ session, catalogPath: catalogPath!, store, known });
+    const iceberg = rest.includes('--iceberg');
+    const report = await exportDeltaLake({ session, catalogPath: catalogPath!, store, known, iceberg });
     const reportFile = flag('--report');
     if (reportFile) writeFileSync(reportFile, JSON.stringify(report));
     const adds = report.tables.reduce((n, t) => n + t.adds, 0);
-    const statuses = report.tables.map((t) => `${t.name}:${t.status}${t.skipped ? `(${t.skipped.code})` : ''}`);
+    const icebergAdds = iceberg ? report.tables.reduce((n, t) => n + (t.iceberg?.adds ?? 0), 0) : undefined;
+    const statuses = report.tables.map(
+      (t) =>
+        `${t.name}:${t.status}${t.skipped ? `(${t.skipped.code})` : ''}${t.iceberg ? `/iceberg:${t.iceberg.status}` : ''}`,
+    );
     process.stdout.write(
-      `${JSON.stringify({ snapshotId: report.snapshotId, adds, statuses, requests: report.requests })}\n`,
+      `${JSON.stringify({ snapshotId: report.snapshotId, adds, icebergAdds, statuses, requests: report.requests })}\n`,
     );
   } finally {
     await session.close();

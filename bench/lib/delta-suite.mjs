@@ -28,6 +28,7 @@ export async function runDeltaSuite(repoDir, { sizes = DELTA_SIZES, reps = 3, tm
   const baseline = process.env.BENCH_DELTA_BASELINE;
   const lakeScript = join(repoDir, 'bench', 'lib', 'delta-lake.py');
   const peerScript = join(repoDir, 'bench', 'lib', 'delta-peer.py');
+  const icebergPeerScript = join(repoDir, 'bench', 'lib', 'iceberg-peer.py');
   const env = { ...process.env, RUST_LOG: 'error' };
   // Our side and the baseline run without NODE_EXTRA_CA_CERTS: where it is set (this shared machine sets it
   // to the system's whole CA bundle) Node parses those certificates at the start of every process, ~35 ms
@@ -47,155 +48,77 @@ export async function runDeltaSuite(repoDir, { sizes = DELTA_SIZES, reps = 3, tm
       // Our process loads its bundle through the CLI's code cache (bench/delta-export-entry.ts): one untimed
       // export per mode writes it, as any earlier `lakehouse` command would have (Python's .pyc are warm too).
       await warmUp(script, base, join(root, `warm-${size}`), azurite, size, nodeEnv);
-      const samples = {
-        oursFirst: [],
-        oursIncremental: [],
-        oursAzureFirst: [],
-        oursAzureIncremental: [],
-        peerFirst: [],
-        peerIncremental: [],
-        ...(baseline ? { baselineFirst: [], baselineIncremental: [] } : {}),
-      };
+      const samples = {};
+      const record = (key, sample) => (samples[key] ??= []).push(sample);
       for (let rep = 1; rep <= reps; rep++) {
         const dir = join(root, `${size}-${rep}`);
         const ours = copyLake(base, join(dir, 'ours'));
+        const oursIceberg = copyLake(base, join(dir, 'ours-iceberg'));
         const before = baseline ? copyLake(base, join(dir, 'baseline')) : undefined;
-        const baselineReport = join(dir, 'baseline-first.json');
         const peer = flatPeerFolder(join(base, TABLE), join(dir, 'peer'));
-        const logDir = dir;
+        const warehouse = join(dir, 'peer-iceberg');
+        mkdirSync(warehouse);
         const timed = (label, command, args) =>
-          timedChild(command, args, { cwd: dir, env: command === PEER_PYTHON ? env : nodeEnv, logDir, label });
-        const location = `azurite://${azurite.host}:${azurite.port}/bench-${size}-${rep}/bench.Lakehouse`;
-        const catalog = join(ours, 'metadata.db');
-        const report = join(dir, 'first.json');
-        const reportAzure = join(dir, 'first-azure.json');
-
+          timedChild(command, args, { cwd: dir, env: command === PEER_PYTHON ? env : nodeEnv, logDir: dir, label });
+        const location = (name) =>
+          `azurite://${azurite.host}:${azurite.port}/bench-${size}-${rep}-${name.toLowerCase()}/bench.Lakehouse`;
+        // One export process of ours: `first` writes its report, the incremental one reads it as `known`.
+        const ourExport = (label, lake, { azure = false, iceberg = false, incremental = false, build = script }) => {
+          const report = join(dir, `${label}.json`);
+          const target = azure ? location(label) : join(lake, 'Tables');
+          return async () => {
+            const args = [build, azure ? 'export-azure' : 'export', join(lake, 'metadata.db'), target];
+            args.push(incremental ? '--known' : '--report', report, ...(iceberg ? ['--iceberg'] : []));
+            const sample = await timed(`${label}-${incremental ? 'incremental' : 'first'}`, process.execPath, args);
+            const want = incremental ? CHANGE : size;
+            return expectAdds(sample, want, iceberg ? want : undefined);
+          };
+        };
+        const sides = [
+          { key: 'ours', lake: ours },
+          { key: 'oursAzure', lake: ours, azure: true },
+          ...(before ? [{ key: 'baseline', lake: before, build: baseline }] : []),
+          { key: 'peer', peer: true },
+          { key: 'oursIceberg', lake: oursIceberg, iceberg: true },
+          { key: 'oursIcebergAzure', lake: oursIceberg, iceberg: true, azure: true },
+          { key: 'peerIceberg', peer: true, iceberg: true },
+        ];
+        let peerNames = parquetFiles(join(base, TABLE)).map((f) => flatName(f));
+        const run = async (side, incremental) => {
+          const phase = incremental ? 'Incremental' : 'First';
+          let sample;
+          if (!side.peer) sample = await ourExport(side.key, side.lake, { ...side, incremental })();
+          else if (!side.iceberg)
+            sample = expectFiles(
+              await timed(`peer-${phase.toLowerCase()}`, PEER_PYTHON, [
+                peerScript,
+                ...(incremental ? ['append', peer, ...peerNames] : ['convert', peer]),
+              ]),
+              incremental ? size + CHANGE : size,
+            );
+          else
+            sample = expectFiles(
+              await timed(`peer-iceberg-${phase.toLowerCase()}`, PEER_PYTHON, [
+                icebergPeerScript,
+                ...(incremental
+                  ? ['append', warehouse, ...peerNames.map((n) => join(peer, n))]
+                  : ['create', warehouse, peer]),
+              ]),
+              incremental ? size + CHANGE : size,
+            );
+          record(`${side.key}${phase}`, sample);
+        };
         // Alternate who goes first per repetition to spread the machine's noise.
-        const oursFirst = async () => {
-          samples.oursFirst.push(
-            expectAdds(
-              await timed('ours-first', process.execPath, [
-                script,
-                'export',
-                catalog,
-                join(ours, 'Tables'),
-                '--report',
-                report,
-              ]),
-              size,
-            ),
-          );
-          samples.oursAzureFirst.push(
-            expectAdds(
-              await timed('ours-azure-first', process.execPath, [
-                script,
-                'export-azure',
-                catalog,
-                location,
-                '--report',
-                reportAzure,
-              ]),
-              size,
-            ),
-          );
-        };
-        const baselineFirst = async () => {
-          if (!before) return;
-          samples.baselineFirst.push(
-            expectAdds(
-              await timed('baseline-first', process.execPath, [
-                baseline,
-                'export',
-                join(before, 'metadata.db'),
-                join(before, 'Tables'),
-                '--report',
-                baselineReport,
-              ]),
-              size,
-            ),
-          );
-        };
-        const peerFirst = async () =>
-          samples.peerFirst.push(
-            expectFiles(await timed('peer-first', PEER_PYTHON, [peerScript, 'convert', peer]), size),
-          );
-        if (rep % 2) {
-          await oursFirst();
-          await baselineFirst();
-          await peerFirst();
-        } else {
-          await peerFirst();
-          await baselineFirst();
-          await oursFirst();
-        }
+        const order = rep % 2 ? sides : [...sides].reverse();
+        for (const side of order) await run(side, false);
 
-        // The change: one INSERT of CHANGE files, the same files for both sides.
+        // The change: one INSERT of CHANGE files into each of our lakes; the peers get ours' new files.
         const existing = new Set(parquetFiles(join(ours, TABLE)));
-        execFileSync(PEER_PYTHON, [lakeScript, 'append', ours, String(CHANGE)], { env });
-        if (before) execFileSync(PEER_PYTHON, [lakeScript, 'append', before, String(CHANGE)], { env });
+        for (const lake of [ours, oursIceberg, before].filter(Boolean))
+          execFileSync(PEER_PYTHON, [lakeScript, 'append', lake, String(CHANGE)], { env });
         const added = parquetFiles(join(ours, TABLE)).filter((f) => !existing.has(f));
-        const names = added.map((f) => linkFlat(join(ours, TABLE, f), peer));
-
-        const oursIncremental = async () => {
-          samples.oursIncremental.push(
-            expectAdds(
-              await timed('ours-incremental', process.execPath, [
-                script,
-                'export',
-                catalog,
-                join(ours, 'Tables'),
-                '--known',
-                report,
-              ]),
-              CHANGE,
-            ),
-          );
-          samples.oursAzureIncremental.push(
-            expectAdds(
-              await timed('ours-azure-incremental', process.execPath, [
-                script,
-                'export-azure',
-                catalog,
-                location,
-                '--known',
-                reportAzure,
-              ]),
-              CHANGE,
-            ),
-          );
-        };
-        const baselineIncremental = async () => {
-          if (!before) return;
-          samples.baselineIncremental.push(
-            expectAdds(
-              await timed('baseline-incremental', process.execPath, [
-                baseline,
-                'export',
-                join(before, 'metadata.db'),
-                join(before, 'Tables'),
-                '--known',
-                baselineReport,
-              ]),
-              CHANGE,
-            ),
-          );
-        };
-        const peerIncremental = async () =>
-          samples.peerIncremental.push(
-            expectFiles(
-              await timed('peer-incremental', PEER_PYTHON, [peerScript, 'append', peer, ...names]),
-              size + CHANGE,
-            ),
-          );
-        if (rep % 2) {
-          await oursIncremental();
-          await baselineIncremental();
-          await peerIncremental();
-        } else {
-          await peerIncremental();
-          await baselineIncremental();
-          await oursIncremental();
-        }
+        peerNames = added.map((f) => linkFlat(join(ours, TABLE, f), peer));
+        for (const side of order) await run(side, true);
         rmSync(dir, { recursive: true, force: true });
       }
       rmSync(base, { recursive: true, force: true });
@@ -208,6 +131,11 @@ export async function runDeltaSuite(repoDir, { sizes = DELTA_SIZES, reps = 3, tm
         ratioIncremental: ratio(sum.oursIncremental, sum.peerIncremental),
         ratioAzureFirst: ratio(sum.oursAzureFirst, sum.peerFirst),
         ratioAzureIncremental: ratio(sum.oursAzureIncremental, sum.peerIncremental),
+        // Ours writes Delta and Iceberg in that process; pyiceberg writes Iceberg only.
+        ratioIcebergFirst: ratio(sum.oursIcebergFirst, sum.peerIcebergFirst),
+        ratioIcebergIncremental: ratio(sum.oursIcebergIncremental, sum.peerIcebergIncremental),
+        ratioIcebergAzureFirst: ratio(sum.oursIcebergAzureFirst, sum.peerIcebergFirst),
+        ratioIcebergAzureIncremental: ratio(sum.oursIcebergAzureIncremental, sum.peerIcebergIncremental),
         ...(baseline
           ? {
               baseline,
@@ -243,6 +171,16 @@ async function warmUp(script, base, dir, azurite, size, env) {
     await timedChild(process.execPath, [script, 'export-azure', catalog, location], { ...opts, label: 'warm-azure' }),
     size,
   );
+  const withIceberg = copyLake(base, join(dir, 'ours-iceberg'));
+  expectAdds(
+    await timedChild(
+      process.execPath,
+      [script, 'export', join(withIceberg, 'metadata.db'), join(withIceberg, 'Tables'), '--iceberg'],
+      { ...opts, label: 'warm-iceberg' },
+    ),
+    size,
+    size,
+  );
   rmSync(dir, { recursive: true, force: true });
 }
 
@@ -255,6 +193,15 @@ export function deltaSummary(cases) {
   for (const c of cases)
     lines.push(
       `| ${c.files} | ${c.oursFirst.medianSeconds} | ${c.oursAzureFirst.medianSeconds} | ${c.peerFirst.medianSeconds} | ${c.ratioFirst} | ${c.oursIncremental.medianSeconds} | ${c.oursAzureIncremental.medianSeconds} | ${c.peerIncremental.medianSeconds} | ${c.ratioIncremental} |`,
+    );
+  lines.push(
+    '',
+    '| files | ours Delta + Iceberg first | (Azurite) | pyiceberg add_files | ratio | ours Delta + Iceberg incr. | (Azurite) | pyiceberg add_files | ratio |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  );
+  for (const c of cases)
+    lines.push(
+      `| ${c.files} | ${c.oursIcebergFirst.medianSeconds} | ${c.oursIcebergAzureFirst.medianSeconds} | ${c.peerIcebergFirst.medianSeconds} | ${c.ratioIcebergFirst} | ${c.oursIcebergIncremental.medianSeconds} | ${c.oursIcebergAzureIncremental.medianSeconds} | ${c.peerIcebergIncremental.medianSeconds} | ${c.ratioIcebergIncremental} |`,
     );
   for (const c of cases.filter((x) => x.baselineFirst))
     lines.push(
@@ -276,16 +223,18 @@ function ratio(ours, peer) {
   return round(ours.medianSeconds / peer.medianSeconds, 2);
 }
 
-function expectAdds(sample, adds) {
+function expectAdds(sample, adds, icebergAdds) {
   const result = lastJson(sample);
   if (result.adds !== adds) throw new Error(`our export wrote ${result.adds} adds, expected ${adds}: ${sample.output}`);
+  if (result.icebergAdds !== icebergAdds)
+    throw new Error(`our export wrote ${result.icebergAdds} Iceberg adds, expected ${icebergAdds}: ${sample.output}`);
   return sample;
 }
 
 function expectFiles(sample, files) {
   const result = lastJson(sample);
   if (result.files !== files)
-    throw new Error(`delta-rs sees ${result.files} files, expected ${files}: ${sample.output}`);
+    throw new Error(`the peer sees ${result.files} files, expected ${files}: ${sample.output}`);
   return sample;
 }
 
@@ -314,9 +263,13 @@ function flatPeerFolder(tableDir, target) {
 }
 
 function linkFlat(file, folder) {
-  const name = file.split('/').slice(-2).join('-');
+  const name = flatName(file);
   linkSync(file, join(folder, name));
   return name;
+}
+
+function flatName(file) {
+  return file.split('/').slice(-2).join('-');
 }
 
 function parquetFiles(tableDir) {
