@@ -102,7 +102,12 @@ export function statsWriter(
   };
   return (file) => {
     fill(nodes, file);
-    return `{"numRecords":${file.recordCount},"minValues":${section(nodes, mins)},"maxValues":${section(nodes, maxs)},"nullCount":${section(nodes, nulls)}}`;
+    const text = `{"numRecords":${file.recordCount},"minValues":${section(nodes, mins)},"maxValues":${section(nodes, maxs)},"nullCount":${section(nodes, nulls)}}`;
+    // Reading a character makes V8 flatten the string built by concatenation: kept as the tree of its
+    // pieces, a first export's 10k stats texts held ~2 KB each through every young-generation collection
+    // until the commit was written (10k files: 0.34 → 0.28 s). The check keeps the read from being optimised away.
+    if (text.charCodeAt(0) !== 123) throw new Error('stats text must be a JSON object');
+    return text;
   };
 }
 

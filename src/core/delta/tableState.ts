@@ -14,7 +14,7 @@ import { mapPartitioning } from './partitions';
 import { encodeDeltaPath } from './paths';
 import type { ExportProblem } from './report';
 import { columnTreeAt, schemaString, toDeltaSchema, type ColumnNode } from './schema';
-import { statsWriter } from './stats';
+import { statsWriter, type FileStatsInput } from './stats';
 import { dataFileRelativePath, folderName, tableFolder } from './tableFolder';
 
 export interface TargetFile {
@@ -235,7 +235,7 @@ export async function buildTableTarget(
     });
   }
 
-  let writeStats: ((file: TargetFile) => string) | undefined;
+  let writeStats: ((file: FileStatsInput) => string) | undefined;
   const created = await ctx.reader.snapshot(table.beginSnapshot);
   const metaData = metaDataAction({
     id: deltaTableId(table, ctx.dataPath),
@@ -259,17 +259,28 @@ export async function buildTableTarget(
       fillStats: async (adds) => {
         const byPath = new Map<string, TargetFile>();
         for (const file of targetFiles.values()) byPath.set(file.add.path, file);
-        await readStats(
-          ctx,
-          table.tableId,
-          adds.flatMap((a) => byPath.get(a.path) ?? []),
-          statsRead,
-        );
-        writeStats ??= statsWriter(columns, partitionColumns);
+        const write = (writeStats ??= statsWriter(columns, partitionColumns));
+        // Files whose stats rows were not read before are written as their rows stream in, and the rows
+        // are not kept (loadStats keeps them, for the Iceberg side).
+        const pending = new Map<number, { file: TargetFile; add: AddAction }>();
         for (const add of adds) {
           const file = byPath.get(add.path);
-          if (add.stats === undefined && file) add.stats = writeStats(file);
+          if (add.stats !== undefined || !file) continue;
+          if (statsRead.has(file.fileId)) add.stats = write(file);
+          else pending.set(file.fileId, { file, add });
         }
+        if (pending.size === 0) return;
+        const scratch = { recordCount: 0, stats: new Map<number, CatalogColumnStats>() };
+        await ctx.reader.eachFileStats(table.tableId, [...pending.keys()], (fileId, rows) => {
+          const entry = pending.get(fileId);
+          if (!entry) return;
+          scratch.recordCount = entry.file.recordCount;
+          scratch.stats.clear();
+          for (const row of rows) scratch.stats.set(row.columnId, row);
+          entry.add.stats = write(scratch);
+        });
+        // A file with no stats rows at all: its record count only.
+        for (const { file, add } of pending.values()) add.stats ??= write(file);
       },
       loadStats: (relativePaths) =>
         readStats(

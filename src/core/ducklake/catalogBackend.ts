@@ -13,6 +13,11 @@ export interface CatalogBackend {
    * file (10k files, 50k stats rows), whose row objects were much of an export's garbage. Optional.
    */
   values?(sql: string): Promise<unknown[][]>;
+  /**
+   * Hands each row (values in select order) to `onRow` as it is read, keeping none: for reads whose rows
+   * are used once and dropped (a first export's stats rows). Optional.
+   */
+  each?(sql: string, onRow: (row: unknown[]) => void): Promise<void>;
   /** A FROM-clause expression for one catalog table, e.g. `ducklake_data_file`. */
   table(name: string): string;
   /** Epoch milliseconds (an integer) of a TIMESTAMPTZ column expression. */

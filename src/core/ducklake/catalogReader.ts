@@ -445,7 +445,7 @@ export class CatalogReader {
       `${this.dataFileSelect()} WHERE f.table_id = ${int(tableId)} ${visibleAt('f', snapshot)} ${idFilter}
        ORDER BY f.data_file_id`,
     );
-    return rows.map(dataFileOf);
+    return this.withBeginTimes(rows);
   }
 
   /**
@@ -471,7 +471,8 @@ export class CatalogReader {
        WHERE f.table_id = ${int(tableId)} AND f.begin_snapshot <= ${int(upTo)} AND ${which}
        ORDER BY f.data_file_id`,
     );
-    return rows.map((r) => ({ ...dataFileOf(r), endSnapshot: optNum(r[DATA_FILE_COLUMNS]) }));
+    const files = await this.withBeginTimes(rows);
+    return files.map((file, i) => ({ ...file, endSnapshot: optNum(rows[i]![DATA_FILE_COLUMNS]) }));
   }
 
   /** How many data files and rows a table has at `snapshot` (one aggregate row; no file rows read). */
@@ -493,10 +494,31 @@ export class CatalogReader {
   /** Its columns in the order dataFileOf reads them (DATA_FILE_COLUMNS of them), then `extra`. */
   private dataFileSelect(extra = ''): string {
     return `SELECT f.data_file_id, f.path, f.path_is_relative, f.file_format, f.record_count, f.file_size_bytes,
-              f.begin_snapshot, f.partition_id, f.encryption_key IS NOT NULL AS encrypted, f.mapping_id,
-              ${this.backend.epochMs('s.snapshot_time')} AS begin_time_ms${extra}
-       FROM ${this.table('ducklake_data_file')} f
-       LEFT JOIN ${this.table('ducklake_snapshot')} s ON s.snapshot_id = f.begin_snapshot`;
+              f.begin_snapshot, f.partition_id, f.encryption_key IS NOT NULL AS encrypted, f.mapping_id${extra}
+       FROM ${this.table('ducklake_data_file')} f`;
+  }
+
+  /**
+   * File rows with their begin snapshot's time, read once per snapshot: joined and converted per row, a
+   * first export's 10k file rows each carried (and SQLite in WASM called back to JavaScript for) the same
+   * few timestamps.
+   */
+  private async withBeginTimes(rows: unknown[][]): Promise<CatalogDataFile[]> {
+    const snapshots = new Set<number>();
+    for (const r of rows) snapshots.add(num(r[6]));
+    const times = new Map<number, number | null>();
+    if (snapshots.size > 0) {
+      const ids = [...snapshots];
+      const [lowest, highest] = bounds(ids);
+      const which =
+        ids.length > ID_LIST_LIMIT ? `BETWEEN ${int(lowest)} AND ${int(highest)}` : `IN (${ids.map(int).join(', ')})`;
+      for (const [id, ms] of await this.values(
+        `SELECT snapshot_id, ${this.backend.epochMs('snapshot_time')} FROM ${this.table('ducklake_snapshot')}
+         WHERE snapshot_id ${which}`,
+      ))
+        times.set(num(id), optNum(ms));
+    }
+    return rows.map((r) => dataFileOf(r, times));
   }
 
   /** Live delete files per table: rows those tables must not show again. */
@@ -557,14 +579,63 @@ export class CatalogReader {
          FROM ${this.table('ducklake_file_column_stats')}
          WHERE ${which} AND table_id = ${int(tableId)}`,
     );
-    return rows.map((r) => ({
-      fileId: num(r[0]),
-      columnId: num(r[1]),
-      nullCount: optNum(r[2]),
-      min: (r[3] as string | null) ?? null,
-      max: (r[4] as string | null) ?? null,
-      containsNan: r[5] === null || r[5] === undefined ? null : num(r[5]) !== 0,
-    }));
+    return rows.map(columnStatsOf);
+  }
+
+  /**
+   * The column statistics of the given files, handed to `onFile` one file at a time (all of that
+   * file's rows) as SQLite reads them, so that none outlive the caller's use: a first export of 10k
+   * files kept 50k stats objects alive through every young-generation collection, most of its garbage
+   * collection time. A file whose rows turn out not to be contiguous is handed over again at the end
+   * with all of its rows; files with no stats rows are not handed over. Backends without `each`, and
+   * reads the rowid shortcut cannot answer, go through fileStats.
+   */
+  async eachFileStats(
+    tableId: number,
+    fileIds: readonly number[],
+    onFile: (fileId: number, stats: CatalogColumnStats[]) => void,
+  ): Promise<void> {
+    if (fileIds.length === 0) return;
+    const table = 'ducklake_file_column_stats';
+    const [lowest, highest] = bounds(fileIds);
+    const start = this.backend.each ? await this.rowidOfFirstFile(table, lowest) : undefined;
+    if (start === undefined) {
+      groupByFile(await this.fileStats(tableId, fileIds), onFile);
+      return;
+    }
+    const wanted = new Set(fileIds);
+    const done = new Set<number>();
+    const again = new Set<number>();
+    let current = -1;
+    let run: CatalogColumnStats[] = [];
+    const flush = () => {
+      if (run.length === 0) return;
+      if (done.has(current)) again.add(current);
+      else {
+        done.add(current);
+        onFile(current, run);
+      }
+      run = [];
+    };
+    await this.backend.each!(
+      `SELECT data_file_id, column_id, null_count, min_value, max_value, contains_nan
+       FROM ${this.table(table)}
+       WHERE rowid >= ${int(start)} AND data_file_id BETWEEN ${int(lowest)} AND ${int(highest)}
+         AND table_id = ${int(tableId)}`,
+      (row) => {
+        const id = num(row[0]);
+        if (!wanted.has(id)) return;
+        if (id !== current) {
+          flush();
+          current = id;
+        }
+        run.push(columnStatsOf(row));
+      },
+    );
+    flush();
+    // Not found past the start rowid (the insertion order did not hold), or split: read those again whole.
+    const rest = fileIds.filter((id) => again.has(id) || !done.has(id));
+    if (rest.length > 0) groupByFile(await this.fileStats(tableId, rest), onFile);
   }
 
   /** The partition spec in force at `snapshot`, if the table is partitioned. */
@@ -625,12 +696,7 @@ export class CatalogReader {
     fileIds: readonly number[],
     sql: (which: string) => string,
   ): Promise<unknown[][]> {
-    let lowest = Infinity;
-    let highest = -Infinity;
-    for (const id of fileIds) {
-      if (id < lowest) lowest = id;
-      if (id > highest) highest = id;
-    }
+    const [lowest, highest] = bounds(fileIds);
     const asRange = fileIds.length > ID_LIST_LIMIT;
     const ids = asRange
       ? `data_file_id BETWEEN ${int(lowest)} AND ${int(highest)}`
@@ -771,9 +837,9 @@ function changeEntries(text: string): Array<{ kind: string; value: string; hasVa
 }
 
 /** How many columns dataFileSelect puts before its `extra` ones. */
-const DATA_FILE_COLUMNS = 11;
+const DATA_FILE_COLUMNS = 10;
 
-function dataFileOf(r: unknown[]): CatalogDataFile {
+function dataFileOf(r: unknown[], beginTimes: ReadonlyMap<number, number | null>): CatalogDataFile {
   return {
     fileId: num(r[0]),
     path: String(r[1]),
@@ -785,7 +851,7 @@ function dataFileOf(r: unknown[]): CatalogDataFile {
     partitionId: optNum(r[7]),
     encrypted: Boolean(r[8]),
     mappingId: optNum(r[9]),
-    beginTimeMs: optNum(r[10]) ?? undefined,
+    beginTimeMs: beginTimes.get(num(r[6])) ?? undefined,
   };
 }
 
@@ -827,6 +893,41 @@ async function catalogFileKind(path: string): Promise<CatalogFormat> {
 function int(value: number): string {
   if (!Number.isSafeInteger(value)) throw new Error(`Not an integer: ${value}`);
   return String(value);
+}
+
+/** The smallest and largest id (no spread: a 100k-id list would overflow the call stack). */
+function bounds(ids: readonly number[]): [number, number] {
+  let lowest = Infinity;
+  let highest = -Infinity;
+  for (const id of ids) {
+    if (id < lowest) lowest = id;
+    if (id > highest) highest = id;
+  }
+  return [lowest, highest];
+}
+
+function columnStatsOf(r: unknown[]): CatalogColumnStats {
+  return {
+    fileId: num(r[0]),
+    columnId: num(r[1]),
+    nullCount: optNum(r[2]),
+    min: (r[3] as string | null) ?? null,
+    max: (r[4] as string | null) ?? null,
+    containsNan: r[5] === null || r[5] === undefined ? null : num(r[5]) !== 0,
+  };
+}
+
+function groupByFile(
+  rows: readonly CatalogColumnStats[],
+  onFile: (fileId: number, stats: CatalogColumnStats[]) => void,
+): void {
+  const byFile = new Map<number, CatalogColumnStats[]>();
+  for (const row of rows) {
+    const list = byFile.get(row.fileId);
+    if (list) list.push(row);
+    else byFile.set(row.fileId, [row]);
+  }
+  for (const [fileId, stats] of byFile) onFile(fileId, stats);
 }
 
 function num(value: unknown): number {

@@ -62,6 +62,15 @@ export class SqliteCatalogBackend implements CatalogBackend {
     }
   }
 
+  async each(sql: string, onRow: (row: unknown[]) => void): Promise<void> {
+    const statement = this.db.prepare(sql);
+    try {
+      while (statement.step()) onRow(statement.get());
+    } finally {
+      statement.free();
+    }
+  }
+
   private query(sql: string): Record<string, unknown>[] {
     const statement = this.db.prepare(sql);
     try {

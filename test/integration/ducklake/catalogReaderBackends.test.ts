@@ -2,10 +2,15 @@ import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CatalogReader, type SqliteCatalogEngine } from '../../../src/core/ducklake/catalogReader';
+import {
+  CatalogReader,
+  type CatalogColumnStats,
+  type SqliteCatalogEngine,
+} from '../../../src/core/ducklake/catalogReader';
 import { CatalogFormatError } from '../../../src/core/ducklake/errors';
 import { DuckDBSession, quoteLiteral } from '../../../src/core/lake/duckdb';
 import { LazyDuckDBSession } from '../../../src/core/lake/lazySession';
+import initSqlJs from 'sql.js';
 import { duckdb } from '../support/lakehouse';
 
 /**
@@ -66,6 +71,16 @@ afterAll(() => session?.close());
 const byFile = <T extends { fileId: number; columnId: number }>(rows: T[]) =>
   [...rows].sort((a, b) => a.fileId - b.fileId || a.columnId - b.columnId);
 
+/** eachFileStats' rows, the last hand-over of each file kept (a split file is handed over again whole). */
+async function streamedStats(reader: CatalogReader, tableId: number, fileIds: number[]) {
+  const handed = new Map<number, CatalogColumnStats[]>();
+  await reader.eachFileStats(tableId, fileIds, (fileId, rows) => {
+    expect(rows.every((r) => r.fileId === fileId)).toBe(true);
+    handed.set(fileId, [...rows]);
+  });
+  return byFile([...handed.values()].flat());
+}
+
 /** Every public read of the reader, at every snapshot where it takes one. */
 async function readEverything(file: string, engine: SqliteCatalogEngine) {
   const reader = await CatalogReader.open(session, file, { sqliteEngine: engine });
@@ -85,6 +100,7 @@ async function readEverything(file: string, engine: SqliteCatalogEngine) {
           files,
           older: await reader.dataFiles(table.tableId, id, 5),
           stats: byFile(await reader.fileStats(table.tableId, fileIds)),
+          streamed: await streamedStats(reader, table.tableId, fileIds),
           // Every other file: an id range with rows in it that were not asked for.
           spreadStats: byFile(
             await reader.fileStats(
@@ -104,6 +120,7 @@ async function readEverything(file: string, engine: SqliteCatalogEngine) {
           // The incremental export's reads: the newest files' stats and values (by rowid in WASM),
           // the files changed since two snapshots back, and the live totals.
           newestStats: byFile(await reader.fileStats(table.tableId, fileIds.slice(-2))),
+          newestStreamed: await streamedStats(reader, table.tableId, fileIds.slice(-2)),
           newestValues: [...(await reader.filePartitionValues(table.tableId, fileIds.slice(-2)))].map(([k, v]) => [
             k,
             [...v],
@@ -157,6 +174,12 @@ describe('the SQLite catalog reader in WASM', () => {
     expect(new Set(many.spreadStats.map((s) => s.fileId)).size).toBe(300);
     expect(many.spreadStats.every((s) => many.files.findIndex((f) => f.fileId === s.fileId) % 2 === 0)).toBe(true);
     expect(many.stats.length).toBe(2 * many.spreadStats.length);
+    // Streamed one file at a time, the same rows as read at once.
+    for (const t of perTable) {
+      expect(t.streamed).toEqual(t.stats);
+      expect(t.newestStreamed).toEqual(t.newestStats);
+    }
+    expect(many.streamed.length).toBe(many.stats.length);
     // The catalog really has what the comparison is meant to cover.
     expect(wasm.perSnapshot.some((s) => s.deletes.some(([, n]) => n > 0))).toBe(true);
     expect(wasm.perSnapshot.some((s) => s.inlined.some(([, n]) => n > 0))).toBe(true);
@@ -169,6 +192,43 @@ describe('the SQLite catalog reader in WASM', () => {
     expect(wasm.current.timeMs).toBeGreaterThan(Date.parse('2026-01-01'));
     expect(wasm.created.length).toBeGreaterThan(0);
   }, 300_000);
+
+  it('streams every file its whole stats rows when the catalog keeps them out of file order', async () => {
+    // The rows re-inserted column by column (each file's rows split apart), and in descending file order
+    // (the rowid shortcut finds no start): both read, file by file, exactly what fileStats reads.
+    const orders = { split: 'column_id, data_file_id', descending: 'data_file_id DESC, column_id' };
+    for (const [kind, order] of Object.entries(orders)) {
+      const copy = join(dir, `reordered-${kind}.db`);
+      const SQL = await initSqlJs();
+      const db = new SQL.Database(readFileSync(catalog));
+      db.run(`CREATE TEMP TABLE rows AS SELECT * FROM ducklake_file_column_stats ORDER BY ${order}`);
+      db.run('DELETE FROM ducklake_file_column_stats');
+      db.run('INSERT INTO ducklake_file_column_stats SELECT * FROM rows');
+      writeFileSync(copy, db.export());
+      db.close();
+      const reader = await CatalogReader.open(session, copy);
+      try {
+        const many = (await reader.tables()).find((t) => t.name === 'many')!;
+        const ids = (await reader.dataFiles(many.tableId, (await reader.currentSnapshot()).id)).map((f) => f.fileId);
+        const handovers: number[] = [];
+        const handed = new Map<number, CatalogColumnStats[]>();
+        await reader.eachFileStats(many.tableId, ids, (fileId, rows) => {
+          handovers.push(fileId);
+          handed.set(fileId, [...rows]);
+        });
+        const whole = byFile(await reader.fileStats(many.tableId, ids));
+        expect(whole.length).toBe(2 * ids.length);
+        expect(byFile([...handed.values()].flat())).toEqual(whole);
+        // Every file's last hand-over carries all of its rows (a split file is handed over again).
+        expect([...handed.values()].every((rows) => rows.length === 2)).toBe(true);
+        expect(new Set(handovers).size).toBe(ids.length);
+        // Split rows: each file handed over with its first run of rows, then again whole; otherwise once.
+        expect(handovers.length).toBe(kind === 'split' ? 2 * ids.length : ids.length);
+      } finally {
+        await reader.close();
+      }
+    }
+  });
 
   it('never opens DuckDB for a SQLite catalog', async () => {
     const lazy = new LazyDuckDBSession(() => Promise.reject(new Error('DuckDB must not be opened')));
