@@ -40,8 +40,21 @@ export function filesHashUpdate(hash: string, added: Iterable<string>, removed: 
   const sum = new Float64Array(8);
   const bytes = Buffer.from(hex, 'hex');
   for (let i = 0; i < 8; i++) sum[i] = bytes.readUInt32BE(i * 4);
-  for (const path of added) addDigest(sum, pathDigest(path), 1);
-  for (const path of removed) addDigest(sum, pathDigest(path), -1);
+  // Words are added without their carries, which move up once at the end: exact while no word passes
+  // 2^53, so the carries are also moved every CARRY_EVERY paths (a 10k-file first export: 20 → ~12 ms).
+  let pending = 0;
+  const add = (paths: Iterable<string>, sign: 1 | -1) => {
+    for (const path of paths) {
+      addWords(sum, pathDigest(path), sign);
+      if (++pending === CARRY_EVERY) {
+        carry(sum);
+        pending = 0;
+      }
+    }
+  };
+  add(added, 1);
+  add(removed, -1);
+  carry(sum);
   const out = Buffer.alloc(32);
   for (let i = 0; i < 8; i++) out.writeUInt32BE(sum[i]!, i * 4);
   return SET_HASH_PREFIX + out.toString('hex');
@@ -49,13 +62,21 @@ export function filesHashUpdate(hash: string, added: Iterable<string>, removed: 
 
 const WORD = 2 ** 32;
 
-/** sum += sign * digest (mod 2^256), word by word with the carry (or borrow) moving up. */
-function addDigest(sum: Float64Array, digest: Buffer, sign: 1 | -1): void {
-  let carry = 0;
+const CARRY_EVERY = 1 << 20;
+
+/** sum += sign * digest, each 32-bit word into its own slot (carries left for `carry`). */
+function addWords(sum: Float64Array, digest: Buffer, sign: 1 | -1): void {
+  for (let i = 0, o = 0; i < 8; i++, o += 4)
+    sum[i]! += sign * (((digest[o]! << 24) | (digest[o + 1]! << 16) | (digest[o + 2]! << 8) | digest[o + 3]!) >>> 0);
+}
+
+/** Moves every slot's carry (or borrow) up, so each holds 0..2^32-1 (mod 2^256: the top carry is dropped). */
+function carry(sum: Float64Array): void {
+  let up = 0;
   for (let i = 7; i >= 0; i--) {
-    const value = sum[i]! + sign * digest.readUInt32BE(i * 4) + carry;
-    carry = Math.floor(value / WORD);
-    sum[i] = value - carry * WORD;
+    const value = sum[i]! + up;
+    up = Math.floor(value / WORD);
+    sum[i] = value - up * WORD;
   }
 }
 

@@ -38,6 +38,9 @@ export function buildStats(
   return statsWriter(columns, partitionColumns)(file);
 }
 
+/** Writes one file's stats text; `columnIds`: the leaves it reads (no partition column, list or map). */
+export type StatsWriter = ((file: FileStatsInput) => string) & { readonly columnIds: readonly number[] };
+
 /** A leaf's bounds as JSON text (undefined: left out), its conversion chosen once per column. */
 type LeafBounds = (stats: CatalogColumnStats) => { min?: string; max?: string };
 
@@ -51,10 +54,7 @@ type StatsNode =
  * each leaf's conversion is picked once, and each file's JSON is written as text from its own values,
  * without an object tree per file.
  */
-export function statsWriter(
-  columns: readonly ColumnNode[],
-  partitionColumns: ReadonlySet<string>,
-): (file: FileStatsInput) => string {
+export function statsWriter(columns: readonly ColumnNode[], partitionColumns: ReadonlySet<string>): StatsWriter {
   let leaves = 0;
   const plan = (column: ColumnNode): StatsNode | undefined => {
     const type = mapColumnType(column, column.name, []);
@@ -100,7 +100,14 @@ export function statsWriter(
     }
     return `{${out}}`;
   };
-  return (file) => {
+  const columnIds: number[] = [];
+  const collect = (list: readonly StatsNode[]) => {
+    for (const node of list)
+      if (node.leaf) columnIds.push(node.columnId);
+      else collect(node.children);
+  };
+  collect(nodes);
+  const write = (file: FileStatsInput) => {
     fill(nodes, file);
     const text = `{"numRecords":${file.recordCount},"minValues":${section(nodes, mins)},"maxValues":${section(nodes, maxs)},"nullCount":${section(nodes, nulls)}}`;
     // Reading a character makes V8 flatten the string built by concatenation: kept as the tree of its
@@ -109,6 +116,7 @@ export function statsWriter(
     if (text.charCodeAt(0) !== 123) throw new Error('stats text must be a JSON object');
     return text;
   };
+  return Object.assign(write, { columnIds });
 }
 
 const NO_BOUNDS = {};
@@ -150,8 +158,13 @@ function leafBounds(type: DeltaType, duckLakeType: string): LeafBounds {
     case 'boolean':
     case 'binary':
       return () => NO_BOUNDS;
-    default:
-      return general;
+    default: {
+      // A decimal's precision is read once, not per file (statBounds' rule: up to 15 digits).
+      const decimal = typeof type === 'string' ? /^decimal\((\d+),(\d+)\)$/.exec(type) : null;
+      if (!decimal) return general;
+      if (Number(decimal[1]) > 15) return () => NO_BOUNDS;
+      return ({ min, max }) => (DECIMAL.test(min!) && DECIMAL.test(max!) ? { min: min!, max: max! } : NO_BOUNDS);
+    }
   }
 }
 

@@ -14,7 +14,7 @@ import { mapPartitioning } from './partitions';
 import { encodeDeltaPath } from './paths';
 import type { ExportProblem } from './report';
 import { columnTreeAt, schemaString, toDeltaSchema, type ColumnNode } from './schema';
-import { statsWriter, type FileStatsInput } from './stats';
+import { statsWriter, type StatsWriter } from './stats';
 import { dataFileRelativePath, folderName, tableFolder } from './tableFolder';
 
 export interface TargetFile {
@@ -235,7 +235,7 @@ export async function buildTableTarget(
     });
   }
 
-  let writeStats: ((file: FileStatsInput) => string) | undefined;
+  let writeStats: StatsWriter | undefined;
   const created = await ctx.reader.snapshot(table.beginSnapshot);
   const metaData = metaDataAction({
     id: deltaTableId(table, ctx.dataPath),
@@ -271,14 +271,20 @@ export async function buildTableTarget(
         }
         if (pending.size === 0) return;
         const scratch = { recordCount: 0, stats: new Map<number, CatalogColumnStats>() };
-        await ctx.reader.eachFileStats(table.tableId, [...pending.keys()], (fileId, rows) => {
-          const entry = pending.get(fileId);
-          if (!entry) return;
-          scratch.recordCount = entry.file.recordCount;
-          scratch.stats.clear();
-          for (const row of rows) scratch.stats.set(row.columnId, row);
-          entry.add.stats = write(scratch);
-        });
+        // Only the columns the stats carry (not the partition columns', which their values give).
+        await ctx.reader.eachFileStats(
+          table.tableId,
+          [...pending.keys()],
+          (fileId, rows) => {
+            const entry = pending.get(fileId);
+            if (!entry) return;
+            scratch.recordCount = entry.file.recordCount;
+            scratch.stats.clear();
+            for (const row of rows) scratch.stats.set(row.columnId, row);
+            entry.add.stats = write(scratch);
+          },
+          write.columnIds,
+        );
         // A file with no stats rows at all: its record count only.
         for (const { file, add } of pending.values()) add.stats ??= write(file);
       },

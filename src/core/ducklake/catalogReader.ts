@@ -588,19 +588,27 @@ export class CatalogReader {
    * files kept 50k stats objects alive through every young-generation collection, most of its garbage
    * collection time. A file whose rows turn out not to be contiguous is handed over again at the end
    * with all of its rows; files with no stats rows are not handed over. Backends without `each`, and
-   * reads the rowid shortcut cannot answer, go through fileStats.
+   * reads the rowid shortcut cannot answer, go through fileStats. `columnIds`: only these columns' rows.
    */
   async eachFileStats(
     tableId: number,
     fileIds: readonly number[],
     onFile: (fileId: number, stats: CatalogColumnStats[]) => void,
+    columnIds?: readonly number[],
   ): Promise<void> {
     if (fileIds.length === 0) return;
+    if (columnIds?.length === 0) return;
+    const wantedColumns = columnIds && new Set(columnIds);
+    const columns = columnIds ? `AND column_id IN (${columnIds.map(int).join(', ')})` : '';
     const table = 'ducklake_file_column_stats';
     const [lowest, highest] = bounds(fileIds);
     const start = this.backend.each ? await this.rowidOfFirstFile(table, lowest) : undefined;
+    const whole = async (ids: readonly number[]) => {
+      const rows = await this.fileStats(tableId, ids);
+      groupByFile(wantedColumns ? rows.filter((r) => wantedColumns.has(r.columnId)) : rows, onFile);
+    };
     if (start === undefined) {
-      groupByFile(await this.fileStats(tableId, fileIds), onFile);
+      await whole(fileIds);
       return;
     }
     const wanted = new Set(fileIds);
@@ -621,7 +629,7 @@ export class CatalogReader {
       `SELECT data_file_id, column_id, null_count, min_value, max_value, contains_nan
        FROM ${this.table(table)}
        WHERE rowid >= ${int(start)} AND data_file_id BETWEEN ${int(lowest)} AND ${int(highest)}
-         AND table_id = ${int(tableId)}`,
+         AND table_id = ${int(tableId)} ${columns}`,
       (row) => {
         const id = num(row[0]);
         if (!wanted.has(id)) return;
@@ -635,7 +643,7 @@ export class CatalogReader {
     flush();
     // Not found past the start rowid (the insertion order did not hold), or split: read those again whole.
     const rest = fileIds.filter((id) => again.has(id) || !done.has(id));
-    if (rest.length > 0) groupByFile(await this.fileStats(tableId, rest), onFile);
+    if (rest.length > 0) await whole(rest);
   }
 
   /** The partition spec in force at `snapshot`, if the table is partitioned. */

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { CatalogColumnStats } from '../../../src/core/ducklake/catalogReader';
 import type { ColumnNode } from '../../../src/core/delta/schema';
 import { buildStats, statBounds, statsWriter, timestampMicros } from '../../../src/core/delta/stats';
+import type { DeltaType } from '../../../src/core/delta/schema';
 
 function node(columnId: number, name: string, type: string, children: ColumnNode[] = []): ColumnNode {
   return { columnId, name, type, nullable: true, initialDefault: null, beginSnapshot: 1, children };
@@ -222,5 +223,40 @@ describe('Delta stats from DuckLake file column stats', () => {
         expect(write({ recordCount: 2, stats: new Map([[1, stat(1, min, max)]]) })).toBe(
           viaStatBounds('string', 'varchar', min, max),
         );
+    // Decimals: the precision is read once per column; the bounds are statBounds' (raw JSON numbers).
+    const decimals = ['1.25', '-0.50', '0', '12', '007', '1e5', '1.', 'abc', '99999999999999.99'];
+    for (const duckLakeType of ['decimal(12,2)', 'decimal(15,4)', 'decimal(16,2)', 'decimal(38,10)']) {
+      const writeDecimal = statsWriter([node(1, 'c', duckLakeType)], new Set());
+      for (const min of decimals)
+        for (const max of decimals) {
+          const bounds = statBounds(duckLakeType as DeltaType, duckLakeType, { min, max, containsNan: null });
+          const side = (v: unknown) => (v === undefined ? '{}' : `{"c":${(v as { text: string }).text}}`);
+          expect(writeDecimal({ recordCount: 2, stats: new Map([[1, stat(1, min, max)]]) })).toBe(
+            `{"numRecords":2,"minValues":${side(bounds.min)},"maxValues":${side(bounds.max)},"nullCount":{"c":0}}`,
+          );
+        }
+    }
+    expect(
+      statsWriter(
+        [node(1, 'c', 'decimal(12,2)')],
+        new Set(),
+      )({
+        recordCount: 2,
+        stats: new Map([[1, stat(1, '-0.50', '12')]]),
+      }),
+    ).toBe('{"numRecords":2,"minValues":{"c":-0.50},"maxValues":{"c":12},"nullCount":{"c":0}}');
+  });
+
+  it('names the leaf columns it reads, without partition columns, lists or maps', () => {
+    const write = statsWriter(
+      [
+        node(1, 'id', 'int64'),
+        node(2, 'region', 'varchar'),
+        node(3, 'tags', 'list', [node(4, 'element', 'varchar')]),
+        node(5, 'address', 'struct', [node(6, 'city', 'varchar'), node(7, 'zip', 'int32')]),
+      ],
+      new Set(['region']),
+    );
+    expect(write.columnIds).toEqual([1, 6, 7]);
   });
 });
