@@ -64,10 +64,16 @@ const WORD = 2 ** 32;
 
 const CARRY_EVERY = 1 << 20;
 
-/** sum += sign * digest, each 32-bit word into its own slot (carries left for `carry`). */
-function addWords(sum: Float64Array, digest: Buffer, sign: 1 | -1): void {
+/** sum += sign * digest (its bytes as latin1 characters), each 32-bit word into its own slot (carries left for `carry`). */
+function addWords(sum: Float64Array, digest: string, sign: 1 | -1): void {
   for (let i = 0, o = 0; i < 8; i++, o += 4)
-    sum[i]! += sign * (((digest[o]! << 24) | (digest[o + 1]! << 16) | (digest[o + 2]! << 8) | digest[o + 3]!) >>> 0);
+    sum[i]! +=
+      sign *
+      (((digest.charCodeAt(o) << 24) |
+        (digest.charCodeAt(o + 1) << 16) |
+        (digest.charCodeAt(o + 2) << 8) |
+        digest.charCodeAt(o + 3)) >>>
+        0);
 }
 
 /** Moves every slot's carry (or borrow) up, so each holds 0..2^32-1 (mod 2^256: the top carry is dropped). */
@@ -84,10 +90,11 @@ const SET_HASH_PREFIX = 's1:';
 const EMPTY_FILES_HASH = SET_HASH_PREFIX + '0'.repeat(64);
 
 // crypto.hash (Node 20.12+) skips a Hash object per path.
-const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'buffer') => Buffer }).hash;
+const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'binary') => string }).hash;
 
-function pathDigest(path: string): Buffer {
-  return oneShot ? oneShot('sha256', path, 'buffer') : crypto.createHash('sha256').update(path).digest();
+/** The path's SHA-256 as a 32-character latin1 (`binary`) string: no Buffer (and ArrayBuffer) per path. */
+function pathDigest(path: string): string {
+  return oneShot ? oneShot('sha256', path, 'binary') : crypto.createHash('sha256').update(path).digest('binary');
 }
 
 /** Fingerprint of the metaData fields readers act on (not createdTime). */
