@@ -8,11 +8,14 @@
  *   node dist/bench/delta-export.js export-azure <metadata.db> <azurite://host:port/container/item> [--known f] [--report f] [--iceberg]
  * (--iceberg: Iceberg beside Delta, as the lakehouse setting turns it on)
  *   node dist/bench/delta-export.js container <metadata.db> <azurite://…>   (creates the container: untimed set-up)
+ *   node dist/bench/delta-export.js peer-upload|peer-reset <azurite://…> …   (delta-rs' folder on the emulator: untimed set-up)
  *   node dist/bench/delta-export.js azurite <dir>   (starts the emulator, prints its URL, stops on stdin EOF)
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { exportDeltaLake, fsDeltaLogStore, knownStates, type DeltaLogStore } from '../src/core/delta';
 import { LazyDuckDBSession } from '../src/core/lake/lazySession';
+import { forEachLimit } from '../src/core/util/pool';
 
 const duckdb = { extensionDirectory: process.env.LAKEHOUSE_DUCKDB_EXTENSIONS };
 
@@ -29,6 +32,10 @@ async function main(argv: string[]) {
     await azurite.stop();
     return;
   }
+  if (mode === 'peer-upload' || mode === 'peer-reset') {
+    await peerBlobs(mode, rest);
+    return;
+  }
   if (mode !== 'export' && mode !== 'export-azure' && mode !== 'container') throw new Error(`unknown mode ${mode}`);
   const [catalogPath, target] = rest;
   const flag = (name: string) => {
@@ -38,18 +45,10 @@ async function main(argv: string[]) {
   let store: DeltaLogStore;
   if (mode === 'export') store = fsDeltaLogStore(target!);
   else {
-    // The Azure SDK and the config parser load only here: a local export does not pay for them.
-    const [{ resolveEntries }, { openCatalogLease }, { blobDeltaLogStore }] = await Promise.all([
-      import('../src/core/config/lakehouseConfig'),
-      import('../src/core/lease/catalogLease'),
+    const [blobStore, { blobDeltaLogStore }] = await Promise.all([
+      openBlobStore(target!),
       import('../src/core/publish/blobDeltaLogStore'),
     ]);
-    const [entry] = resolveEntries([{ name: 'bench', location: target! }], 'bench');
-    const { store: blobStore } = await openCatalogLease(entry!, {
-      holder: 'bench@local',
-      tool: 'lakehouse-dev/bench',
-      duckdb,
-    });
     // Set-up, not export work (a lakehouse's container exists): the suite runs it untimed first.
     if (mode === 'container') {
       await blobStore.container.createIfNotExists();
@@ -78,6 +77,40 @@ async function main(argv: string[]) {
   } finally {
     await session.close();
   }
+}
+
+/** The item's blob store. The Azure SDK and the config parser load only here: a local export does not pay for them. */
+async function openBlobStore(location: string) {
+  const [{ resolveEntries }, { openCatalogLease }] = await Promise.all([
+    import('../src/core/config/lakehouseConfig'),
+    import('../src/core/lease/catalogLease'),
+  ]);
+  const [entry] = resolveEntries([{ name: 'bench', location }], 'bench');
+  const { store } = await openCatalogLease(entry!, { holder: 'bench@local', tool: 'lakehouse-dev/bench', duckdb });
+  return store;
+}
+
+/**
+ * Untimed set-up for delta-rs over the emulator, in the item's `peer/` folder:
+ * `peer-upload <azurite://…> <dir> [name…]` puts the folder's Parquet files (or the named ones) there;
+ * `peer-reset <azurite://…> [name…]` deletes delta-rs' versions 0 and 1 and the named files, so the next
+ * repetition starts from the same folder without uploading it again.
+ */
+async function peerBlobs(mode: 'peer-upload' | 'peer-reset', [location, ...rest]: string[]) {
+  const store = await openBlobStore(location!);
+  await store.container.createIfNotExists();
+  if (mode === 'peer-upload') {
+    const [dir, ...named] = rest;
+    const names = named.length > 0 ? named : readdirSync(dir!).filter((f) => f.endsWith('.parquet'));
+    await forEachLimit(names, 32, async (name) => {
+      await store.blob(`peer/${name}`).uploadData(readFileSync(join(dir!, name)));
+    });
+    return;
+  }
+  const log = ['00000000000000000000.json', '00000000000000000001.json'].map((v) => `peer/_delta_log/${v}`);
+  await forEachLimit([...log, ...rest.map((name) => `peer/${name}`)], 32, async (path) => {
+    await store.blob(path).deleteIfExists();
+  });
 }
 
 // Exits as soon as the work is done, as the CLI does (src/cli/main.ts): a natural exit first tears down

@@ -4,6 +4,10 @@
   delta-peer.py append <folder> <file>...      loads the table and commits one add per new file, with
                                                stats from each new file's footer (create_write_transaction)
 Prints the table's version and file count.
+
+<folder> may be az://<container>/<path> on the emulator (AZURITE_BLOB_STORAGE_URL names it): delta-rs then
+lists and reads the files there. `append` reads the new files' footers from the local copies in
+DELTA_PEER_LOCAL (pyarrow here has no Azure file system); the commit and the table load go over HTTP.
 """
 import json
 import os
@@ -14,6 +18,13 @@ from deltalake import DeltaTable, convert_to_deltalake
 from deltalake.transaction import AddAction
 
 mode, folder = sys.argv[1], sys.argv[2]
+remote = folder.startswith("az://")
+storage = (
+    {"azure_storage_use_emulator": "true", "azure_storage_account_name": "devstoreaccount1", "allow_http": "true"}
+    if remote
+    else None
+)
+local = os.environ["DELTA_PEER_LOCAL"] if remote else folder
 
 
 def stats(path):
@@ -38,16 +49,16 @@ def stats(path):
 
 
 if mode == "convert":
-    convert_to_deltalake(folder)
+    convert_to_deltalake(folder, storage_options=storage)
 else:
-    table = DeltaTable(folder)
+    table = DeltaTable(folder, storage_options=storage)
     actions = []
     for name in sys.argv[3:]:
-        path = os.path.join(folder, name)
+        path = os.path.join(local, name)
         info = os.stat(path)
         actions.append(AddAction(name, info.st_size, {}, int(info.st_mtime * 1000), True, stats(path)))
     table.create_write_transaction(actions, "append", table.schema())
-table = DeltaTable(folder)
+table = DeltaTable(folder, storage_options=storage)
 print(json.dumps({"version": table.version(), "files": len(table.file_uris())}))
 sys.stdout.flush()
 os._exit(0)  # delta-rs threads can abort at interpreter teardown under load
