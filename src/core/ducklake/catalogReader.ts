@@ -571,13 +571,8 @@ export class CatalogReader {
   /** Column statistics of the given files, in no particular order (a sort of 50k rows cost more than the read). */
   async fileStats(tableId: number, fileIds: readonly number[]): Promise<CatalogColumnStats[]> {
     if (fileIds.length === 0) return [];
-    const rows = await this.perFileRows(
-      'ducklake_file_column_stats',
-      fileIds,
-      (which) =>
-        `SELECT data_file_id, column_id, null_count, min_value, max_value, contains_nan
-         FROM ${this.table('ducklake_file_column_stats')}
-         WHERE ${which} AND table_id = ${int(tableId)}`,
+    const rows = await this.perFileRows('ducklake_file_column_stats', fileIds, (which) =>
+      this.statsSelect(tableId, which),
     );
     return rows.map(columnStatsOf);
   }
@@ -626,10 +621,10 @@ export class CatalogReader {
       run = [];
     };
     await this.backend.each!(
-      `SELECT data_file_id, column_id, null_count, min_value, max_value, contains_nan
-       FROM ${this.table(table)}
-       WHERE rowid >= ${int(start)} AND data_file_id BETWEEN ${int(lowest)} AND ${int(highest)}
-         AND table_id = ${int(tableId)} ${columns}`,
+      this.statsSelect(
+        tableId,
+        `rowid >= ${int(start)} AND data_file_id BETWEEN ${int(lowest)} AND ${int(highest)} ${columns}`,
+      ),
       (row) => {
         const id = num(row[0]);
         if (!wanted.has(id)) return;
@@ -644,6 +639,13 @@ export class CatalogReader {
     // Not found past the start rowid (the insertion order did not hold), or split: read those again whole.
     const rest = fileIds.filter((id) => again.has(id) || !done.has(id));
     if (rest.length > 0) await whole(rest);
+  }
+
+  /** Stats rows in the order columnStatsOf reads them. */
+  private statsSelect(tableId: number, which: string): string {
+    return `SELECT data_file_id, column_id, null_count, min_value, max_value, contains_nan
+       FROM ${this.table('ducklake_file_column_stats')}
+       WHERE ${which} AND table_id = ${int(tableId)}`;
   }
 
   /** The partition spec in force at `snapshot`, if the table is partitioned. */
