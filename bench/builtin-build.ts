@@ -1,4 +1,4 @@
-import { DuckDBSession } from '../src/core/lake/duckdb';
+import { LazyDuckDBSession } from '../src/core/lake/lazySession';
 import { buildProject } from '../src/core/models';
 import { statementRecorder } from './floor-replay';
 
@@ -13,12 +13,13 @@ export interface BuildOutcome {
 /**
  * `dbt build` with the built-in runner, set up the way dbt-duckdb sets up its
  * DuckDB: in memory, DuckDB's default threads and memory limit, the extension
- * folder from LAKEHOUSE_DUCKDB_EXTENSIONS. The profile reads the catalog paths
+ * folder from LAKEHOUSE_DUCKDB_EXTENSIONS; opened when the run asks for it, as
+ * `lakehouse run` does. The profile reads the catalog paths
  * from the environment, exactly as it does for the dbt side.
  */
 export async function builtinBuild(projectDir: string, vars: Record<string, unknown>): Promise<BuildOutcome> {
   const extensionDirectory = process.env.LAKEHOUSE_DUCKDB_EXTENSIONS;
-  const session = await DuckDBSession.open(extensionDirectory ? { extensionDirectory } : {});
+  const session = LazyDuckDBSession.of(extensionDirectory ? { extensionDirectory } : {});
   // The floor side replays what this run sent (bench/floor-replay.ts).
   const recorder = statementRecorder(process.env.LAKEHOUSE_BENCH_STATEMENTS);
   try {
@@ -42,6 +43,6 @@ export async function builtinBuild(projectDir: string, vars: Record<string, unkn
       .map((r) => ({ name: r.name, status: r.status, message: r.message }));
     return { success: summary.success && problems.length === 0, statuses, problems };
   } finally {
-    session.close();
+    await session.close();
   }
 }

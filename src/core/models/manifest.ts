@@ -22,6 +22,7 @@ import { renderExternalLocation } from './external-source';
 import { contractEnforced } from './materializations/contract';
 import { refuseUnsupportedConfig } from './unsupported';
 import type { ManifestNode, NodeConfig, ProjectFile, RelationName, SourceTable } from './types';
+import { cooperativeYield } from '../util/cooperative';
 
 /** A source table as a graph node (never run; models and tests depend on it). */
 export interface SourceNode {
@@ -66,6 +67,8 @@ export interface ManifestInputs {
  */
 export async function buildManifest(inputs: ManifestInputs): Promise<Manifest> {
   const { project, target, jinja } = inputs;
+  // DuckDB may be starting on its own thread meanwhile (run-connection.ts): it gets a turn between files.
+  const pause = cooperativeYield();
   const macros = MacroLibrary.load(jinja, project.macros);
   const nodes = new Map<string, ManifestNode>();
   const sources = new Map<string, SourceNode>();
@@ -123,6 +126,7 @@ export async function buildManifest(inputs: ManifestInputs): Promise<Manifest> {
   const enabledFiles = new Map<string, ProjectFile>();
   const disabledModels = new Set<string>();
   for (const model of project.models) {
+    await pause();
     unparsed.set(model.name, unparsed.get(model.name)! - 1);
     const pkg = model.packageName ?? project.name;
     const uniqueId = `model.${pkg}.${model.name}`;
@@ -186,6 +190,7 @@ export async function buildManifest(inputs: ManifestInputs): Promise<Manifest> {
 
   // Snapshots: rendered like models (refs, config()), built by the snapshot materialization.
   for (const snap of snapshotFiles) {
+    await pause();
     const uniqueId = `snapshot.${project.name}.${snap.name}`;
     const fqn = [project.name, ...snap.fqnFolders, snap.name];
     const template = compileFile(jinja, snap);
@@ -226,6 +231,7 @@ export async function buildManifest(inputs: ManifestInputs): Promise<Manifest> {
   }
 
   for (const test of project.singularTests) {
+    await pause();
     const uniqueId = `test.${project.name}.${test.name}`;
     const fqn = [project.name, ...test.fqnFolders, test.name];
     const template = compileFile(jinja, test);

@@ -20,11 +20,14 @@ export interface ParsedRun {
 /**
  * The profile, project and manifest of a run, as the runner parses them (also
  * read before a pull, to know which tables the selected models read).
+ * `onLoaded` sees the profile and project before the manifest — most of the
+ * parse — is built (the runner starts DuckDB then).
  */
 export async function parseRun(
   options: ProjectRunOptions & { profilesDir?: string },
   invocationId: string,
   started: number,
+  onLoaded?: (profile: DuckDBProfile, project: DbtProject) => void,
 ): Promise<ParsedRun> {
   const env = options.env ?? process.env;
   const parseCache = ParseCache.open(parseCachePath(options.projectDir));
@@ -58,6 +61,7 @@ export async function parseRun(
     resolveTarget: (profileName) => targetInfo((loaded = readProfile(profileName))),
   });
   const profile = loaded ?? readProfile(project.profile);
+  onLoaded?.(profile, project);
   const manifestInputs: ManifestInputs = {
     project,
     target: targetInfo(profile),

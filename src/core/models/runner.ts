@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { applyLayoutOptions } from '../lake/layout';
 import { CancelledError, LakehouseError, isCancelled } from '../errors';
 import type { DuckDBConnection } from '@duckdb/node-api';
@@ -28,8 +29,10 @@ import { runNodesParallel } from './parallel/scheduler';
 import { isDuckLakeAttach, type DuckDBProfile } from './profile';
 import { RelationCache } from './relation-cache';
 import { CatalogFileStates, lakeFilesOf } from './skip-unchanged/catalog-files';
-import { hashOf, loadMemo, saveMemo } from './skip-unchanged/memo';
-import { UnchangedNodes } from './skip-unchanged/skip-unchanged';
+import { hashOf, loadMemo, memoPath, saveMemo } from './skip-unchanged/memo';
+import { UnchangedNodes, runsWhateverTheCatalog } from './skip-unchanged/skip-unchanged';
+import { RunConnection } from './run-connection';
+import type { DbtProject } from './project';
 import type { NodeSteps } from './node-steps';
 import { SqlExecutor, type StatementListener } from './sql-executor';
 import { executeUnitTest } from './unit-tests/execute';
@@ -97,35 +100,65 @@ const TYPES_BY_COMMAND: Record<RunCommand, ReadonlySet<string>> = {
 
 export async function executeProject(command: RunCommand, options: RunOptions): Promise<RunSummary> {
   const started = Date.now();
+  let profile: DuckDBProfile | undefined;
+  const connection = new RunConnection(() => setUpConnection(options, profile!));
+  // DuckDB starts while the manifest is parsed when the run will surely send SQL (run-connection.ts).
+  const loaded = (p: DuckDBProfile, project: DbtProject) => {
+    profile = p;
+    if (sendsSqlWhateverTheMemo(options, project)) connection.start();
+  };
+  try {
+    const parsed =
+      options.parsed ?? (await parseRun(options, randomUUID(), started, (p, project) => loaded(p, project)));
+    if (options.parsed) loaded(parsed.profile, parsed.project);
+    return await executeParsed(command, options, parsed, connection, started);
+  } finally {
+    // A parse error or a failed run may come while DuckDB is still being set up: never closed under it.
+    await connection.settled();
+  }
+}
+
+/** The run's session, set up as the profile says (and the lakehouse's layout, which lives in its catalog). */
+async function setUpConnection(options: RunOptions, profile: DuckDBProfile): Promise<DuckDBConnection> {
+  const session = await sessionOf(options.session);
+  await prepareSession(session, { profile, projectDir: options.projectDir });
+  const layout = options.catalogOverride?.layout;
+  if (layout)
+    await applyLayoutOptions(
+      { run: (sql) => session.run(sql), rows: (sql) => session.all(sql) },
+      profile.database,
+      layout,
+    );
+  return session.connection;
+}
+
+/**
+ * Known before the manifest is built: the run sends SQL whatever the skip memo says — nothing can be
+ * skipped (full refresh, no skipping, no memo yet, team mode) or project hooks run around it.
+ */
+function sendsSqlWhateverTheMemo(options: RunOptions, project: DbtProject): boolean {
+  if (options.fullRefresh || options.skipUnchanged === false || options.commitPolicy) return true;
+  if (options.writeArtifacts === false || project.onRunStart.length > 0 || project.onRunEnd.length > 0) return true;
+  return !existsSync(
+    memoPath({ projectRoot: project.root, targetPath: project.targetPath, projectName: project.name }),
+  );
+}
+
+async function executeParsed(
+  command: RunCommand,
+  options: RunOptions,
+  parsed: ParsedRun,
+  connection: RunConnection,
+  started: number,
+): Promise<RunSummary> {
   const emit = (event: RunEvent) => options.onEvent?.(event);
-  const { profile, project, manifestInputs, manifest, bindingNote, parseCache } =
-    options.parsed ?? (await parseRun(options, randomUUID(), started));
+  const { profile, project, manifestInputs, manifest, bindingNote, parseCache } = parsed;
   const invocationId = manifestInputs.invocationId;
   const order = executionOrder(manifest, command, options);
 
   if (bindingNote) emit({ kind: 'log', message: bindingNote });
   for (const message of undeclaredOrderNotes(manifest, order)) emit({ kind: 'log', message });
-  // The lakehouse's layout lives in the catalog, so every write of this run (and of any other writer) follows it.
-  const layout = options.catalogOverride?.layout;
-  let setupFailure: unknown;
-  const connect = async (): Promise<DuckDBConnection> => {
-    try {
-      const session = await sessionOf(options.session);
-      await prepareSession(session, { profile, projectDir: options.projectDir });
-      if (layout)
-        await applyLayoutOptions(
-          { run: (sql) => session.run(sql), rows: (sql) => session.all(sql) },
-          profile.database,
-          layout,
-        );
-      return session.connection;
-    } catch (error) {
-      // Not one node's failure: the run stops, as when the session was set up before the first node.
-      setupFailure = error;
-      throw error;
-    }
-  };
-  const executor = new SqlExecutor(connect, options.signal, options.onStatement);
+  const executor = new SqlExecutor(() => connection.get(), options.signal, options.onStatement);
   const policy = options.commitPolicy;
   const commits = policy ? { policy, node: '' } : undefined;
   if (policy) {
@@ -166,21 +199,17 @@ export async function executeProject(command: RunCommand, options: RunOptions): 
   // Team mode's other writers and artifact-less runs (no memo file) run everything.
   if (artifacts && !policy) {
     const catalogFiles = lakeFilesOf(profile, options.projectDir);
-    ctx.unchanged = new UnchangedNodes(
-      executor,
-      manifest,
-      loadMemo(artifacts),
-      invocationId,
-      options.skipUnchanged !== false,
-      {
-        key: hashOf([profile, options.catalogOverride ?? null]),
-        ...(catalogFiles ? { catalogFiles: new CatalogFileStates(catalogFiles) } : {}),
-        // An extension of the profile's might add functions of its own: the full listing then.
-        ...(catalogFiles && profile.extensions.length === 0 ? { macroCatalogs: [...catalogFiles.keys()] } : {}),
-        // Read-only test queries leave the file's states valid; any other statement may have written.
-        written: () => executor.statementsSent > 0,
-      },
-    );
+    const memos = loadMemo(artifacts);
+    // A node that runs whatever the catalog holds needs DuckDB: started now, it opens while the rest is checked.
+    if (!connection.started && order.some((node) => runsWhateverTheCatalog(node, memos))) connection.start();
+    ctx.unchanged = new UnchangedNodes(executor, manifest, memos, invocationId, options.skipUnchanged !== false, {
+      key: hashOf([profile, options.catalogOverride ?? null]),
+      ...(catalogFiles ? { catalogFiles: new CatalogFileStates(catalogFiles) } : {}),
+      // An extension of the profile's might add functions of its own: the full listing then.
+      ...(catalogFiles && profile.extensions.length === 0 ? { macroCatalogs: [...catalogFiles.keys()] } : {}),
+      // Read-only test queries leave the file's states valid; any other statement may have written.
+      written: () => executor.statementsSent > 0,
+    });
   }
   // Without a catalog the skip check can read by itself, DuckDB is set up before the first node, as always.
   if (ctx.fullRefresh || !ctx.unchanged?.canCheckWithoutDuckDB) await executor.rows('SELECT 1');
@@ -194,7 +223,8 @@ export async function executeProject(command: RunCommand, options: RunOptions): 
   try {
     // dbt runs the project hooks around run, seed, test and build alike.
     await runProjectHooks(ctx, project.onRunStart, 'on-run-start');
-    const fatal = (error: unknown) => error === setupFailure;
+    // Setting up the session is not one node's failure: the run stops, as when it was set up before the first node.
+    const fatal = (error: unknown) => error === connection.failure;
     // Team mode retries a node's commit against other writers: one node at a time there.
     if (profile.threads > 1 && !ctx.commits) {
       const pool = new ComputePool({

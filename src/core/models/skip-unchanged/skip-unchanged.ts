@@ -150,15 +150,9 @@ export class UnchangedNodes {
     const memo = this.memos.get(node.uniqueId);
     // Whatever is decided, the old memo no longer describes the table once the node runs.
     this.memos.delete(node.uniqueId);
-    // A view's catalog entry holds its definition, not rows: views are cheap and always run.
-    if (materialized !== 'table' && materialized !== 'incremental')
-      return { kind: 'run', reason: `${materialized} models always run` };
-    if (hooks.length > 0 || node.config.sql_header)
-      return { kind: 'run', reason: 'hooks and sql_header may do anything, so it always runs' };
-    // Their expressions run outside the compiled SELECT, so DuckDB's parser never sees them (now() in a predicate…).
-    if (nonEmpty(node.config.incremental_predicates) || nonEmpty(node.config.merge_clauses))
-      return { kind: 'run', reason: 'incremental_predicates and merge_clauses are not analysed, so it always runs' };
-    if (!node.relation) return { kind: 'run', reason: 'no relation' };
+    const always = alwaysRunReason(node);
+    if (always) return { kind: 'run', reason: always };
+    if (hooks.length > 0) return { kind: 'run', reason: 'hooks and sql_header may do anything, so it always runs' };
     const incremental = materialized === 'incremental';
     const key = this.keyOf(node, [compiledSql]);
     const proven = await this.unchangedWithoutDuckDB(node, memo, key, incremental, maySkip);
@@ -352,6 +346,30 @@ async function catalogMacros(executor: SqlExecutor, catalogs: string[]): Promise
 function sameInputs(a: Record<string, string>, b: Record<string, string>): boolean {
   const keys = Object.keys(a);
   return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
+}
+
+/** Why a model always runs, from its config alone; undefined when its memo may let it be skipped. */
+function alwaysRunReason(node: ManifestNode): string | undefined {
+  const materialized = String(node.config.materialized ?? 'view');
+  // A view's catalog entry holds its definition, not rows: views are cheap and always run.
+  if (materialized !== 'table' && materialized !== 'incremental') return `${materialized} models always run`;
+  if (node.config.sql_header) return 'hooks and sql_header may do anything, so it always runs';
+  // Their expressions run outside the compiled SELECT, so DuckDB's parser never sees them (now() in a predicate…).
+  if (nonEmpty(node.config.incremental_predicates) || nonEmpty(node.config.merge_clauses))
+    return 'incremental_predicates and merge_clauses are not analysed, so it always runs';
+  if (!node.relation) return 'no relation';
+  return undefined;
+}
+
+/**
+ * Whether a node will send SQL however the catalog stands — it has no memo, or is a kind that always
+ * runs — so the run will need DuckDB. Read before any node runs, to start DuckDB early; a wrong guess
+ * only costs time (an open not needed, or one started late), never a result.
+ */
+export function runsWhateverTheCatalog(node: ManifestNode, memos: ReadonlyMap<string, NodeMemo>): boolean {
+  if (!memos.has(node.uniqueId) || node.resourceType === 'snapshot' || node.resourceType === 'unit_test') return true;
+  if (nonEmpty(node.config.pre_hook) || nonEmpty(node.config.post_hook)) return true;
+  return node.resourceType === 'model' && alwaysRunReason(node) !== undefined;
 }
 
 function nonEmpty(value: unknown): boolean {
