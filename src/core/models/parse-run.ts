@@ -3,7 +3,7 @@ import { createJinjaEnvironment } from './jinja/environment';
 import { buildManifest, type Manifest, type ManifestInputs } from './manifest';
 import { loadProfile, targetInfo, type DuckDBProfile } from './profile';
 import { ParseCache, parseCachePath } from './parse-cache';
-import { loadProject, type DbtProject } from './project';
+import { loadProject, type DbtProject, type ProjectHead } from './project';
 import type { ProjectRunOptions } from './types';
 
 export interface ParsedRun {
@@ -20,14 +20,15 @@ export interface ParsedRun {
 /**
  * The profile, project and manifest of a run, as the runner parses them (also
  * read before a pull, to know which tables the selected models read).
- * `onLoaded` sees the profile and project before the manifest — most of the
- * parse — is built (the runner starts DuckDB then).
+ * `onHead` sees the profile and what dbt_project.yml says before the project's
+ * files are read and the manifest — most of the parse — is built (the runner
+ * may start DuckDB then).
  */
 export async function parseRun(
   options: ProjectRunOptions & { profilesDir?: string },
   invocationId: string,
   started: number,
-  onLoaded?: (profile: DuckDBProfile, project: DbtProject) => void,
+  onHead?: (profile: DuckDBProfile, head: ProjectHead) => void,
 ): Promise<ParsedRun> {
   const env = options.env ?? process.env;
   const parseCache = ParseCache.open(parseCachePath(options.projectDir));
@@ -59,9 +60,10 @@ export async function parseRun(
     jinja,
     parseCache,
     resolveTarget: (profileName) => targetInfo((loaded = readProfile(profileName))),
+    // The profile is read by then: dbt_project.yml is rendered with its target.
+    onHead: (head: ProjectHead) => (loaded ? onHead?.(loaded, head) : undefined),
   });
   const profile = loaded ?? readProfile(project.profile);
-  onLoaded?.(profile, project);
   const manifestInputs: ManifestInputs = {
     project,
     target: targetInfo(profile),

@@ -59,7 +59,12 @@ export interface ProjectLoadOptions {
   resolveTarget?: (profileName: string) => TargetInfo;
   /** Parsed YAML kept between runs (parse-cache.ts). */
   parseCache?: YamlCache;
+  /** Sees what dbt_project.yml itself says, before the project's files are read (the runner may start DuckDB then). */
+  onHead?: (head: ProjectHead) => void;
 }
+
+/** What dbt_project.yml alone says of a run: where its artifacts go and the hooks around it. */
+export type ProjectHead = Pick<DbtProject, 'root' | 'name' | 'targetPath' | 'onRunStart' | 'onRunEnd'>;
 
 export function loadProject(root: string, options: ProjectLoadOptions): DbtProject {
   const projectFile = join(root, 'dbt_project.yml');
@@ -85,6 +90,14 @@ export function loadProject(root: string, options: ProjectLoadOptions): DbtProje
   const profile = typeof head.profile === 'string' ? head.profile : name;
   const target = options.resolveTarget?.(profile);
   const doc = asRecord(render(raw, target ? { target } : undefined));
+  const stated: ProjectHead = {
+    root,
+    name,
+    targetPath: typeof doc['target-path'] === 'string' ? doc['target-path'] : 'target',
+    onRunStart: asStringList(doc['on-run-start']),
+    onRunEnd: asStringList(doc['on-run-end']),
+  };
+  options.onHead?.(stated);
   const paths = (key: string, fallback: string) => (doc[key] === undefined ? [fallback] : asStringList(doc[key]));
   const modelPaths = paths('model-paths', 'models');
   const seedPaths = paths('seed-paths', 'seeds');
@@ -235,16 +248,12 @@ export function loadProject(root: string, options: ProjectLoadOptions): DbtProje
   }
 
   return {
-    root,
-    name,
+    ...stated,
     profile,
-    targetPath: typeof doc['target-path'] === 'string' ? doc['target-path'] : 'target',
     vars,
     modelsConfig: doc.models,
     seedsConfig: doc.seeds,
     testsConfig: doc.data_tests ?? doc.tests,
-    onRunStart: asStringList(doc['on-run-start']),
-    onRunEnd: asStringList(doc['on-run-end']),
     models,
     seeds,
     singularTests,

@@ -32,7 +32,7 @@ import { CatalogFileStates, lakeFilesOf } from './skip-unchanged/catalog-files';
 import { hashOf, loadMemo, memoPath, saveMemo } from './skip-unchanged/memo';
 import { UnchangedNodes, runsWhateverTheCatalog } from './skip-unchanged/skip-unchanged';
 import { RunConnection } from './run-connection';
-import type { DbtProject } from './project';
+import type { ProjectHead } from './project';
 import type { NodeSteps } from './node-steps';
 import { SqlExecutor, type StatementListener } from './sql-executor';
 import { executeUnitTest } from './unit-tests/execute';
@@ -102,14 +102,13 @@ export async function executeProject(command: RunCommand, options: RunOptions): 
   const started = Date.now();
   let profile: DuckDBProfile | undefined;
   const connection = new RunConnection(() => setUpConnection(options, profile!));
-  // DuckDB starts while the manifest is parsed when the run will surely send SQL (run-connection.ts).
-  const loaded = (p: DuckDBProfile, project: DbtProject) => {
+  // DuckDB starts while the project is read and parsed when the run will surely send SQL (run-connection.ts).
+  const loaded = (p: DuckDBProfile, head: ProjectHead) => {
     profile = p;
-    if (sendsSqlWhateverTheMemo(options, project)) connection.start();
+    if (sendsSqlWhateverTheMemo(options, head)) connection.start();
   };
   try {
-    const parsed =
-      options.parsed ?? (await parseRun(options, randomUUID(), started, (p, project) => loaded(p, project)));
+    const parsed = options.parsed ?? (await parseRun(options, randomUUID(), started, loaded));
     if (options.parsed) loaded(parsed.profile, parsed.project);
     return await executeParsed(command, options, parsed, connection, started);
   } finally {
@@ -133,10 +132,10 @@ async function setUpConnection(options: RunOptions, profile: DuckDBProfile): Pro
 }
 
 /**
- * Known before the manifest is built: the run sends SQL whatever the skip memo says — nothing can be
+ * Known from dbt_project.yml alone: the run sends SQL whatever the skip memo says — nothing can be
  * skipped (full refresh, no skipping, no memo yet, team mode) or project hooks run around it.
  */
-function sendsSqlWhateverTheMemo(options: RunOptions, project: DbtProject): boolean {
+function sendsSqlWhateverTheMemo(options: RunOptions, project: ProjectHead): boolean {
   if (options.fullRefresh || options.skipUnchanged === false || options.commitPolicy) return true;
   if (options.writeArtifacts === false || project.onRunStart.length > 0 || project.onRunEnd.length > 0) return true;
   return !existsSync(
