@@ -61,17 +61,23 @@ export function saveMemo(paths: ArtifactPaths, nodes: Map<string, NodeMemo>): vo
   renameSync(`${file}.tmp`, file);
 }
 
+let build: string | undefined;
+
 /**
  * The runner's own build: the running bundle's (or module's) size and mtime, so
- * a new runner — new materialization SQL — never trusts an old memo.
+ * a new runner — new materialization SQL — never trusts an old memo. Read once:
+ * the code running is the code loaded (it was a stat per node key).
  */
 export function runnerBuild(): string {
-  try {
-    const s = statSync(__filename);
-    return `${s.size}:${s.mtimeMs}`;
-  } catch {
-    return 'unknown';
+  if (build === undefined) {
+    try {
+      const s = statSync(__filename);
+      build = `${s.size}:${s.mtimeMs}`;
+    } catch {
+      build = 'unknown';
+    }
   }
+  return build;
 }
 
 export function hashOf(parts: unknown[]): string {
