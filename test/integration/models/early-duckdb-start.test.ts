@@ -1,9 +1,9 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LazyDuckDBSession } from '../../../src/core/lake/lazySession';
 import { buildProject, ModelCompileError, type RunSummary } from '../../../src/core/models';
-import { fingerprintCatalog, makeProject, openSession, type Workspace } from './helpers';
+import { addProfileSettings, fingerprintCatalog, makeProject, openSession, type Workspace } from './helpers';
 
 /**
  * DuckDB starts (native load, extensions, ATTACH) while the manifest is parsed when the run will surely
@@ -120,14 +120,7 @@ describe('DuckDB started while the project is parsed', () => {
 
   it('a set-up that fails during the early start stops the run with its own message, once', async () => {
     ws = makeProject(FILES, 'early-setup');
-    const profile = join(ws.projectDir, 'profiles.yml');
-    writeFileSync(
-      profile,
-      readFileSync(profile, 'utf8').replace(
-        '      threads: 1\n',
-        '      threads: 1\n      settings:\n        no_such_setting: 1\n',
-      ),
-    );
+    addProfileSettings(ws, ['no_such_setting: 1']);
     const failed = await build(ws);
     expect(failed.log[0]).toBe('open');
     const message = String((failed.error as Error).message);

@@ -127,6 +127,16 @@ lab:
             override_data_path: true
 `;
 
+/** Adds `settings:` to the workspace's standard profile (one `key: value` line each), e.g. one DuckDB refuses. */
+export function addProfileSettings(ws: Workspace, settings: string[]): void {
+  const file = join(ws.projectDir, 'profiles.yml');
+  const lines = settings.map((s) => `        ${s}\n`).join('');
+  writeFileSync(
+    file,
+    readFileSync(file, 'utf8').replace('      threads: 1\n', `      threads: 1\n      settings:\n${lines}`),
+  );
+}
+
 /** The standard profile plus the extension folder real dbt-duckdb loads from (it cannot download extensions here). */
 export const DBT_PEER_PROFILE = STANDARD_PROFILE.replace(
   '      threads: 1\n',

@@ -1,11 +1,11 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AttachedCatalogBackend } from '../../../src/core/ducklake/catalogBackend';
 import { CatalogReader, liveTableStates, TableStateLog } from '../../../src/core/ducklake/catalogReader';
 import { LazyDuckDBSession } from '../../../src/core/lake/lazySession';
 import { buildProject } from '../../../src/core/models';
-import { makeProject, openSession, withLake, withSession, type Workspace } from './helpers';
+import { addProfileSettings, makeProject, openSession, withLake, withSession, type Workspace } from './helpers';
 
 /**
  * The skip check compares a state recorded through DuckDB with one read from the catalog file in
@@ -198,14 +198,7 @@ describe('table states: through DuckDB and from the catalog file alike', () => {
     };
     expect((await build()).success).toBe(true);
     // A memo exists, so the session would be opened lazily; a setting DuckDB refuses breaks the set-up.
-    const profile = join(ws.projectDir, 'profiles.yml');
-    writeFileSync(
-      profile,
-      readFileSync(profile, 'utf8').replace(
-        '      threads: 1\n',
-        '      threads: 1\n      settings:\n        no_such_setting: 1\n',
-      ),
-    );
+    addProfileSettings(ws, ['no_such_setting: 1']);
     await expect(build()).rejects.toThrow(/Setting up the connection failed on `SET no_such_setting = 1`/);
   });
 });
