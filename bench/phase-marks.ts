@@ -1,6 +1,7 @@
 // Where one `build` (or `run`) spends its time: process start → bundle loaded → project parsed
-// (YAML, Jinja compile of every node) → each node (DuckDB is opened and set up on the first
-// statement, as in the CLI; `duckdbOpens` says whether it was). Printed as JSON; used to write docs/RUNNER.md's "Where a no-op run's time goes".
+// (YAML, Jinja compile of every node) → each node (DuckDB is opened and set up as in the CLI: at
+// the run's start when it will surely send SQL, else on the first statement; `duckdbOpens` says
+// whether it was). The project is parsed before the run here, so DuckDB's start does not overlap it. Printed as JSON; used to write docs/RUNNER.md's "Where a no-op run's time goes".
 import { performance } from 'node:perf_hooks';
 const loaded = performance.now();
 import { randomUUID } from 'node:crypto';
