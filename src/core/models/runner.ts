@@ -105,11 +105,12 @@ export async function executeProject(command: RunCommand, options: RunOptions): 
   // DuckDB starts while the project is read and parsed when the run will surely send SQL (run-connection.ts).
   const loaded = (p: DuckDBProfile, head: ProjectHead) => {
     profile = p;
-    if (sendsSqlWhateverTheMemo(options, head)) connection.start();
+    if (sendsSqlWhateverTheMemo(options, p, head)) connection.start();
   };
   try {
     const parsed = options.parsed ?? (await parseRun(options, randomUUID(), started, loaded));
-    if (options.parsed) loaded(parsed.profile, parsed.project);
+    // Parsed before this run (a lakehouse run parses before its pull), or not seen early: decided now.
+    if (!connection.started) loaded(parsed.profile, parsed.project);
     return await executeParsed(command, options, parsed, connection, started);
   } finally {
     // A parse error or a failed run may come while DuckDB is still being set up: never closed under it.
@@ -132,12 +133,15 @@ async function setUpConnection(options: RunOptions, profile: DuckDBProfile): Pro
 }
 
 /**
- * Known from dbt_project.yml alone: the run sends SQL whatever the skip memo says — nothing can be
- * skipped (full refresh, no skipping, no memo yet, team mode) or project hooks run around it.
+ * Known from the profile and dbt_project.yml alone: the run sends SQL whatever the skip memo says.
+ * Project hooks run around it, or no node can be skipped before DuckDB is open — the complement of
+ * `canCheckWithoutDuckDB`: a full refresh, no skipping, team mode or no artifacts (no skip check),
+ * a session holding more than DuckLake catalogs in local SQLite files, or no memo yet.
  */
-function sendsSqlWhateverTheMemo(options: RunOptions, project: ProjectHead): boolean {
+function sendsSqlWhateverTheMemo(options: RunOptions, profile: DuckDBProfile, project: ProjectHead): boolean {
+  if (project.onRunStart.length > 0 || project.onRunEnd.length > 0) return true;
   if (options.fullRefresh || options.skipUnchanged === false || options.commitPolicy) return true;
-  if (options.writeArtifacts === false || project.onRunStart.length > 0 || project.onRunEnd.length > 0) return true;
+  if (options.writeArtifacts === false || !lakeFilesOf(profile, options.projectDir)) return true;
   return !existsSync(
     memoPath({ projectRoot: project.root, targetPath: project.targetPath, projectName: project.name }),
   );

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LazyDuckDBSession } from '../../../src/core/lake/lazySession';
@@ -79,6 +79,18 @@ describe('DuckDB started while the project is parsed', () => {
       },
       'early-hooks',
     );
+    expect((await build(ws)).summary?.success).toBe(true);
+    const again = await build(ws);
+    expect(again.summary?.results.map((r) => r.unchanged)).toEqual([true, true]);
+    expect(again.log).toEqual(['open', 'first']);
+  });
+
+  it('a session that holds more than lake catalogs in SQLite files starts DuckDB early on every run', async () => {
+    ws = makeProject(FILES, 'early-main-file');
+    // A main database file may hold tables only DuckDB can read: no skip check is made from the catalog file.
+    const profile = join(ws.projectDir, 'profiles.yml');
+    const main = join(ws.root, 'warehouse.duckdb');
+    writeFileSync(profile, readFileSync(profile, 'utf8').replace("path: ':memory:'", `path: '${main}'`));
     expect((await build(ws)).summary?.success).toBe(true);
     const again = await build(ws);
     expect(again.summary?.results.map((r) => r.unchanged)).toEqual([true, true]);
