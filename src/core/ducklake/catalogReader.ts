@@ -1017,10 +1017,13 @@ async function readLog(backend: CatalogBackend): Promise<StateLog> {
   const all = <T extends Record<string, unknown>>(sql: string) =>
     sqlite ? (sqlite(sql) as Promise<T[]>) : backend.all<T>(sql);
   const t = (name: string) => (sqlite ? quoteIdentifier(name) : backend.table(name));
+  // Every live schema, with its live tables (none: one row without a table). An empty schema must be
+  // known too: a table created in it later is applied from the delta, not by reading all again.
   const live = await all<Record<string, unknown>>(
     `SELECT tb.table_id, CAST(tb.table_uuid AS VARCHAR) AS uuid, tb.begin_snapshot, s.schema_id, s.schema_name, tb.table_name
-     FROM ${t('ducklake_table')} tb JOIN ${t('ducklake_schema')} s ON s.schema_id = tb.schema_id
-     WHERE tb.end_snapshot IS NULL AND s.end_snapshot IS NULL`,
+     FROM ${t('ducklake_schema')} s LEFT JOIN ${t('ducklake_table')} tb
+       ON tb.schema_id = s.schema_id AND tb.end_snapshot IS NULL
+     WHERE s.end_snapshot IS NULL`,
   );
   // The later of each row's begin and end snapshot, one scan per table (a run asks this after every node).
   const later = 'CASE WHEN end_snapshot > begin_snapshot THEN end_snapshot ELSE begin_snapshot END';
@@ -1053,6 +1056,7 @@ async function readLog(backend: CatalogBackend): Promise<StateLog> {
   for (const r of live) {
     const schemaId = num(r.schema_id);
     log.schemas.set(schemaId, String(r.schema_name));
+    if (r.table_id === null || r.table_id === undefined) continue;
     log.tables.set(num(r.table_id), {
       uuid: String(r.uuid),
       begin: num(r.begin_snapshot),
@@ -1164,8 +1168,10 @@ export class TableStateLog {
         if (kind === 'created_schema') schemasCreated = true;
         else if (!DELTA_CHANGES.has(kind)) return false;
       }
-    // A run's first model in a schema creates it: the new schemas' names (one small statement), not a whole read.
-    if (schemasCreated) {
+    // A run's first model in a schema creates it: the new schemas' names (one small statement, or rows
+    // of the SQLite delta's own), not a whole read.
+    for (const r of rows) if (r.k === 'c') log.schemas.set(num(r.id), String(r.txt));
+    if (schemasCreated && !backend.sqlite) {
       const created = await backend.all<Record<string, unknown>>(
         `SELECT schema_id, schema_name FROM ${t('ducklake_schema')} WHERE end_snapshot IS NULL AND begin_snapshot > ${since}`,
       );
@@ -1205,7 +1211,8 @@ function genericDelta(backend: CatalogBackend, since: string): Promise<Record<st
 
 /**
  * The same rows from a SQLite catalog, read by SQLite itself in one go (one scan's set-up through
- * sqlite_scanner instead of three, ≈ 4 → 1 ms a read, and a run reads after every node). The
+ * sqlite_scanner instead of three, ≈ 4 → 1 ms a read, and a run reads after every node), with the
+ * schemas begun since (`k` 'c': id, name `txt`), which the generic delta reads only when one was. The
  * snapshot time comes back as DuckLake's text and is turned into epoch ms as the WASM reader does.
  */
 async function sqliteDelta(
@@ -1219,7 +1226,10 @@ async function sqliteDelta(
      WHERE s.snapshot_id >= ${since}
      UNION ALL
      SELECT 't', table_id, begin_snapshot, end_snapshot, table_uuid, schema_id, table_name
-     FROM ducklake_table WHERE begin_snapshot > ${since} OR end_snapshot > ${since}`,
+     FROM ducklake_table WHERE begin_snapshot > ${since} OR end_snapshot > ${since}
+     UNION ALL
+     SELECT 'c', schema_id, begin_snapshot, NULL, schema_name, NULL, NULL
+     FROM ducklake_schema WHERE end_snapshot IS NULL AND begin_snapshot > ${since}`,
   );
   for (const row of rows) if (row.k === 's') row.a = epochMsOfText(row.a as string | number | null);
   return rows;

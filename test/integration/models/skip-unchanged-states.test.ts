@@ -91,7 +91,8 @@ describe('table states: through DuckDB and from the catalog file alike', () => {
                  CREATE TABLE raw.small AS SELECT 1 AS id;
                  CREATE TABLE raw.parts (id BIGINT);
                  CREATE SCHEMA "Mixed";
-                 CREATE TABLE "Mixed"."Case, With Comma" AS SELECT 1 AS x`);
+                 CREATE TABLE "Mixed"."Case, With Comma" AS SELECT 1 AS x;
+                 CREATE SCHEMA empty`);
     let before = await check('first read');
     expect(viaDuckDB.fullReads).toBe(1);
     expect(viaFile.fullReads).toBe(1);
@@ -99,6 +100,8 @@ describe('table states: through DuckDB and from the catalog file alike', () => {
     // Each write below is applied from the snapshot log (and the table rows when tables come or go).
     const steps: Array<[string, string, string[]]> = [
       ['create', 'CREATE TABLE raw.t2 AS SELECT range AS id FROM range(5000)', ['raw.t2']],
+      // A schema with no table at the first read (what an on-run-start hook's CREATE SCHEMA leaves).
+      ['create in a schema empty at the first read', 'CREATE TABLE empty.z AS SELECT 1 AS z', ['empty.z']],
       ['inlined insert', 'INSERT INTO raw.small VALUES (2)', ['raw.small']],
       ['insert', 'INSERT INTO raw.big SELECT range FROM range(100000, 150000)', ['raw.big']],
       ['delete', 'DELETE FROM raw.big WHERE id < 10', ['raw.big']],
