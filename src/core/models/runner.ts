@@ -261,7 +261,10 @@ async function executeParsed(
     cancelled = error;
   } finally {
     // What ran is remembered even when the run stopped part-way (a node's entry is gone once it started).
-    if (artifacts && ctx.unchanged) saveMemo(artifacts, ctx.unchanged.memos);
+    if (artifacts && ctx.unchanged) {
+      await ctx.unchanged.settle();
+      saveMemo(artifacts, ctx.unchanged.memos);
+    }
     // Read from target/ before dbt_project.yml says where target is: kept only where it will be found.
     if (artifacts && project.targetPath === 'target') parseCache.save(parseCachePath(options.projectDir));
   }

@@ -52,10 +52,16 @@ afterEach(() => {
  */
 async function build(w: Workspace, vars: Record<string, unknown> = {}) {
   const parsed: string[] = [];
+  let parseStatements = 0;
   let functionListings = 0;
   const rows = SqlExecutor.prototype.rows;
   const spy = vi.spyOn(SqlExecutor.prototype, 'rows').mockImplementation(function (this: SqlExecutor, sql: string) {
     if (/^SELECT json_serialize_sql\(/i.test(sql)) parsed.push(sql);
+    // Nodes that ran whatever they read are parsed together once the run's nodes are done.
+    if (/^SELECT i, json_serialize_sql\(s\)/i.test(sql)) {
+      parseStatements++;
+      for (const m of sql.matchAll(/\((\d+), '((?:[^']|'')*)'\)/g)) parsed.push(m[2]!.replace(/''/g, "'"));
+    }
     if (/duckdb_functions\(\)/i.test(sql)) functionListings++;
     return rows.call(this, sql) as never;
   });
@@ -68,7 +74,7 @@ async function build(w: Workspace, vars: Record<string, unknown> = {}) {
   expect(summary.success, JSON.stringify(summary.results.map((r) => [r.name, r.status, r.message]))).toBe(true);
   const outcome: Record<string, string> = {};
   for (const r of summary.results) outcome[r.name] = r.unchanged ? 'unchanged' : r.status;
-  return { outcome, parsed, functionListings };
+  return { outcome, parsed, parseStatements, functionListings };
 }
 
 describe('the skip check through DuckDB with a memo whose key matches', () => {
@@ -85,8 +91,9 @@ describe('the skip check through DuckDB with a memo whose key matches', () => {
     const all = { stg: 'success', agg: 'success', capped: 'success', partial: 'success', not_null_stg_id: 'pass' };
     const first = await build(ws);
     expect(first.outcome).toEqual(all);
-    // No memo yet: every model and the test are parsed.
+    // No memo yet: every model and the test are parsed, all in one statement after they ran.
     expect(first.parsed).toHaveLength(5);
+    expect(first.parseStatements).toBe(1);
 
     // Nothing changed: everything is skipped, and only the model reading a two-part name was parsed.
     const second = await build(ws);

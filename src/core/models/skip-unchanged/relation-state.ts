@@ -3,6 +3,14 @@ import { TableStateLog } from '../../ducklake/catalogReader';
 import type { SqlExecutor } from '../sql-executor';
 import type { TableRead } from './sql-reads';
 
+/** Table states as they were read at one moment of a run (see RelationStates.capture). */
+export interface CapturedStates {
+  /** Per catalog (lower case), its states as read then. */
+  catalogs: ReadonlyMap<string, Promise<Map<string, string>>>;
+  /** The session's definitions count then: a name resolves as it did only while it is unchanged. */
+  definitionsSent: number;
+}
+
 /**
  * The DuckLake state of tables, as the catalog records it: a table's uuid (new
  * on every CREATE OR REPLACE) and the last snapshot that changed it (its data
@@ -13,7 +21,6 @@ import type { TableRead } from './sql-reads';
  */
 export class RelationStates {
   private defaults: { catalog: string; schema: string } | undefined;
-  private readonly lakes = new Map<string, { lake: boolean; sqliteMetadata: boolean }>();
 
   constructor(private readonly executor: SqlExecutor) {}
 
@@ -22,13 +29,66 @@ export class RelationStates {
     return (await this.resolvedStateOf(read))?.state;
   }
 
-  /** The state, and the full name the session resolved the read to (kept, so a later run can look it up without DuckDB). */
-  async resolvedStateOf(read: TableRead): Promise<{ name: TableRead; state: string } | undefined> {
+  /**
+   * The state, and the full name the session resolved the read to (kept, so a later run can look it up
+   * without DuckDB). With `at`, the state as captured then; a catalog not captured answers 'uncaptured'.
+   */
+  async resolvedStateOf(read: TableRead): Promise<{ name: TableRead; state: string } | undefined>;
+  async resolvedStateOf(
+    read: TableRead,
+    at: CapturedStates,
+  ): Promise<{ name: TableRead; state: string } | undefined | 'uncaptured'>;
+  async resolvedStateOf(
+    read: TableRead,
+    at?: CapturedStates,
+  ): Promise<{ name: TableRead; state: string } | undefined | 'uncaptured'> {
     const name = await this.resolve(read);
     if (!name || !(await this.isLake(name.catalog))) return undefined;
-    const states = await this.catalogStates(name.catalog);
+    const captured = at?.catalogs.get(name.catalog.toLowerCase());
+    if (at && !captured) return 'uncaptured';
+    const states = await (captured ?? this.catalogStates(name.catalog));
     const state = states.get(`${name.schema}.${name.table}`.toLowerCase());
     return state === undefined ? undefined : { name, state };
+  }
+
+  /**
+   * Every DuckLake catalog's states as they are now, kept for answering later (each read is a map of its
+   * own, never changed after). Costs nothing when they were read since the last statement.
+   */
+  async capture(): Promise<CapturedStates> {
+    const definitionsSent = this.executor.definitionsSent;
+    const catalogs = new Map<string, Promise<Map<string, string>>>();
+    for (const catalog of (await this.lakeCatalogs()).keys()) catalogs.set(catalog, this.catalogStates(catalog));
+    return { catalogs, definitionsSent };
+  }
+
+  private lakeList: { after: number; lakes: Promise<Map<string, { lake: true; sqliteMetadata: boolean }>> } | undefined;
+
+  /**
+   * The session's DuckLake catalogs (lower case), with whether each one's metadata database is SQLite
+   * (DuckLake lists its own attach with the metadata path, `sqlite:…` for a SQLite catalog). One query,
+   * listed again only after a statement that may have attached or detached one.
+   */
+  private lakeCatalogs(): Promise<Map<string, { lake: true; sqliteMetadata: boolean }>> {
+    const after = this.executor.definitionsSent;
+    if (this.lakeList?.after !== after) {
+      const lakes = this.executor
+        .rows<{ name: string; path: string | null }>(
+          "SELECT lower(database_name) AS name, path FROM duckdb_databases() WHERE type = 'ducklake'",
+        )
+        .then(
+          (rows) =>
+            new Map(
+              rows.map((r) => [
+                String(r.name),
+                { lake: true as const, sqliteMetadata: /^sqlite:/i.test(String(r.path ?? '')) },
+              ]),
+            ),
+        );
+      this.lakeList = { after, lakes };
+      lakes.catch(() => (this.lakeList = undefined));
+    }
+    return this.lakeList.lakes;
   }
 
   /**
@@ -95,22 +155,8 @@ export class RelationStates {
     return (await this.kinds(catalog)).lake;
   }
 
-  /**
-   * Whether a catalog is a DuckLake, and whether its metadata database is SQLite (one query, kept):
-   * DuckLake lists its own attach with the metadata path (`sqlite:…` for a SQLite catalog), not the
-   * metadata database it attaches inside.
-   */
+  /** Whether a catalog is a DuckLake, and whether its metadata database is SQLite. */
   private async kinds(catalog: string): Promise<{ lake: boolean; sqliteMetadata: boolean }> {
-    const key = catalog.toLowerCase();
-    let kinds = this.lakes.get(key);
-    if (kinds === undefined) {
-      const rows = await this.executor.rows<{ type: string; path: string | null }>(
-        `SELECT type, path FROM duckdb_databases() WHERE lower(database_name) = '${key.replace(/'/g, "''")}'`,
-      );
-      const lake = rows[0]?.type === 'ducklake';
-      kinds = { lake, sqliteMetadata: lake && /^sqlite:/i.test(String(rows[0]?.path ?? '')) };
-      this.lakes.set(key, kinds);
-    }
-    return kinds;
+    return (await this.lakeCatalogs()).get(catalog.toLowerCase()) ?? { lake: false, sqliteMetadata: false };
   }
 }

@@ -6,8 +6,16 @@ import type { SqlExecutor } from '../sql-executor';
 import type { ManifestNode } from '../types';
 import type { CatalogFileStates } from './catalog-files';
 import { engineVersion, hashOf, runnerBuild, type NodeMemo } from './memo';
-import { RelationStates } from './relation-state';
-import { listOwnFunctions, sqlReads, type TableRead } from './sql-reads';
+import { RelationStates, type CapturedStates } from './relation-state';
+import {
+  listOwnFunctions,
+  parseEach,
+  readsOfParsedSql,
+  sqlReads,
+  withoutOwnFunctions,
+  type SqlReads,
+  type TableRead,
+} from './sql-reads';
 
 /** A node's look before it runs: whether it may be skipped, and what to remember once it ran. */
 export type SkipCheck =
@@ -150,6 +158,7 @@ export class UnchangedNodes {
     const memo = this.memos.get(node.uniqueId);
     // Whatever is decided, the old memo no longer describes the table once the node runs.
     this.memos.delete(node.uniqueId);
+    this.unread.delete(node.uniqueId);
     const always = alwaysRunReason(node);
     if (always) return { kind: 'run', reason: always };
     if (hooks.length > 0) return { kind: 'run', reason: 'hooks and sql_header may do anything, so it always runs' };
@@ -157,6 +166,7 @@ export class UnchangedNodes {
     const key = this.keyOf(node, [compiledSql]);
     const proven = await this.unchangedWithoutDuckDB(node, memo, key, incremental, maySkip);
     if (proven) return this.keepUnchanged(node, proven);
+    if (!this.skipping || !maySkip || memo?.key !== key) return this.runThenRead(node, key, compiledSql);
     const read = (await this.inputsFromMemo(memo, key)) ?? (await this.inputsOf(compiledSql));
     if ('reason' in read) return { kind: 'run', reason: read.reason };
     return this.decide(node, memo, [compiledSql], read, incremental, maySkip);
@@ -165,17 +175,86 @@ export class UnchangedNodes {
   /** The state of every table a SELECT reads, through DuckDB; a reason when it reads anything else. */
   private async inputsOf(sql: string): Promise<Inputs | { reason: string }> {
     const reads = await sqlReads(this.executor, sql, () => this.ownFunctions());
+    return (await this.inputsOfReads(reads)) as Inputs | { reason: string };
+  }
+
+  /** The states of the tables read, now or (`at`) as captured then; 'uncaptured' when `at` lacks a catalog read. */
+  private async inputsOfReads(
+    reads: SqlReads,
+    at?: CapturedStates,
+  ): Promise<Inputs | { reason: string } | 'uncaptured'> {
     if ('unsafe' in reads) return { reason: reads.unsafe };
     const inputs: Record<string, string> = {};
     const resolved: Record<string, TableRead> = {};
     for (const read of reads.tables) {
       const name = [read.catalog, read.schema, read.table].filter(Boolean).join('.');
-      const found = await this.states.resolvedStateOf(read);
+      const found = at ? await this.states.resolvedStateOf(read, at) : await this.states.resolvedStateOf(read);
+      if (found === 'uncaptured') return found;
       if (found === undefined) return { reason: `it reads ${name}, which is not a table of a DuckLake catalog` };
       inputs[name] = found.state;
       resolved[name] = found.name;
     }
     return { inputs, resolved, functions: reads.functions ?? [] };
+  }
+
+  /** Nodes that ran whatever they read, waiting for their SQL to be parsed (see settle). */
+  private readonly unread = new Map<string, { sql: string; at: CapturedStates; memo: NodeMemo }>();
+
+  /**
+   * A node that runs whatever its inputs hold (no memo, or one of other SQL): what it read is needed
+   * only for the memo the next run compares with, so its SQL is parsed once the run's nodes are done,
+   * with every other such node's in one statement (settle), against the table states captured now.
+   * That took a `json_serialize_sql` round trip per node off the run's path.
+   */
+  private async runThenRead(node: ManifestNode, key: string, sql: string): Promise<SkipCheck> {
+    const r = node.relation!;
+    const ownBefore = await this.states.stateOf({ catalog: r.database, schema: r.schema, table: r.identifier });
+    const at = await this.states.capture();
+    const remember = (ownAfter: string | undefined): NodeMemo | undefined => {
+      if (ownAfter === undefined) return undefined;
+      const memo: NodeMemo = {
+        key,
+        inputs: UNREAD,
+        ownAfter,
+        invocationId: this.invocationId,
+        completedAt: new Date().toISOString(),
+      };
+      if (ownBefore !== undefined) memo.ownBefore = ownBefore;
+      this.unread.set(node.uniqueId, { sql, at, memo });
+      return memo;
+    };
+    return { kind: 'run', reason: 'no memo of this SQL', remember };
+  }
+
+  /**
+   * Reads what the nodes that ran unread (runThenRead) read, in one parse, and remembers them. A node
+   * whose inputs cannot be known as they were (the session defined or attached something since, or
+   * the parse failed) keeps a memo that matches no inputs: its next run parses before it runs.
+   */
+  async settle(): Promise<void> {
+    const unread = [...this.unread];
+    this.unread.clear();
+    if (unread.length === 0) return;
+    const parsed = await parseEach(
+      (sql) => this.executor.rows(sql),
+      unread.map(([, u]) => u.sql),
+    ).catch(() => [] as unknown[]);
+    for (const [i, [id, { at, memo }]] of unread.entries()) {
+      const tree = parsed[i];
+      let read: Awaited<ReturnType<UnchangedNodes['inputsOfReads']>> = 'uncaptured';
+      if (tree !== undefined && at.definitionsSent === this.executor.definitionsSent) {
+        try {
+          const reads = await withoutOwnFunctions(readsOfParsedSql(tree), () => this.ownFunctions());
+          read = await this.inputsOfReads(reads, at);
+        } catch {
+          // The session could not answer (a cancelled run): the memo is kept unread.
+        }
+      }
+      if (read === 'uncaptured') this.memos.set(id, memo);
+      else if (!('reason' in read))
+        this.memos.set(id, { ...memo, inputs: read.inputs, resolved: read.resolved, functions: read.functions });
+      // A reason (it reads a file, calls now()…): no memo, as when parsed before it ran; it always runs.
+    }
   }
 
   /**
@@ -222,9 +301,24 @@ export class UnchangedNodes {
   async checkTest(node: ManifestNode, sql: string, passes: (failures: number) => boolean): Promise<TestCheck> {
     const memo = this.memos.get(node.uniqueId);
     this.memos.delete(node.uniqueId);
+    this.unread.delete(node.uniqueId);
     const key = this.keyOf(node, ['test', sql]);
     const passed = memo?.failures !== undefined && memo.key === key && passes(memo.failures) ? memo : undefined;
     if (passed && (await this.inputsUnchangedWithoutDuckDB(passed, key, true))) return this.keepUnchanged(node, passed);
+    if (!this.skipping || !passed) {
+      const at = await this.states.capture();
+      const remember = (failures: number): void => {
+        const memo: NodeMemo = {
+          key,
+          inputs: UNREAD,
+          failures,
+          invocationId: this.invocationId,
+          completedAt: new Date().toISOString(),
+        };
+        this.unread.set(node.uniqueId, { sql, at, memo });
+      };
+      return { kind: 'run', reason: 'no memo of a pass with this SQL', remember };
+    }
     const read = (await this.inputsFromMemo(memo, key)) ?? (await this.inputsOf(sql));
     if ('reason' in read) return { kind: 'run', reason: read.reason };
     if (this.skipping && passed && sameInputs(passed.inputs, read.inputs)) return this.keepUnchanged(node, passed);
@@ -321,6 +415,12 @@ export class UnchangedNodes {
     return this.states.stateOf({ catalog: r.database, schema: r.schema, table: r.identifier });
   }
 }
+
+/**
+ * The inputs of a memo written before its SQL could be parsed (see settle): no table is named so, so
+ * it equals no node's inputs and has no resolved names — the next run parses before deciding.
+ */
+const UNREAD: Record<string, string> = { '\u0000 not read': '' };
 
 /** What a node's SQL reads: each table's state and resolved name, and the functions it calls. */
 interface Inputs {

@@ -74,13 +74,47 @@ export async function sqlReads(
 ): Promise<SqlReads> {
   let parsed: unknown;
   try {
-    const literal = `'${sql.replace(/'/g, "''")}'`;
-    const rows = await executor.rows<{ j: string }>(`SELECT json_serialize_sql(${literal}) AS j`);
+    const rows = await executor.rows<{ j: string }>(`SELECT json_serialize_sql(${sqlLiteral(sql)}) AS j`);
     parsed = JSON.parse(String(rows[0]?.j));
   } catch {
     return { unsafe: 'its SQL could not be read by DuckDB’s parser' };
   }
-  const reads = readsOfParsedSql(parsed);
+  return withoutOwnFunctions(readsOfParsedSql(parsed), ownFunctions);
+}
+
+/**
+ * `json_serialize_sql` of many texts in one statement (a round trip costs ≈ 0.8 ms, the parse far
+ * less), each text's tree or undefined when it could not be read. `rows` runs the statement.
+ */
+export async function parseEach(
+  rows: (sql: string) => Promise<Record<string, unknown>[]>,
+  texts: readonly string[],
+): Promise<Array<unknown>> {
+  const parsed: unknown[] = [];
+  // Bounded statements, however many texts a long run leaves.
+  for (let start = 0; start < texts.length; start += PARSE_BATCH) {
+    const batch = texts.slice(start, start + PARSE_BATCH);
+    const values = batch.map((text, i) => `(${i}, ${sqlLiteral(text)})`).join(', ');
+    const got = await rows(`SELECT i, json_serialize_sql(s) AS j FROM (VALUES ${values}) t(i, s) ORDER BY i`);
+    for (let i = 0; i < batch.length; i++) {
+      const row = got[i];
+      try {
+        parsed.push(row && Number(row.i) === i ? JSON.parse(String(row.j)) : undefined);
+      } catch {
+        parsed.push(undefined);
+      }
+    }
+  }
+  return parsed;
+}
+
+const PARSE_BATCH = 100;
+
+/** The reads, or unsafe when the SQL calls a macro of the session's own (the parser sees only its name). */
+export async function withoutOwnFunctions(
+  reads: SqlReads,
+  ownFunctions: () => Promise<Set<string>>,
+): Promise<SqlReads> {
   if ('unsafe' in reads || !reads.functions?.length) return reads;
   // A macro of the project's own (a hook's CREATE MACRO) may read any table or call now(): the parser
   // sees only its name. DuckDB's own functions, and extensions', are internal.
@@ -88,6 +122,10 @@ export async function sqlReads(
   const called = reads.functions.find((f) => own.has(f.toLowerCase()));
   if (called) return { unsafe: `it calls the macro ${called}, which may read anything` };
   return reads;
+}
+
+function sqlLiteral(text: string): string {
+  return `'${text.replace(/'/g, "''")}'`;
 }
 
 /** The session's functions that are not DuckDB's or an extension's own (macros a hook or catalog holds), lower case. */
