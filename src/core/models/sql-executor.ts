@@ -1,5 +1,6 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { CancelledError } from '../errors';
+import { runReadingRows } from '../lake/duckdb';
 import { throwIfCancelled } from '../util/progress';
 import { makeQueryTable, type QueryTable } from './jinja/query-result';
 
@@ -70,10 +71,8 @@ export class SqlExecutor {
 
   private async runOne(sql: string): Promise<number | undefined> {
     this.sent(sql);
-    const reader = await this.guard((c) => c.runAndReadAll(sql));
-    const names = reader.columnNames();
+    const { columnNames: names, rows } = await this.guard((c) => runReadingRows(c, sql));
     if (names.length === 1 && names[0] === 'Count') {
-      const rows = reader.getRowObjectsJS();
       const count = rows[0]?.Count;
       if (typeof count === 'bigint' || typeof count === 'number') return Number(count);
     }
@@ -86,14 +85,13 @@ export class SqlExecutor {
    */
   async query(sql: string, readOnly = false): Promise<QueryTable> {
     this.sent(sql, readOnly);
-    const reader = await this.guard((c) => c.runAndReadAll(sql));
-    return makeQueryTable(reader.columnNames(), reader.getRowObjectsJS() as Record<string, unknown>[]);
+    const { columnNames, rows } = await this.guard((c) => runReadingRows(c, sql));
+    return makeQueryTable(columnNames, rows);
   }
 
   /** The runner's own introspection (not the project's SQL): not reported to the listener. */
   async rows<T extends Record<string, unknown>>(sql: string): Promise<T[]> {
-    const reader = await this.guard((c) => c.runAndReadAll(sql));
-    return reader.getRowObjectsJS() as T[];
+    return (await this.guard((c) => runReadingRows(c, sql))).rows as T[];
   }
 
   /** Ends a failed transaction; runs even after a cancel (the interrupt left the transaction open). */
