@@ -109,7 +109,7 @@ async function main() {
   document.machine.loadAvgEnd = loadavg().map((l) => Math.round(l * 100) / 100);
   const written = writeResults(resultsDir, document, { baseline: options.baseline });
   log(
-    `\n${summaryTable(cases)}\n\nratio = built-in median / dbt median wall time (below 1: built-in faster); floor ratio = built-in / floor; CPU = median user+system seconds; RSS = median peak RSS of the process.`,
+    `\n${summaryTable(cases)}\n\nratio = built-in median / dbt median wall time (below 1: built-in faster); vs floor = built-in median / floor median, per rep = median of each repetition's built-in / floor; CPU = median user+system seconds; RSS = median peak RSS of the process.`,
   );
   log(`wrote ${written.map((f) => f.slice(repoDir.length + 1)).join(', ')}`);
 }
