@@ -210,20 +210,30 @@ export class UnchangedNodes {
     const r = node.relation!;
     const ownBefore = await this.states.stateOf({ catalog: r.database, schema: r.schema, table: r.identifier });
     const at = await this.states.capture();
-    const remember = (ownAfter: string | undefined): NodeMemo | undefined => {
-      if (ownAfter === undefined) return undefined;
-      const memo: NodeMemo = {
-        key,
-        inputs: UNREAD,
-        ownAfter,
-        invocationId: this.invocationId,
-        completedAt: new Date().toISOString(),
-      };
-      if (ownBefore !== undefined) memo.ownBefore = ownBefore;
-      this.unread.set(node.uniqueId, { sql, at, memo });
-      return memo;
-    };
+    const remember = (ownAfter: string | undefined): NodeMemo | undefined =>
+      ownAfter === undefined
+        ? undefined
+        : this.rememberUnread(node, key, sql, at, ownBefore === undefined ? { ownAfter } : { ownAfter, ownBefore });
     return { kind: 'run', reason: 'no memo of this SQL', remember };
+  }
+
+  /** A memo whose inputs wait for settle(); `fields` are what the node left (its table's states, or a test's failures). */
+  private rememberUnread(
+    node: ManifestNode,
+    key: string,
+    sql: string,
+    at: CapturedStates,
+    fields: Pick<NodeMemo, 'ownAfter' | 'ownBefore' | 'failures'>,
+  ): NodeMemo {
+    const memo: NodeMemo = {
+      key,
+      inputs: UNREAD,
+      ...fields,
+      invocationId: this.invocationId,
+      completedAt: new Date().toISOString(),
+    };
+    this.unread.set(node.uniqueId, { sql, at, memo });
+    return memo;
   }
 
   /**
@@ -307,16 +317,7 @@ export class UnchangedNodes {
     if (passed && (await this.inputsUnchangedWithoutDuckDB(passed, key, true))) return this.keepUnchanged(node, passed);
     if (!this.skipping || !passed) {
       const at = await this.states.capture();
-      const remember = (failures: number): void => {
-        const memo: NodeMemo = {
-          key,
-          inputs: UNREAD,
-          failures,
-          invocationId: this.invocationId,
-          completedAt: new Date().toISOString(),
-        };
-        this.unread.set(node.uniqueId, { sql, at, memo });
-      };
+      const remember = (failures: number): void => void this.rememberUnread(node, key, sql, at, { failures });
       return { kind: 'run', reason: 'no memo of a pass with this SQL', remember };
     }
     const read = (await this.inputsFromMemo(memo, key)) ?? (await this.inputsOf(sql));
