@@ -144,13 +144,6 @@ export function resolveExtensionDirectory(
 }
 
 /**
- * `require` where there is one (our CommonJS bundles: CLI, extension, engine):
- * `import()` of this CommonJS package goes through Node's ESM loader, which
- * first parses every one of its files with cjs-module-lexer, 2-3x the time of
- * `require` (measured: ~0.5 s vs ~0.25 s on the loaded CI machine), paid by every
- * CLI command that opens DuckDB. Tests run as ESM and take the `import()`.
- */
-/**
  * Runs SQL and returns its column names and its rows as plain JS objects (BIGINT as bigint), as
  * `runAndReadAll(…).getRowObjectsJS()` does. `run` gives DuckDB's materialized result, whose chunks
  * are read here synchronously; `readAll` fetched each through another round trip to DuckDB's thread
@@ -182,6 +175,13 @@ export async function runReadingRows(
 
 let nodeApi: typeof import('@duckdb/node-api') | undefined;
 
+/**
+ * `require` where there is one (our CommonJS bundles: CLI, extension, engine):
+ * `import()` of this CommonJS package goes through Node's ESM loader, which
+ * first parses every one of its files with cjs-module-lexer, 2-3x the time of
+ * `require` (measured: ~0.5 s vs ~0.25 s on the loaded CI machine), paid by every
+ * CLI command that opens DuckDB. Tests run as ESM and take the `import()`.
+ */
 async function loadNodeApi(): Promise<typeof import('@duckdb/node-api')> {
   if (typeof require === 'function') {
     // eslint-disable-next-line @typescript-eslint/no-require-imports

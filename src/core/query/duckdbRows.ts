@@ -1,3 +1,4 @@
+import { runReadingRows } from '../lake/duckdb';
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 
 /** Rows as arrays of DuckDB's JS values (VARCHAR → string, NULL → null). */
@@ -8,8 +9,7 @@ export async function rowsOf(conn: DuckDBConnection, sql: string): Promise<DuckD
 
 /** Rows as plain objects (BIGINT as bigint). */
 export async function objectsOf<T>(conn: DuckDBConnection, sql: string): Promise<T[]> {
-  const reader = await conn.runAndReadAll(sql);
-  return reader.getRowObjectsJS() as T[];
+  return (await runReadingRows(conn, sql)).rows as T[];
 }
 
 export function asText(value: DuckDBValue | undefined): string | null {

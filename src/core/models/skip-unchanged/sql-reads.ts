@@ -1,3 +1,4 @@
+import { quoteLiteral } from '../../lake/duckdb';
 import type { SqlExecutor } from '../sql-executor';
 
 /** A table the compiled SQL reads, as DuckDB's parser wrote it (parts may be empty). */
@@ -74,7 +75,7 @@ export async function sqlReads(
 ): Promise<SqlReads> {
   let parsed: unknown;
   try {
-    const rows = await executor.rows<{ j: string }>(`SELECT json_serialize_sql(${sqlLiteral(sql)}) AS j`);
+    const rows = await executor.rows<{ j: string }>(`SELECT json_serialize_sql(${quoteLiteral(sql)}) AS j`);
     parsed = JSON.parse(String(rows[0]?.j));
   } catch {
     return { unsafe: 'its SQL could not be read by DuckDB’s parser' };
@@ -94,7 +95,7 @@ export async function parseEach(
   // Bounded statements, however many texts a long run leaves.
   for (let start = 0; start < texts.length; start += PARSE_BATCH) {
     const batch = texts.slice(start, start + PARSE_BATCH);
-    const values = batch.map((text, i) => `(${i}, ${sqlLiteral(text)})`).join(', ');
+    const values = batch.map((text, i) => `(${i}, ${quoteLiteral(text)})`).join(', ');
     const got = await rows(`SELECT i, json_serialize_sql(s) AS j FROM (VALUES ${values}) t(i, s) ORDER BY i`);
     for (let i = 0; i < batch.length; i++) {
       const row = got[i];
@@ -122,10 +123,6 @@ export async function withoutOwnFunctions(
   const called = reads.functions.find((f) => own.has(f.toLowerCase()));
   if (called) return { unsafe: `it calls the macro ${called}, which may read anything` };
   return reads;
-}
-
-function sqlLiteral(text: string): string {
-  return `'${text.replace(/'/g, "''")}'`;
 }
 
 /** The session's functions that are not DuckDB's or an extension's own (macros a hook or catalog holds), lower case. */
